@@ -1,0 +1,44 @@
+// Package credentials defines how failoverkit obtains the CloudStack and vCenter credentials
+// an operation uses: the Source interface, the credential set types, secret redaction, typed
+// errors, and test doubles.
+//
+// # Fetched fresh, every operation
+//
+// A Source reads its backing store on every call. An operation (a test failover, a rollback)
+// fetches the sets it needs once at its start and drops them at its end; the next operation
+// fetches again. A credential change therefore takes effect on the next operation, with no
+// restart and no reload call.
+//
+// # Selecting an account
+//
+// A Ref names an account by name or id; the zero Ref means the default (the active CloudStack
+// configuration, the default active vCenter set). A named account that does not exist is
+// ErrNotFound, never a quiet switch to the default. A caller may opt in with Ref.AllowDefault
+// (or Ref.OrDefault); each such switch is then logged as a warning. Sources implement this
+// through FallBack.
+//
+// # Sets and metadata
+//
+// CloudStack and VSphere carry the values an operation needs, with secrets held in Secret,
+// plus Meta: where the set came from (Origin), a Version that changes whenever the stored set
+// changes, a short Fingerprint of the secret, and the fetch time. Logs and job records use
+// Meta.Describe to say "which credentials, which version" without showing a secret.
+//
+// # Errors
+//
+// Every error a source returns matches one category with errors.Is - ErrNotFound,
+// ErrIncomplete, ErrInvalid, ErrAmbiguous, ErrDecrypt, ErrPermission, ErrUnavailable,
+// ErrUnauthenticated - and holds an *Error (errors.As) naming the source, the kind of set,
+// the account, the field at fault and the remedy. The remedy is part of the message. No error,
+// log line, %v rendering or JSON encoding ever contains a secret value.
+//
+// # Concurrency
+//
+// Sources are safe for concurrent use. Memory, Static, Funcs and the Observed wrapper are too.
+//
+// # Implementations
+//
+// Subpackages: database (the appliance's tables through gorm), env (environment variables and
+// files), vault (HashiCorp Vault KV v2). credentialstest holds the conformance suite every
+// Source runs.
+package credentials

@@ -1,0 +1,66 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+)
+
+// Source supplies credential sets. It is the one seam between the library and wherever an
+// integrator keeps credentials.
+//
+// Implementations must be safe for concurrent use, must read the backing store on every call
+// (no caching: a rotation is visible on the very next call), and must honour ctx, returning
+// ctx.Err() (possibly wrapped) promptly once it is done. Errors are *Error values matching one
+// of the Err* categories; no secret value may appear in them.
+type Source interface {
+	// CloudStack returns the CloudStack set that ref selects.
+	CloudStack(ctx context.Context, ref Ref) (CloudStack, error)
+	// VSphere returns the vCenter set that ref selects.
+	VSphere(ctx context.Context, ref Ref) (VSphere, error)
+}
+
+// Funcs adapts two functions to a Source. A nil function answers ErrNotFound.
+type Funcs struct {
+	CloudStackFunc func(ctx context.Context, ref Ref) (CloudStack, error)
+	VSphereFunc    func(ctx context.Context, ref Ref) (VSphere, error)
+}
+
+// CloudStack calls CloudStackFunc.
+func (f Funcs) CloudStack(ctx context.Context, ref Ref) (CloudStack, error) {
+	if f.CloudStackFunc == nil {
+		return CloudStack{}, notConfigured("func", KindCloudStack, ref)
+	}
+	return f.CloudStackFunc(ctx, ref)
+}
+
+// VSphere calls VSphereFunc.
+func (f Funcs) VSphere(ctx context.Context, ref Ref) (VSphere, error) {
+	if f.VSphereFunc == nil {
+		return VSphere{}, notConfigured("func", KindVSphere, ref)
+	}
+	return f.VSphereFunc(ctx, ref)
+}
+
+func notConfigured(source string, kind Kind, ref Ref) error {
+	return &Error{Category: ErrNotFound, Source: source, Kind: kind, Account: ref.String(),
+		Problem: "no " + string(kind) + " credentials configured",
+		Remedy:  "give the source a " + string(kind) + " credential set"}
+}
+
+// FallBack implements Ref.AllowDefault for a source: it calls fetch with ref and, only when
+// that fails with ErrNotFound for a named account and the caller opted in, logs a warning and
+// calls fetch again for the default set. Sources call it so that the rule lives in one place.
+func FallBack[T any](ctx context.Context, logger *slog.Logger, source string, kind Kind, ref Ref,
+	fetch func(context.Context, Ref) (T, error)) (T, error) {
+	v, err := fetch(ctx, ref)
+	if err == nil || !ref.AllowDefault || ref.IsDefault() || !errors.Is(err, ErrNotFound) {
+		return v, err
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger.WarnContext(ctx, "credentials: named account missing, using the default set as the caller allowed",
+		"source", source, "kind", string(kind), "account", ref.String())
+	return fetch(ctx, Ref{})
+}
