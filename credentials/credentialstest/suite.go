@@ -1,0 +1,485 @@
+package credentialstest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+)
+
+// RunConformanceTests runs the behaviour every credentials.Source must have against the
+// sources that newHarness builds: fresh reads (a rotation is visible on the very next call),
+// versions and fingerprints that change exactly when they should, typed errors that name the
+// field and the remedy, no silent switch to the default account, prompt context
+// cancellation, consistent answers under concurrent rotation, and no secret in any error,
+// rendering or JSON.
+func RunConformanceTests(t *testing.T, newHarness NewHarness) {
+	t.Helper()
+	for _, k := range kinds {
+		t.Run(string(k.kind), func(t *testing.T) {
+			s := suite{newHarness: newHarness, k: k}
+			t.Run("DefaultSet", s.defaultSet)
+			t.Run("NamedAccount", s.namedAccount)
+			t.Run("RotationVisibleOnNextCall", s.rotationVisible)
+			t.Run("VersionStableWithoutChange", s.versionStable)
+			t.Run("VersionChangesWithNonSecretField", s.versionNonSecret)
+			t.Run("NoSetIsNotFound", s.noSet)
+			t.Run("NamedAccountMissingIsNotDefault", s.namedMissing)
+			t.Run("DeletedSetIsNotFound", s.deleted)
+			t.Run("MissingFieldIsIncomplete", s.missingField)
+			t.Run("PaddedValueIsInvalid", s.paddedValue)
+			t.Run("CancelledContext", s.cancelled)
+			t.Run("ConcurrentRotation", s.concurrentRotation)
+			t.Run("NoSecretInOutput", s.noSecretLeak)
+		})
+	}
+}
+
+// values is a credential set as plain strings by logical field.
+type values map[credentials.Field]string
+
+// kind describes how the suite builds, stores and reads one kind of set.
+type kind struct {
+	kind     credentials.Kind
+	secrets  []credentials.Field // fields whose values must never be printed
+	print    credentials.Field   // the field the fingerprint is taken of
+	required []credentials.Field
+	padded   credentials.Field // a non-secret field used for the padding check
+	other    credentials.Field // a non-secret field changed without touching the secret
+	make     func(tag string, gen int) values
+	put      func(ctx context.Context, h Harness, account string, v values, makeDefault bool) error
+	fetch    func(ctx context.Context, s credentials.Source, ref credentials.Ref) (values, credentials.Meta, any, error)
+}
+
+var kinds = []kind{
+	{
+		kind:     credentials.KindCloudStack,
+		secrets:  []credentials.Field{credentials.FieldAPIKey, credentials.FieldSecretKey},
+		print:    credentials.FieldSecretKey,
+		required: []credentials.Field{credentials.FieldAPIURL, credentials.FieldAPIKey, credentials.FieldSecretKey},
+		padded:   credentials.FieldZone,
+		other:    credentials.FieldZone,
+		make: func(tag string, gen int) values {
+			g := strconv.Itoa(gen)
+			return values{
+				credentials.FieldAPIURL:            "https://g" + g + "-" + tag + ".cloud.example.invalid/client/api",
+				credentials.FieldAPIKey:            "fake-apikey-" + tag + "-g" + g,
+				credentials.FieldSecretKey:         "fake-secretkey-" + tag + "-g" + g,
+				credentials.FieldDomain:            "ROOT",
+				credentials.FieldZone:              "zone-g" + g,
+				credentials.FieldApplianceVMID:     "appliance-" + tag + "-g" + g,
+				credentials.FieldTemplateID:        "template-g" + g,
+				credentials.FieldNetworkID:         "network-g" + g,
+				credentials.FieldServiceOfferingID: "offering-g" + g,
+				credentials.FieldDiskOfferingID:    "disk-offering-g" + g,
+			}
+		},
+		put: func(ctx context.Context, h Harness, account string, v values, makeDefault bool) error {
+			return h.PutCloudStack(ctx, account, cloudStackOf(v), makeDefault)
+		},
+		fetch: func(ctx context.Context, s credentials.Source, ref credentials.Ref) (values, credentials.Meta, any, error) {
+			c, err := s.CloudStack(ctx, ref)
+			return valuesOfCloudStack(c), c.Meta, c, err
+		},
+	},
+	{
+		kind:     credentials.KindVSphere,
+		secrets:  []credentials.Field{credentials.FieldPassword},
+		print:    credentials.FieldPassword,
+		required: []credentials.Field{credentials.FieldHost, credentials.FieldUsername, credentials.FieldPassword},
+		padded:   credentials.FieldDatacenter,
+		other:    credentials.FieldDatacenter,
+		make: func(tag string, gen int) values {
+			g := strconv.Itoa(gen)
+			return values{
+				credentials.FieldHost:       "vc-g" + g + "-" + tag + ".example.invalid",
+				credentials.FieldUsername:   "fake-user-" + tag + "-g" + g,
+				credentials.FieldPassword:   "fake-password-" + tag + "-g" + g,
+				credentials.FieldDatacenter: "dc-g" + g,
+			}
+		},
+		put: func(ctx context.Context, h Harness, account string, v values, makeDefault bool) error {
+			return h.PutVSphere(ctx, account, vSphereOf(v), makeDefault)
+		},
+		fetch: func(ctx context.Context, s credentials.Source, ref credentials.Ref) (values, credentials.Meta, any, error) {
+			v, err := s.VSphere(ctx, ref)
+			return valuesOfVSphere(v), v.Meta, v, err
+		},
+	},
+}
+
+func cloudStackOf(v values) credentials.CloudStack {
+	return credentials.CloudStack{
+		APIURL:            v[credentials.FieldAPIURL],
+		APIKey:            credentials.NewSecret(v[credentials.FieldAPIKey]),
+		SecretKey:         credentials.NewSecret(v[credentials.FieldSecretKey]),
+		Domain:            v[credentials.FieldDomain],
+		Zone:              v[credentials.FieldZone],
+		ApplianceVMID:     v[credentials.FieldApplianceVMID],
+		TemplateID:        v[credentials.FieldTemplateID],
+		NetworkID:         v[credentials.FieldNetworkID],
+		ServiceOfferingID: v[credentials.FieldServiceOfferingID],
+		DiskOfferingID:    v[credentials.FieldDiskOfferingID],
+	}
+}
+
+func valuesOfCloudStack(c credentials.CloudStack) values {
+	return values{
+		credentials.FieldAPIURL:            c.APIURL,
+		credentials.FieldAPIKey:            c.APIKey.Reveal(),
+		credentials.FieldSecretKey:         c.SecretKey.Reveal(),
+		credentials.FieldDomain:            c.Domain,
+		credentials.FieldZone:              c.Zone,
+		credentials.FieldApplianceVMID:     c.ApplianceVMID,
+		credentials.FieldTemplateID:        c.TemplateID,
+		credentials.FieldNetworkID:         c.NetworkID,
+		credentials.FieldServiceOfferingID: c.ServiceOfferingID,
+		credentials.FieldDiskOfferingID:    c.DiskOfferingID,
+	}
+}
+
+func vSphereOf(v values) credentials.VSphere {
+	return credentials.VSphere{
+		Host:       v[credentials.FieldHost],
+		Username:   v[credentials.FieldUsername],
+		Password:   credentials.NewSecret(v[credentials.FieldPassword]),
+		Datacenter: v[credentials.FieldDatacenter],
+	}
+}
+
+func valuesOfVSphere(v credentials.VSphere) values {
+	return values{
+		credentials.FieldHost:       v.Host,
+		credentials.FieldUsername:   v.Username,
+		credentials.FieldPassword:   v.Password.Reveal(),
+		credentials.FieldDatacenter: v.Datacenter,
+	}
+}
+
+type suite struct {
+	newHarness NewHarness
+	k          kind
+}
+
+// start returns a fresh harness, a random tag for fake values, and a context bounded so that
+// a hanging source fails the test instead of the whole run.
+func (s suite) start(t *testing.T) (Harness, string, context.Context) {
+	t.Helper()
+	h := s.newHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return h, randomTag(t), ctx
+}
+
+func randomTag(t *testing.T) string {
+	b := make([]byte, 4)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return hex.EncodeToString(b)
+}
+
+func (s suite) mustPut(ctx context.Context, t *testing.T, h Harness, account string, v values, makeDefault bool) {
+	t.Helper()
+	require.NoError(t, s.k.put(ctx, h, account, v, makeDefault), "harness could not store the %s set of %s", s.k.kind, account)
+}
+
+func (s suite) mustFetch(ctx context.Context, t *testing.T, h Harness, ref credentials.Ref) (values, credentials.Meta) {
+	t.Helper()
+	v, meta, _, err := s.k.fetch(ctx, h.Source(), ref)
+	require.NoError(t, err)
+	return v, meta
+}
+
+// requireCategory checks err's category and that it carries an *Error with a remedy that the
+// message includes.
+func requireCategory(t *testing.T, err error, category error) *credentials.Error {
+	t.Helper()
+	require.Error(t, err)
+	require.ErrorIs(t, err, category, "error: %v", err)
+	var e *credentials.Error
+	require.ErrorAs(t, err, &e)
+	assert.NotEmpty(t, e.Remedy, "error has no remedy: %v", err)
+	assert.Contains(t, err.Error(), e.Remedy, "the message must include the remedy")
+	return e
+}
+
+func (s suite) defaultSet(t *testing.T) {
+	h, tag, ctx := s.start(t)
+	want := s.k.make(tag, 1)
+	s.mustPut(ctx, t, h, "alpha", want, true)
+	s.mustPut(ctx, t, h, "beta", s.k.make(tag, 2), false)
+
+	before := time.Now()
+	got, meta := s.mustFetch(ctx, t, h, credentials.Ref{})
+	assert.Equal(t, want, got)
+	assert.NotEmpty(t, meta.Origin.Source, "origin names the source")
+	assert.NotEmpty(t, meta.Version)
+	assert.Equal(t, credentials.NewSecret(want[s.k.print]).Fingerprint(), meta.Fingerprint)
+	assert.False(t, meta.FetchedAt.Before(before.Add(-time.Second)), "fetch time is the time of this fetch")
+}
+
+func (s suite) namedAccount(t *testing.T) {
+	h, tag, ctx := s.start(t)
+	s.mustPut(ctx, t, h, "alpha", s.k.make(tag, 1), true)
+	want := s.k.make(tag, 2)
+	s.mustPut(ctx, t, h, "beta", want, false)
+
+	got, meta := s.mustFetch(ctx, t, h, credentials.Account("beta"))
+	assert.Equal(t, want, got)
+	assert.Contains(t, meta.Origin.String(), "beta", "origin names the account")
+}
+
+func (s suite) rotationVisible(t *testing.T) {
+	h, tag, ctx := s.start(t)
+	s.mustPut(ctx, t, h, "alpha", s.k.make(tag, 1), true)
+	_, first := s.mustFetch(ctx, t, h, credentials.Ref{})
+
+	rotated := s.k.make(tag, 2)
+	s.mustPut(ctx, t, h, "alpha", rotated, true)
+	got, second := s.mustFetch(ctx, t, h, credentials.Ref{})
+	assert.Equal(t, rotated, got, "a rotation is visible on the very next call")
+	assert.NotEqual(t, first.Version, second.Version, "version changes on rotation")
+	assert.NotEqual(t, first.Fingerprint, second.Fingerprint, "fingerprint changes with the secret")
+
+	named, _ := s.mustFetch(ctx, t, h, credentials.Account("alpha"))
+	assert.Equal(t, rotated, named)
+}
+
+func (s suite) versionStable(t *testing.T) {
+	h, tag, ctx := s.start(t)
+	v := s.k.make(tag, 1)
+	s.mustPut(ctx, t, h, "alpha", v, true)
+	_, first := s.mustFetch(ctx, t, h, credentials.Ref{})
+	_, second := s.mustFetch(ctx, t, h, credentials.Ref{})
+	assert.Equal(t, first.Version, second.Version, "version must not change without a change")
+	assert.Equal(t, first.Fingerprint, second.Fingerprint)
+}
+
+func (s suite) versionNonSecret(t *testing.T) {
+	h, tag, ctx := s.start(t)
+	v := s.k.make(tag, 1)
+	s.mustPut(ctx, t, h, "alpha", v, true)
+	_, first := s.mustFetch(ctx, t, h, credentials.Ref{})
+
+	changed := s.k.make(tag, 1)
+	changed[s.k.other] = v[s.k.other] + "-changed"
+	s.mustPut(ctx, t, h, "alpha", changed, true)
+	got, second := s.mustFetch(ctx, t, h, credentials.Ref{})
+	assert.Equal(t, changed, got)
+	assert.NotEqual(t, first.Version, second.Version, "version changes whenever the stored set changes")
+	assert.Equal(t, first.Fingerprint, second.Fingerprint, "fingerprint follows the secret only")
+}
+
+func (s suite) noSet(t *testing.T) {
+	h, _, ctx := s.start(t)
+	_, _, _, err := s.k.fetch(ctx, h.Source(), credentials.Ref{})
+	requireCategory(t, err, credentials.ErrNotFound)
+}
+
+func (s suite) namedMissing(t *testing.T) {
+	h, tag, ctx := s.start(t)
+	def := s.k.make(tag, 1)
+	s.mustPut(ctx, t, h, "alpha", def, true)
+
+	got, _, _, err := s.k.fetch(ctx, h.Source(), credentials.Account("missing"))
+	e := requireCategory(t, err, credentials.ErrNotFound)
+	assert.Contains(t, err.Error(), "missing", "the error names the account asked for")
+	assert.NotEqual(t, def, got, "a missing named account never yields the default set")
+	_ = e
+
+	fallback, _, _, err := s.k.fetch(ctx, h.Source(), credentials.Account("missing").OrDefault())
+	require.NoError(t, err, "with AllowDefault a missing account falls back to the default")
+	assert.Equal(t, def, fallback)
+}
+
+func (s suite) deleted(t *testing.T) {
+	h, tag, ctx := s.start(t)
+	s.mustPut(ctx, t, h, "alpha", s.k.make(tag, 1), true)
+	s.mustPut(ctx, t, h, "beta", s.k.make(tag, 2), false)
+	s.mustFetch(ctx, t, h, credentials.Account("beta"))
+
+	require.NoError(t, h.Delete(ctx, s.k.kind, "beta"))
+	_, _, _, err := s.k.fetch(ctx, h.Source(), credentials.Account("beta"))
+	requireCategory(t, err, credentials.ErrNotFound)
+}
+
+func (s suite) missingField(t *testing.T) {
+	for _, field := range s.k.required {
+		t.Run(string(field), func(t *testing.T) {
+			h, tag, ctx := s.start(t)
+			v := s.k.make(tag, 1)
+			v[field] = ""
+			s.mustPut(ctx, t, h, "alpha", v, true)
+
+			_, _, _, err := s.k.fetch(ctx, h.Source(), credentials.Ref{})
+			e := requireCategory(t, err, credentials.ErrIncomplete)
+			assert.Equal(t, field, e.Field, "the error names the missing field")
+			assertNoSecret(t, err.Error(), v, s.k.secrets)
+		})
+	}
+}
+
+func (s suite) paddedValue(t *testing.T) {
+	h, tag, ctx := s.start(t)
+	v := s.k.make(tag, 1)
+	v[s.k.padded] = " " + v[s.k.padded] + " "
+	s.mustPut(ctx, t, h, "alpha", v, true)
+
+	_, _, _, err := s.k.fetch(ctx, h.Source(), credentials.Ref{})
+	e := requireCategory(t, err, credentials.ErrInvalid)
+	assert.Equal(t, s.k.padded, e.Field)
+}
+
+func (s suite) cancelled(t *testing.T) {
+	h, tag, ctx := s.start(t)
+	s.mustPut(ctx, t, h, "alpha", s.k.make(tag, 1), true)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, _, _, err := s.k.fetch(cctx, h.Source(), credentials.Ref{})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// concurrentRotation runs 50 readers while the set is rotated through generations. Each
+// answer must be one whole generation, or, for a non-atomic store, each field must come from
+// a generation that was current at some time during that read.
+func (s suite) concurrentRotation(t *testing.T) {
+	h, tag, ctx := s.start(t)
+	const readers, rotations = 50, 20
+	s.mustPut(ctx, t, h, "alpha", s.k.make(tag, 0), true)
+
+	var gen atomic.Int64 // the last generation whose Put has returned
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	errs := make(chan error, readers)
+	src := h.Source()
+	for range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				low := gen.Load()
+				got, meta, _, err := s.k.fetch(ctx, src, credentials.Ref{})
+				high := gen.Load() + 1 // a Put may be under way
+				if err != nil {
+					errs <- fmt.Errorf("fetch during rotation: %w", err)
+					return
+				}
+				if err := s.checkGenerations(tag, got, meta, low, high, h.Atomic()); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for g := 1; g <= rotations; g++ {
+		if err := s.k.put(ctx, h, "alpha", s.k.make(tag, g), true); err != nil {
+			close(done)
+			wg.Wait()
+			require.NoError(t, err)
+		}
+		gen.Store(int64(g))
+		time.Sleep(time.Millisecond)
+	}
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	got, _ := s.mustFetch(ctx, t, h, credentials.Ref{})
+	assert.Equal(t, s.k.make(tag, rotations), got, "after the last rotation every reader sees it")
+}
+
+func (s suite) checkGenerations(tag string, got values, meta credentials.Meta, low, high int64, atomicStore bool) error {
+	fieldGen := map[credentials.Field]int64{}
+	for field, value := range got {
+		found := int64(-1)
+		for g := low; g <= high; g++ {
+			if s.k.make(tag, int(g))[field] == value {
+				found = g
+				break
+			}
+		}
+		if found < 0 {
+			return fmt.Errorf("field %s is from no generation between %d and %d", field, low, high)
+		}
+		fieldGen[field] = found
+	}
+	if !atomicStore {
+		return nil
+	}
+	var first int64 = -1
+	for field, g := range fieldGen {
+		if s.k.make(tag, int(low))[field] == s.k.make(tag, int(high))[field] {
+			continue // this field has the same value in both generations
+		}
+		if first < 0 {
+			first = g
+		} else if g != first {
+			return fmt.Errorf("mixed set: fields from generations %d and %d", first, g)
+		}
+	}
+	if first >= 0 && meta.Fingerprint != credentials.NewSecret(s.k.make(tag, int(first))[s.k.print]).Fingerprint() {
+		return fmt.Errorf("fingerprint does not match the generation %d returned", first)
+	}
+	return nil
+}
+
+func (s suite) noSecretLeak(t *testing.T) {
+	h, tag, ctx := s.start(t)
+	v := s.k.make(tag, 1)
+	s.mustPut(ctx, t, h, "alpha", v, true)
+
+	_, _, set, err := s.k.fetch(ctx, h.Source(), credentials.Ref{})
+	require.NoError(t, err)
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		assertNoSecret(t, fmt.Sprintf(format, set), v, s.k.secrets)
+	}
+	js, err := json.Marshal(set)
+	require.NoError(t, err)
+	assertNoSecret(t, string(js), v, s.k.secrets)
+	var logged strings.Builder
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("fetched", "set", set)
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("fetched", "set", set)
+	assertNoSecret(t, logged.String(), v, s.k.secrets)
+
+	// Errors built while the secrets are stored: a broken field beside them, a missing account.
+	broken := s.k.make(tag, 1)
+	broken[s.k.padded] = " padded "
+	s.mustPut(ctx, t, h, "alpha", broken, true)
+	_, _, _, err = s.k.fetch(ctx, h.Source(), credentials.Ref{})
+	require.Error(t, err)
+	assertNoSecret(t, fmt.Sprintf("%v %+v", err, err), v, s.k.secrets)
+	_, _, _, err = s.k.fetch(ctx, h.Source(), credentials.Account("missing"))
+	require.Error(t, err)
+	assertNoSecret(t, fmt.Sprintf("%v %+v", err, err), v, s.k.secrets)
+}
+
+func assertNoSecret(t *testing.T, text string, v values, secrets []credentials.Field) {
+	t.Helper()
+	for _, f := range secrets {
+		if v[f] != "" && strings.Contains(text, v[f]) {
+			t.Errorf("the value of %s appears in output: %q", f, text)
+		}
+	}
+}
+
