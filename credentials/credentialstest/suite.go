@@ -482,4 +482,3 @@ func assertNoSecret(t *testing.T, text string, v values, secrets []credentials.F
 		}
 	}
 }
-
