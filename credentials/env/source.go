@@ -1,0 +1,275 @@
+package env
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+)
+
+// sourceName is the Origin.Source and credentials.Error.Source of this package.
+const sourceName = "env"
+
+// Source is a credentials.Source over environment variables and the files their *_FILE
+// variants name. It keeps no state between calls: every fetch reads the variables, and the
+// files, again. Build it with New.
+type Source struct {
+	cfg config
+}
+
+var _ credentials.Source = (*Source)(nil)
+
+// New returns a Source reading the process environment, or the environment WithLookup
+// gives it.
+func New(opts ...Option) *Source {
+	return &Source{cfg: newConfig(opts)}
+}
+
+// CloudStack reads the CloudStack set that ref selects. See the package documentation for
+// the variable names, the lookup order and the errors.
+func (s *Source) CloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
+	return credentials.FallBack(ctx, s.cfg.logger, sourceName, credentials.KindCloudStack, ref, s.cloudStack)
+}
+
+// VSphere reads the vCenter set that ref selects. See the package documentation for the
+// variable names, the lookup order and the errors.
+func (s *Source) VSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
+	return credentials.FallBack(ctx, s.cfg.logger, sourceName, credentials.KindVSphere, ref, s.vSphere)
+}
+
+func (s *Source) cloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
+	r, err := s.read(ctx, credentials.KindCloudStack, ref)
+	if err != nil {
+		return credentials.CloudStack{}, err
+	}
+	insecure, err := r.bool(FieldInsecureSkipVerify)
+	if err != nil {
+		return credentials.CloudStack{}, err
+	}
+	c := credentials.CloudStack{
+		APIURL:             r.value(credentials.FieldAPIURL),
+		APIKey:             credentials.NewSecret(r.value(credentials.FieldAPIKey)),
+		SecretKey:          credentials.NewSecret(r.value(credentials.FieldSecretKey)),
+		Domain:             r.value(credentials.FieldDomain),
+		Zone:               r.value(credentials.FieldZone),
+		ApplianceVMID:      r.value(credentials.FieldApplianceVMID),
+		TemplateID:         r.value(credentials.FieldTemplateID),
+		NetworkID:          r.value(credentials.FieldNetworkID),
+		ServiceOfferingID:  r.value(credentials.FieldServiceOfferingID),
+		DiskOfferingID:     r.value(credentials.FieldDiskOfferingID),
+		InsecureSkipVerify: insecure,
+	}
+	if p := c.Check(); p != nil {
+		return credentials.CloudStack{}, r.problem(p)
+	}
+	c.Stamp(r.origin(), "", s.cfg.clock())
+	s.logFetch(ctx, c.Meta)
+	return c, nil
+}
+
+func (s *Source) vSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
+	r, err := s.read(ctx, credentials.KindVSphere, ref)
+	if err != nil {
+		return credentials.VSphere{}, err
+	}
+	insecure, err := r.bool(FieldInsecureSkipVerify)
+	if err != nil {
+		return credentials.VSphere{}, err
+	}
+	v := credentials.VSphere{
+		Host:               r.value(credentials.FieldHost),
+		Username:           r.value(credentials.FieldUsername),
+		Password:           credentials.NewSecret(r.value(credentials.FieldPassword)),
+		Datacenter:         r.value(credentials.FieldDatacenter),
+		InsecureSkipVerify: insecure,
+	}
+	if p := v.Check(); p != nil {
+		return credentials.VSphere{}, r.problem(p)
+	}
+	v.Stamp(r.origin(), "", s.cfg.clock())
+	s.logFetch(ctx, v.Meta)
+	return v, nil
+}
+
+func (s *Source) logFetch(ctx context.Context, m credentials.Meta) {
+	if s.cfg.logger.Enabled(ctx, slog.LevelDebug) {
+		s.cfg.logger.DebugContext(ctx, "credentials: read from the environment",
+			"origin", m.Origin.String(), "version", m.Version, "fingerprint", m.Fingerprint)
+	}
+}
+
+// reading is one fetch's view of the variables of one set: which variable or file each
+// value came from, so that errors can name it.
+type reading struct {
+	kind    credentials.Kind
+	account string // as the caller selected it, for messages
+	suffix  string
+	vars    []variable
+	values  []string
+	paths   []string // the file a value was read from, or ""
+	set     []bool   // whether the variable or its file variant is set
+}
+
+// read looks up every variable of kind for the account ref selects, reads the files that
+// *_FILE variants name, and reports a missing set, an ambiguous variable or an unreadable
+// file.
+func (s *Source) read(ctx context.Context, kind credentials.Kind, ref credentials.Ref) (*reading, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	suffix, err := accountSuffix(kind, ref)
+	if err != nil {
+		return nil, err
+	}
+	vars := variablesOf(kind)
+	r := &reading{
+		kind: kind, account: ref.String(), suffix: suffix, vars: vars,
+		values: make([]string, len(vars)), paths: make([]string, len(vars)), set: make([]bool, len(vars)),
+	}
+	var ambiguous error
+	found := false
+	for i, v := range vars {
+		name := v.base + suffix
+		// An empty variable counts as unset, here and everywhere: `export X=` is how a shell
+		// user clears a value, and an empty credential is never valid.
+		value, _ := s.cfg.lookup(name)
+		path, _ := s.cfg.lookup(name + FileSuffix)
+		switch {
+		case value != "" && path != "":
+			if ambiguous == nil {
+				ambiguous = r.ambiguous(i)
+			}
+		case value != "":
+			r.values[i] = value
+		case path != "":
+			r.paths[i] = path
+		default:
+			continue
+		}
+		r.set[i] = true
+		found = true
+	}
+	if !found {
+		return nil, r.notFound()
+	}
+	if ambiguous != nil {
+		return nil, ambiguous
+	}
+	for i, path := range r.paths {
+		if path == "" {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		content, err := s.cfg.readFile(path)
+		if err != nil {
+			return nil, r.fileError(i, err)
+		}
+		if len(content) > maxFileSize {
+			return nil, r.fileTooLarge(i)
+		}
+		// Secrets written by docker, Kubernetes or `echo` end in a newline that is not part of
+		// the value; any other padding is left for Check to reject.
+		r.values[i] = strings.TrimRight(string(content), "\r\n")
+	}
+	return r, nil
+}
+
+// accountSuffix resolves ref to the suffix of its variables. ID is read as a name: the
+// environment has no numeric ids, so AccountID(7) selects the variables ending in _7. When
+// both are given, Name wins.
+func accountSuffix(kind credentials.Kind, ref credentials.Ref) (string, error) {
+	if ref.IsDefault() {
+		return "", nil
+	}
+	account := ref.Name
+	if account == "" {
+		account = ref.ID
+	}
+	suffix, err := AccountSuffix(account)
+	if err != nil {
+		var e *credentials.Error
+		if errors.As(err, &e) {
+			detail := *e
+			detail.Kind = kind
+			detail.Account = ref.String()
+			return "", &detail
+		}
+		return "", err
+	}
+	return suffix, nil
+}
+
+func (r *reading) index(field credentials.Field) int {
+	for i, v := range r.vars {
+		if v.field == field {
+			return i
+		}
+	}
+	return -1
+}
+
+func (r *reading) value(field credentials.Field) string {
+	if i := r.index(field); i >= 0 {
+		return r.values[i]
+	}
+	return ""
+}
+
+func (r *reading) name(i int) string { return r.vars[i].base + r.suffix }
+
+// bool parses a boolean variable strictly; unset means false.
+func (r *reading) bool(field credentials.Field) (bool, error) {
+	i := r.index(field)
+	if i < 0 {
+		return false, nil
+	}
+	if b, ok := parseBool(r.values[i]); ok {
+		return b, nil
+	}
+	name := r.name(i)
+	e := r.errorf(credentials.ErrInvalid, field)
+	if r.paths[i] != "" {
+		e.Problem = "the file " + r.paths[i] + " that " + name + FileSuffix + " names does not hold true or false"
+		e.Remedy = "write true or false into " + r.paths[i] + " (1/0 and yes/no are accepted too)"
+	} else {
+		e.Problem = name + " is not true or false"
+		e.Remedy = "export " + name + "=true or " + name + "=false (1/0 and yes/no are accepted too; unset means false)"
+	}
+	return false, e
+}
+
+// parseBool accepts true/false, 1/0 and yes/no in any case, and "" as false. Anything else,
+// padding included, is refused: a TLS switch must not be guessed.
+func parseBool(s string) (bool, bool) {
+	switch {
+	case s == "":
+		return false, true
+	case s == "1" || strings.EqualFold(s, "true") || strings.EqualFold(s, "yes"):
+		return true, true
+	case s == "0" || strings.EqualFold(s, "false") || strings.EqualFold(s, "no"):
+		return false, true
+	}
+	return false, false
+}
+
+// origin names the variables that were set, never their values.
+func (r *reading) origin() credentials.Origin {
+	var b strings.Builder
+	for i := range r.vars {
+		if !r.set[i] {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(r.name(i))
+		if r.paths[i] != "" {
+			b.WriteString(FileSuffix)
+		}
+	}
+	return credentials.Origin{Source: sourceName, Account: r.account, Location: b.String()}
+}
