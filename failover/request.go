@@ -1,0 +1,72 @@
+package failover
+
+import (
+	"time"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+)
+
+// Request says what to fail over and where.
+type Request struct {
+	// VCenter selects the vCenter credential set; zero means the default set.
+	VCenter credentials.Ref `json:"vcenter"`
+	// VM finds the source VM in vCenter.
+	VM SourceVM `json:"vm"`
+	// CloudStack selects the CloudStack credential set; zero means the active config.
+	CloudStack credentials.Ref `json:"cloudstack"`
+	// Volumes are the replicated volumes, attached to the appliance VM, in the order they are
+	// to be attached to the new VM. Exactly one has Boot set (or, when none has, the first
+	// boots).
+	Volumes []Volume `json:"volumes"`
+	// Name overrides the new VM's name; by default it is derived from the source VM's name
+	// and the job.
+	Name string `json:"name,omitempty"`
+	// Zone, TemplateID, NetworkID, ServiceOfferingID and DiskOfferingID override the defaults
+	// stored with the CloudStack credential set.
+	Zone              string `json:"zone,omitempty"`
+	TemplateID        string `json:"template_id,omitempty"`
+	NetworkID         string `json:"network_id,omitempty"`
+	ServiceOfferingID string `json:"service_offering_id,omitempty"`
+	DiskOfferingID    string `json:"disk_offering_id,omitempty"`
+	// PowerOff says how a live failover powers off the source VM.
+	PowerOff PowerOffPolicy `json:"power_off"`
+}
+
+// SourceVM finds the source VM: by inventory path, instance UUID, BIOS UUID or name (unique
+// in the datacenter), the first one set.
+type SourceVM struct {
+	Path         string `json:"path,omitempty"`
+	InstanceUUID string `json:"instance_uuid,omitempty"`
+	BIOSUUID     string `json:"bios_uuid,omitempty"`
+	Name         string `json:"name,omitempty"`
+}
+
+// String names the VM as the request does.
+func (s SourceVM) String() string {
+	switch {
+	case s.Path != "":
+		return "path " + s.Path
+	case s.InstanceUUID != "":
+		return "instance uuid " + s.InstanceUUID
+	case s.BIOSUUID != "":
+		return "bios uuid " + s.BIOSUUID
+	default:
+		return "name " + s.Name
+	}
+}
+
+// Volume is one replicated volume.
+type Volume struct {
+	// ID is the CloudStack volume id.
+	ID string `json:"id"`
+	// Boot marks the volume the new VM boots from (attached as device 0).
+	Boot bool `json:"boot,omitempty"`
+}
+
+// PowerOffPolicy says how the source VM is powered off in a live failover.
+type PowerOffPolicy struct {
+	// GracefulTimeout bounds the guest shutdown; zero means the engine's default.
+	GracefulTimeout time.Duration `json:"graceful_timeout,omitempty"`
+	// AllowHard allows a hard power-off when the guest does not shut down in time.
+	AllowHard bool `json:"allow_hard,omitempty"`
+}
