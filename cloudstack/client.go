@@ -1,0 +1,231 @@
+package cloudstack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	cs "github.com/apache/cloudstack-go/v2/cloudstack"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+)
+
+// Client runs CloudStack operations with one credential set. Build one per operation from
+// the set the operation fetched, and drop it when the operation ends: it keeps the keys for
+// its lifetime and never fetches new ones. Building one is cheap; the HTTP connection pools
+// live in a Transport that Clients share.
+//
+// A Client is safe for concurrent use.
+type Client struct {
+	meta      credentials.Meta
+	apiURL    string
+	apiKey    credentials.Secret
+	secretKey credentials.Secret
+	defaults  Defaults
+
+	transport      *Transport
+	rt             http.RoundTripper
+	logger         *slog.Logger
+	requestTimeout time.Duration
+	pollFirst      time.Duration
+	pollMax        time.Duration
+	jobTimeout     time.Duration
+	classifier     classifier
+
+	// instances holds cloudstack-go clients, each bound to one call at a time, so that every
+	// call carries its own context although cloudstack-go's requests take none.
+	instances sync.Pool
+}
+
+// Defaults are the settings stored beside a credential set that operations fall back on.
+type Defaults struct {
+	// Zone is the zone name or id new resources go to.
+	Zone string
+	// ApplianceVMID is the appliance VM the replicated volumes are attached to.
+	ApplianceVMID string
+	// TemplateID, NetworkID, ServiceOfferingID and DiskOfferingID are defaults for DeployVM.
+	TemplateID        string
+	NetworkID         string
+	ServiceOfferingID string
+	DiskOfferingID    string
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithTransport makes the Client use t's connection pools instead of the package-level ones.
+// An integrator that wants its own proxy, root CAs or pool lifetime builds one Transport and
+// passes it to every New.
+func WithTransport(t *Transport) Option {
+	return func(c *Client) {
+		if t != nil {
+			c.transport = t
+		}
+	}
+}
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Client) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// WithRequestTimeout bounds each HTTP request (default 60 s). The caller's context bounds the
+// whole call, including async job waits.
+func WithRequestTimeout(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.requestTimeout = d
+		}
+	}
+}
+
+// WithPollInterval sets how async jobs are polled: the first poll is immediate, the next after
+// first, then the delay doubles up to max (defaults 1 s and 10 s).
+func WithPollInterval(first, max time.Duration) Option {
+	return func(c *Client) {
+		if first > 0 {
+			c.pollFirst = first
+		}
+		if max > 0 {
+			c.pollMax = max
+		}
+	}
+}
+
+// WithJobTimeout bounds how long one async job is waited for; a job still running then gives
+// ErrUnavailable (the job itself goes on in CloudStack). Default: no bound but the context's,
+// because snapshots of large volumes can take hours.
+func WithJobTimeout(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.jobTimeout = d
+		}
+	}
+}
+
+// New returns a Client for the credential set creds. It checks the set (URL, keys) and
+// returns a *credentials.Error (credentials.ErrIncomplete or credentials.ErrInvalid) naming the
+// field and the set's origin when it cannot be used. It makes no request.
+//
+// A set with InsecureSkipVerify is logged as a warning, with its origin and version, every
+// time a Client is built from it.
+func New(creds credentials.CloudStack, opts ...Option) (*Client, error) {
+	if p := creds.Check(); p != nil {
+		return nil, &credentials.Error{
+			Category: p.Category,
+			Source:   "cloudstack",
+			Kind:     credentials.KindCloudStack,
+			Account:  creds.Origin.Account,
+			Field:    p.Field,
+			Problem:  p.Reason,
+			Remedy:   "fix " + string(p.Field) + " of " + creds.Meta.Describe() + " at " + creds.Origin.String(),
+		}
+	}
+	c := &Client{
+		meta:      creds.Meta,
+		apiURL:    creds.APIURL,
+		apiKey:    creds.APIKey,
+		secretKey: creds.SecretKey,
+		defaults: Defaults{
+			Zone:              creds.Zone,
+			ApplianceVMID:     creds.ApplianceVMID,
+			TemplateID:        creds.TemplateID,
+			NetworkID:         creds.NetworkID,
+			ServiceOfferingID: creds.ServiceOfferingID,
+			DiskOfferingID:    creds.DiskOfferingID,
+		},
+		transport:      defaultTransport,
+		logger:         slog.Default(),
+		requestTimeout: 60 * time.Second,
+		pollFirst:      time.Second,
+		pollMax:        10 * time.Second,
+		classifier:     classifier{meta: creds.Meta},
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.pollMax < c.pollFirst {
+		c.pollMax = c.pollFirst
+	}
+	c.rt = c.transport.roundTripper(creds.InsecureSkipVerify)
+	if creds.InsecureSkipVerify {
+		c.logger.Warn("cloudstack: TLS certificate verification is off for this credential set",
+			slog.String("credentials", creds.Meta.Describe()),
+			slog.String("origin", creds.Origin.String()))
+	}
+	c.instances.New = c.newInstance
+	return c, nil
+}
+
+// Credentials describes the credential set the Client uses: origin, version, fingerprint.
+func (c *Client) Credentials() credentials.Meta { return c.meta }
+
+// Defaults returns the settings stored beside the credential set.
+func (c *Client) Defaults() Defaults { return c.defaults }
+
+// instance is a cloudstack-go client with its own bound transport.
+type instance struct {
+	custom *cs.CustomService
+	bound  *boundTransport
+}
+
+func (c *Client) newInstance() any {
+	bound := &boundTransport{base: c.rt}
+	hc := &http.Client{Transport: bound, Jar: noCookies{}}
+	api := cs.NewClient(c.apiURL, c.apiKey.Reveal(), c.secretKey.Reveal(), true, cs.WithHTTPClient(hc))
+	// CustomService signs and sends any command; the typed services would decode into
+	// cloudstack-go's structs, some of which decode twice, and wait for jobs without a context.
+	return &instance{custom: api.Custom.(*cs.CustomService), bound: bound}
+}
+
+// params holds a command's parameters.
+type params = cs.CustomServiceParams
+
+func newParams(kv ...string) *params {
+	p := &params{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			p.SetParam(kv[i], kv[i+1])
+		}
+	}
+	return p
+}
+
+// request sends one command and decodes the inner response object into out. Every request
+// goes through here, so every error is classified once, here.
+func (c *Client) request(ctx context.Context, command, jobID string, p *params, out any) error {
+	if err := ctx.Err(); err != nil {
+		return c.classifier.classify(ctx, command, jobID, err)
+	}
+	callCtx, cancel := context.WithTimeout(ctx, c.requestTimeout)
+	defer cancel()
+
+	inst := c.instances.Get().(*instance)
+	inst.bound.ctx = callCtx
+	apiCommand := command
+	if jobID != "" {
+		apiCommand = "queryAsyncJobResult"
+	}
+	if out == nil {
+		out = new(json.RawMessage)
+	}
+	err := inst.custom.CustomRequest(apiCommand, p, out)
+	inst.bound.ctx = nil
+	c.instances.Put(inst)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() == nil && errors.Is(callCtx.Err(), context.DeadlineExceeded) {
+		return &APIError{Command: command, JobID: jobID, category: ErrUnavailable, cause: context.DeadlineExceeded,
+			Text: "no answer within the request timeout of " + c.requestTimeout.String()}
+	}
+	return c.classifier.classify(ctx, command, jobID, err)
+}

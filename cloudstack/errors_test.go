@@ -1,0 +1,173 @@
+package cloudstack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+)
+
+func testMeta() credentials.Meta {
+	return credentials.Meta{
+		Origin:      credentials.Origin{Source: "memory", Account: "ops-east", Location: "test table"},
+		Version:     "v7",
+		Fingerprint: "sha256:0123456789ab",
+	}
+}
+
+// csErr renders an error exactly as cloudstack-go v2.19.0 does (CSError.Error).
+func csErr(code, csCode int, text string) error {
+	return fmt.Errorf("CloudStack API error %d (CSExceptionErrorCode: %d): %s", code, csCode, text)
+}
+
+func TestClassifyCloudStackAnswers(t *testing.T) {
+	t.Parallel()
+	cl := classifier{meta: testMeta()}
+	cases := []struct {
+		name     string
+		err      error
+		want     error
+		code     int
+		csCode   int
+		jobFail  bool
+		credsErr bool
+	}{
+		{"401 bad signature", csErr(401, 0, "unable to verify user credentials and/or request signature"),
+			credentials.ErrUnauthenticated, 401, 0, false, true},
+		{"432 command not available", csErr(432, 9999, "The given command does not exist or it is not available for user"),
+			credentials.ErrUnauthenticated, 432, 9999, false, true},
+		{"431 entity does not exist", csErr(431, 4350, "Unable to execute API command listvirtualmachines due to invalid value. Invalid parameter id value=42 due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class."),
+			ErrNotFound, 431, 4350, false, false},
+		{"431 unable to find", csErr(431, 4350, "Unable to find volume with ID: 9"), ErrNotFound, 431, 4350, false, false},
+		{"431 attach attached", csErr(431, 4350, "Please specify a volume that is not attached to any VM."),
+			ErrConflict, 431, 4350, false, false},
+		{"431 device id", csErr(431, 4350, "deviceId should be 1,2,4-15"), ErrConflict, 431, 4350, false, false},
+		{"431 vm state", csErr(431, 4350, "Please specify a VM that is either running or stopped."),
+			ErrConflict, 431, 4350, false, false},
+		{"431 missing parameter", csErr(431, 4350, "Unable to execute API command deployvirtualmachine due to missing parameter zoneid"),
+			ErrInvalid, 431, 4350, false, false},
+		{"530 state", csErr(530, 4250, "Failed to attach volume: vm is not in the right state"), ErrConflict, 530, 4250, false, false},
+		{"530 plain", csErr(530, 4250, "Internal error executing command, please contact your system administrator"),
+			ErrInternal, 530, 4250, false, false},
+		{"531 permission", csErr(531, 4365, "Account 'tenant' does not have permission to operate on the volume"),
+			ErrPermission, 531, 4365, false, false},
+		{"533 capacity", csErr(533, 4375, "Unable to create a deployment for VM"), ErrCapacity, 533, 4375, false, false},
+		{"536 in use", csErr(536, 4400, "Resource in use"), ErrConflict, 536, 4400, false, false},
+		{"429 rate", csErr(429, 0, "You have exceeded the API rate limit"), ErrUnavailable, 429, 0, false, false},
+		{"503 JSON", csErr(503, 0, "Service unavailable"), ErrUnavailable, 503, 0, false, false},
+		{"cloudstack-go async object", errors.New(`Undefined error: {"errorcode":530,"cserrorcode":4250,"errortext":"Volume is not in Ready state"}`),
+			ErrConflict, 530, 4250, true, false},
+		{"cloudstack-go async text", errors.New("Failed to create snapshot"), ErrInternal, 0, 0, false, false},
+		{"transport status 502", &url.Error{Op: "Post", URL: "https://cloud.invalid/client/api", Err: &statusError{code: 502, contentType: "text/html"}},
+			ErrUnavailable, 502, 0, false, false},
+		{"transport status 404", &url.Error{Op: "Post", URL: "https://cloud.invalid/wrong", Err: &statusError{code: 404, contentType: "text/html"}},
+			credentials.ErrInvalid, 404, 0, false, true},
+		{"transport html 200", &url.Error{Op: "Post", URL: "https://cloud.invalid/", Err: &statusError{code: 200, contentType: "text/html"}},
+			credentials.ErrInvalid, 200, 0, false, true},
+		{"transport status 403", &url.Error{Op: "Post", URL: "https://cloud.invalid/", Err: &statusError{code: 403}}, ErrPermission, 403, 0, false, false},
+		{"connection refused", &url.Error{Op: "Post", URL: "https://cloud.invalid/client/api",
+			Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}}, ErrUnavailable, 0, 0, false, false},
+		{"garbled JSON", &json.SyntaxError{Offset: 1}, ErrUnavailable, 0, 0, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			jobID := ""
+			if tc.jobFail {
+				jobID = "job-1"
+			}
+			err := cl.classify(context.Background(), "attachVolume", jobID, tc.err)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, tc.want)
+			var apiErr *APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, "attachVolume", apiErr.Command)
+			assert.Equal(t, tc.code, apiErr.Code)
+			assert.Equal(t, tc.csCode, apiErr.CSCode)
+			assert.Equal(t, tc.jobFail, errors.Is(err, ErrJobFailed), "ErrJobFailed")
+			var ce *credentials.Error
+			assert.Equal(t, tc.credsErr, errors.As(err, &ce), "credentials.Error")
+			if tc.credsErr {
+				assert.Equal(t, "cloudstack", ce.Source)
+				assert.Equal(t, "ops-east", ce.Account)
+				assert.Contains(t, ce.Remedy, testMeta().Describe())
+			}
+			// Exactly one category of this package (or of credentials) matches.
+			matched := 0
+			for _, s := range []error{ErrNotFound, ErrConflict, ErrInvalid, ErrPermission, ErrCapacity, ErrUnavailable,
+				ErrInternal, credentials.ErrUnauthenticated, credentials.ErrInvalid} {
+				if errors.Is(err, s) {
+					matched++
+				}
+			}
+			assert.Equal(t, 1, matched, "categories matched by %v", err)
+		})
+	}
+}
+
+func TestClassifyRedactsSignedURL(t *testing.T) {
+	t.Parallel()
+	key := "fake-key-" + fmt.Sprint(time.Now().UnixNano())
+	raw := &url.Error{Op: "Get", URL: "https://cloud.invalid/client/api?apiKey=" + key + "&command=listZones&signature=c2lnbmF0dXJl",
+		Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}}
+	err := classifier{meta: testMeta()}.classify(context.Background(), "listZones", "", raw)
+	require.ErrorIs(t, err, ErrUnavailable)
+	assert.NotContains(t, err.Error(), key)
+	assert.NotContains(t, err.Error(), "signature")
+	assert.Contains(t, err.Error(), "https://cloud.invalid/client/api")
+	assert.Contains(t, err.Error(), "connection refused")
+}
+
+func TestClassifyCallerCancellation(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := classifier{meta: testMeta()}.classify(ctx, "createSnapshot", "job-9",
+		&url.Error{Op: "Post", URL: "http://127.0.0.1/client/api", Err: context.Canceled})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.NotErrorIs(t, err, ErrUnavailable, "the caller's cancellation is not an outage")
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "job-9", apiErr.JobID)
+	assert.Contains(t, err.Error(), "may still complete")
+}
+
+func TestUnauthenticatedRemedyNamesSetNotKey(t *testing.T) {
+	t.Parallel()
+	err := classifier{meta: testMeta()}.classify(context.Background(), "listVolumes", "",
+		csErr(401, 0, "unable to verify user credentials and/or request signature"))
+	remedy := credentials.Remedy(err)
+	assert.Contains(t, remedy, "memory account ops-east (test table)")
+	assert.Contains(t, remedy, "version v7")
+	assert.Contains(t, err.Error(), "listVolumes")
+}
+
+func TestAPIErrorMessage(t *testing.T) {
+	t.Parallel()
+	err := classifier{meta: testMeta()}.classify(context.Background(), "attachVolume", "job-3",
+		errors.New(`Undefined error: {"errorcode":431,"cserrorcode":4350,"errortext":"Please specify a volume that is not attached to any VM."}`))
+	assert.Equal(t, "cloudstack: attachVolume job job-3 failed: Please specify a volume that is not attached to any VM. (error 431, cs 4350)", err.Error())
+}
+
+func TestUndoErrorsCounts(t *testing.T) {
+	t.Parallel()
+	var u undoErrors
+	u.total = 3
+	require.NoError(t, u.err("undoing"))
+	u.add(fmt.Errorf("step a: %w", &APIError{Command: "detachVolume", Text: "x", category: ErrConflict}))
+	u.add(errors.New("step b"))
+	err := u.err("undoing")
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), "cloudstack: undoing: 2 of 3 failed:"), err.Error())
+	assert.ErrorIs(t, err, ErrConflict)
+}

@@ -1,0 +1,394 @@
+package cloudstack
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	cs "github.com/apache/cloudstack-go/v2/cloudstack"
+)
+
+// VMState is a virtual machine's state as CloudStack reports it.
+type VMState string
+
+// VM states.
+const (
+	VMStopped   VMState = "Stopped"
+	VMStarting  VMState = "Starting"
+	VMRunning   VMState = "Running"
+	VMStopping  VMState = "Stopping"
+	VMDestroyed VMState = "Destroyed"
+	VMExpunging VMState = "Expunging"
+	VMError     VMState = "Error"
+)
+
+// VM is a CloudStack virtual machine.
+type VM struct {
+	ID          string
+	Name        string
+	DisplayName string
+	State       VMState
+	ZoneID      string
+	ZoneName    string
+	TemplateID  string
+	// ServiceOfferingID and ServiceOfferingName name the compute offering.
+	ServiceOfferingID   string
+	ServiceOfferingName string
+	CPUs                int
+	CPUSpeedMHz         int
+	MemoryMB            int
+	Hypervisor          string
+	// NICs in CloudStack's order; the default NIC has IsDefault set.
+	NICs []NIC
+	// Created is when CloudStack created the VM (zero if it did not say).
+	Created time.Time
+}
+
+// NIC is a VM's network interface.
+type NIC struct {
+	ID         string
+	NetworkID  string
+	IPAddress  string
+	MACAddress string
+	IsDefault  bool
+}
+
+// NetworkIDs returns the networks of the VM's NICs in order.
+func (vm *VM) NetworkIDs() []string {
+	ids := make([]string, len(vm.NICs))
+	for i, n := range vm.NICs {
+		ids[i] = n.NetworkID
+	}
+	return ids
+}
+
+type vmWire struct {
+	ID                  string    `json:"id"`
+	Name                string    `json:"name"`
+	DisplayName         string    `json:"displayname"`
+	State               string    `json:"state"`
+	ZoneID              string    `json:"zoneid"`
+	ZoneName            string    `json:"zonename"`
+	TemplateID          string    `json:"templateid"`
+	ServiceOfferingID   string    `json:"serviceofferingid"`
+	ServiceOfferingName string    `json:"serviceofferingname"`
+	CPUNumber           int       `json:"cpunumber"`
+	CPUSpeed            int       `json:"cpuspeed"`
+	Memory              int       `json:"memory"`
+	Hypervisor          string    `json:"hypervisor"`
+	Created             string    `json:"created"`
+	NIC                 []nicWire `json:"nic"`
+}
+
+type nicWire struct {
+	ID         string `json:"id"`
+	NetworkID  string `json:"networkid"`
+	IPAddress  string `json:"ipaddress"`
+	MACAddress string `json:"macaddress"`
+	IsDefault  bool   `json:"isdefault"`
+}
+
+func (w *vmWire) vm() *VM {
+	vm := &VM{
+		ID: w.ID, Name: w.Name, DisplayName: w.DisplayName, State: VMState(w.State),
+		ZoneID: w.ZoneID, ZoneName: w.ZoneName, TemplateID: w.TemplateID,
+		ServiceOfferingID: w.ServiceOfferingID, ServiceOfferingName: w.ServiceOfferingName,
+		CPUs: w.CPUNumber, CPUSpeedMHz: w.CPUSpeed, MemoryMB: w.Memory, Hypervisor: w.Hypervisor,
+		Created: parseTime(w.Created),
+	}
+	if len(w.NIC) > 0 {
+		vm.NICs = make([]NIC, len(w.NIC))
+		for i, n := range w.NIC {
+			vm.NICs[i] = NIC(n)
+		}
+	}
+	return vm
+}
+
+// parseTime reads CloudStack's timestamps ("2026-11-25T23:30:52+0000"); zero if unreadable.
+func parseTime(s string) time.Time {
+	for _, layout := range []string{"2006-01-02T15:04:05-0700", time.RFC3339} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// DeploySpec describes a VM to deploy, usually shaped like the source VM. Empty fields fall
+// back on the Client's Defaults where one exists.
+type DeploySpec struct {
+	// Name is the VM's host name: letters, digits and hyphens, at most 63 characters, not
+	// starting with a digit or hyphen. Empty lets CloudStack choose one.
+	Name string
+	// DisplayName is shown in the CloudStack UI; empty means Name.
+	DisplayName string
+	// Zone is the zone name or id; empty means Defaults().Zone.
+	Zone string
+	// TemplateID is the template the ROOT volume is created from; empty means
+	// Defaults().TemplateID.
+	TemplateID string
+	// ServiceOfferingID is the compute offering; empty means Defaults().ServiceOfferingID.
+	ServiceOfferingID string
+	// NetworkIDs are the networks, default NIC first; empty means Defaults().NetworkID.
+	NetworkIDs []string
+	// DiskOfferingID adds a data disk of that offering. Empty adds none (the default disk
+	// offering is not applied, because failover attaches the replicated volumes instead).
+	DiskOfferingID string
+	// CPUs, CPUSpeedMHz and MemoryMB size the VM when the service offering is custom
+	// (CloudStack rejects them for a fixed offering). Zero leaves them to the offering.
+	CPUs        int
+	CPUSpeedMHz int
+	MemoryMB    int
+	// Start starts the VM after deploying it; false leaves it Stopped (so that volumes can be
+	// swapped before first boot).
+	Start bool
+}
+
+// DeployVM deploys a VM as spec describes and returns it when the job ends. If CloudStack
+// announced the VM's id before the call failed (the job failed, or ctx ended while waiting),
+// the returned VM is non-nil and holds that id, so that the caller can destroy it.
+func (c *Client) DeployVM(ctx context.Context, spec DeploySpec) (*VM, error) {
+	const command = "deployVirtualMachine"
+	d := c.defaults
+	zone := firstOf(spec.Zone, d.Zone)
+	template := firstOf(spec.TemplateID, d.TemplateID)
+	offering := firstOf(spec.ServiceOfferingID, d.ServiceOfferingID)
+	networks := spec.NetworkIDs
+	if len(networks) == 0 && d.NetworkID != "" {
+		networks = []string{d.NetworkID}
+	}
+	switch {
+	case zone == "":
+		return nil, invalidArg(command, "no zone: set DeploySpec.Zone or the zone of %s", c.meta.Describe())
+	case template == "":
+		return nil, invalidArg(command, "no template: set DeploySpec.TemplateID or template_id of %s", c.meta.Describe())
+	case offering == "":
+		return nil, invalidArg(command, "no service offering: set DeploySpec.ServiceOfferingID or service_offering_id of %s", c.meta.Describe())
+	case spec.CPUs < 0 || spec.MemoryMB < 0 || spec.CPUSpeedMHz < 0:
+		return nil, invalidArg(command, "negative CPUs, CPU speed or memory in DeploySpec")
+	}
+	if err := checkHostName(spec.Name); err != nil {
+		return nil, invalidArg(command, "DeploySpec.Name %q %s", spec.Name, err.Error())
+	}
+	zoneID, err := c.zoneID(ctx, zone)
+	if err != nil {
+		return nil, err
+	}
+	p := newParams(
+		"zoneid", zoneID,
+		"templateid", template,
+		"serviceofferingid", offering,
+		"name", spec.Name,
+		"displayname", firstOf(spec.DisplayName, spec.Name),
+		"networkids", strings.Join(networks, ","),
+		"diskofferingid", spec.DiskOfferingID,
+		"startvm", strconv.FormatBool(spec.Start),
+	)
+	// cloudstack-go's encoding of details: one index per key, keys sorted.
+	details := make([][2]string, 0, 3)
+	if spec.CPUs > 0 {
+		details = append(details, [2]string{"cpuNumber", strconv.Itoa(spec.CPUs)})
+	}
+	if spec.CPUSpeedMHz > 0 {
+		details = append(details, [2]string{"cpuSpeed", strconv.Itoa(spec.CPUSpeedMHz)})
+	}
+	if spec.MemoryMB > 0 {
+		details = append(details, [2]string{"memory", strconv.Itoa(spec.MemoryMB)})
+	}
+	sort.Slice(details, func(i, j int) bool { return details[i][0] < details[j][0] })
+	for i, kv := range details {
+		p.SetParam("details["+strconv.Itoa(i)+"]."+kv[0], kv[1])
+	}
+
+	var w vmWire
+	id, err := c.async(ctx, command, p, &w)
+	if err != nil {
+		if id != "" {
+			return &VM{ID: id, Name: spec.Name}, err
+		}
+		return nil, err
+	}
+	return w.vm(), nil
+}
+
+// StartVM starts a stopped VM and returns it running.
+func (c *Client) StartVM(ctx context.Context, id string) (*VM, error) {
+	return c.vmJob(ctx, "startVirtualMachine", newParams("id", id), id)
+}
+
+// StopVM stops a VM. force stops it even if the guest does not shut down (CloudStack's
+// forced stop; the guest loses unwritten data).
+func (c *Client) StopVM(ctx context.Context, id string, force bool) (*VM, error) {
+	p := newParams("id", id)
+	if force {
+		p.SetParam("forced", "true")
+	}
+	return c.vmJob(ctx, "stopVirtualMachine", p, id)
+}
+
+// DestroyVM destroys a VM; expunge removes it at once instead of leaving it Destroyed (and
+// recoverable) until CloudStack's expunge delay. Data volumes attached to it are detached by
+// CloudStack and kept; its ROOT volume goes with it.
+func (c *Client) DestroyVM(ctx context.Context, id string, expunge bool) error {
+	const command = "destroyVirtualMachine"
+	if id == "" {
+		return invalidArg(command, "empty VM id")
+	}
+	p := newParams("id", id)
+	if expunge {
+		p.SetParam("expunge", "true")
+	}
+	_, err := c.async(ctx, command, p, nil)
+	return err
+}
+
+func (c *Client) vmJob(ctx context.Context, command string, p *params, id string) (*VM, error) {
+	if id == "" {
+		return nil, invalidArg(command, "empty VM id")
+	}
+	var w vmWire
+	if _, err := c.async(ctx, command, p, &w); err != nil {
+		return nil, err
+	}
+	return w.vm(), nil
+}
+
+type vmList struct {
+	Count int      `json:"count"`
+	VMs   []vmWire `json:"virtualmachine"`
+}
+
+// GetVM returns the VM with the given id, or an error matching ErrNotFound.
+func (c *Client) GetVM(ctx context.Context, id string) (*VM, error) {
+	const command = "listVirtualMachines"
+	if id == "" {
+		return nil, invalidArg(command, "empty VM id")
+	}
+	var l vmList
+	if err := c.request(ctx, command, "", newParams("id", id, "listall", "true"), &l); err != nil {
+		return nil, err
+	}
+	for i := range l.VMs {
+		if l.VMs[i].ID == id {
+			return l.VMs[i].vm(), nil
+		}
+	}
+	return nil, &APIError{Command: command, Text: "no VM with id " + id, category: ErrNotFound}
+}
+
+// FindVMsByName returns the VMs named exactly name (CloudStack's own filter also matches
+// substrings), in CloudStack's order. None found is an empty slice, not an error.
+func (c *Client) FindVMsByName(ctx context.Context, name string) ([]VM, error) {
+	const command = "listVirtualMachines"
+	if name == "" {
+		return nil, invalidArg(command, "empty VM name")
+	}
+	var l vmList
+	if err := c.request(ctx, command, "", newParams("name", name, "listall", "true"), &l); err != nil {
+		return nil, err
+	}
+	vms := make([]VM, 0, len(l.VMs))
+	for i := range l.VMs {
+		if l.VMs[i].Name == name {
+			vms = append(vms, *l.VMs[i].vm())
+		}
+	}
+	return vms, nil
+}
+
+// WaitVMState polls the VM until it is in state want and returns it. A VM that reaches Error,
+// Destroyed or Expunging instead gives ErrConflict; ctx bounds the wait.
+func (c *Client) WaitVMState(ctx context.Context, id string, want VMState) (*VM, error) {
+	delay := c.pollFirst
+	var timer *time.Timer
+	for {
+		vm, err := c.GetVM(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if vm.State == want {
+			return vm, nil
+		}
+		switch vm.State {
+		case VMError, VMDestroyed, VMExpunging:
+			return vm, &APIError{Command: "listVirtualMachines", category: ErrConflict,
+				Text: "VM " + id + " is " + string(vm.State) + ", it will not become " + string(want)}
+		}
+		if timer == nil {
+			timer = time.NewTimer(delay)
+			defer timer.Stop()
+		} else {
+			timer.Reset(delay)
+		}
+		select {
+		case <-ctx.Done():
+			return vm, c.classifier.classify(ctx, "listVirtualMachines", "", ctx.Err())
+		case <-timer.C:
+		}
+		if delay *= 2; delay > c.pollMax {
+			delay = c.pollMax
+		}
+	}
+}
+
+type zoneList struct {
+	Count int `json:"count"`
+	Zones []struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"zone"`
+}
+
+// zoneID resolves a zone name to its id; ids pass through.
+func (c *Client) zoneID(ctx context.Context, zone string) (string, error) {
+	if cs.IsID(zone) {
+		return zone, nil
+	}
+	const command = "listZones"
+	var l zoneList
+	if err := c.request(ctx, command, "", newParams(), &l); err != nil {
+		return "", err
+	}
+	for _, z := range l.Zones {
+		if z.ID == zone || z.Name == zone {
+			return z.ID, nil
+		}
+	}
+	return "", &APIError{Command: command, category: ErrNotFound,
+		Text: "no zone named " + zone + "; set the zone of " + c.meta.Describe() + " to an existing zone name or id"}
+}
+
+func firstOf(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// checkHostName applies CloudStack's rule for VM names.
+func checkHostName(name string) error {
+	if name == "" {
+		return nil
+	}
+	if len(name) > 63 {
+		return errString("is longer than 63 characters")
+	}
+	if name[0] == '-' || name[len(name)-1] == '-' || (name[0] >= '0' && name[0] <= '9') {
+		return errString("must not start with a digit or hyphen, nor end with a hyphen")
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return errString("may hold only letters, digits and hyphens")
+		}
+	}
+	return nil
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }

@@ -1,0 +1,325 @@
+package cloudstack
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+)
+
+// VolumeType is ROOT or DATADISK.
+type VolumeType string
+
+// Volume types.
+const (
+	VolumeRoot VolumeType = "ROOT"
+	VolumeData VolumeType = "DATADISK"
+)
+
+// AnyDevice lets CloudStack choose the device id in AttachVolume.
+const AnyDevice int64 = -1
+
+// Volume is a CloudStack volume.
+type Volume struct {
+	ID   string
+	Name string
+	Type VolumeType
+	// State is CloudStack's volume state (Ready, Allocated, ...).
+	State string
+	// VMID, VMName and VMState describe the VM the volume is attached to; VMID is "" for a
+	// detached volume.
+	VMID    string
+	VMName  string
+	VMState VMState
+	// DeviceID is the volume's device on its VM (0 for the boot disk); meaningful only when
+	// VMID is set.
+	DeviceID       int64
+	SizeBytes      int64
+	ZoneID         string
+	ZoneName       string
+	DiskOfferingID string
+	StorageID      string
+	Storage        string
+}
+
+// Attached reports whether the volume is attached to a VM.
+func (v *Volume) Attached() bool { return v.VMID != "" }
+
+type volumeWire struct {
+	ID               string `json:"id"`
+	Name             string `json:"name"`
+	Type             string `json:"type"`
+	State            string `json:"state"`
+	VirtualMachineID string `json:"virtualmachineid"`
+	VMName           string `json:"vmname"`
+	VMState          string `json:"vmstate"`
+	DeviceID         int64  `json:"deviceid"`
+	Size             int64  `json:"size"`
+	ZoneID           string `json:"zoneid"`
+	ZoneName         string `json:"zonename"`
+	DiskOfferingID   string `json:"diskofferingid"`
+	StorageID        string `json:"storageid"`
+	Storage          string `json:"storage"`
+}
+
+func (w *volumeWire) volume() *Volume {
+	return &Volume{
+		ID: w.ID, Name: w.Name, Type: VolumeType(w.Type), State: w.State,
+		VMID: w.VirtualMachineID, VMName: w.VMName, VMState: VMState(w.VMState), DeviceID: w.DeviceID,
+		SizeBytes: w.Size, ZoneID: w.ZoneID, ZoneName: w.ZoneName, DiskOfferingID: w.DiskOfferingID,
+		StorageID: w.StorageID, Storage: w.Storage,
+	}
+}
+
+type volumeList struct {
+	Count   int          `json:"count"`
+	Volumes []volumeWire `json:"volume"`
+}
+
+// ListVolumes returns the volumes attached to the VM, in device order (boot disk first).
+func (c *Client) ListVolumes(ctx context.Context, vmID string) ([]Volume, error) {
+	const command = "listVolumes"
+	if vmID == "" {
+		return nil, invalidArg(command, "empty VM id")
+	}
+	var l volumeList
+	if err := c.request(ctx, command, "", newParams("virtualmachineid", vmID, "listall", "true"), &l); err != nil {
+		return nil, err
+	}
+	vols := make([]Volume, 0, len(l.Volumes))
+	for i := range l.Volumes {
+		if l.Volumes[i].VirtualMachineID == vmID {
+			vols = append(vols, *l.Volumes[i].volume())
+		}
+	}
+	sort.SliceStable(vols, func(i, j int) bool { return vols[i].DeviceID < vols[j].DeviceID })
+	return vols, nil
+}
+
+// GetVolume returns the volume with the given id, or an error matching ErrNotFound.
+func (c *Client) GetVolume(ctx context.Context, id string) (*Volume, error) {
+	const command = "listVolumes"
+	if id == "" {
+		return nil, invalidArg(command, "empty volume id")
+	}
+	var l volumeList
+	if err := c.request(ctx, command, "", newParams("id", id, "listall", "true"), &l); err != nil {
+		return nil, err
+	}
+	for i := range l.Volumes {
+		if l.Volumes[i].ID == id {
+			return l.Volumes[i].volume(), nil
+		}
+	}
+	return nil, &APIError{Command: command, Text: "no volume with id " + id, category: ErrNotFound}
+}
+
+// DetachVolume detaches the volume from its VM and returns it detached. Detaching the ROOT
+// volume of a VM that is not stopped gives ErrConflict.
+func (c *Client) DetachVolume(ctx context.Context, id string) (*Volume, error) {
+	const command = "detachVolume"
+	if id == "" {
+		return nil, invalidArg(command, "empty volume id")
+	}
+	var w volumeWire
+	if _, err := c.async(ctx, command, newParams("id", id), &w); err != nil {
+		return nil, err
+	}
+	return w.volume(), nil
+}
+
+// AttachVolume attaches the volume to the VM at deviceID (0 makes it the boot disk, which
+// needs a stopped VM without one; AnyDevice lets CloudStack choose) and returns it attached.
+// An attached volume or a taken device id gives ErrConflict.
+func (c *Client) AttachVolume(ctx context.Context, id, vmID string, deviceID int64) (*Volume, error) {
+	const command = "attachVolume"
+	switch {
+	case id == "" || vmID == "":
+		return nil, invalidArg(command, "empty volume or VM id")
+	case deviceID < AnyDevice:
+		return nil, invalidArg(command, "device id %d: use 0 or more, or AnyDevice", deviceID)
+	}
+	p := newParams("id", id, "virtualmachineid", vmID)
+	if deviceID != AnyDevice {
+		p.SetParam("deviceid", strconv.FormatInt(deviceID, 10))
+	}
+	var w volumeWire
+	if _, err := c.async(ctx, command, p, &w); err != nil {
+		return nil, err
+	}
+	return w.volume(), nil
+}
+
+// DeleteVolume deletes a detached volume; an attached one gives ErrConflict.
+func (c *Client) DeleteVolume(ctx context.Context, id string) error {
+	const command = "deleteVolume"
+	if id == "" {
+		return invalidArg(command, "empty volume id")
+	}
+	var r successAnswer
+	if err := c.request(ctx, command, "", newParams("id", id), &r); err != nil {
+		return err
+	}
+	return r.check(command)
+}
+
+// successAnswer is the answer of synchronous delete commands.
+type successAnswer struct {
+	Success     any    `json:"success"`
+	DisplayText string `json:"displaytext"`
+}
+
+func (r successAnswer) check(command string) error {
+	switch v := r.Success.(type) {
+	case bool:
+		if !v {
+			return &APIError{Command: command, Text: "CloudStack answered success false: " + r.DisplayText, category: ErrInternal}
+		}
+	case string:
+		if v == "false" {
+			return &APIError{Command: command, Text: "CloudStack answered success false: " + r.DisplayText, category: ErrInternal}
+		}
+	}
+	return nil
+}
+
+// Placement says where MoveVolumes puts one volume on the target VM.
+type Placement struct {
+	VolumeID string
+	DeviceID int64
+}
+
+// BootOrder places volumeIDs on a VM in order: the first as the boot disk at device 0, the
+// rest at devices 1, 2, 4, 5, ... (CloudStack reserves device 3 for the CD-ROM).
+func BootOrder(volumeIDs ...string) []Placement {
+	plan := make([]Placement, len(volumeIDs))
+	dev := int64(0)
+	for i, id := range volumeIDs {
+		plan[i] = Placement{VolumeID: id, DeviceID: dev}
+		dev++
+		if dev == 3 {
+			dev++
+		}
+	}
+	return plan
+}
+
+// Move records how far one volume's move got: where it was, where it went, and which steps
+// are done. A caller undoes a move by detaching an Attached volume from ToVMID and
+// reattaching a Detached one to FromVMID at FromDeviceID (UndoMoves does this).
+type Move struct {
+	VolumeID     string
+	FromVMID     string
+	FromDeviceID int64
+	ToVMID       string
+	ToDeviceID   int64
+	Detached     bool
+	Attached     bool
+}
+
+// MoveError is returned by MoveVolumes when a step fails: which volume, which step, and the
+// moves done so far (also returned as MoveVolumes' result).
+type MoveError struct {
+	Step     string
+	VolumeID string
+	Moves    []Move
+	Err      error
+}
+
+// Error renders the failed step and how far the move got.
+func (e *MoveError) Error() string {
+	done := 0
+	for _, m := range e.Moves {
+		if m.Attached {
+			done++
+		}
+	}
+	return fmt.Sprintf("cloudstack: moving volumes: %s of volume %s failed after %d of %d moved: %v",
+		e.Step, e.VolumeID, done, len(e.Moves), e.Err)
+}
+
+// Unwrap returns the failed step's error.
+func (e *MoveError) Unwrap() error { return e.Err }
+
+// MoveVolumes moves volumes from one VM to another, one at a time in plan order: each is
+// checked to be attached to fromVMID, detached, then attached to toVMID at its placement's
+// device id. Every volume is checked before the first is touched, so a wrong plan changes
+// nothing.
+//
+// It returns one Move per planned volume, recording the steps done. On failure it stops and
+// returns the moves so far together with a *MoveError; the caller (or UndoMoves) uses them to
+// put the volumes back.
+func (c *Client) MoveVolumes(ctx context.Context, fromVMID, toVMID string, plan []Placement) ([]Move, error) {
+	const command = "attachVolume"
+	if fromVMID == "" || toVMID == "" || fromVMID == toVMID {
+		return nil, invalidArg(command, "moving volumes needs two different VM ids")
+	}
+	seenVol := make(map[string]bool, len(plan))
+	seenDev := make(map[int64]bool, len(plan))
+	for _, p := range plan {
+		switch {
+		case p.VolumeID == "":
+			return nil, invalidArg(command, "empty volume id in the plan")
+		case p.DeviceID < 0:
+			return nil, invalidArg(command, "device id %d for volume %s: use 0 or more", p.DeviceID, p.VolumeID)
+		case seenVol[p.VolumeID]:
+			return nil, invalidArg(command, "volume %s is twice in the plan", p.VolumeID)
+		case seenDev[p.DeviceID]:
+			return nil, invalidArg(command, "device id %d is twice in the plan", p.DeviceID)
+		}
+		seenVol[p.VolumeID], seenDev[p.DeviceID] = true, true
+	}
+	current, err := c.ListVolumes(ctx, fromVMID)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]Volume, len(current))
+	for _, v := range current {
+		byID[v.ID] = v
+	}
+	moves := make([]Move, len(plan))
+	for i, p := range plan {
+		v, ok := byID[p.VolumeID]
+		if !ok {
+			return nil, &APIError{Command: command, category: ErrConflict,
+				Text: "volume " + p.VolumeID + " is not attached to VM " + fromVMID}
+		}
+		moves[i] = Move{VolumeID: p.VolumeID, FromVMID: fromVMID, FromDeviceID: v.DeviceID, ToVMID: toVMID, ToDeviceID: p.DeviceID}
+	}
+	for i := range moves {
+		m := &moves[i]
+		if _, err := c.DetachVolume(ctx, m.VolumeID); err != nil {
+			return moves, &MoveError{Step: "detach", VolumeID: m.VolumeID, Moves: moves, Err: err}
+		}
+		m.Detached = true
+		if _, err := c.AttachVolume(ctx, m.VolumeID, m.ToVMID, m.ToDeviceID); err != nil {
+			return moves, &MoveError{Step: "attach", VolumeID: m.VolumeID, Moves: moves, Err: err}
+		}
+		m.Attached = true
+	}
+	return moves, nil
+}
+
+// UndoMoves puts moved volumes back, in reverse order: each attached volume is detached from
+// its target, each detached one reattached to its source at its old device id. It keeps going
+// past failures and returns them joined, saying how many of how many failed.
+func (c *Client) UndoMoves(ctx context.Context, moves []Move) error {
+	var errs undoErrors
+	for i := len(moves) - 1; i >= 0; i-- {
+		m := moves[i]
+		if !m.Detached {
+			continue
+		}
+		errs.total++
+		if m.Attached {
+			if _, err := c.DetachVolume(ctx, m.VolumeID); err != nil {
+				errs.add(fmt.Errorf("detach volume %s from VM %s: %w", m.VolumeID, m.ToVMID, err))
+				continue
+			}
+		}
+		if _, err := c.AttachVolume(ctx, m.VolumeID, m.FromVMID, m.FromDeviceID); err != nil {
+			errs.add(fmt.Errorf("reattach volume %s to VM %s at device %d: %w", m.VolumeID, m.FromVMID, m.FromDeviceID, err))
+		}
+	}
+	return errs.err("undoing volume moves")
+}
