@@ -143,4 +143,4 @@ func checkAnswer(resp *http.Response) (*http.Response, error) {
 type noCookies struct{}
 
 func (noCookies) SetCookies(*url.URL, []*http.Cookie) {}
-func (noCookies) Cookies(*url.URL) []*http.Cookie    { return nil }
+func (noCookies) Cookies(*url.URL) []*http.Cookie     { return nil }
