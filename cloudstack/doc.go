@@ -1,0 +1,69 @@
+// Package cloudstack runs the CloudStack side of a failover - VMs, volumes and volume
+// snapshots - over github.com/apache/cloudstack-go/v2, with one credential set per operation.
+//
+// # Credentials
+//
+// An operation fetches its credentials.CloudStack set once at its start and builds a Client
+// from it with New; every call the operation makes uses that set, and the next operation
+// builds a new Client from a freshly fetched set. A Client never fetches, caches or falls back
+// on other keys, so a key rotated in the store is used from the next operation on, with no
+// restart.
+//
+// Building a Client is cheap: the HTTP connection pools live in a Transport that all Clients
+// share (the package-level one, or one passed with WithTransport), while the keys stay in the
+// Client. Sets that skip TLS verification (InsecureSkipVerify) get a separate pool, so a
+// connection opened without verification is never reused for a set that verifies; each
+// Client built from such a set logs a warning naming the set's origin and version.
+//
+// Client.Credentials returns the set's credentials.Meta (origin, version, fingerprint) for
+// logs and job records. No key, secret or signed URL appears in an error, a log line or %v.
+//
+// # Errors
+//
+// cloudstack-go reports CloudStack's errors as text; this package parses them once, in one
+// place, and every error a method returns matches one category with errors.Is and holds an
+// *APIError (errors.As) with the command, the async job id, CloudStack's error code, its
+// CSExceptionErrorCode and its text:
+//
+//	401                                 credentials.ErrUnauthenticated (*credentials.Error)
+//	432 (command unknown or not allowed) credentials.ErrUnauthenticated (*credentials.Error)
+//	431/430/530 "does not exist" ...    ErrNotFound
+//	431/530 naming a state or a rule    ErrConflict (attached volume, device taken, VM running)
+//	431/430 other parameter errors      ErrInvalid (also arguments rejected before calling)
+//	531                                 ErrPermission (the resource belongs to another account)
+//	532, 533, 535                       ErrCapacity
+//	536, 537                            ErrConflict
+//	429, 534, HTTP 5xx, network, timeout ErrUnavailable
+//	530 other                           ErrInternal
+//	HTTP 404 or an HTML page            credentials.ErrInvalid, field api_url (wrong URL)
+//	async job status 2                  ErrJobFailed and the category of the job's code
+//	caller's ctx ended                  context.Canceled / context.DeadlineExceeded
+//
+// 401 means CloudStack did not accept the key and signature: the keys were rotated or
+// revoked, belong to another cloud, or the clock is far off. CloudStack answers 432 both for
+// a command that does not exist and for one the account's role may not call; every command
+// this package sends exists in the CloudStack versions it supports, so 432 means the set
+// belongs to an account without the right role. Both are credential problems fixed in the
+// stored set, so both are *credentials.Error values (Source "cloudstack") whose remedy names
+// the set's origin and version (Meta.Describe), never a key. 531 is not: the account is
+// authenticated and may run the command, but not on that resource.
+//
+// Multi-step helpers (MoveVolumes, UndoMoves, SnapshotVolumes) report partial progress:
+// MoveVolumes returns the moves done with a *MoveError; UndoMoves and SnapshotVolumes keep
+// going past failures and join them (go-multierror), saying how many of how many failed.
+//
+// # Context and async jobs
+//
+// Every method takes a context and honours it for its whole run, including while waiting for
+// an async job: cloudstack-go's requests take no context and its job waiting sleeps without
+// one, so each request is bound to the caller's context in the transport, and jobs are polled
+// here (immediately, then with a doubling delay, see WithPollInterval). A cancelled wait does
+// not cancel the job in CloudStack; DeployVM and CreateSnapshot return the id CloudStack
+// announced so that the caller can clean up.
+//
+// # Concurrency
+//
+// A Client is safe for concurrent use; so is a Transport. SnapshotVolumes takes snapshots
+// concurrently (SnapshotParallel). CloudStack itself serialises conflicting operations on one
+// VM; callers should not move volumes of one VM from several goroutines.
+package cloudstack

@@ -1,0 +1,170 @@
+package cloudstack
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+)
+
+func fakeKey(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 12)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return "fake-" + hex.EncodeToString(b)
+}
+
+// fakeSet is a credential set for url with keys made up for the test.
+func fakeSet(t *testing.T, url string) credentials.CloudStack {
+	set := credentials.CloudStack{
+		APIURL:    url,
+		APIKey:    credentials.NewSecret(fakeKey(t)),
+		SecretKey: credentials.NewSecret(fakeKey(t)),
+	}
+	set.Stamp(credentials.Origin{Source: "static", Account: "test", Location: t.Name()}, "", time.Now())
+	return set
+}
+
+// answer serves one canned answer for every request.
+func answer(status int, contentType, body string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	})
+}
+
+func TestHTTPAnswersThatAreNotCloudStack(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		h     http.Handler
+		want  error
+		code  int
+		field credentials.Field
+	}{
+		{"proxy 502 page", answer(502, "text/html", "<html>Bad Gateway</html>"), ErrUnavailable, 502, ""},
+		{"web server 404", answer(404, "text/html; charset=utf-8", "<html>no such page</html>"), credentials.ErrInvalid, 404, credentials.FieldAPIURL},
+		{"login page 200", answer(200, "text/html", "<html>login</html>"), credentials.ErrInvalid, 200, credentials.FieldAPIURL},
+		{"503 plain text", answer(503, "text/plain", "maintenance"), ErrUnavailable, 503, ""},
+		{"CloudStack 431 document", answer(431, "application/json",
+			`{"listzonesresponse":{"uuidList":[],"errorcode":431,"cserrorcode":4350,"errortext":"Unable to execute API command listzones due to missing parameter x"}}`),
+			ErrInvalid, 431, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(tc.h)
+			defer srv.Close()
+			c, err := New(fakeSet(t, srv.URL+"/client/api"))
+			require.NoError(t, err)
+			_, err = c.zoneID(context.Background(), "zone-by-name")
+			require.ErrorIs(t, err, tc.want)
+			var apiErr *APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, tc.code, apiErr.Code)
+			var ce *credentials.Error
+			if tc.field != "" {
+				require.ErrorAs(t, err, &ce)
+				assert.Equal(t, tc.field, ce.Field)
+				assert.Contains(t, ce.Remedy, "api_url")
+			}
+		})
+	}
+}
+
+func TestRequestTimeoutIsUnavailable(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c, err := New(fakeSet(t, srv.URL), WithRequestTimeout(50*time.Millisecond))
+	require.NoError(t, err)
+	_, err = c.GetVM(context.Background(), "vm-1")
+	require.ErrorIs(t, err, ErrUnavailable)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "request timeout")
+}
+
+func TestNewRejectsUnusableSets(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		edit  func(*credentials.CloudStack)
+		want  error
+		field credentials.Field
+	}{
+		{"no URL", func(s *credentials.CloudStack) { s.APIURL = "" }, credentials.ErrIncomplete, credentials.FieldAPIURL},
+		{"no secret", func(s *credentials.CloudStack) { s.SecretKey = credentials.Secret{} }, credentials.ErrIncomplete, credentials.FieldSecretKey},
+		{"relative URL", func(s *credentials.CloudStack) { s.APIURL = "cloud/client/api" }, credentials.ErrInvalid, credentials.FieldAPIURL},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			set := fakeSet(t, "https://cloud.invalid/client/api")
+			tc.edit(&set)
+			_, err := New(set)
+			require.ErrorIs(t, err, tc.want)
+			var ce *credentials.Error
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, tc.field, ce.Field)
+			assert.Contains(t, ce.Remedy, set.Origin.String())
+			assert.NotContains(t, err.Error(), set.APIKey.Reveal())
+		})
+	}
+}
+
+func TestSkippedVerificationIsLoggedAndPooledApart(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(answer(200, "application/json",
+		`{"listzonesresponse":{"count":1,"zone":[{"id":"z-1","name":"zone-one"}]}}`))
+	defer srv.Close()
+	tr := NewTransport()
+	defer tr.CloseIdleConnections()
+
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+
+	verified := fakeSet(t, srv.URL)
+	c, err := New(verified, WithTransport(tr), WithLogger(logger))
+	require.NoError(t, err)
+	_, err = c.zoneID(context.Background(), "zone-one")
+	require.ErrorIs(t, err, ErrUnavailable, "a self-signed certificate must fail verification")
+	assert.Contains(t, err.Error(), "certificate")
+	assert.Empty(t, logs.String())
+
+	insecure := fakeSet(t, srv.URL)
+	insecure.InsecureSkipVerify = true
+	c, err = New(insecure, WithTransport(tr), WithLogger(logger))
+	require.NoError(t, err)
+	id, err := c.zoneID(context.Background(), "zone-one")
+	require.NoError(t, err)
+	assert.Equal(t, "z-1", id)
+	assert.Contains(t, logs.String(), "TLS certificate verification is off")
+	assert.Contains(t, logs.String(), insecure.Origin.String())
+	assert.Contains(t, logs.String(), insecure.Version)
+	assert.NotContains(t, logs.String(), insecure.SecretKey.Reveal())
+
+	// The verified set still fails after the insecure pool holds a connection to the server.
+	c, err = New(verified, WithTransport(tr), WithLogger(logger))
+	require.NoError(t, err)
+	_, err = c.zoneID(context.Background(), "zone-one")
+	require.ErrorIs(t, err, ErrUnavailable)
+}
