@@ -1,0 +1,134 @@
+// Package simulator is an in-process CloudStack API server for tests and demos: it speaks
+// the CloudStack HTTP API as github.com/apache/cloudstack-go/v2 (v2.19.0) uses it, keeps a
+// small state model that enforces CloudStack's rules, and records every call, so code that
+// drives CloudStack can be tested without Java, Docker or a cloud.
+//
+// # Starting it
+//
+//	sim := simulator.New()
+//	defer sim.Close()
+//	seed, err := sim.Seed(simulator.Scenario{
+//		Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 3},
+//	})
+//	cs := cloudstack.NewAsyncClient(sim.URL(), seed.APIKey, seed.SecretKey, false)
+//
+// New listens on 127.0.0.1 only. URL returns the API endpoint (ending in /client/api).
+// Simulator also implements http.Handler for mounting on a caller's own server.
+//
+// # Authentication
+//
+// Requests are authenticated as CloudStack's ApiServer does: the apikey parameter selects an
+// account, and the signature parameter must be the base64 HMAC-SHA1, keyed with the
+// account's secret key, of all other parameters sorted by name, each value encoded as
+// Java's URLEncoder does (space as %20, "*" kept), joined with "&" and lower-cased (see Sign).
+// GET query strings and POST forms are both accepted. With signatureversion=3 the expires
+// parameter must be present and in the future (WithClock sets the clock). Any failure -
+// unknown, rotated or revoked key, wrong signature, expired request - is HTTP 401 with
+// errortext "unable to verify user credentials and/or request signature" in CloudStack's
+// error envelope, which cloudstack-go reports as
+// "CloudStack API error 401 (CSExceptionErrorCode: 0): unable to verify ...".
+//
+// One quirk is kept because the real server has it: Go's url.QueryEscape keeps "~" while
+// Java's URLEncoder encodes it, so a cloudstack-go request with "~" in a value fails
+// signature verification here as it does against CloudStack.
+//
+// AddAccount creates an account with random keys; RotateKeys replaces them (the old pair
+// stops working at once); RevokeKeys removes them. Every account acts as a root
+// administrator: it may call every command and sees every resource.
+//
+// # Responses
+//
+// Responses use CloudStack's envelopes: {"<command lower-cased>response": {...}}. Lists carry
+// "count" and the items under the key cloudstack-go expects ("virtualmachine", "volume",
+// "snapshot", "zone", "serviceoffering", "diskoffering", "template", "network"); an empty
+// list is {}. Async commands answer {"jobid": ...} (plus "id" for creates);
+// queryAsyncJobResult answers jobstatus 0 (pending), 1 (with jobresult holding the object,
+// e.g. {"virtualmachine": {...}}) or 2 (jobresult {"errorcode": N, "errortext": "..."},
+// jobresultcode N), which cloudstack-go's async client reports as
+// `Undefined error: {"errorcode":N,"errortext":"..."}`.
+//
+// By default a job completes before its submission returns, so the first poll sees the
+// result and no poll waits. WithPendingPolls(n) keeps jobs pending for n polls (VMs show
+// Starting or Stopping meanwhile); WithLatency holds every HTTP call, honouring the request
+// context.
+//
+// # Errors
+//
+// Errors carry CloudStack's codes as both HTTP status and errorcode: 401 authentication,
+// 431 missing or invalid parameter, unknown id and most rule violations, 432 unknown
+// command, 530 internal and state errors. As on the real server, parameter problems (a
+// missing parameter, an id naming nothing) fail the HTTP call, while rule violations of an
+// async command fail its job. An id that never existed is a 431 error, also in list
+// filters; an id of an expunged VM, deleted volume or deleted snapshot gives an empty list.
+//
+// # Commands and rules
+//
+// Commands returns the supported commands; AsyncCommands the ones answering with a job id.
+//
+//   - listZones, listServiceOfferings, listDiskOfferings, listTemplates (templatefilter
+//     required), listNetworks: filters id, name, keyword, zoneid where CloudStack has them;
+//     page and pagesize.
+//   - deployVirtualMachine: zoneid, templateid, serviceofferingid must exist; the template
+//     and networks must be in the zone; without networkids the zone must have exactly one
+//     network; a customized offering needs details cpuNumber and memory (cpuSpeed optional);
+//     the name must be a valid host name, unique in the zone; creates a ROOT volume at
+//     device 0 (rootdisksize may enlarge it) and, with diskofferingid, a DATADISK at
+//     device 1; startvm defaults to true.
+//   - startVirtualMachine: Stopped to Running; a running VM is a no-op; a VM without a
+//     volume at device 0 cannot start; a destroyed VM cannot start.
+//   - stopVirtualMachine (forced accepted): Running to Stopped; a stopped VM is a no-op.
+//   - rebootVirtualMachine: only a Running VM.
+//   - destroyVirtualMachine: the VM becomes Destroyed and keeps its volumes; with
+//     expunge=true (or a later expungeVirtualMachine) it becomes Expunged, its ROOT volume
+//     is deleted and its data volumes are detached and kept; volumeids deletes the listed
+//     data volumes with it.
+//   - listVirtualMachines: filters id, ids, name, state, zoneid, templateid,
+//     serviceofferingid, networkid, keyword; expunged VMs are not listed.
+//   - listVolumes: filters id, virtualmachineid (then in device order), type, zoneid, name,
+//     keyword; deleted volumes are not listed.
+//   - createVolume: a DATADISK from a disk offering in a zone (size for customized ones).
+//   - attachVolume: the volume must not be attached, the VM must be Running or Stopped and
+//     in the volume's zone; deviceid 0 needs a Stopped VM without a ROOT volume and makes
+//     the volume its ROOT; other device ids must be 1, 2 or 4-27 (3 is the CD-ROM slot) and
+//     free; without deviceid the lowest free id is used. The volume's type follows its
+//     device (0 ROOT, else DATADISK).
+//   - detachVolume (by id, or virtualmachineid and deviceid): the volume must be attached;
+//     a ROOT volume only from a Stopped or Destroyed VM.
+//   - deleteVolume: an attached volume cannot be deleted.
+//   - createSnapshot: the volume must exist and be Ready, its VM not in a transitional
+//     state.
+//   - listSnapshots: filters id, volumeid, name, keyword.
+//   - revertSnapshot: the snapshot must be BackedUp, its volume must exist and be detached
+//     or attached to a Stopped VM. The volume's RevertedFrom records it.
+//   - deleteSnapshot.
+//   - queryAsyncJobResult.
+//
+// # Seeding and inspection
+//
+// Seed builds a scenario - account, zone, template, network, fixed and customized
+// offerings, an appliance VM with replicated volumes at known device ids - and returns the
+// ids and keys. AddZone, AddTemplate, AddNetwork, AddServiceOffering, AddDiskOffering and
+// AddDataVolume add single resources. State returns a deep copy of everything, including
+// expunged VMs, deleted volumes and snapshots and all jobs, with lookup helpers (VM,
+// Volume, VolumesOf, ...). Ids are UUID-shaped and come from one counter, so the same
+// sequence of calls yields the same ids.
+//
+// Calls returns the call log: every request with its command, method, API key, account,
+// parameters (never the signature; the secret never reaches the server), HTTP status,
+// CloudStack error code and text, job id and job status. A test uses it to prove which
+// credentials an operation used.
+//
+// # Fault injection
+//
+// FailNth(command, n, fault) fails the n-th call of a command, counting from the call to
+// FailNth; FailWhen(pred, fault) fails every call pred selects. A Fault has an error code
+// (default 530) and text; with Async set, an async command is accepted and its job fails
+// (jobstatus 2), otherwise the HTTP call fails. A faulted command changes nothing. Faults
+// apply after authentication. With sequential calls the outcome is deterministic.
+//
+// # Concurrency
+//
+// A Simulator is safe for concurrent use by any number of clients and test goroutines;
+// each request runs under one lock, so requests are serialised and each sees a consistent
+// state. FailWhen predicates run outside that lock.
+package simulator

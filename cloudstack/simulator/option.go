@@ -1,0 +1,55 @@
+package simulator
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Option configures a Simulator.
+type Option func(*config)
+
+type config struct {
+	latency      time.Duration
+	logger       *slog.Logger
+	clock        func() time.Time
+	pendingPolls int
+}
+
+// WithLatency holds every HTTP call for d before answering, to model a slow cloud. The wait
+// ends early, without touching state, when the request's context is cancelled or the
+// simulator is closed. SetLatency changes it at run time.
+func WithLatency(d time.Duration) Option {
+	return func(c *config) { c.latency = d }
+}
+
+// WithLogger sends one debug record per request (command, account, outcome) to l. Secret
+// keys and signatures are never logged. The default discards records.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// WithClock sets the clock used to check signatureversion 3 "expires" values and to stamp
+// created times. The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.clock = now
+		}
+	}
+}
+
+// WithPendingPolls makes every async job answer jobstatus 0 (pending) to its first n
+// queryAsyncJobResult polls, with the VM in Starting or Stopping meanwhile. The default, 0,
+// completes each job before its submission returns, so the first poll sees the result.
+// cloudstack-go sleeps 1s, 2s, ... between polls, so keep n small.
+func WithPendingPolls(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.pendingPolls = n
+		}
+	}
+}

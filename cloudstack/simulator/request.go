@@ -1,0 +1,94 @@
+package simulator
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// request is an authenticated call's parameters, with names lower-cased because CloudStack
+// matches parameter names case-insensitively.
+type request struct {
+	command string
+	params  map[string]string
+	account *account
+}
+
+func newRequest(command string, v url.Values, a *account) *request {
+	r := &request{command: command, params: make(map[string]string, len(v)), account: a}
+	for k, x := range v {
+		if len(x) == 0 {
+			continue
+		}
+		lk := lower(k)
+		if _, dup := r.params[lk]; !dup {
+			r.params[lk] = x[0]
+		}
+	}
+	return r
+}
+
+func (r *request) get(name string) string { return r.params[name] }
+
+func (r *request) require(name string) (string, *apiError) {
+	v := r.params[name]
+	if v == "" {
+		return "", missingParam(r.command, name)
+	}
+	return v, nil
+}
+
+func (r *request) boolean(name string, def bool) (bool, *apiError) {
+	v, ok := r.params[name]
+	if !ok || v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, paramErr("Unable to execute API command %s due to invalid value %s for parameter %s", lower(r.command), v, name)
+	}
+	return b, nil
+}
+
+// integer returns the parameter's value and whether it was present.
+func (r *request) integer(name string) (int64, bool, *apiError) {
+	v, ok := r.params[name]
+	if !ok || v == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, false, paramErr("Unable to execute API command %s due to invalid value %s for parameter %s", lower(r.command), v, name)
+	}
+	return n, true, nil
+}
+
+var detailsKey = regexp.MustCompile(`^details\[\d+\]\.(.+)$`)
+
+// details collects map parameters sent as details[i].key=value (cloudstack-go sends one
+// index per key), keyed by the lower-cased key.
+func (r *request) details() map[string]string {
+	out := map[string]string{}
+	for k, v := range r.params {
+		if m := detailsKey.FindStringSubmatch(k); m != nil {
+			out[m[1]] = v
+		}
+	}
+	return out
+}
+
+// list returns a comma-separated parameter's items.
+func (r *request) list(name string) []string {
+	v := r.params[name]
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,124 @@
+package simulator
+
+func (s *Simulator) liveSnapshot(r *request, param, id string) (*Snapshot, *apiError) {
+	sn, ok := s.snapshots[id]
+	if !ok || sn.State == SnapshotDestroyed {
+		return nil, invalidID(r.command, param, id)
+	}
+	return sn, nil
+}
+
+func (s *Simulator) createSnapshot(r *request) (*jobPlan, *apiError) {
+	volID, err := r.require("volumeid")
+	if err != nil {
+		return nil, err
+	}
+	vol, err := s.liveVolume(r, "volumeid", volID)
+	if err != nil {
+		return nil, err
+	}
+	if vol.State != VolumeReady {
+		return nil, paramErr("VolumeId: %s is not in Ready state but %s. Cannot take snapshot.", vol.ID, vol.State)
+	}
+	name := r.get("name")
+	id := s.nextID()
+	if name == "" {
+		name = vol.Name + "_" + s.clock().UTC().Format("20060102150405")
+	}
+	// CloudStack allocates the record before answering, then backs it up in the job.
+	sn := &Snapshot{ID: id, Name: name, Account: r.account.name, VolumeID: vol.ID, VolumeType: vol.Type,
+		ZoneID: vol.ZoneID, State: "Allocated", SizeBytes: vol.SizeBytes, Created: s.clock()}
+	s.snapshots[id] = sn
+	return &jobPlan{createdID: id, instanceType: "Snapshot", instanceID: id,
+		begin: func() *apiError {
+			if vm := s.vms[vol.VMID]; vm != nil && vm.State != VMRunning && vm.State != VMStopped && vm.State != VMDestroyed {
+				sn.State = "Error"
+				return stateErr("VM %s is in transitional state %s; cannot snapshot volume %s", vm.Name, vm.State, vol.Name)
+			}
+			sn.State = "Creating"
+			return nil
+		},
+		finish: func() (string, any) {
+			sn.State = SnapshotBackedUp
+			return "snapshot", s.snapshotJSON(sn)
+		}}, nil
+}
+
+func (s *Simulator) listSnapshots(r *request) (any, *apiError) {
+	if id := r.get("id"); id != "" {
+		if _, ok := s.snapshots[id]; !ok {
+			return nil, invalidID(r.command, "id", id)
+		}
+	}
+	if id := r.get("volumeid"); id != "" {
+		if _, ok := s.volumes[id]; !ok {
+			return nil, invalidID(r.command, "volumeid", id)
+		}
+	}
+	var items []map[string]any
+	for _, sn := range sortedValues(s.snapshots) {
+		if sn.State == SnapshotDestroyed {
+			continue
+		}
+		if (r.get("id") != "" && sn.ID != r.get("id")) || (r.get("volumeid") != "" && sn.VolumeID != r.get("volumeid")) ||
+			(r.get("name") != "" && sn.Name != r.get("name")) || !matchKeyword(r, sn.Name) {
+			continue
+		}
+		items = append(items, s.snapshotJSON(sn))
+	}
+	return listBody(r, "snapshot", items)
+}
+
+func (s *Simulator) revertSnapshot(r *request) (*jobPlan, *apiError) {
+	id, err := r.require("id")
+	if err != nil {
+		return nil, err
+	}
+	sn, err := s.liveSnapshot(r, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	return &jobPlan{instanceType: "Snapshot", instanceID: id,
+		begin: func() *apiError {
+			if sn.State != SnapshotBackedUp {
+				return paramErr("Snapshot %s is in state %s; only BackedUp snapshots can be reverted", sn.ID, sn.State)
+			}
+			vol, ok := s.volumes[sn.VolumeID]
+			if !ok || vol.State == VolumeExpunged {
+				return paramErr("Unable to revert snapshot %s: its volume %s has been removed", sn.ID, sn.VolumeID)
+			}
+			if vm := s.vms[vol.VMID]; vm != nil && vm.State != VMStopped {
+				return paramErr("The VM the specified disk is attached to is not in the shutdown state.")
+			}
+			return nil
+		},
+		finish: func() (string, any) {
+			sn.Reverts++
+			if vol := s.volumes[sn.VolumeID]; vol != nil {
+				vol.RevertedFrom = sn.ID
+			}
+			return "snapshot", s.snapshotJSON(sn)
+		}}, nil
+}
+
+func (s *Simulator) deleteSnapshot(r *request) (*jobPlan, *apiError) {
+	id, err := r.require("id")
+	if err != nil {
+		return nil, err
+	}
+	sn, err := s.liveSnapshot(r, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	return &jobPlan{instanceType: "Snapshot", instanceID: id,
+		begin: func() *apiError {
+			if sn.State == "Creating" {
+				return stateErr("Snapshot %s is being created; try again later", sn.ID)
+			}
+			return nil
+		},
+		finish: func() (string, any) {
+			sn.State = SnapshotDestroyed
+			return "", map[string]any{"success": true}
+		}}, nil
+}

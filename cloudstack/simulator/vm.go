@@ -1,0 +1,411 @@
+package simulator
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+)
+
+// hostnamePattern is CloudStack's rule for VM names (they become guest host names).
+var hostnamePattern = regexp.MustCompile(`^[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+
+// liveVM returns a VM that exists and is not expunged, or CloudStack's 431 for the
+// parameter that named it.
+func (s *Simulator) liveVM(r *request, param, id string) (*VM, *apiError) {
+	v, ok := s.vms[id]
+	if !ok || v.State == VMExpunged {
+		return nil, invalidID(r.command, param, id)
+	}
+	return v, nil
+}
+
+func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
+	offID, err := r.require("serviceofferingid")
+	if err != nil {
+		return nil, err
+	}
+	tmplID, err := r.require("templateid")
+	if err != nil {
+		return nil, err
+	}
+	zoneID, err := r.require("zoneid")
+	if err != nil {
+		return nil, err
+	}
+	zone, ok := s.zones[zoneID]
+	if !ok {
+		return nil, invalidID(r.command, "zoneid", zoneID)
+	}
+	off, ok := s.serviceOfferings[offID]
+	if !ok {
+		return nil, invalidID(r.command, "serviceofferingid", offID)
+	}
+	tmpl, ok := s.templates[tmplID]
+	if !ok {
+		return nil, invalidID(r.command, "templateid", tmplID)
+	}
+	if tmpl.ZoneID != zone.ID {
+		return nil, paramErr("Template %s is not available in zone %s", tmpl.ID, zone.Name)
+	}
+	startVM, err := r.boolean("startvm", true)
+	if err != nil {
+		return nil, err
+	}
+
+	var nets []*Network
+	for _, id := range r.list("networkids") {
+		n, ok := s.networks[id]
+		if !ok {
+			return nil, invalidID(r.command, "networkids", id)
+		}
+		if n.ZoneID != zone.ID {
+			return nil, paramErr("Network %s does not belong to zone %s", n.ID, zone.Name)
+		}
+		nets = append(nets, n)
+	}
+	if len(nets) == 0 {
+		// An advanced zone deploys into the account's network when there is exactly one.
+		var inZone []*Network
+		for _, n := range sortedValues(s.networks) {
+			if n.ZoneID == zone.ID {
+				inZone = append(inZone, n)
+			}
+		}
+		if len(inZone) != 1 {
+			return nil, paramErr("Unable to execute API command deployvirtualmachine: specify networkids, zone %s has %d networks", zone.Name, len(inZone))
+		}
+		nets = inZone
+	}
+
+	cpu, speed, mem := off.CPUNumber, off.CPUSpeed, off.MemoryMB
+	details := map[string]string{}
+	if off.Customized {
+		d := r.details()
+		cpuS, memS := d["cpunumber"], d["memory"]
+		if cpuS == "" || memS == "" {
+			return nil, paramErr("Need to specify custom parameter values cpu, cpu speed and memory when using custom offering")
+		}
+		var e1, e2 error
+		cpu, e1 = strconv.Atoi(cpuS)
+		mem, e2 = strconv.Atoi(memS)
+		if e1 != nil || cpu < 1 {
+			return nil, paramErr("Invalid cpu cores value %q, specify a value between 1 and 2147483647", cpuS)
+		}
+		if e2 != nil || mem < 32 {
+			return nil, paramErr("Invalid memory value %q, specify a value between 32 and 2147483647", memS)
+		}
+		speed = 1000
+		if sp := d["cpuspeed"]; sp != "" {
+			n, err := strconv.Atoi(sp)
+			if err != nil || n < 1 {
+				return nil, paramErr("Invalid cpu speed value %q, specify a value between 1 and 2147483647", sp)
+			}
+			speed = n
+		}
+		details["cpuNumber"], details["memory"], details["cpuSpeed"] = strconv.Itoa(cpu), strconv.Itoa(mem), strconv.Itoa(speed)
+	}
+
+	var dataOff *DiskOffering
+	var dataSize int64
+	if id := r.get("diskofferingid"); id != "" {
+		o, ok := s.diskOfferings[id]
+		if !ok {
+			return nil, invalidID(r.command, "diskofferingid", id)
+		}
+		dataOff, dataSize = o, o.SizeGB
+		if o.Customized {
+			n, ok, err := r.integer("size")
+			if err != nil {
+				return nil, err
+			}
+			if !ok || n < 1 {
+				return nil, paramErr("Disk offering %s is customized: specify size in GB", o.Name)
+			}
+			dataSize = n
+		}
+	}
+	rootSize := tmpl.SizeBytes
+	if n, ok, err := r.integer("rootdisksize"); err != nil {
+		return nil, err
+	} else if ok {
+		if n<<30 < tmpl.SizeBytes {
+			return nil, paramErr("Root disk size %d GB is smaller than the template size", n)
+		}
+		rootSize = n << 30
+	}
+
+	id := s.nextID()
+	name := r.get("name")
+	if name == "" {
+		name = "VM-" + id
+	}
+	if !hostnamePattern.MatchString(name) {
+		return nil, paramErr("Invalid name. Vm name can contain ASCII letters 'a' through 'z', the digits '0' through '9', and the hyphen ('-'), must be between 1 and 63 characters long, and can't start or end with \"-\" and can't start with digit")
+	}
+	for _, v := range s.vms {
+		if v.State != VMExpunged && equalFold(v.Name, name) && v.ZoneID == zone.ID {
+			return nil, paramErr("The vm with hostName %s already exists in the network domain: cs.internal; network=%s", name, nets[0].Name)
+		}
+	}
+	display := r.get("displayname")
+	if display == "" {
+		display = name
+	}
+
+	vm := &VM{
+		ID: id, Name: name, DisplayName: display, Account: r.account.name, State: VMStopped,
+		ZoneID: zone.ID, TemplateID: tmpl.ID, ServiceOfferingID: off.ID,
+		CPUNumber: cpu, CPUSpeed: speed, MemoryMB: mem, Created: s.clock(),
+	}
+	if len(details) > 0 {
+		vm.Details = details
+	}
+	for i, n := range nets {
+		vm.NICs = append(vm.NICs, s.newNICLocked(n, i == 0))
+	}
+	s.vms[id] = vm
+	s.addVolumeLocked(&Volume{
+		Name: "ROOT-" + name, Account: vm.Account, Type: VolumeRoot, ZoneID: zone.ID,
+		SizeBytes: rootSize, TemplateID: tmpl.ID, VMID: vm.ID, DeviceID: 0,
+	})
+	if dataOff != nil {
+		s.addVolumeLocked(&Volume{
+			Name: "DATA-" + name, Account: vm.Account, Type: VolumeDataDisk, ZoneID: zone.ID,
+			SizeBytes: dataSize << 30, DiskOfferingID: dataOff.ID, VMID: vm.ID, DeviceID: 1,
+		})
+	}
+
+	plan := &jobPlan{createdID: id, instanceType: "VirtualMachine", instanceID: id,
+		finish: func() (string, any) { return "virtualmachine", s.vmJSON(vm) }}
+	if startVM {
+		plan.begin = func() *apiError { vm.State = VMStarting; return nil }
+		plan.finish = func() (string, any) {
+			if vm.State == VMStarting {
+				vm.State = VMRunning
+			}
+			return "virtualmachine", s.vmJSON(vm)
+		}
+	}
+	return plan, nil
+}
+
+func (s *Simulator) newNICLocked(n *Network, def bool) NIC {
+	s.ipSeq[n.ID]++
+	seq := s.ipSeq[n.ID]
+	return NIC{
+		ID: s.nextID(), NetworkID: n.ID, Default: def,
+		IPAddress:  ipInCIDR(n.CIDR, seq),
+		MACAddress: fmt.Sprintf("02:00:%02x:%02x:%02x:%02x", byte(s.idSeq>>24), byte(s.idSeq>>16), byte(s.idSeq>>8), byte(s.idSeq)),
+	}
+}
+
+// vmAction is the shared shape of start, stop and reboot: look the VM up synchronously,
+// check its state in the job.
+func (s *Simulator) vmAction(r *request, begin func(vm *VM) *apiError, finish func(vm *VM)) (*jobPlan, *apiError) {
+	id, err := r.require("id")
+	if err != nil {
+		return nil, err
+	}
+	vm, err := s.liveVM(r, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	return &jobPlan{instanceType: "VirtualMachine", instanceID: id,
+		begin: func() *apiError { return begin(vm) },
+		finish: func() (string, any) {
+			finish(vm)
+			return "virtualmachine", s.vmJSON(vm)
+		}}, nil
+}
+
+func (s *Simulator) startVirtualMachine(r *request) (*jobPlan, *apiError) {
+	return s.vmAction(r, func(vm *VM) *apiError {
+		switch vm.State {
+		case VMRunning:
+			return nil // CloudStack answers success for a VM that is already running
+		case VMStopped:
+		case VMDestroyed:
+			return paramErr("Unable to start VM %s: it is in state %s; recover it first", vm.Name, vm.State)
+		default:
+			return stateErr("Unable to start VM %s: it is in transitional state %s", vm.Name, vm.State)
+		}
+		if s.volumeAtLocked(vm.ID, 0) == nil {
+			return stateErr("Unable to start VM %s: it has no ROOT volume at device 0", vm.Name)
+		}
+		vm.State = VMStarting
+		return nil
+	}, func(vm *VM) {
+		if vm.State == VMStarting {
+			vm.State = VMRunning
+		}
+	})
+}
+
+func (s *Simulator) stopVirtualMachine(r *request) (*jobPlan, *apiError) {
+	if _, err := r.boolean("forced", false); err != nil {
+		return nil, err
+	}
+	return s.vmAction(r, func(vm *VM) *apiError {
+		switch vm.State {
+		case VMStopped:
+			return nil // already stopped: success, as CloudStack answers
+		case VMRunning:
+			vm.State = VMStopping
+			return nil
+		case VMDestroyed:
+			return paramErr("Unable to stop VM %s: it is in state %s", vm.Name, vm.State)
+		default:
+			return stateErr("Unable to stop VM %s: it is in transitional state %s", vm.Name, vm.State)
+		}
+	}, func(vm *VM) {
+		if vm.State == VMStopping {
+			vm.State = VMStopped
+		}
+	})
+}
+
+func (s *Simulator) rebootVirtualMachine(r *request) (*jobPlan, *apiError) {
+	return s.vmAction(r, func(vm *VM) *apiError {
+		if vm.State != VMRunning {
+			return paramErr("Unable to reboot VM %s: it is in state %s, not Running", vm.Name, vm.State)
+		}
+		return nil
+	}, func(*VM) {})
+}
+
+func (s *Simulator) destroyVirtualMachine(r *request) (*jobPlan, *apiError) {
+	id, err := r.require("id")
+	if err != nil {
+		return nil, err
+	}
+	vm, err := s.liveVM(r, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	expunge, err := r.boolean("expunge", false)
+	if err != nil {
+		return nil, err
+	}
+	var deleteVols []*Volume
+	for _, vid := range r.list("volumeids") {
+		v, ok := s.volumes[vid]
+		if !ok || v.State == VolumeExpunged {
+			return nil, invalidID(r.command, "volumeids", vid)
+		}
+		if v.VMID != vm.ID || v.Type != VolumeDataDisk {
+			return nil, paramErr("Volume %s is not a data volume attached to VM %s", v.ID, vm.Name)
+		}
+		deleteVols = append(deleteVols, v)
+	}
+	return &jobPlan{instanceType: "VirtualMachine", instanceID: id,
+		begin: func() *apiError {
+			switch vm.State {
+			case VMStarting, VMStopping:
+				return stateErr("Unable to destroy VM %s: it is in transitional state %s", vm.Name, vm.State)
+			case VMDestroyed:
+				if !expunge {
+					return paramErr("VM %s is already destroyed; pass expunge=true or call expungeVirtualMachine", vm.Name)
+				}
+			}
+			return nil
+		},
+		finish: func() (string, any) {
+			for _, v := range deleteVols {
+				v.VMID, v.DeviceID, v.State = "", -1, VolumeExpunged
+			}
+			vm.State = VMDestroyed
+			if expunge {
+				s.expungeLocked(vm)
+			}
+			return "virtualmachine", s.vmJSON(vm)
+		}}, nil
+}
+
+func (s *Simulator) expungeVirtualMachine(r *request) (*jobPlan, *apiError) {
+	id, err := r.require("id")
+	if err != nil {
+		return nil, err
+	}
+	vm, err := s.liveVM(r, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	return &jobPlan{instanceType: "VirtualMachine", instanceID: id,
+		begin: func() *apiError {
+			if vm.State != VMDestroyed {
+				return paramErr("Please specify a VM that is in Destroyed state; VM %s is %s", vm.Name, vm.State)
+			}
+			return nil
+		},
+		finish: func() (string, any) {
+			s.expungeLocked(vm)
+			return "", map[string]any{"success": true}
+		}}, nil
+}
+
+// expungeLocked removes a destroyed VM as CloudStack's volume cleanup does: the ROOT volume
+// is deleted, data volumes are detached and kept.
+func (s *Simulator) expungeLocked(vm *VM) {
+	for _, v := range s.volumes {
+		if v.VMID != vm.ID {
+			continue
+		}
+		if v.Type == VolumeRoot {
+			v.State = VolumeExpunged
+		}
+		v.VMID, v.DeviceID = "", -1
+	}
+	vm.State = VMExpunged
+}
+
+func (s *Simulator) listVirtualMachines(r *request) (any, *apiError) {
+	if id := r.get("id"); id != "" {
+		if _, ok := s.vms[id]; !ok {
+			return nil, invalidID(r.command, "id", id)
+		}
+	}
+	for _, p := range []struct {
+		name string
+		ok   func(string) bool
+	}{
+		{"zoneid", func(id string) bool { return s.zones[id] != nil }},
+		{"networkid", func(id string) bool { return s.networks[id] != nil }},
+		{"templateid", func(id string) bool { return s.templates[id] != nil }},
+		{"serviceofferingid", func(id string) bool { return s.serviceOfferings[id] != nil }},
+	} {
+		if v := r.get(p.name); v != "" && !p.ok(v) {
+			return nil, invalidID(r.command, p.name, v)
+		}
+	}
+	ids := map[string]bool{}
+	for _, id := range r.list("ids") {
+		ids[id] = true
+	}
+	var items []map[string]any
+	for _, vm := range sortedValues(s.vms) {
+		if vm.State == VMExpunged {
+			continue
+		}
+		if (r.get("id") != "" && vm.ID != r.get("id")) || (len(ids) > 0 && !ids[vm.ID]) ||
+			(r.get("name") != "" && vm.Name != r.get("name")) ||
+			(r.get("state") != "" && !equalFold(string(vm.State), r.get("state"))) ||
+			(r.get("zoneid") != "" && vm.ZoneID != r.get("zoneid")) ||
+			(r.get("templateid") != "" && vm.TemplateID != r.get("templateid")) ||
+			(r.get("serviceofferingid") != "" && vm.ServiceOfferingID != r.get("serviceofferingid")) ||
+			(r.get("networkid") != "" && !hasNetwork(vm, r.get("networkid"))) ||
+			!matchKeyword(r, vm.Name) {
+			continue
+		}
+		items = append(items, s.vmJSON(vm))
+	}
+	return listBody(r, "virtualmachine", items)
+}
+
+func hasNetwork(vm *VM, id string) bool {
+	for _, n := range vm.NICs {
+		if n.NetworkID == id {
+			return true
+		}
+	}
+	return false
+}
