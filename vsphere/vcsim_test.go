@@ -1,0 +1,267 @@
+package vsphere_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"log/slog"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/vmware/govmomi"
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/property"
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/vsphere"
+)
+
+// account is the credential set name the fixtures store their vCenter set under.
+const account = "vc-test"
+
+// fakeVCenter is an in-process vcsim that demands one service account (whose password the
+// test can rotate) plus an admin account the test uses to look at and change vCenter state
+// behind the pool's back. Its credentials live in a credentials.Memory source, as an
+// operator's would live in the appliance database.
+type fakeVCenter struct {
+	t      testing.TB
+	model  *simulator.Model
+	server *simulator.Server
+	source *credentials.Memory
+	admin  *govmomi.Client
+
+	mu        sync.Mutex
+	user      string
+	password  string
+	adminUser string
+	adminPass string
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// newVCenter starts a vcsim VPX inventory (datacenter DC0, hosts, VMs DC0_H0_VM0 ...) over
+// TLS. configure may adjust the model before it is created.
+func newVCenter(t testing.TB, configure ...func(*simulator.Model)) *fakeVCenter {
+	t.Helper()
+	model := simulator.VPX()
+	for _, f := range configure {
+		f(model)
+	}
+	require.NoError(t, model.Create())
+	model.Service.TLS = new(tls.Config)
+
+	v := &fakeVCenter{
+		t:         t,
+		model:     model,
+		user:      "svc-" + randomHex(3),
+		password:  "pw-" + randomHex(12),
+		adminUser: "admin-" + randomHex(3),
+		adminPass: "pw-" + randomHex(12),
+	}
+	// User info on Listen makes vcsim demand credentials; ValidLogin then decides which.
+	model.Service.Listen = &url.URL{User: url.UserPassword(v.user, v.password)}
+	model.Map().SessionManager().ValidLogin = v.validLogin
+	v.server = model.Service.NewServer()
+
+	v.source = credentials.NewMemory(slog.New(slog.DiscardHandler))
+	v.source.PutVSphere(account, credentials.VSphere{
+		Host:               v.server.URL.Host,
+		Username:           v.user,
+		Password:           credentials.NewSecret(v.password),
+		InsecureSkipVerify: true,
+	})
+
+	ctx := context.Background()
+	u := *v.server.URL
+	u.User = url.UserPassword(v.adminUser, v.adminPass)
+	admin, err := govmomi.NewClient(ctx, &u, true)
+	require.NoError(t, err)
+	v.admin = admin
+
+	t.Cleanup(func() {
+		_ = admin.Logout(context.Background())
+		v.server.Close()
+		model.Remove()
+	})
+	return v
+}
+
+func (v *fakeVCenter) validLogin(l *types.Login) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return (l.UserName == v.user && l.Password == v.password) ||
+		(l.UserName == v.adminUser && l.Password == v.adminPass)
+}
+
+// rotateInVCenter changes the password vCenter accepts, and nothing else.
+func (v *fakeVCenter) rotateInVCenter() string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.password = "pw-" + randomHex(12)
+	return v.password
+}
+
+// rotate changes the password in vCenter and in the credential source, as an operator would.
+func (v *fakeVCenter) rotate() {
+	pw := v.rotateInVCenter()
+	set, err := v.source.VSphere(context.Background(), credentials.Account(account))
+	require.NoError(v.t, err)
+	set.Password = credentials.NewSecret(pw)
+	v.source.PutVSphere(account, set)
+}
+
+// creds fetches the current set, as every operation does.
+func (v *fakeVCenter) creds() credentials.VSphere {
+	set, err := v.source.VSphere(context.Background(), credentials.Account(account))
+	require.NoError(v.t, err)
+	return set
+}
+
+// sessions lists the service account's sessions as vCenter sees them.
+func (v *fakeVCenter) sessions() []types.UserSession {
+	v.t.Helper()
+	var sm mo.SessionManager
+	pc := property.DefaultCollector(v.admin.Client)
+	require.NoError(v.t, pc.RetrieveOne(context.Background(), *v.admin.ServiceContent.SessionManager, []string{"sessionList"}, &sm))
+	var out []types.UserSession
+	for _, s := range sm.SessionList {
+		if s.UserName == v.user {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// terminate ends the service account's sessions server side, as vCenter does when it expires
+// them.
+func (v *fakeVCenter) terminate() {
+	v.t.Helper()
+	var keys []string
+	for _, s := range v.sessions() {
+		keys = append(keys, s.Key)
+	}
+	require.NotEmpty(v.t, keys)
+	require.NoError(v.t, v.admin.SessionManager.TerminateSession(context.Background(), keys))
+}
+
+// simVM returns vcsim's object for the named VM.
+func (v *fakeVCenter) simVM(name string) *simulator.VirtualMachine {
+	v.t.Helper()
+	for _, e := range v.model.Map().All("VirtualMachine") {
+		if vm, ok := e.(*simulator.VirtualMachine); ok && vm.Name == name {
+			return vm
+		}
+	}
+	v.t.Fatalf("no VM %s in the model", name)
+	return nil
+}
+
+// setTools marks VMware Tools running (or not) in the named VM's guest.
+func (v *fakeVCenter) setTools(name string, running bool) {
+	status := types.VirtualMachineToolsRunningStatusGuestToolsNotRunning
+	if running {
+		status = types.VirtualMachineToolsRunningStatusGuestToolsRunning
+	}
+	v.model.Map().AtomicUpdate(v.model.Service.Context, v.simVM(name), []types.PropertyChange{
+		{Name: "guest.toolsRunningStatus", Val: string(status)},
+	})
+}
+
+// adminVM returns a govmomi handle on the named VM over the admin session.
+func (v *fakeVCenter) adminVM(name string) *object.VirtualMachine {
+	return object.NewVirtualMachine(v.admin.Client, v.simVM(name).Reference())
+}
+
+// powerState reads the named VM's power state over the admin session.
+func (v *fakeVCenter) powerState(name string) vsphere.PowerState {
+	v.t.Helper()
+	st, err := v.adminVM(name).PowerState(context.Background())
+	require.NoError(v.t, err)
+	return vsphere.PowerState(st)
+}
+
+// setPower puts the named VM in the given state through the admin session.
+func (v *fakeVCenter) setPower(name string, want vsphere.PowerState) {
+	v.t.Helper()
+	ctx := context.Background()
+	vm := v.adminVM(name)
+	var task *object.Task
+	var err error
+	switch want {
+	case vsphere.PoweredOff:
+		task, err = vm.PowerOff(ctx)
+	case vsphere.PoweredOn:
+		task, err = vm.PowerOn(ctx)
+	case vsphere.Suspended:
+		task, err = vm.Suspend(ctx)
+	}
+	require.NoError(v.t, err)
+	require.NoError(v.t, task.Wait(ctx))
+	require.Equal(v.t, want, v.powerState(name))
+}
+
+// addFault installs a fault injection rule.
+func (v *fakeVCenter) addFault(rule simulator.FaultInjectionRule) {
+	rule.Enabled = true
+	if rule.Probability == 0 {
+		rule.Probability = 1
+	}
+	if rule.ObjectType == "" {
+		rule.ObjectType = "*"
+	}
+	if rule.ObjectName == "" {
+		rule.ObjectName = "*"
+	}
+	v.model.Service.AddFaultRule(&rule)
+}
+
+// logBuffer collects log output for assertions; it is safe for concurrent use.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// newPool returns a pool that logs into logs (when given) and is closed at the end of the test.
+func newPool(t testing.TB, logs *logBuffer, opts ...vsphere.Option) *vsphere.Pool {
+	t.Helper()
+	logger := slog.New(slog.DiscardHandler)
+	if logs != nil {
+		logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	opts = append([]vsphere.Option{vsphere.WithLogger(logger), vsphere.WithPollInterval(50 * time.Millisecond)}, opts...)
+	p := vsphere.NewPool(opts...)
+	t.Cleanup(func() { _ = p.Close(context.Background()) })
+	return p
+}
+
+// client fetches the current credentials and gets a Client, as an operation starts.
+func (v *fakeVCenter) client(p *vsphere.Pool) *vsphere.Client {
+	v.t.Helper()
+	c, err := p.Client(context.Background(), v.creds())
+	require.NoError(v.t, err)
+	return c
+}
