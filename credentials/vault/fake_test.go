@@ -1,0 +1,399 @@
+package vault_test
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeVault is a small wire-level fake of the Vault HTTP API: a KV version 2 engine (data and
+// metadata), token self-lookup and self-renewal, and AppRole login. It answers with the status
+// codes and JSON shapes a real Vault does, so the source's error mapping and re-login path can
+// be tested in milliseconds. The real thing is tested in the integration module.
+type fakeVault struct {
+	srv   *httptest.Server
+	mount string
+
+	mu      sync.Mutex
+	clock   *fakeClock
+	sealed  bool
+	secrets map[string]*fakeSecret // by path under the mount
+	tokens  map[string]*fakeToken
+	hits    map[string]int
+
+	roleID   string
+	secretID string
+	// appRoleTTL, appRoleMaxTTL and appRoleRenewable shape the tokens AppRole login issues.
+	appRoleTTL       time.Duration
+	appRoleMaxTTL    time.Duration
+	appRoleRenewable bool
+	appRolePolicy    []string
+}
+
+type fakeSecret struct {
+	versions []*fakeVersion // versions[i] is version i+1
+}
+
+type fakeVersion struct {
+	data      map[string]any
+	created   time.Time
+	deleted   time.Time
+	destroyed bool
+}
+
+type fakeToken struct {
+	policies []string
+	// read lists path prefixes under the mount the token may read; "*" is everything.
+	read      []string
+	ttl       time.Duration // as issued; 0 never expires
+	expires   time.Time
+	maxExpiry time.Time
+	renewable bool
+	revoked   bool
+}
+
+// fakeClock is the time both the fake and the source under test see.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func randomHex(t testing.TB, n int) string {
+	b := make([]byte, n)
+	_, err := rand.Read(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// newFakeVault starts a fake with a KV v2 engine at mount "secret" and an AppRole whose role
+// and secret ids are random. It is closed when the test ends.
+func newFakeVault(t testing.TB) *fakeVault {
+	f := &fakeVault{
+		mount:            "secret",
+		clock:            newFakeClock(),
+		secrets:          map[string]*fakeSecret{},
+		tokens:           map[string]*fakeToken{},
+		hits:             map[string]int{},
+		roleID:           "fake-role-" + randomHex(t, 8),
+		secretID:         "fake-secret-id-" + randomHex(t, 8),
+		appRoleTTL:       time.Hour,
+		appRoleMaxTTL:    24 * time.Hour,
+		appRoleRenewable: true,
+		appRolePolicy:    []string{"default", "failoverkit-read"},
+	}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeVault) addr() string { return f.srv.URL }
+
+// issue creates a token that may read paths under the given prefixes ("*" for all).
+func (f *fakeVault) issue(t testing.TB, ttl time.Duration, renewable bool, policies []string, read ...string) string {
+	token := "hvs.fake-" + randomHex(t, 12)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tokens[token] = f.newToken(ttl, ttl*24, renewable, policies, read)
+	return token
+}
+
+func (f *fakeVault) newToken(ttl, maxTTL time.Duration, renewable bool, policies, read []string) *fakeToken {
+	now := f.clock.Now()
+	tok := &fakeToken{policies: policies, read: read, ttl: ttl, renewable: renewable}
+	if ttl > 0 {
+		tok.expires = now.Add(ttl)
+		tok.maxExpiry = now.Add(maxTTL)
+	}
+	return tok
+}
+
+func (f *fakeVault) revoke(token string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if tok, ok := f.tokens[token]; ok {
+		tok.revoked = true
+	}
+}
+
+// revokeAll revokes every token issued so far.
+func (f *fakeVault) revokeAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, tok := range f.tokens {
+		tok.revoked = true
+	}
+}
+
+func (f *fakeVault) setSealed(sealed bool) {
+	f.mu.Lock()
+	f.sealed = sealed
+	f.mu.Unlock()
+}
+
+func (f *fakeVault) setSecretID(id string) {
+	f.mu.Lock()
+	f.secretID = id
+	f.mu.Unlock()
+}
+
+func (f *fakeVault) hitCount(endpoint string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.hits[endpoint]
+}
+
+// put writes a new version of the secret at path (under the mount), as `vault kv put` does.
+func (f *fakeVault) put(path string, data map[string]any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.secrets[path]
+	if s == nil {
+		s = &fakeSecret{}
+		f.secrets[path] = s
+	}
+	s.versions = append(s.versions, &fakeVersion{data: data, created: f.clock.Now()})
+}
+
+// deleteLatest soft-deletes the latest version, as `vault kv delete` does.
+func (f *fakeVault) deleteLatest(path string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s := f.secrets[path]; s != nil && len(s.versions) > 0 {
+		s.versions[len(s.versions)-1].deleted = f.clock.Now()
+	}
+}
+
+// destroyLatest destroys the latest version, as `vault kv destroy` does.
+func (f *fakeVault) destroyLatest(path string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s := f.secrets[path]; s != nil && len(s.versions) > 0 {
+		s.versions[len(s.versions)-1].destroyed = true
+	}
+}
+
+func (f *fakeVault) valid(token string) (*fakeToken, bool) {
+	tok, ok := f.tokens[token]
+	if !ok || tok.revoked || (!tok.expires.IsZero() && !f.clock.Now().Before(tok.expires)) {
+		return nil, false
+	}
+	return tok, true
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func writeErrors(w http.ResponseWriter, status int, errs ...string) {
+	if errs == nil {
+		errs = []string{}
+	}
+	writeJSON(w, status, map[string]any{"errors": errs})
+}
+
+func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.sealed {
+		writeErrors(w, http.StatusServiceUnavailable, "Vault is sealed")
+		return
+	}
+	path := strings.TrimPrefix(r.URL.Path, "/v1/")
+	token := r.Header.Get("X-Vault-Token")
+	switch {
+	case path == "auth/token/lookup-self":
+		f.hits["lookup-self"]++
+		f.lookupSelf(w, token)
+	case path == "auth/token/renew-self":
+		f.hits["renew-self"]++
+		f.renewSelf(w, r, token)
+	case path == "auth/approle/login":
+		f.hits["login"]++
+		f.login(w, r)
+	case strings.HasPrefix(path, f.mount+"/data/"):
+		f.hits["data"]++
+		f.data(w, r, token, strings.TrimPrefix(path, f.mount+"/data/"))
+	case strings.HasPrefix(path, f.mount+"/metadata/"):
+		f.hits["metadata"]++
+		f.metadata(w, r, token, strings.TrimPrefix(path, f.mount+"/metadata/"))
+	default:
+		if _, ok := f.valid(token); !ok {
+			writeErrors(w, http.StatusForbidden, "permission denied")
+			return
+		}
+		writeErrors(w, http.StatusNotFound, `no handler for route "`+path+`". route entry not found.`)
+	}
+}
+
+func ttlSeconds(tok *fakeToken, now time.Time) int64 {
+	if tok.expires.IsZero() {
+		return 0
+	}
+	return int64(tok.expires.Sub(now) / time.Second)
+}
+
+func (f *fakeVault) lookupSelf(w http.ResponseWriter, token string) {
+	tok, ok := f.valid(token)
+	if !ok {
+		writeErrors(w, http.StatusForbidden, "permission denied")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
+		"ttl":          ttlSeconds(tok, f.clock.Now()),
+		"creation_ttl": int64(tok.ttl / time.Second),
+		"renewable":    tok.renewable,
+		"policies":     tok.policies,
+	}})
+}
+
+func (f *fakeVault) renewSelf(w http.ResponseWriter, r *http.Request, token string) {
+	tok, ok := f.valid(token)
+	if !ok {
+		writeErrors(w, http.StatusForbidden, "permission denied")
+		return
+	}
+	if !tok.renewable {
+		writeErrors(w, http.StatusBadRequest, "lease is not renewable")
+		return
+	}
+	var body struct {
+		Increment int64 `json:"increment"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	now := f.clock.Now()
+	inc := time.Duration(body.Increment) * time.Second
+	if inc <= 0 {
+		inc = tok.ttl
+	}
+	tok.expires = now.Add(inc)
+	if tok.expires.After(tok.maxExpiry) {
+		tok.expires = tok.maxExpiry
+	}
+	f.writeAuth(w, token, tok)
+}
+
+func (f *fakeVault) writeAuth(w http.ResponseWriter, token string, tok *fakeToken) {
+	writeJSON(w, http.StatusOK, map[string]any{"auth": map[string]any{
+		"client_token":   token,
+		"policies":       tok.policies,
+		"lease_duration": ttlSeconds(tok, f.clock.Now()),
+		"renewable":      tok.renewable,
+	}})
+}
+
+func (f *fakeVault) login(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		RoleID   string `json:"role_id"`
+		SecretID string `json:"secret_id"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.RoleID != f.roleID || body.SecretID != f.secretID {
+		writeErrors(w, http.StatusBadRequest, "invalid role or secret ID")
+		return
+	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	token := "hvs.fake-approle-" + hex.EncodeToString(b)
+	tok := f.newToken(f.appRoleTTL, f.appRoleMaxTTL, f.appRoleRenewable, f.appRolePolicy, []string{"failoverkit/"})
+	f.tokens[token] = tok
+	f.writeAuth(w, token, tok)
+}
+
+func (tok *fakeToken) mayRead(path string) bool {
+	for _, p := range tok.read {
+		if p == "*" || strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fakeVault) versionMeta(v *fakeVersion, n int) map[string]any {
+	deleted := ""
+	if !v.deleted.IsZero() {
+		deleted = v.deleted.Format(time.RFC3339Nano)
+	}
+	return map[string]any{
+		"created_time":    v.created.Format(time.RFC3339Nano),
+		"custom_metadata": nil,
+		"deletion_time":   deleted,
+		"destroyed":       v.destroyed,
+		"version":         n,
+	}
+}
+
+func (f *fakeVault) data(w http.ResponseWriter, r *http.Request, token, path string) {
+	tok, ok := f.valid(token)
+	if !ok || !tok.mayRead(path) {
+		writeErrors(w, http.StatusForbidden, "1 error occurred:\n\t* permission denied\n\n")
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		s := f.secrets[path]
+		if s == nil || len(s.versions) == 0 {
+			writeErrors(w, http.StatusNotFound)
+			return
+		}
+		n := len(s.versions)
+		v := s.versions[n-1]
+		if !v.deleted.IsZero() || v.destroyed {
+			// KV v2 answers 404 with the metadata and null data for a deleted version.
+			writeJSON(w, http.StatusNotFound, map[string]any{"data": map[string]any{"data": nil, "metadata": f.versionMeta(v, n)}})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"data": v.data, "metadata": f.versionMeta(v, n)}})
+	default:
+		writeErrors(w, http.StatusMethodNotAllowed, "unsupported operation")
+	}
+}
+
+func (f *fakeVault) metadata(w http.ResponseWriter, r *http.Request, token, path string) {
+	tok, ok := f.valid(token)
+	if !ok || !tok.mayRead(path) {
+		writeErrors(w, http.StatusForbidden, "permission denied")
+		return
+	}
+	s := f.secrets[path]
+	if s == nil {
+		writeErrors(w, http.StatusNotFound)
+		return
+	}
+	if r.Method == http.MethodDelete {
+		delete(f.secrets, path)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	versions := map[string]any{}
+	for i, v := range s.versions {
+		versions[strconv.Itoa(i+1)] = f.versionMeta(v, i+1)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
+		"current_version": len(s.versions),
+		"versions":        versions,
+	}})
+}
