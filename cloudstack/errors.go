@@ -330,21 +330,29 @@ var (
 		"entity does not exist", "does not exist", "unable to find", "not found", "couldn't find",
 		"could not find", "cannot find", "no such", "is removed", "has been removed", "not exist",
 	}
+	invalidPhrases = []string{
+		"should be", "invalid value", "missing parameter", "invalid name", "unable to parse",
+	}
 	conflictPhrases = []string{
 		"state", "already attached", "already has", "is attached", "not attached", "attached to",
 		"in use", "is running", "not stopped", "is stopped", "must be stopped", "is not stopped",
 		"running", "stopped", "shutdown", "device id", "deviceid", "already", "detach", "root volume",
-		"in progress", "conflict", "revert",
+		"in progress", "conflict", "revert", "being created", "try again later",
 	}
 )
 
 // textCategory decides from CloudStack's error text: missing resources first (their texts
-// often also say "state"), then state conflicts, else fallback.
+// often also say "state"), then malformed values, then state conflicts, else fallback.
 func textCategory(text string, fallback error) error {
 	t := strings.ToLower(text)
 	for _, p := range notFoundPhrases {
 		if strings.Contains(t, p) {
 			return ErrNotFound
+		}
+	}
+	for _, p := range invalidPhrases {
+		if strings.Contains(t, p) {
+			return ErrInvalid
 		}
 	}
 	for _, p := range conflictPhrases {

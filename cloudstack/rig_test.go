@@ -1,0 +1,56 @@
+package cloudstack_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/ossea-migrate/failoverkit/credentials"
+)
+
+// rig is a simulator seeded with an appliance VM holding replicated volumes, and the
+// credential set an operation would fetch for its account.
+type rig struct {
+	sim  *simulator.Simulator
+	seed simulator.Seeded
+	set  credentials.CloudStack
+}
+
+func newRig(t testing.TB, volumes int, opts ...simulator.Option) *rig {
+	t.Helper()
+	sim := simulator.New(opts...)
+	t.Cleanup(sim.Close)
+	seed, err := sim.Seed(simulator.Scenario{Account: "ops", Appliance: simulator.ApplianceSpec{ReplicatedVolumes: volumes}})
+	require.NoError(t, err)
+	r := &rig{sim: sim, seed: seed}
+	r.set = r.setFor(seed.APIKey, seed.SecretKey)
+	return r
+}
+
+// setFor builds the set a source would return for the account, with the given keys.
+func (r *rig) setFor(apiKey, secretKey string) credentials.CloudStack {
+	set := credentials.CloudStack{
+		APIURL:            r.sim.URL(),
+		APIKey:            credentials.NewSecret(apiKey),
+		SecretKey:         credentials.NewSecret(secretKey),
+		Zone:              "zone-1",
+		ApplianceVMID:     r.seed.ApplianceVMID,
+		TemplateID:        r.seed.TemplateID,
+		NetworkID:         r.seed.NetworkID,
+		ServiceOfferingID: r.seed.ServiceOfferingID,
+		DiskOfferingID:    r.seed.DiskOfferingID,
+	}
+	set.Stamp(credentials.Origin{Source: "memory", Account: r.seed.Account, Location: "test"}, "", time.Now())
+	return set
+}
+
+// client builds a Client from the rig's set, polling fast.
+func (r *rig) client(t testing.TB, opts ...cloudstack.Option) *cloudstack.Client {
+	t.Helper()
+	c, err := cloudstack.New(r.set, append([]cloudstack.Option{cloudstack.WithPollInterval(time.Millisecond, 5*time.Millisecond)}, opts...)...)
+	require.NoError(t, err)
+	return c
+}
