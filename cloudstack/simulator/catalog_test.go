@@ -1,0 +1,156 @@
+package simulator_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCatalogLists(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+
+	z, err := e.cs.Zone.ListZones(e.cs.Zone.NewListZonesParams())
+	require.NoError(t, err)
+	require.Equal(t, 1, z.Count)
+	assert.Equal(t, e.seed.ZoneID, z.Zones[0].Id)
+	assert.Equal(t, "Advanced", z.Zones[0].Networktype)
+	zone, n, err := e.cs.Zone.GetZoneByName("zone-1")
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Equal(t, e.seed.ZoneID, zone.Id)
+
+	so, err := e.cs.ServiceOffering.ListServiceOfferings(e.cs.ServiceOffering.NewListServiceOfferingsParams())
+	require.NoError(t, err)
+	require.Equal(t, 2, so.Count)
+	assert.Equal(t, "small", so.ServiceOfferings[0].Name)
+	assert.Equal(t, 2, so.ServiceOfferings[0].Cpunumber)
+	assert.Equal(t, 2048, so.ServiceOfferings[0].Memory)
+	assert.False(t, so.ServiceOfferings[0].Iscustomized)
+	assert.True(t, so.ServiceOfferings[1].Iscustomized)
+	assert.Equal(t, 0, so.ServiceOfferings[1].Cpunumber)
+
+	do, err := e.cs.DiskOffering.ListDiskOfferings(e.cs.DiskOffering.NewListDiskOfferingsParams())
+	require.NoError(t, err)
+	require.Equal(t, 2, do.Count)
+	assert.Equal(t, int64(10), do.DiskOfferings[0].Disksize)
+	assert.True(t, do.DiskOfferings[1].Iscustomized)
+
+	tp := e.cs.Template.NewListTemplatesParams("executable")
+	tp.SetZoneid(e.seed.ZoneID)
+	tl, err := e.cs.Template.ListTemplates(tp)
+	require.NoError(t, err)
+	require.Equal(t, 1, tl.Count)
+	assert.Equal(t, "KVM", tl.Templates[0].Hypervisor)
+	assert.True(t, tl.Templates[0].Isready)
+	assert.Equal(t, int64(8<<30), tl.Templates[0].Size)
+	_, err = e.cs.Template.ListTemplates(e.cs.Template.NewListTemplatesParams(""))
+	require.ErrorContains(t, err, "CloudStack API error 431", "templatefilter is required")
+
+	nl, err := e.cs.Network.ListNetworks(e.cs.Network.NewListNetworksParams())
+	require.NoError(t, err)
+	require.Equal(t, 1, nl.Count)
+	assert.Equal(t, "10.1.1.0/24", nl.Networks[0].Cidr)
+	assert.Equal(t, "zone-1", nl.Networks[0].Zonename)
+
+	// Filters that match nothing give CloudStack's empty list ({}), ids that name
+	// nothing are 431.
+	np := e.cs.Network.NewListNetworksParams()
+	np.SetKeyword("nothing-like-this")
+	nl, err = e.cs.Network.ListNetworks(np)
+	require.NoError(t, err)
+	assert.Equal(t, 0, nl.Count)
+	zp := e.cs.Zone.NewListZonesParams()
+	zp.SetId("5e000000-0000-4000-8000-0000000fffff")
+	_, err = e.cs.Zone.ListZones(zp)
+	require.ErrorContains(t, err, "CloudStack API error 431")
+}
+
+func TestEnvelopes(t *testing.T) {
+	t.Parallel()
+	sim := simulator.New()
+	t.Cleanup(sim.Close)
+	seed, err := sim.Seed(simulator.Scenario{SkipAppliance: true})
+	require.NoError(t, err)
+	call := func(command string, extra url.Values) (int, map[string]any) {
+		return raw(t, sim, http.MethodGet, signed(command, seed.APIKey, seed.SecretKey, extra))
+	}
+
+	status, body := call("listVirtualMachines", nil)
+	require.Equal(t, 200, status)
+	assert.Empty(t, body, "an empty list is {}")
+
+	status, body = call("listZones", nil)
+	require.Equal(t, 200, status)
+	assert.EqualValues(t, 1, body["count"])
+	assert.Len(t, body["zone"], 1)
+
+	status, body = call("deployVirtualMachine", url.Values{
+		"zoneid": {seed.ZoneID}, "templateid": {seed.TemplateID}, "serviceofferingid": {seed.ServiceOfferingID}, "name": {"raw"},
+	})
+	require.Equal(t, 200, status)
+	require.Len(t, body, 2, "an async create answers jobid and id")
+	jobID, vmID := body["jobid"].(string), body["id"].(string)
+	require.NotEmpty(t, jobID)
+	require.NotEmpty(t, vmID)
+
+	status, body = call("queryAsyncJobResult", url.Values{"jobid": {jobID}})
+	require.Equal(t, 200, status)
+	assert.EqualValues(t, 1, body["jobstatus"])
+	assert.Equal(t, "object", body["jobresulttype"])
+	assert.Equal(t, "VirtualMachine", body["jobinstancetype"])
+	assert.Equal(t, vmID, body["jobinstanceid"])
+	res := body["jobresult"].(map[string]any)["virtualmachine"].(map[string]any)
+	assert.Equal(t, vmID, res["id"])
+	assert.Equal(t, "Running", res["state"])
+
+	status, body = call("stopVirtualMachine", url.Values{"id": {vmID}})
+	require.Equal(t, 200, status)
+	require.Len(t, body, 1, "a non-create async command answers only jobid")
+
+	status, body = call("startVirtualMachine", url.Values{"id": {vmID}, "extra": {"ignored"}})
+	require.Equal(t, 200, status)
+	status, body = call("destroyVirtualMachine", url.Values{"id": {vmID}, "expunge": {"maybe"}})
+	require.Equal(t, 431, status, "a malformed boolean is a parameter error")
+	assert.EqualValues(t, 4350, body["cserrorcode"])
+
+	// a failed job
+	status, body = call("expungeVirtualMachine", url.Values{"id": {vmID}})
+	require.Equal(t, 200, status)
+	status, body = call("queryAsyncJobResult", url.Values{"jobid": {body["jobid"].(string)}})
+	require.Equal(t, 200, status)
+	assert.EqualValues(t, 2, body["jobstatus"])
+	assert.EqualValues(t, 431, body["jobresultcode"])
+	jr := body["jobresult"].(map[string]any)
+	assert.EqualValues(t, 431, jr["errorcode"])
+	assert.NotEmpty(t, jr["errortext"])
+
+	status, body = call("queryAsyncJobResult", url.Values{"jobid": {"5e000000-0000-4000-8000-0000000fffff"}})
+	assert.Equal(t, 431, status)
+	status, body = call("queryAsyncJobResult", nil)
+	assert.Equal(t, 431, status)
+	assert.Contains(t, body["errortext"], "missing parameter jobid")
+
+	// Parameter names are case-insensitive, as on CloudStack.
+	status, body = call("listVirtualMachines", url.Values{"ID": {vmID}})
+	require.Equal(t, 200, status)
+	assert.EqualValues(t, 1, body["count"])
+}
+
+func TestCommandsAreListed(t *testing.T) {
+	t.Parallel()
+	all := simulator.Commands()
+	async := simulator.AsyncCommands()
+	for _, c := range []string{"deployVirtualMachine", "startVirtualMachine", "stopVirtualMachine", "destroyVirtualMachine",
+		"attachVolume", "detachVolume", "createSnapshot", "revertSnapshot", "deleteSnapshot"} {
+		assert.Contains(t, async, c)
+	}
+	for _, c := range []string{"listZones", "listVolumes", "deleteVolume", "queryAsyncJobResult"} {
+		assert.Contains(t, all, c)
+		assert.NotContains(t, async, c)
+	}
+}

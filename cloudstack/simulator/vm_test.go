@@ -1,0 +1,291 @@
+package simulator_test
+
+import (
+	"testing"
+
+	"github.com/apache/cloudstack-go/v2/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDeployVirtualMachine(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+
+	t.Run("fixed offering, started", func(t *testing.T) {
+		vm := e.deploy(t, "web-1", true)
+		assert.Equal(t, "Running", vm.State)
+		assert.Equal(t, 2, vm.Cpunumber)
+		assert.Equal(t, 2048, vm.Memory)
+		assert.Equal(t, "zone-1", vm.Zonename)
+		assert.Equal(t, "template-1", vm.Templatename)
+		assert.Equal(t, "small", vm.Serviceofferingname)
+		require.Len(t, vm.Nic, 1)
+		assert.Equal(t, e.seed.NetworkID, vm.Nic[0].Networkid)
+		assert.True(t, vm.Nic[0].Isdefault)
+		assert.NotEmpty(t, vm.Nic[0].Ipaddress)
+		assert.True(t, cloudstack.IsID(vm.Id))
+
+		st := e.sim.State()
+		vols := st.VolumesOf(vm.Id)
+		require.Len(t, vols, 1)
+		assert.Equal(t, simulator.VolumeRoot, vols[0].Type)
+		assert.Equal(t, 0, vols[0].DeviceID)
+		assert.Equal(t, int64(8<<30), vols[0].SizeBytes)
+		assert.Equal(t, "deployVirtualMachine", e.lastCall(t, "deployVirtualMachine").Command)
+		assert.Equal(t, 1, e.lastCall(t, "deployVirtualMachine").JobStatus)
+	})
+	t.Run("custom offering, stopped, with data disk", func(t *testing.T) {
+		p := e.cs.VirtualMachine.NewDeployVirtualMachineParams(e.seed.CustomServiceOfferingID, e.seed.TemplateID, e.seed.ZoneID)
+		p.SetName("db-1")
+		p.SetStartvm(false)
+		p.SetDetails(map[string]string{"cpuNumber": "6", "memory": "12288", "cpuSpeed": "2200"})
+		p.SetDiskofferingid(e.seed.DiskOfferingID)
+		p.SetRootdisksize(20)
+		vm, err := e.cs.VirtualMachine.DeployVirtualMachine(p)
+		require.NoError(t, err)
+		assert.Equal(t, "Stopped", vm.State)
+		assert.Equal(t, 6, vm.Cpunumber)
+		assert.Equal(t, 12288, vm.Memory)
+		assert.Equal(t, 2200, vm.Cpuspeed)
+		assert.Equal(t, "6", vm.Details["cpuNumber"])
+		require.Len(t, vm.Nic, 1, "the zone's only network is used without networkids")
+
+		vols := e.sim.State().VolumesOf(vm.Id)
+		require.Len(t, vols, 2)
+		assert.Equal(t, int64(20<<30), vols[0].SizeBytes)
+		assert.Equal(t, simulator.VolumeDataDisk, vols[1].Type)
+		assert.Equal(t, 1, vols[1].DeviceID)
+		assert.Equal(t, e.seed.DiskOfferingID, vols[1].DiskOfferingID)
+	})
+}
+
+func TestDeployVirtualMachineRules(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	otherZone := e.sim.AddZone("zone-2")
+	otherTemplate, err := e.sim.AddTemplate(simulator.Template{Name: "t2", ZoneID: otherZone})
+	require.NoError(t, err)
+	otherNet, err := e.sim.AddNetwork(simulator.Network{Name: "n2", ZoneID: otherZone})
+	require.NoError(t, err)
+	_, err = e.sim.AddTemplate(simulator.Template{Name: "t3", ZoneID: otherZone})
+	require.NoError(t, err)
+	_, err = e.sim.AddNetwork(simulator.Network{Name: "n3", ZoneID: otherZone})
+	require.NoError(t, err)
+	e.deploy(t, "taken", false)
+	const missing = "5e000000-0000-4000-8000-0000000fffff"
+
+	tests := []struct {
+		name  string
+		build func(p *cloudstack.DeployVirtualMachineParams)
+	}{
+		{"missing zone id", func(p *cloudstack.DeployVirtualMachineParams) { p.SetZoneid("") }},
+		{"unknown zone", func(p *cloudstack.DeployVirtualMachineParams) { p.SetZoneid(missing) }},
+		{"unknown template", func(p *cloudstack.DeployVirtualMachineParams) { p.SetTemplateid(missing) }},
+		{"unknown offering", func(p *cloudstack.DeployVirtualMachineParams) { p.SetServiceofferingid(missing) }},
+		{"unknown network", func(p *cloudstack.DeployVirtualMachineParams) { p.SetNetworkids([]string{missing}) }},
+		{"unknown disk offering", func(p *cloudstack.DeployVirtualMachineParams) { p.SetDiskofferingid(missing) }},
+		{"template of another zone", func(p *cloudstack.DeployVirtualMachineParams) { p.SetTemplateid(otherTemplate) }},
+		{"network of another zone", func(p *cloudstack.DeployVirtualMachineParams) { p.SetNetworkids([]string{otherNet}) }},
+		{"zone with two networks needs networkids", func(p *cloudstack.DeployVirtualMachineParams) {
+			p.SetZoneid(otherZone)
+			p.SetTemplateid(otherTemplate)
+		}},
+		{"custom offering without details", func(p *cloudstack.DeployVirtualMachineParams) {
+			p.SetServiceofferingid(e.seed.CustomServiceOfferingID)
+		}},
+		{"custom offering without memory", func(p *cloudstack.DeployVirtualMachineParams) {
+			p.SetServiceofferingid(e.seed.CustomServiceOfferingID)
+			p.SetDetails(map[string]string{"cpuNumber": "2"})
+		}},
+		{"custom offering with bad cpu", func(p *cloudstack.DeployVirtualMachineParams) {
+			p.SetServiceofferingid(e.seed.CustomServiceOfferingID)
+			p.SetDetails(map[string]string{"cpuNumber": "two", "memory": "1024"})
+		}},
+		{"custom disk offering without size", func(p *cloudstack.DeployVirtualMachineParams) {
+			p.SetDiskofferingid(e.seed.CustomDiskOfferingID)
+		}},
+		{"root disk smaller than template", func(p *cloudstack.DeployVirtualMachineParams) { p.SetRootdisksize(1) }},
+		{"name with underscore", func(p *cloudstack.DeployVirtualMachineParams) { p.SetName("bad_name") }},
+		{"name starting with a digit", func(p *cloudstack.DeployVirtualMachineParams) { p.SetName("1vm") }},
+		{"name in use", func(p *cloudstack.DeployVirtualMachineParams) { p.SetName("taken") }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(e.sim.State().VMs)
+			p := e.cs.VirtualMachine.NewDeployVirtualMachineParams(e.seed.ServiceOfferingID, e.seed.TemplateID, e.seed.ZoneID)
+			p.SetName("fresh")
+			tc.build(p)
+			_, err := e.cs.VirtualMachine.DeployVirtualMachine(p)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "CloudStack API error 431 (CSExceptionErrorCode: 4350)")
+			c := e.lastCall(t, "deployVirtualMachine")
+			assert.Equal(t, 431, c.HTTPStatus)
+			assert.Empty(t, c.JobID, "parameter errors fail before a job exists")
+			assert.Len(t, e.sim.State().VMs, before, "nothing is created")
+		})
+	}
+}
+
+func TestVirtualMachineLifecycle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	vm := e.deploy(t, "life", false)
+	state := func() simulator.VMState {
+		v, ok := e.sim.State().VM(vm.Id)
+		require.True(t, ok)
+		return v.State
+	}
+	require.NoError(t, e.start(t, vm.Id))
+	assert.Equal(t, simulator.VMRunning, state())
+	require.NoError(t, e.start(t, vm.Id), "starting a running VM succeeds")
+	assert.Equal(t, simulator.VMRunning, state())
+
+	_, err := e.cs.VirtualMachine.RebootVirtualMachine(e.cs.VirtualMachine.NewRebootVirtualMachineParams(vm.Id))
+	require.NoError(t, err)
+
+	p := e.cs.VirtualMachine.NewStopVirtualMachineParams(vm.Id)
+	p.SetForced(true)
+	r, err := e.cs.VirtualMachine.StopVirtualMachine(p)
+	require.NoError(t, err)
+	assert.Equal(t, "Stopped", r.State)
+	assert.Equal(t, "true", e.lastCall(t, "stopVirtualMachine").Params.Get("forced"))
+	e.stop(t, vm.Id) // stopping a stopped VM succeeds
+	assert.Equal(t, simulator.VMStopped, state())
+
+	_, err = e.cs.VirtualMachine.RebootVirtualMachine(e.cs.VirtualMachine.NewRebootVirtualMachineParams(vm.Id))
+	require.ErrorContains(t, err, `"errorcode":431`)
+	assert.Equal(t, 2, e.lastCall(t, "rebootVirtualMachine").JobStatus)
+
+	// Without a ROOT volume at device 0 the VM cannot start.
+	root := e.sim.State().VolumesOf(vm.Id)[0]
+	require.NoError(t, e.detach(root.ID))
+	err = e.start(t, vm.Id)
+	require.ErrorContains(t, err, `"errorcode":530`)
+	assert.Equal(t, 530, e.lastCall(t, "startVirtualMachine").ErrorCode)
+	assert.Equal(t, simulator.VMStopped, state())
+	require.NoError(t, e.attach(root.ID, vm.Id, 0))
+	require.NoError(t, e.start(t, vm.Id))
+
+	// Unknown ids fail the HTTP call, before any job.
+	err = e.start(t, "5e000000-0000-4000-8000-0000000fffff")
+	require.ErrorContains(t, err, "CloudStack API error 431")
+	err = e.start(t, "not-a-uuid")
+	require.ErrorContains(t, err, "CloudStack API error 431")
+}
+
+func TestDestroyAndExpunge(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	vm := e.deploy(t, "doomed", true)
+	d1, err := e.sim.AddDataVolume(e.seed.ZoneID, vm.Id, simulator.VolumeSpec{Name: "d1"})
+	require.NoError(t, err)
+	d2, err := e.sim.AddDataVolume(e.seed.ZoneID, vm.Id, simulator.VolumeSpec{Name: "d2"})
+	require.NoError(t, err)
+	root := e.sim.State().VolumesOf(vm.Id)[0].ID
+
+	_, err = e.cs.VirtualMachine.ExpungeVirtualMachine(e.cs.VirtualMachine.NewExpungeVirtualMachineParams(vm.Id))
+	require.ErrorContains(t, err, `"errorcode":431`, "only a destroyed VM can be expunged")
+
+	p := e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id)
+	p.SetVolumeids([]string{d2})
+	r, err := e.cs.VirtualMachine.DestroyVirtualMachine(p)
+	require.NoError(t, err)
+	assert.Equal(t, "Destroyed", r.State)
+	st := e.sim.State()
+	v, _ := st.VM(vm.Id)
+	assert.Equal(t, simulator.VMDestroyed, v.State)
+	assert.Len(t, st.VolumesOf(vm.Id), 2, "ROOT and d1 stay attached to a destroyed VM")
+	gone, _ := st.Volume(d2)
+	assert.Equal(t, simulator.VolumeExpunged, gone.State, "volumeids are deleted with the VM")
+
+	lp := e.cs.VirtualMachine.NewListVirtualMachinesParams()
+	lp.SetId(vm.Id)
+	l, err := e.cs.VirtualMachine.ListVirtualMachines(lp)
+	require.NoError(t, err)
+	require.Equal(t, 1, l.Count)
+	assert.Equal(t, "Destroyed", l.VirtualMachines[0].State)
+
+	_, err = e.cs.VirtualMachine.DestroyVirtualMachine(e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id))
+	require.ErrorContains(t, err, `"errorcode":431`, "destroying twice without expunge")
+	require.Error(t, e.start(t, vm.Id), "a destroyed VM cannot start")
+
+	_, err = e.cs.VirtualMachine.ExpungeVirtualMachine(e.cs.VirtualMachine.NewExpungeVirtualMachineParams(vm.Id))
+	require.NoError(t, err)
+	st = e.sim.State()
+	v, _ = st.VM(vm.Id)
+	assert.Equal(t, simulator.VMExpunged, v.State)
+	rv, _ := st.Volume(root)
+	assert.Equal(t, simulator.VolumeExpunged, rv.State, "expunge deletes the ROOT volume")
+	dv, _ := st.Volume(d1)
+	assert.Equal(t, simulator.VolumeReady, dv.State, "expunge keeps data volumes")
+	assert.False(t, dv.Attached())
+	assert.Equal(t, -1, dv.DeviceID)
+
+	l, err = e.cs.VirtualMachine.ListVirtualMachines(lp)
+	require.NoError(t, err)
+	assert.Equal(t, 0, l.Count, "an expunged VM's id lists nothing")
+	require.ErrorContains(t, e.start(t, vm.Id), "CloudStack API error 431", "an expunged VM is gone")
+
+	// destroy with expunge in one call
+	vm2 := e.deploy(t, "quick", true)
+	p = e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm2.Id)
+	p.SetExpunge(true)
+	r, err = e.cs.VirtualMachine.DestroyVirtualMachine(p)
+	require.NoError(t, err)
+	assert.Equal(t, "Expunged", r.State)
+	assert.Empty(t, e.sim.State().VolumesOf(vm2.Id))
+}
+
+func TestListVirtualMachines(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{})
+	e.deploy(t, "alpha", true)
+	e.deploy(t, "beta", false)
+
+	list := func(set func(p *cloudstack.ListVirtualMachinesParams)) (*cloudstack.ListVirtualMachinesResponse, error) {
+		p := e.cs.VirtualMachine.NewListVirtualMachinesParams()
+		set(p)
+		return e.cs.VirtualMachine.ListVirtualMachines(p)
+	}
+	tests := []struct {
+		name string
+		set  func(p *cloudstack.ListVirtualMachinesParams)
+		want []string
+	}{
+		{"all", func(*cloudstack.ListVirtualMachinesParams) {}, []string{"oma", "alpha", "beta"}},
+		{"by name", func(p *cloudstack.ListVirtualMachinesParams) { p.SetName("beta") }, []string{"beta"}},
+		{"by state", func(p *cloudstack.ListVirtualMachinesParams) { p.SetState("running") }, []string{"oma", "alpha"}},
+		{"by keyword", func(p *cloudstack.ListVirtualMachinesParams) { p.SetKeyword("LP") }, []string{"alpha"}},
+		{"by zone", func(p *cloudstack.ListVirtualMachinesParams) { p.SetZoneid(e.seed.ZoneID) }, []string{"oma", "alpha", "beta"}},
+		{"by network", func(p *cloudstack.ListVirtualMachinesParams) { p.SetNetworkid(e.seed.NetworkID) }, []string{"oma", "alpha", "beta"}},
+		{"by id", func(p *cloudstack.ListVirtualMachinesParams) { p.SetId(e.seed.ApplianceVMID) }, []string{"oma"}},
+		{"page 2 of size 2", func(p *cloudstack.ListVirtualMachinesParams) { p.SetPage(2); p.SetPagesize(2) }, []string{"beta"}},
+		{"no match", func(p *cloudstack.ListVirtualMachinesParams) { p.SetName("nobody") }, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := list(tc.set)
+			require.NoError(t, err)
+			var names []string
+			for _, v := range r.VirtualMachines {
+				names = append(names, v.Name)
+			}
+			assert.Equal(t, tc.want, names)
+			if tc.name != "page 2 of size 2" {
+				assert.Equal(t, len(tc.want), r.Count)
+			} else {
+				assert.Equal(t, 3, r.Count, "count is the total before paging")
+			}
+		})
+	}
+	_, err := list(func(p *cloudstack.ListVirtualMachinesParams) { p.SetId("5e000000-0000-4000-8000-0000000fffff") })
+	require.ErrorContains(t, err, "CloudStack API error 431")
+
+	// cloudstack-go's lookup helpers work against the simulator.
+	vm, n, err := e.cs.VirtualMachine.GetVirtualMachineByName("alpha")
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Equal(t, "alpha", vm.Name)
+}

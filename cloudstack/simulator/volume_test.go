@@ -1,0 +1,214 @@
+package simulator_test
+
+import (
+	"testing"
+
+	"github.com/apache/cloudstack-go/v2/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestListVolumes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{Volumes: []simulator.VolumeSpec{
+		{Name: "boot", DeviceID: 5}, {Name: "data-a", DeviceID: 1}, {Name: "data-b"},
+	}}})
+	assert.Equal(t, []int{5, 1, 2}, e.seed.DeviceIDs)
+	detached, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{Name: "spare"})
+	require.NoError(t, err)
+
+	list := func(set func(p *cloudstack.ListVolumesParams)) []string {
+		t.Helper()
+		p := e.cs.Volume.NewListVolumesParams()
+		set(p)
+		r, err := e.cs.Volume.ListVolumes(p)
+		require.NoError(t, err)
+		require.Equal(t, len(r.Volumes), r.Count)
+		var names []string
+		for _, v := range r.Volumes {
+			names = append(names, v.Name)
+		}
+		return names
+	}
+	assert.Equal(t, []string{"ROOT-oma", "data-a", "data-b", "boot"},
+		list(func(p *cloudstack.ListVolumesParams) { p.SetVirtualmachineid(e.seed.ApplianceVMID) }), "device order")
+	assert.Equal(t, []string{"data-a", "data-b", "boot"}, list(func(p *cloudstack.ListVolumesParams) {
+		p.SetVirtualmachineid(e.seed.ApplianceVMID)
+		p.SetType("DATADISK")
+	}))
+	assert.Equal(t, []string{"ROOT-oma"}, list(func(p *cloudstack.ListVolumesParams) { p.SetType("ROOT") }))
+	assert.Equal(t, []string{"spare"}, list(func(p *cloudstack.ListVolumesParams) { p.SetId(detached) }))
+	assert.Len(t, list(func(p *cloudstack.ListVolumesParams) {}), 5)
+
+	p := e.cs.Volume.NewListVolumesParams()
+	p.SetVirtualmachineid(e.seed.ApplianceVMID)
+	r, err := e.cs.Volume.ListVolumes(p)
+	require.NoError(t, err)
+	v := r.Volumes[3]
+	assert.Equal(t, int64(5), v.Deviceid)
+	assert.Equal(t, e.seed.ApplianceVMID, v.Virtualmachineid)
+	assert.Equal(t, "oma", v.Vmname)
+	assert.Equal(t, "Running", v.Vmstate)
+	assert.Equal(t, "Ready", v.State)
+	assert.Equal(t, int64(10<<30), v.Size)
+	assert.NotEmpty(t, v.Attached)
+
+	bad := e.cs.Volume.NewListVolumesParams()
+	bad.SetVirtualmachineid("5e000000-0000-4000-8000-0000000fffff")
+	_, err = e.cs.Volume.ListVolumes(bad)
+	require.ErrorContains(t, err, "CloudStack API error 431")
+	bad = e.cs.Volume.NewListVolumesParams()
+	bad.SetType("SWAP")
+	_, err = e.cs.Volume.ListVolumes(bad)
+	require.ErrorContains(t, err, "CloudStack API error 431")
+}
+
+func TestAttachVolumeRules(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 2}})
+	running := e.deploy(t, "running", true)
+	stopped := e.deploy(t, "stopped", false)
+	zone2 := e.sim.AddZone("zone-2")
+	far, err := e.sim.AddDataVolume(zone2, "", simulator.VolumeSpec{Name: "far"})
+	require.NoError(t, err)
+	spare := func() string {
+		id, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{})
+		require.NoError(t, err)
+		return id
+	}
+	destroyed := e.deploy(t, "destroyed", false)
+	_, err = e.cs.VirtualMachine.DestroyVirtualMachine(e.cs.VirtualMachine.NewDestroyVirtualMachineParams(destroyed.Id))
+	require.NoError(t, err)
+
+	tests := []struct {
+		name   string
+		volume func() string
+		vm     string
+		device int64
+		code   int
+	}{
+		{"attached volume", func() string { return e.seed.VolumeIDs[0] }, stopped.Id, -1, 431},
+		{"device 0 on a running VM", spare, running.Id, 0, 431},
+		{"second device 0", spare, stopped.Id, 0, 431},
+		{"device 3 is the CD-ROM", spare, stopped.Id, 3, 530},
+		{"device beyond the limit", spare, stopped.Id, 28, 530},
+		{"device in use", spare, e.seed.ApplianceVMID, 2, 530},
+		{"volume of another zone", func() string { return far }, stopped.Id, -1, 431},
+		{"destroyed VM", spare, destroyed.Id, -1, 431},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			vol := tc.volume()
+			before, _ := e.sim.State().Volume(vol)
+			err := e.attach(vol, tc.vm, tc.device)
+			require.Error(t, err)
+			c := e.lastCall(t, "attachVolume")
+			assert.Equal(t, 200, c.HTTPStatus, "rule violations fail the job, not the call")
+			assert.Equal(t, 2, c.JobStatus)
+			assert.Equal(t, tc.code, c.ErrorCode, c.ErrorText)
+			after, _ := e.sim.State().Volume(vol)
+			assert.Equal(t, before, after, "a failed attach changes nothing")
+		})
+	}
+
+	// Unknown ids fail synchronously.
+	require.ErrorContains(t, e.attach("5e000000-0000-4000-8000-0000000fffff", stopped.Id, -1), "CloudStack API error 431")
+	require.ErrorContains(t, e.attach(spare(), "5e000000-0000-4000-8000-0000000fffff", -1), "CloudStack API error 431")
+
+	t.Run("next free device skips 3", func(t *testing.T) {
+		vm := e.deploy(t, "many", false)
+		var got []int
+		for range 4 {
+			v := spare()
+			require.NoError(t, e.attach(v, vm.Id, -1))
+			vol, _ := e.sim.State().Volume(v)
+			got = append(got, vol.DeviceID)
+		}
+		assert.Equal(t, []int{1, 2, 4, 5}, got)
+	})
+	t.Run("attach to running VM at a data device", func(t *testing.T) {
+		v := spare()
+		p := e.cs.Volume.NewAttachVolumeParams(v, running.Id)
+		p.SetDeviceid(7)
+		r, err := e.cs.Volume.AttachVolume(p)
+		require.NoError(t, err)
+		assert.Equal(t, running.Id, r.Virtualmachineid)
+		assert.Equal(t, int64(7), r.Deviceid)
+		assert.Equal(t, "DATADISK", r.Type)
+	})
+	t.Run("boot disk becomes ROOT at device 0 of a stopped VM", func(t *testing.T) {
+		root := e.sim.State().VolumesOf(stopped.Id)[0]
+		require.NoError(t, e.detach(root.ID))
+		v := spare()
+		require.NoError(t, e.attach(v, stopped.Id, 0))
+		vol, _ := e.sim.State().Volume(v)
+		assert.Equal(t, simulator.VolumeRoot, vol.Type)
+		assert.Equal(t, 0, vol.DeviceID)
+		require.NoError(t, e.start(t, stopped.Id))
+	})
+}
+
+func TestDetachAndDeleteVolumeRules(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 2}})
+
+	err := e.detach(e.seed.ApplianceRootVolumeID)
+	require.ErrorContains(t, err, `"errorcode":431`, "ROOT of a running VM")
+	assert.Contains(t, e.lastCall(t, "detachVolume").ErrorText, "Root volume detach")
+
+	_, err = e.cs.Volume.DeleteVolume(e.cs.Volume.NewDeleteVolumeParams(e.seed.VolumeIDs[0]))
+	require.ErrorContains(t, err, "CloudStack API error 431", "an attached volume cannot be deleted")
+
+	r, err := func() (*cloudstack.DetachVolumeResponse, error) {
+		p := e.cs.Volume.NewDetachVolumeParams()
+		p.SetId(e.seed.VolumeIDs[0])
+		return e.cs.Volume.DetachVolume(p)
+	}()
+	require.NoError(t, err, "a data volume detaches from a running VM")
+	assert.Empty(t, r.Virtualmachineid)
+	err = e.detach(e.seed.VolumeIDs[0])
+	require.ErrorContains(t, err, `"errorcode":431`, "detaching a detached volume")
+
+	// detach by VM and device id
+	p := e.cs.Volume.NewDetachVolumeParams()
+	p.SetVirtualmachineid(e.seed.ApplianceVMID)
+	p.SetDeviceid(int64(e.seed.DeviceIDs[1]))
+	_, err = e.cs.Volume.DetachVolume(p)
+	require.NoError(t, err)
+	assert.Len(t, e.sim.State().VolumesOf(e.seed.ApplianceVMID), 1)
+
+	del, err := e.cs.Volume.DeleteVolume(e.cs.Volume.NewDeleteVolumeParams(e.seed.VolumeIDs[0]))
+	require.NoError(t, err)
+	assert.True(t, del.Success)
+	v, _ := e.sim.State().Volume(e.seed.VolumeIDs[0])
+	assert.Equal(t, simulator.VolumeExpunged, v.State)
+	_, err = e.cs.Volume.DeleteVolume(e.cs.Volume.NewDeleteVolumeParams(e.seed.VolumeIDs[0]))
+	require.ErrorContains(t, err, "CloudStack API error 431", "deleting twice")
+
+	// The ROOT of a stopped VM detaches and can then be deleted: the failover's
+	// "remove the created root volume" step.
+	e.stop(t, e.seed.ApplianceVMID)
+	require.NoError(t, e.detach(e.seed.ApplianceRootVolumeID))
+	_, err = e.cs.Volume.DeleteVolume(e.cs.Volume.NewDeleteVolumeParams(e.seed.ApplianceRootVolumeID))
+	require.NoError(t, err)
+}
+
+func TestCreateVolume(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	p := e.cs.Volume.NewCreateVolumeParams()
+	p.SetName("extra")
+	p.SetDiskofferingid(e.seed.CustomDiskOfferingID)
+	p.SetZoneid(e.seed.ZoneID)
+	p.SetSize(25)
+	v, err := e.cs.Volume.CreateVolume(p)
+	require.NoError(t, err)
+	assert.Equal(t, "extra", v.Name)
+	assert.Equal(t, int64(25<<30), v.Size)
+	assert.Equal(t, "DATADISK", v.Type)
+
+	p.SetDiskofferingid(e.seed.DiskOfferingID) // fixed size offering refuses a size
+	_, err = e.cs.Volume.CreateVolume(p)
+	require.ErrorContains(t, err, "CloudStack API error 431")
+}
