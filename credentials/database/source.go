@@ -1,0 +1,455 @@
+package database
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+)
+
+const sourceName = "database"
+
+// plaintextPrefix marks a password the appliance stored unencrypted.
+const plaintextPrefix = "TEMP_PLAINTEXT_"
+
+// GUI settings named in remedies.
+const (
+	guiCloudStack = "the OMA GUI's OSSEA (CloudStack) configuration"
+	guiVSphere    = "the OMA GUI's VMware (vCenter) credentials settings"
+)
+
+// Source is a credentials.Source over the appliance's tables, read through gorm. It reads
+// the database on every call and is safe for concurrent use.
+type Source struct {
+	db     *gorm.DB
+	cfg    config
+	cipher *Cipher
+	usage  *usageTracker
+}
+
+var _ credentials.Source = (*Source)(nil)
+
+// New returns a Source reading db. It does not touch the database; the tables are read on
+// each call, as they are (no migration). With WithUsageTracking, call Close when done.
+func New(db *gorm.DB, opts ...Option) (*Source, error) {
+	if db == nil {
+		return nil, &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
+			Problem: "no database handle", Remedy: "pass an open *gorm.DB to database.New"}
+	}
+	s := &Source{db: db, cfg: newConfig(opts)}
+	if s.cfg.keySet {
+		c, err := NewCipher(s.cfg.key)
+		if err != nil {
+			return nil, err
+		}
+		s.cipher = c
+	}
+	if s.cfg.usage {
+		s.usage = startUsageTracker(db, s.cfg)
+	}
+	return s, nil
+}
+
+// Close stops the usage bookkeeping goroutine, if WithUsageTracking started one, dropping
+// updates still queued. It is safe to call more than once; the Source keeps answering
+// fetches after Close.
+func (s *Source) Close() error {
+	if s.usage != nil {
+		s.usage.close()
+	}
+	return nil
+}
+
+// CloudStack returns the CloudStack configuration ref selects: the row of ossea_configs with
+// is_active set (zero Ref), or the row with the given name (Ref.Name) or id (Ref.ID),
+// active or not.
+func (s *Source) CloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
+	return credentials.FallBack(ctx, s.cfg.logger, sourceName, credentials.KindCloudStack, ref, s.cloudStack)
+}
+
+// VSphere returns the vCenter set ref selects: the row of vmware_credentials with is_default
+// and is_active set (zero Ref), or the active row with the given credential_name (Ref.Name)
+// or id (Ref.ID). An inactive named row is ErrNotFound, with a remedy saying to activate it.
+func (s *Source) VSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
+	return credentials.FallBack(ctx, s.cfg.logger, sourceName, credentials.KindVSphere, ref, s.vSphere)
+}
+
+func (s *Source) cloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
+	const kind = credentials.KindCloudStack
+	if err := ctx.Err(); err != nil {
+		return credentials.CloudStack{}, contextError(kind, ref, err)
+	}
+	where, args, err := selector(kind, ref, "name")
+	if err != nil {
+		return credentials.CloudStack{}, err
+	}
+	rows, err := queryRows(ctx, s.db, "SELECT "+cloudStackColumns+" FROM "+tableCloudStack+where+" ORDER BY id", args,
+		func(r *cloudStackRow) []any { return r.dest() })
+	if err != nil {
+		return credentials.CloudStack{}, s.readError(ctx, kind, ref, tableCloudStack, err)
+	}
+	row, err := pickCloudStack(ref, rows)
+	if err != nil {
+		return credentials.CloudStack{}, err
+	}
+	name := row.name.get()
+	c := credentials.CloudStack{
+		APIURL:             row.apiURL.get(),
+		APIKey:             credentials.NewSecret(row.apiKey.get()),
+		SecretKey:          credentials.NewSecret(row.secretKey.get()),
+		Domain:             row.domain.get(),
+		Zone:               row.zone.get(),
+		ApplianceVMID:      row.omaVMID.get(),
+		TemplateID:         row.templateID.get(),
+		NetworkID:          row.networkID.get(),
+		ServiceOfferingID:  row.serviceOfferingID.get(),
+		DiskOfferingID:     row.diskOfferingID.get(),
+		InsecureSkipVerify: s.cfg.insecureFor(kind, name),
+	}
+	if p := c.Check(); p != nil {
+		return credentials.CloudStack{}, fieldError(kind, ref, row.location(), row.label(), p)
+	}
+	c.Stamp(credentials.Origin{Source: sourceName, Account: name, Location: row.location()},
+		rowVersion(row.location(), name, c.ContentVersion()), s.cfg.now())
+	return c, nil
+}
+
+func pickCloudStack(ref credentials.Ref, rows []*cloudStackRow) (*cloudStackRow, error) {
+	const kind = credentials.KindCloudStack
+	if !ref.IsDefault() {
+		if len(rows) == 0 {
+			return nil, namedMissing(kind, ref, tableCloudStack, "name",
+				"create it ("+guiCloudStack+", or Writer.PutCloudStack) or correct the account name")
+		}
+		return rows[0], nil
+	}
+	var active []*cloudStackRow
+	var labels []string
+	for _, r := range rows {
+		if r.active {
+			active = append(active, r)
+			labels = append(labels, r.label())
+		}
+	}
+	switch {
+	case len(active) == 1:
+		return active[0], nil
+	case len(active) > 1:
+		return nil, &credentials.Error{Category: credentials.ErrAmbiguous, Source: sourceName, Kind: kind, Account: ref.String(),
+			Problem: "more than one active row in " + tableCloudStack + ": " + strings.Join(labels, ", "),
+			Remedy: "deactivate all but one (set is_active to 0 on the others, or call Writer.ActivateCloudStack with the one to keep, " +
+				"which deactivates the rest); saving the configuration in " + guiCloudStack + " also leaves one active"}
+	case len(rows) == 0:
+		return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+			Problem: tableCloudStack + " has no rows",
+			Remedy:  "fill in and save " + guiCloudStack + ", or create a row with Writer.PutCloudStack and activate it with Writer.ActivateCloudStack"}
+	default:
+		all := make([]string, 0, len(rows))
+		for _, r := range rows {
+			all = append(all, r.label())
+		}
+		return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+			Problem: "no active row in " + tableCloudStack + " (inactive: " + strings.Join(all, ", ") + ")",
+			Remedy:  "activate one: set is_active to 1 on one row, call Writer.ActivateCloudStack, or save the configuration in " + guiCloudStack}
+	}
+}
+
+func (s *Source) vSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
+	v, _, err := s.vSphereRow(ctx, ref)
+	return v, err
+}
+
+func (s *Source) vSphereRow(ctx context.Context, ref credentials.Ref) (credentials.VSphere, *vSphereRow, error) {
+	const kind = credentials.KindVSphere
+	if err := ctx.Err(); err != nil {
+		return credentials.VSphere{}, nil, contextError(kind, ref, err)
+	}
+	where, args, err := selector(kind, ref, "credential_name")
+	if err != nil {
+		return credentials.VSphere{}, nil, err
+	}
+	rows, err := queryRows(ctx, s.db, "SELECT "+vSphereColumns+" FROM "+tableVSphere+where+" ORDER BY id", args,
+		func(r *vSphereRow) []any { return r.dest() })
+	if err != nil {
+		return credentials.VSphere{}, nil, s.readError(ctx, kind, ref, tableVSphere, err)
+	}
+	row, err := pickVSphere(ref, rows)
+	if err != nil {
+		return credentials.VSphere{}, nil, err
+	}
+	password, err := s.password(ctx, ref, row)
+	if err != nil {
+		return credentials.VSphere{}, nil, err
+	}
+	name := row.name.get()
+	v := credentials.VSphere{
+		Host:               row.host.get(),
+		Username:           row.username.get(),
+		Password:           credentials.NewSecret(password),
+		Datacenter:         row.datacenter.get(),
+		InsecureSkipVerify: s.cfg.insecureFor(kind, name),
+	}
+	if p := v.Check(); p != nil {
+		return credentials.VSphere{}, nil, fieldError(kind, ref, row.location(), row.label(), p)
+	}
+	v.Stamp(credentials.Origin{Source: sourceName, Account: name, Location: row.location()},
+		rowVersion(row.location(), name, v.ContentVersion()), s.cfg.now())
+	if s.usage != nil {
+		s.usage.record(row.id)
+	}
+	return v, row, nil
+}
+
+func pickVSphere(ref credentials.Ref, rows []*vSphereRow) (*vSphereRow, error) {
+	const kind = credentials.KindVSphere
+	if !ref.IsDefault() {
+		if len(rows) == 0 {
+			return nil, namedMissing(kind, ref, tableVSphere, "credential_name",
+				"add it ("+guiVSphere+", or Writer.PutVSphere) or correct the account name")
+		}
+		r := rows[0]
+		if !r.active {
+			return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+				Problem: "the set " + r.label() + " in " + tableVSphere + " is inactive",
+				Remedy:  "activate it: set is_active to 1 on " + r.location() + ", call Writer.ActivateVSphere, or enable it in " + guiVSphere}
+		}
+		return r, nil
+	}
+	var defaults, inactiveDefaults []*vSphereRow
+	for _, r := range rows {
+		switch {
+		case bool(r.isDefault && r.active):
+			defaults = append(defaults, r)
+		case bool(r.isDefault):
+			inactiveDefaults = append(inactiveDefaults, r)
+		}
+	}
+	switch {
+	case len(defaults) == 1:
+		return defaults[0], nil
+	case len(defaults) > 1:
+		labels := make([]string, 0, len(defaults))
+		for _, r := range defaults {
+			labels = append(labels, r.label())
+		}
+		return nil, &credentials.Error{Category: credentials.ErrAmbiguous, Source: sourceName, Kind: kind, Account: ref.String(),
+			Problem: "more than one active default row in " + tableVSphere + ": " + strings.Join(labels, ", "),
+			Remedy: "keep one default: set is_default to 0 on the others, or call Writer.SetDefaultVSphere with the one to keep " +
+				"(it clears the rest), or choose the default in " + guiVSphere}
+	case len(inactiveDefaults) > 0:
+		r := inactiveDefaults[0]
+		return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+			Problem: "the default set " + r.label() + " in " + tableVSphere + " is inactive",
+			Remedy: "activate it (set is_active to 1 on " + r.location() + ", or Writer.ActivateVSphere), or make an active set " +
+				"the default (Writer.SetDefaultVSphere, or " + guiVSphere + ")"}
+	case len(rows) == 0:
+		return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+			Problem: tableVSphere + " has no rows",
+			Remedy:  "add vCenter credentials in " + guiVSphere + " and make them the default, or call Writer.PutVSphere and Writer.SetDefaultVSphere"}
+	default:
+		return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+			Problem: "no row in " + tableVSphere + " is marked default",
+			Remedy:  "choose the default set in " + guiVSphere + ", set is_default to 1 on one active row, or call Writer.SetDefaultVSphere"}
+	}
+}
+
+// password returns the clear password of row, refusing TEMP_PLAINTEXT_ values unless the
+// caller opted in. An empty column yields "" so that Check reports the field as missing.
+func (s *Source) password(ctx context.Context, ref credentials.Ref, row *vSphereRow) (string, error) {
+	const kind = credentials.KindVSphere
+	stored := row.passwordEncrypted.get()
+	if stored == "" {
+		return "", nil
+	}
+	if strings.HasPrefix(stored, plaintextPrefix) {
+		if !s.cfg.acceptPlaintext {
+			return "", &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: kind, Account: ref.String(),
+				Field:   credentials.FieldPassword,
+				Problem: "password_encrypted of " + row.location() + " " + row.label() + " holds an unencrypted " + plaintextPrefix + " value",
+				Remedy: "re-encrypt it: re-enter the password of this set in " + guiVSphere + ", or run Writer.ReencryptPlaintext " +
+					"(database.NewWriter with the appliance's key); database.AcceptPlaintextPasswords() reads such rows meanwhile, with a warning on every use"}
+		}
+		s.cfg.logger.WarnContext(ctx, "credentials: using an unencrypted vCenter password; re-encrypt it (Writer.ReencryptPlaintext or re-enter it in the OMA GUI)",
+			"source", sourceName, "account", row.name.get(), "location", row.location())
+		return strings.TrimPrefix(stored, plaintextPrefix), nil
+	}
+	if s.cipher == nil {
+		return "", &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: kind, Account: ref.String(),
+			Field:   credentials.FieldPassword,
+			Problem: "no encryption key configured to decrypt password_encrypted of " + row.location(),
+			Remedy:  "pass database.WithKey(key) with the key from database.KeyFromEnv (" + KeyEnv + ", as the OMA API service has it)",
+			Err:     ErrKeyMissing}
+	}
+	password, err := s.cipher.Decrypt(stored)
+	if err != nil {
+		var cause error = ErrCiphertextAuth
+		problem := "password_encrypted does not decrypt"
+		var ce *credentials.Error
+		if errors.As(err, &ce) {
+			cause, problem = ce.Err, ce.Problem
+		}
+		remedy := "re-enter the password of this set in " + guiVSphere + " or call Writer.RotateVSpherePassword; the stored value is corrupt"
+		if errors.Is(cause, ErrCiphertextAuth) {
+			remedy = "give the source the appliance's key (" + KeyEnv + " of the OMA API service); if the key was changed on purpose, " +
+				"re-enter the password of this set in " + guiVSphere + " or call Writer.RotateVSpherePassword"
+		}
+		return "", &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: kind, Account: ref.String(),
+			Field: credentials.FieldPassword, Problem: row.location() + " " + row.label() + " password_encrypted: " + problem,
+			Remedy: remedy, Err: cause}
+	}
+	return password, nil
+}
+
+// selector builds the WHERE clause for ref: none for the default (the rows are filtered in
+// Go, which reads booleans the same way on every database), the name and/or the id
+// otherwise.
+func selector(kind credentials.Kind, ref credentials.Ref, nameColumn string) (string, []any, error) {
+	if ref.IsDefault() {
+		return "", nil, nil
+	}
+	var conds []string
+	var args []any
+	if ref.Name != "" {
+		conds = append(conds, nameColumn+" = ?")
+		args = append(args, ref.Name)
+	}
+	if ref.ID != "" {
+		id, err := strconv.ParseInt(strings.TrimSpace(ref.ID), 10, 64)
+		if err != nil {
+			return "", nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+				Problem: "the id is not a number; rows of " + tableFor(kind) + " have numeric ids",
+				Remedy:  "select the account by its numeric id or by name (credentials.Account)"}
+		}
+		conds = append(conds, "id = ?")
+		args = append(args, id)
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+func tableFor(kind credentials.Kind) string {
+	if kind == credentials.KindVSphere {
+		return tableVSphere
+	}
+	return tableCloudStack
+}
+
+func namedMissing(kind credentials.Kind, ref credentials.Ref, table, nameColumn, remedy string) error {
+	problem := "no row in " + table + " with "
+	switch {
+	case ref.Name != "" && ref.ID != "":
+		problem += nameColumn + " " + strconv.Quote(ref.Name) + " and id " + ref.ID
+	case ref.Name != "":
+		problem += nameColumn + " " + strconv.Quote(ref.Name)
+	default:
+		problem += "id " + ref.ID
+	}
+	return &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+		Problem: problem,
+		Remedy:  remedy + "; to use the default set instead, pass the zero Ref or opt in with Ref.OrDefault"}
+}
+
+// columnOf maps a logical field to the appliance's column.
+var columnOf = map[credentials.Field]string{
+	credentials.FieldAPIURL:            "api_url",
+	credentials.FieldAPIKey:            "api_key",
+	credentials.FieldSecretKey:         "secret_key",
+	credentials.FieldDomain:            "domain",
+	credentials.FieldZone:              "zone",
+	credentials.FieldApplianceVMID:     "oma_vm_id",
+	credentials.FieldTemplateID:        "template_id",
+	credentials.FieldNetworkID:         "network_id",
+	credentials.FieldServiceOfferingID: "service_offering_id",
+	credentials.FieldDiskOfferingID:    "disk_offering_id",
+	credentials.FieldHost:              "vcenter_host",
+	credentials.FieldUsername:          "username",
+	credentials.FieldPassword:          "password_encrypted",
+	credentials.FieldDatacenter:        "datacenter",
+}
+
+func fieldError(kind credentials.Kind, ref credentials.Ref, location, label string, p *credentials.Problem) error {
+	column := columnOf[p.Field]
+	gui, writer := guiCloudStack, "Writer.PutCloudStack"
+	if kind == credentials.KindVSphere {
+		gui, writer = guiVSphere, "Writer.PutVSphere"
+	}
+	action := "correct"
+	if errors.Is(p.Category, credentials.ErrIncomplete) {
+		action = "fill in"
+	}
+	return &credentials.Error{Category: p.Category, Source: sourceName, Kind: kind, Account: ref.String(), Field: p.Field,
+		Problem: p.Reason + " in column " + column + " of " + location + " " + label,
+		Remedy:  action + " " + column + " of " + location + " in " + gui + " or with " + writer}
+}
+
+func contextError(kind credentials.Kind, ref credentials.Ref, err error) error {
+	return &credentials.Error{Category: credentials.ErrUnavailable, Source: sourceName, Kind: kind, Account: ref.String(),
+		Problem: "the operation's context ended before the read", Remedy: "retry with a live context or a longer deadline", Err: err}
+}
+
+// readError classifies a failed read: an ended context, a missing table (not an appliance
+// database, or not migrated), or an unreachable database.
+func (s *Source) readError(ctx context.Context, kind credentials.Kind, ref credentials.Ref, table string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return contextError(kind, ref, ctxErr)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return contextError(kind, ref, err)
+	}
+	var se scanError
+	if errors.As(err, &se) {
+		return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: ref.String(),
+			Problem: "a row of " + table + " holds a value of the wrong type",
+			Remedy:  "check the column types of " + table + " against the appliance's schema (ids are integers, is_active and is_default booleans)",
+			Err:     se.err}
+	}
+	if !s.db.WithContext(ctx).Migrator().HasTable(table) {
+		return &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+			Problem: "the database has no table " + table,
+			Remedy:  "point the source at the appliance (OMA) database, or create the tables on an empty database with database.Migrate and fill them with the Writer"}
+	}
+	return &credentials.Error{Category: credentials.ErrUnavailable, Source: sourceName, Kind: kind, Account: ref.String(),
+		Problem: "reading " + table + " failed",
+		Remedy:  "check that the database answers and that " + table + " has the appliance's columns", Err: err}
+}
+
+// rowVersion changes whenever the row's stored set, its name or its identity changes; the
+// usage bookkeeping columns play no part.
+func rowVersion(location, name, content string) string {
+	sum := sha256.Sum256([]byte(location + "\x00" + name + "\x00" + content))
+	return "d" + hex.EncodeToString(sum[:6])
+}
+
+// queryRows runs q and scans every row through the destinations dest gives for a new R.
+func queryRows[R any](ctx context.Context, db *gorm.DB, q string, args []any, dest func(*R) []any) ([]*R, error) {
+	rows, err := db.WithContext(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	var out []*R
+	for rows.Next() {
+		r := new(R)
+		if err := rows.Scan(dest(r)...); err != nil {
+			return nil, scanError{err}
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// scanError marks a row that was read but could not be converted.
+type scanError struct{ err error }
+
+func (e scanError) Error() string { return e.err.Error() }
+
+var _ sql.Scanner = (*flag)(nil)

@@ -1,0 +1,446 @@
+package database
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+)
+
+// ErrExists is the cause (Err) of the ErrInvalid a Create call returns when a set of that
+// name exists.
+var ErrExists = errors.New("a credential set with this name exists")
+
+// Writer creates and changes credential sets in the appliance's tables: for tests, the
+// quickstart and integrators' admin screens. It writes the same formats the appliance does:
+// CloudStack keys in plaintext (as ossea_configs holds them), vCenter passwords encrypted
+// with AES-256-GCM. Every method runs in one transaction. A Writer is safe for concurrent
+// use.
+type Writer struct {
+	db     *gorm.DB
+	cfg    config
+	cipher *Cipher
+}
+
+// NewWriter returns a Writer on db. WithKey is needed to write vCenter passwords;
+// WithClock sets the timestamps; WithoutValidation lets broken sets be stored (for tests).
+func NewWriter(db *gorm.DB, opts ...Option) (*Writer, error) {
+	if db == nil {
+		return nil, &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
+			Problem: "no database handle", Remedy: "pass an open *gorm.DB to database.NewWriter"}
+	}
+	w := &Writer{db: db, cfg: newConfig(opts)}
+	if w.cfg.keySet {
+		c, err := NewCipher(w.cfg.key)
+		if err != nil {
+			return nil, err
+		}
+		w.cipher = c
+	}
+	return w, nil
+}
+
+type putMode int
+
+const (
+	upsert putMode = iota
+	createOnly
+	updateOnly
+)
+
+// PutCloudStack creates the CloudStack configuration name, or replaces its values when it
+// exists, and returns its id. A new configuration is inactive: activate it with
+// ActivateCloudStack. Meta and InsecureSkipVerify are not stored (the table has no column).
+func (w *Writer) PutCloudStack(ctx context.Context, name string, c credentials.CloudStack) (int64, error) {
+	return w.putCloudStack(ctx, name, c, upsert)
+}
+
+// CreateCloudStack is PutCloudStack that fails (ErrInvalid, cause ErrExists) when name exists.
+func (w *Writer) CreateCloudStack(ctx context.Context, name string, c credentials.CloudStack) (int64, error) {
+	return w.putCloudStack(ctx, name, c, createOnly)
+}
+
+// UpdateCloudStack replaces the values of the existing configuration name (ErrNotFound if
+// there is none).
+func (w *Writer) UpdateCloudStack(ctx context.Context, name string, c credentials.CloudStack) error {
+	_, err := w.putCloudStack(ctx, name, c, updateOnly)
+	return err
+}
+
+func (w *Writer) putCloudStack(ctx context.Context, name string, c credentials.CloudStack, mode putMode) (int64, error) {
+	const kind = credentials.KindCloudStack
+	if err := w.check(kind, name, c.Check); err != nil {
+		return 0, err
+	}
+	cols := []string{"api_url", "api_key", "secret_key", "domain", "zone", "template_id", "network_id",
+		"service_offering_id", "disk_offering_id", "oma_vm_id"}
+	vals := []any{c.APIURL, c.APIKey.Reveal(), c.SecretKey.Reveal(), c.Domain, c.Zone, c.TemplateID, c.NetworkID,
+		c.ServiceOfferingID, c.DiskOfferingID, c.ApplianceVMID}
+	return w.put(ctx, kind, name, mode, cols, vals, []string{"is_active"}, []any{false})
+}
+
+// RotateCloudStackKeys replaces the API key and secret key of the configuration name.
+func (w *Writer) RotateCloudStackKeys(ctx context.Context, name string, apiKey, secretKey credentials.Secret) error {
+	const kind = credentials.KindCloudStack
+	if !w.cfg.skipValidation && (blankOrPadded(apiKey.Reveal()) || blankOrPadded(secretKey.Reveal())) {
+		return &credentials.Error{Category: credentials.ErrIncomplete, Source: sourceName, Kind: kind, Account: name,
+			Field: credentials.FieldSecretKey, Problem: "the new API key or secret key is empty or padded with white space",
+			Remedy: "pass both keys exactly as CloudStack shows them"}
+	}
+	return w.updateColumns(ctx, kind, name, []string{"api_key", "secret_key"}, []any{apiKey.Reveal(), secretKey.Reveal()})
+}
+
+// ActivateCloudStack makes name the active configuration and deactivates every other one,
+// in one transaction, so that readers see either the old or the new active row.
+func (w *Writer) ActivateCloudStack(ctx context.Context, name string) error {
+	return w.exclusive(ctx, credentials.KindCloudStack, name, "is_active", nil)
+}
+
+// DeactivateCloudStack clears is_active on name. With no active configuration left, default
+// lookups answer ErrNotFound.
+func (w *Writer) DeactivateCloudStack(ctx context.Context, name string) error {
+	return w.updateColumns(ctx, credentials.KindCloudStack, name, []string{"is_active"}, []any{false})
+}
+
+// DeleteCloudStack deletes the configuration name (ErrNotFound if there is none).
+func (w *Writer) DeleteCloudStack(ctx context.Context, name string) error {
+	return w.delete(ctx, credentials.KindCloudStack, name)
+}
+
+// PutVSphere creates the vCenter set name, or replaces its values when it exists, and
+// returns its id. The password is encrypted (WithKey is required unless it is empty). A new
+// set is active and not the default: see SetDefaultVSphere. An existing set keeps its
+// is_active and is_default. InsecureSkipVerify is not stored (see WithInsecureSkipVerify).
+func (w *Writer) PutVSphere(ctx context.Context, name string, v credentials.VSphere) (int64, error) {
+	return w.putVSphere(ctx, name, v, upsert)
+}
+
+// CreateVSphere is PutVSphere that fails (ErrInvalid, cause ErrExists) when name exists.
+func (w *Writer) CreateVSphere(ctx context.Context, name string, v credentials.VSphere) (int64, error) {
+	return w.putVSphere(ctx, name, v, createOnly)
+}
+
+// UpdateVSphere replaces the values of the existing set name (ErrNotFound if there is none).
+func (w *Writer) UpdateVSphere(ctx context.Context, name string, v credentials.VSphere) error {
+	_, err := w.putVSphere(ctx, name, v, updateOnly)
+	return err
+}
+
+func (w *Writer) putVSphere(ctx context.Context, name string, v credentials.VSphere, mode putMode) (int64, error) {
+	const kind = credentials.KindVSphere
+	if err := w.check(kind, name, v.Check); err != nil {
+		return 0, err
+	}
+	stored, err := w.encrypt(name, v.Password)
+	if err != nil {
+		return 0, err
+	}
+	cols := []string{"vcenter_host", "username", "password_encrypted", "datacenter"}
+	vals := []any{v.Host, v.Username, stored, v.Datacenter}
+	return w.put(ctx, kind, name, mode, cols, vals, []string{"is_active", "is_default", "usage_count"}, []any{true, false, 0})
+}
+
+// RotateVSpherePassword encrypts and stores a new password for the set name.
+func (w *Writer) RotateVSpherePassword(ctx context.Context, name string, password credentials.Secret) error {
+	const kind = credentials.KindVSphere
+	if !w.cfg.skipValidation && blankOrPadded(password.Reveal()) {
+		return &credentials.Error{Category: credentials.ErrIncomplete, Source: sourceName, Kind: kind, Account: name,
+			Field: credentials.FieldPassword, Problem: "the new password is empty or padded with white space",
+			Remedy: "pass the password exactly as vCenter expects it"}
+	}
+	stored, err := w.encrypt(name, password)
+	if err != nil {
+		return err
+	}
+	return w.updateColumns(ctx, kind, name, []string{"password_encrypted"}, []any{stored})
+}
+
+// ActivateVSphere sets is_active on name.
+func (w *Writer) ActivateVSphere(ctx context.Context, name string) error {
+	return w.updateColumns(ctx, credentials.KindVSphere, name, []string{"is_active"}, []any{true})
+}
+
+// DeactivateVSphere clears is_active on name: lookups of it answer ErrNotFound until it is
+// activated again, and if it is the default, so do default lookups.
+func (w *Writer) DeactivateVSphere(ctx context.Context, name string) error {
+	return w.updateColumns(ctx, credentials.KindVSphere, name, []string{"is_active"}, []any{false})
+}
+
+// SetDefaultVSphere makes name the default set, activating it, and clears is_default on
+// every other set, in one transaction.
+func (w *Writer) SetDefaultVSphere(ctx context.Context, name string) error {
+	return w.exclusive(ctx, credentials.KindVSphere, name, "is_default", []string{"is_active"})
+}
+
+// DeleteVSphere deletes the set name (ErrNotFound if there is none). Replication contexts
+// linked to it then fail to resolve until they are linked again (LinkVM).
+func (w *Writer) DeleteVSphere(ctx context.Context, name string) error {
+	return w.delete(ctx, credentials.KindVSphere, name)
+}
+
+// ReencryptPlaintext encrypts every vCenter password stored as TEMP_PLAINTEXT_<password> and
+// returns how many rows it changed. A row changed concurrently is left for the next run.
+func (w *Writer) ReencryptPlaintext(ctx context.Context) (int, error) {
+	const kind = credentials.KindVSphere
+	if w.cipher == nil {
+		return 0, w.noKey(kind, "")
+	}
+	n := 0
+	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		type plain struct {
+			id     int64
+			stored text
+		}
+		rows, err := queryRows(ctx, tx, "SELECT id, password_encrypted FROM "+tableVSphere+" WHERE password_encrypted LIKE ?",
+			[]any{plaintextPrefix + "%"}, func(r *plain) []any { return []any{&r.id, &r.stored} })
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			value, ok := strings.CutPrefix(r.stored.get(), plaintextPrefix)
+			if !ok {
+				continue // LIKE treats _ as a wildcard
+			}
+			stored, err := w.cipher.Encrypt(value)
+			if err != nil {
+				return err
+			}
+			res := tx.Exec("UPDATE "+tableVSphere+" SET password_encrypted = ?, updated_at = ? WHERE id = ? AND password_encrypted = ?",
+				stored, w.cfg.now().UTC(), r.id, r.stored.get())
+			if res.Error != nil {
+				return res.Error
+			}
+			n += int(res.RowsAffected)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, w.writeError(ctx, kind, "", tableVSphere, err)
+	}
+	return n, nil
+}
+
+// LinkVM links the replication context contextID to the vCenter set credentialName, or
+// clears the link (the VM then uses the default set) when credentialName is "". When no
+// context contextID exists, one is created with vmName; on the appliance's own table, which
+// has more required columns, create contexts through the appliance instead.
+func (w *Writer) LinkVM(ctx context.Context, contextID, vmName, credentialName string) error {
+	const kind = credentials.KindVSphere
+	if blankOrPadded(contextID) {
+		return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: "vm " + vmName,
+			Problem: "the context id is empty or padded", Remedy: "pass the context_id of the replication context"}
+	}
+	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var link any
+		if credentialName != "" {
+			id, err := w.idOf(ctx, tx, kind, credentialName)
+			if err != nil {
+				return err
+			}
+			link = id
+		}
+		var count int64
+		if err := tx.Raw("SELECT COUNT(*) FROM "+tableVMContexts+" WHERE context_id = ?", contextID).Scan(&count).Error; err != nil {
+			return err
+		}
+		now := w.cfg.now().UTC()
+		if count > 0 {
+			return tx.Exec("UPDATE "+tableVMContexts+" SET vmware_credential_id = ?, updated_at = ? WHERE context_id = ?",
+				link, now, contextID).Error
+		}
+		return tx.Exec("INSERT INTO "+tableVMContexts+" (context_id, vm_name, vmware_credential_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+			contextID, vmName, link, now, now).Error
+	})
+	if err != nil {
+		return w.writeError(ctx, kind, credentialName, tableVMContexts, err)
+	}
+	return nil
+}
+
+func (w *Writer) check(kind credentials.Kind, name string, check func() *credentials.Problem) error {
+	if blankOrPadded(name) {
+		return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: name,
+			Problem: "the set's name is empty or padded with white space", Remedy: "give the set a name without surrounding white space"}
+	}
+	if w.cfg.skipValidation {
+		return nil
+	}
+	if p := check(); p != nil {
+		return &credentials.Error{Category: p.Category, Source: sourceName, Kind: kind, Account: name, Field: p.Field,
+			Problem: p.Reason, Remedy: "correct " + string(p.Field) + " before saving"}
+	}
+	return nil
+}
+
+func (w *Writer) encrypt(name string, password credentials.Secret) (string, error) {
+	if password.IsZero() {
+		return "", nil
+	}
+	if w.cipher == nil {
+		return "", w.noKey(credentials.KindVSphere, name)
+	}
+	return w.cipher.Encrypt(password.Reveal())
+}
+
+func (w *Writer) noKey(kind credentials.Kind, name string) error {
+	return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: name,
+		Field: credentials.FieldPassword, Problem: "the writer has no encryption key for vCenter passwords",
+		Remedy: "pass database.WithKey(key) to NewWriter, with the key from database.KeyFromEnv (" + KeyEnv + ")", Err: ErrKeyMissing}
+}
+
+// put inserts or updates the row name of kind's table.
+func (w *Writer) put(ctx context.Context, kind credentials.Kind, name string, mode putMode,
+	cols []string, vals []any, newCols []string, newVals []any) (int64, error) {
+	table, nameCol := tableFor(kind), nameColumn(kind)
+	var id int64
+	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ids, err := queryRows(ctx, tx, "SELECT id FROM "+table+" WHERE "+nameCol+" = ?", []any{name},
+			func(r *int64) []any { return []any{r} })
+		if err != nil {
+			return err
+		}
+		now := w.cfg.now().UTC()
+		if len(ids) > 0 {
+			if mode == createOnly {
+				return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: name,
+					Problem: "a row named " + strconv.Quote(name) + " exists in " + table,
+					Remedy:  "choose another name, or update the existing set", Err: ErrExists}
+			}
+			id = *ids[0]
+			set := make([]string, 0, len(cols)+1)
+			for _, c := range cols {
+				set = append(set, c+" = ?")
+			}
+			set = append(set, "updated_at = ?")
+			args := append(append(append([]any{}, vals...), now), id)
+			return tx.Exec("UPDATE "+table+" SET "+strings.Join(set, ", ")+" WHERE id = ?", args...).Error
+		}
+		if mode == updateOnly {
+			return w.missing(kind, name)
+		}
+		all := append(append(append([]string{nameCol}, cols...), newCols...), "created_at", "updated_at")
+		args := append(append(append([]any{name}, vals...), newVals...), now, now)
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(all)), ", ")
+		if err := tx.Exec("INSERT INTO "+table+" ("+strings.Join(all, ", ")+") VALUES ("+marks+")", args...).Error; err != nil {
+			return err
+		}
+		id, err = w.idOf(ctx, tx, kind, name)
+		return err
+	})
+	if err != nil {
+		return 0, w.writeError(ctx, kind, name, table, err)
+	}
+	return id, nil
+}
+
+func (w *Writer) updateColumns(ctx context.Context, kind credentials.Kind, name string, cols []string, vals []any) error {
+	table := tableFor(kind)
+	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		id, err := w.idOf(ctx, tx, kind, name)
+		if err != nil {
+			return err
+		}
+		set := make([]string, 0, len(cols)+1)
+		for _, c := range cols {
+			set = append(set, c+" = ?")
+		}
+		set = append(set, "updated_at = ?")
+		args := append(append(append([]any{}, vals...), w.cfg.now().UTC()), id)
+		return tx.Exec("UPDATE "+table+" SET "+strings.Join(set, ", ")+" WHERE id = ?", args...).Error
+	})
+	if err != nil {
+		return w.writeError(ctx, kind, name, table, err)
+	}
+	return nil
+}
+
+// exclusive sets column on name and clears it on every other row, in one transaction; also
+// sets the columns in alsoSet on name.
+func (w *Writer) exclusive(ctx context.Context, kind credentials.Kind, name, column string, alsoSet []string) error {
+	table := tableFor(kind)
+	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		id, err := w.idOf(ctx, tx, kind, name)
+		if err != nil {
+			return err
+		}
+		now := w.cfg.now().UTC()
+		if err := tx.Exec("UPDATE "+table+" SET "+column+" = ?, updated_at = ? WHERE id <> ? AND "+column+" <> ?",
+			false, now, id, false).Error; err != nil {
+			return err
+		}
+		set := []string{column + " = ?"}
+		args := []any{true}
+		for _, c := range alsoSet {
+			set = append(set, c+" = ?")
+			args = append(args, true)
+		}
+		args = append(args, now, id)
+		return tx.Exec("UPDATE "+table+" SET "+strings.Join(set, ", ")+", updated_at = ? WHERE id = ?", args...).Error
+	})
+	if err != nil {
+		return w.writeError(ctx, kind, name, table, err)
+	}
+	return nil
+}
+
+func (w *Writer) delete(ctx context.Context, kind credentials.Kind, name string) error {
+	table := tableFor(kind)
+	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		id, err := w.idOf(ctx, tx, kind, name)
+		if err != nil {
+			return err
+		}
+		return tx.Exec("DELETE FROM "+table+" WHERE id = ?", id).Error
+	})
+	if err != nil {
+		return w.writeError(ctx, kind, name, table, err)
+	}
+	return nil
+}
+
+func (w *Writer) idOf(ctx context.Context, tx *gorm.DB, kind credentials.Kind, name string) (int64, error) {
+	ids, err := queryRows(ctx, tx, "SELECT id FROM "+tableFor(kind)+" WHERE "+nameColumn(kind)+" = ?", []any{name},
+		func(r *int64) []any { return []any{r} })
+	if err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, w.missing(kind, name)
+	}
+	return *ids[0], nil
+}
+
+func (w *Writer) missing(kind credentials.Kind, name string) error {
+	return &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: name,
+		Problem: "no row in " + tableFor(kind) + " with " + nameColumn(kind) + " " + strconv.Quote(name),
+		Remedy:  "create the set first (Writer.Put" + map[credentials.Kind]string{credentials.KindCloudStack: "CloudStack", credentials.KindVSphere: "VSphere"}[kind] + ") or correct the name"}
+}
+
+// writeError passes typed errors through and wraps database failures.
+func (w *Writer) writeError(ctx context.Context, kind credentials.Kind, name, table string, err error) error {
+	var e *credentials.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return contextError(kind, credentials.Account(name), ctxErr)
+	}
+	return &credentials.Error{Category: credentials.ErrUnavailable, Source: sourceName, Kind: kind, Account: name,
+		Problem: "writing " + table + " failed",
+		Remedy:  "check that the database answers, that " + table + " exists (database.Migrate creates it) and that the user may write it", Err: err}
+}
+
+func nameColumn(kind credentials.Kind) string {
+	if kind == credentials.KindVSphere {
+		return "credential_name"
+	}
+	return "name"
+}
+
+func blankOrPadded(s string) bool {
+	return strings.TrimSpace(s) == "" || s != strings.TrimSpace(s)
+}
