@@ -1,0 +1,158 @@
+package cloudstack_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/ossea-migrate/failoverkit/credentials"
+)
+
+// exampleSource seeds a simulator with an appliance holding replicated volumes and returns
+// a credential source holding the account's set, as a failover operation would find it.
+func exampleSource() (*simulator.Simulator, simulator.Seeded, credentials.Source) {
+	sim := simulator.New()
+	seed, err := sim.Seed(simulator.Scenario{Account: "ops", Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 2}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	store := credentials.NewMemory(nil)
+	store.PutCloudStack("ops", credentials.CloudStack{
+		APIURL:            sim.URL(),
+		APIKey:            credentials.NewSecret(seed.APIKey),
+		SecretKey:         credentials.NewSecret(seed.SecretKey),
+		Zone:              "zone-1",
+		ApplianceVMID:     seed.ApplianceVMID,
+		TemplateID:        seed.TemplateID,
+		NetworkID:         seed.NetworkID,
+		ServiceOfferingID: seed.ServiceOfferingID,
+	})
+	return sim, seed, store
+}
+
+// A test failover's CloudStack steps: snapshot the replicated volumes, deploy a stopped VM,
+// replace its ROOT volume with the replicated boot disk and data disks, start it.
+func Example() {
+	sim, _, store := exampleSource()
+	defer sim.Close()
+	ctx := context.Background()
+
+	// One operation: fetch the set once, build a Client from it, use it for every step.
+	set, err := store.CloudStack(ctx, credentials.Account("ops"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := cloudstack.New(set)
+	if err != nil {
+		log.Fatal(err)
+	}
+	appliance := c.Defaults().ApplianceVMID
+
+	vols, err := c.ListVolumes(ctx, appliance)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var replicated []string
+	for _, v := range vols {
+		if v.Type == cloudstack.VolumeData {
+			replicated = append(replicated, v.ID)
+		}
+	}
+	snaps, err := c.SnapshotVolumes(ctx, replicated)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("snapshots:", len(snaps))
+
+	vm, err := c.DeployVM(ctx, cloudstack.DeploySpec{Name: "web-test"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	created, err := c.ListVolumes(ctx, vm.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := c.DetachVolume(ctx, created[0].ID); err != nil {
+		log.Fatal(err)
+	}
+	if err := c.DeleteVolume(ctx, created[0].ID); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := c.MoveVolumes(ctx, appliance, vm.ID, cloudstack.BootOrder(replicated...)); err != nil {
+		log.Fatal(err)
+	}
+	vm, err = c.StartVM(ctx, vm.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(vm.Name, vm.State)
+	moved, err := c.ListVolumes(ctx, vm.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, v := range moved {
+		fmt.Println(v.Name, v.Type, v.DeviceID)
+	}
+	// Output:
+	// snapshots: 2
+	// web-test Running
+	// replica-1 ROOT 0
+	// replica-2 DATADISK 1
+}
+
+// An operation holding keys that CloudStack no longer accepts fails with an error that says
+// which credential set to fix; the next operation fetches the set again.
+func ExampleNew_rotatedKeys() {
+	sim, seed, store := exampleSource()
+	defer sim.Close()
+	ctx := context.Background()
+
+	set, err := store.CloudStack(ctx, credentials.Account("ops"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, _, err := sim.RotateKeys(seed.Account); err != nil {
+		log.Fatal(err)
+	}
+	c, err := cloudstack.New(set)
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = c.GetVM(ctx, seed.ApplianceVMID)
+	var apiErr *cloudstack.APIError
+	fmt.Println(errors.Is(err, credentials.ErrUnauthenticated), errors.As(err, &apiErr), apiErr.Code)
+	// Output:
+	// true true 401
+}
+
+// Errors are matched by category, whatever CloudStack's code and text.
+func ExampleClient_AttachVolume_conflict() {
+	sim, seed, store := exampleSource()
+	defer sim.Close()
+	ctx := context.Background()
+	set, err := store.CloudStack(ctx, credentials.Account("ops"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := cloudstack.New(set)
+	if err != nil {
+		log.Fatal(err)
+	}
+	vm, err := c.DeployVM(ctx, cloudstack.DeploySpec{Name: "target"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The volume is still attached to the appliance, so CloudStack fails the job.
+	_, err = c.AttachVolume(ctx, seed.VolumeIDs[0], vm.ID, 1)
+	var apiErr *cloudstack.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(errors.Is(err, cloudstack.ErrConflict), errors.Is(err, cloudstack.ErrJobFailed))
+		fmt.Println(apiErr.Command, apiErr.Code, apiErr.Text)
+	}
+	// Output:
+	// true true
+	// attachVolume 431 Please specify a volume that is not attached to any VM.
+}
