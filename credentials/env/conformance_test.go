@@ -118,7 +118,6 @@ func boolValue(b bool) string {
 // the default, under the plain variables too. It writes one variable at a time, so it is not
 // atomic. An empty field is an unset variable.
 type envHarness struct {
-	t        *testing.T
 	env      environment
 	src      credentials.Source
 	stored   func(account string) string // the account name the variables carry
@@ -198,7 +197,7 @@ func TestConformanceInjectedEnvironment(t *testing.T) {
 	credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
 		m := newMapEnv(nil)
 		return &envHarness{
-			t: t, env: m, stored: func(a string) string { return a },
+			env: m, stored: func(a string) string { return a },
 			src:      env.New(env.WithLookup(m.lookup)),
 			defaults: map[credentials.Kind]string{},
 		}
@@ -215,7 +214,7 @@ func TestConformanceProcessEnvironment(t *testing.T) {
 		tag := randomHex(t)
 		stored := func(a string) string { return a + "-fkt" + tag }
 		h := &envHarness{
-			t: t, env: processEnv{t}, stored: stored,
+			env: processEnv{t}, stored: stored,
 			src:      renamed{src: env.New(), stored: stored},
 			defaults: map[credentials.Kind]string{},
 		}

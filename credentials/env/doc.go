@@ -68,8 +68,10 @@
 // Every variable has a file variant, its name followed by _FILE (CLOUDSTACK_SECRET_KEY_FILE,
 // VSPHERE_PASSWORD_PROD_FILE), holding the path of a file whose content is the value - the
 // convention of Docker and Kubernetes secrets. The file is read on every call, so replacing
-// its content rotates the value. Trailing newlines (\n, \r\n) are trimmed; any other white
-// space around the value is ErrInvalid, as it is in a variable. Files are limited to 64 KiB.
+// its content rotates the value. Trailing line breaks (\n and \r, as in \r\n) are trimmed;
+// any other white space around the value is ErrInvalid, as it is in a variable. Files are
+// limited to 64 KiB. A file read is not interrupted by ctx (the check comes before each
+// read), so point *_FILE variables at regular files, not at pipes.
 //
 // # Lookup order
 //

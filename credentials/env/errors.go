@@ -86,6 +86,12 @@ func (r *reading) problem(p *credentials.Problem) error {
 	case value == "":
 		e.Problem = name + " is unset or empty"
 		e.Remedy = "export " + name + "=<" + string(p.Field) + "> (or " + name + FileSuffix + "=<path of a file holding it>)"
+	case strings.TrimSpace(value) == "" && path != "":
+		e.Problem = "the file " + path + " that " + name + FileSuffix + " names holds only white space"
+		e.Remedy = "write the " + string(p.Field) + " into " + path
+	case strings.TrimSpace(value) == "":
+		e.Problem = name + " holds only white space"
+		e.Remedy = "export " + name + "=<" + string(p.Field) + ">"
 	case value != strings.TrimSpace(value) && path != "":
 		e.Problem = "the file " + path + " that " + name + FileSuffix + " names holds white space around the value (only trailing newlines are trimmed)"
 		e.Remedy = "rewrite " + path + " with the value alone"

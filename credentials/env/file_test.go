@@ -87,6 +87,7 @@ func TestFileContent(t *testing.T) {
 		{"inner space kept", "fake s1\n", "fake s1", nil},
 		{"empty", "", "", credentials.ErrIncomplete},
 		{"newline only", "\n", "", credentials.ErrIncomplete},
+		{"white space only", "  \n", "", credentials.ErrIncomplete},
 		{"leading space", " fake-s1\n", "", credentials.ErrInvalid},
 		{"leading newline", "\nfake-s1", "", credentials.ErrInvalid},
 		{"space before newline", "fake-s1 \n", "", credentials.ErrInvalid},

@@ -18,29 +18,34 @@ const FileSuffix = "_FILE"
 type variable struct {
 	field credentials.Field
 	base  string
+	file  string // base + FileSuffix, kept so that the default account's lookups do not allocate
+}
+
+func newVariable(field credentials.Field, base string) variable {
+	return variable{field: field, base: base, file: base + FileSuffix}
 }
 
 // The order is the order of the documentation table, of the checks, and of Origin.Location.
 var cloudStackVariables = []variable{
-	{credentials.FieldAPIURL, "CLOUDSTACK_API_URL"},
-	{credentials.FieldAPIKey, "CLOUDSTACK_API_KEY"},
-	{credentials.FieldSecretKey, "CLOUDSTACK_SECRET_KEY"},
-	{credentials.FieldDomain, "CLOUDSTACK_DOMAIN"},
-	{credentials.FieldZone, "CLOUDSTACK_ZONE"},
-	{credentials.FieldApplianceVMID, "CLOUDSTACK_APPLIANCE_VM_ID"},
-	{credentials.FieldTemplateID, "CLOUDSTACK_TEMPLATE_ID"},
-	{credentials.FieldNetworkID, "CLOUDSTACK_NETWORK_ID"},
-	{credentials.FieldServiceOfferingID, "CLOUDSTACK_SERVICE_OFFERING_ID"},
-	{credentials.FieldDiskOfferingID, "CLOUDSTACK_DISK_OFFERING_ID"},
-	{FieldInsecureSkipVerify, "CLOUDSTACK_ALLOW_UNVERIFIED_SSL"},
+	newVariable(credentials.FieldAPIURL, "CLOUDSTACK_API_URL"),
+	newVariable(credentials.FieldAPIKey, "CLOUDSTACK_API_KEY"),
+	newVariable(credentials.FieldSecretKey, "CLOUDSTACK_SECRET_KEY"),
+	newVariable(credentials.FieldDomain, "CLOUDSTACK_DOMAIN"),
+	newVariable(credentials.FieldZone, "CLOUDSTACK_ZONE"),
+	newVariable(credentials.FieldApplianceVMID, "CLOUDSTACK_APPLIANCE_VM_ID"),
+	newVariable(credentials.FieldTemplateID, "CLOUDSTACK_TEMPLATE_ID"),
+	newVariable(credentials.FieldNetworkID, "CLOUDSTACK_NETWORK_ID"),
+	newVariable(credentials.FieldServiceOfferingID, "CLOUDSTACK_SERVICE_OFFERING_ID"),
+	newVariable(credentials.FieldDiskOfferingID, "CLOUDSTACK_DISK_OFFERING_ID"),
+	newVariable(FieldInsecureSkipVerify, "CLOUDSTACK_ALLOW_UNVERIFIED_SSL"),
 }
 
 var vSphereVariables = []variable{
-	{credentials.FieldHost, "VSPHERE_SERVER"},
-	{credentials.FieldUsername, "VSPHERE_USER"},
-	{credentials.FieldPassword, "VSPHERE_PASSWORD"},
-	{credentials.FieldDatacenter, "VSPHERE_DATACENTER"},
-	{FieldInsecureSkipVerify, "VSPHERE_ALLOW_UNVERIFIED_SSL"},
+	newVariable(credentials.FieldHost, "VSPHERE_SERVER"),
+	newVariable(credentials.FieldUsername, "VSPHERE_USER"),
+	newVariable(credentials.FieldPassword, "VSPHERE_PASSWORD"),
+	newVariable(credentials.FieldDatacenter, "VSPHERE_DATACENTER"),
+	newVariable(FieldInsecureSkipVerify, "VSPHERE_ALLOW_UNVERIFIED_SSL"),
 }
 
 // The fields a set cannot do without; a missing-set remedy lists their variables.

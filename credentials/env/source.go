@@ -44,7 +44,7 @@ func (s *Source) cloudStack(ctx context.Context, ref credentials.Ref) (credentia
 	if err != nil {
 		return credentials.CloudStack{}, err
 	}
-	insecure, err := r.bool(FieldInsecureSkipVerify)
+	insecure, err := r.boolean(FieldInsecureSkipVerify)
 	if err != nil {
 		return credentials.CloudStack{}, err
 	}
@@ -74,7 +74,7 @@ func (s *Source) vSphere(ctx context.Context, ref credentials.Ref) (credentials.
 	if err != nil {
 		return credentials.VSphere{}, err
 	}
-	insecure, err := r.bool(FieldInsecureSkipVerify)
+	insecure, err := r.boolean(FieldInsecureSkipVerify)
 	if err != nil {
 		return credentials.VSphere{}, err
 	}
@@ -131,11 +131,15 @@ func (s *Source) read(ctx context.Context, kind credentials.Kind, ref credential
 	var ambiguous error
 	found := false
 	for i, v := range vars {
-		name := v.base + suffix
+		name, file := v.base, v.file
+		if suffix != "" {
+			name = v.base + suffix
+			file = name + FileSuffix
+		}
 		// An empty variable counts as unset, here and everywhere: `export X=` is how a shell
 		// user clears a value, and an empty credential is never valid.
 		value, _ := s.cfg.lookup(name)
-		path, _ := s.cfg.lookup(name + FileSuffix)
+		path, _ := s.cfg.lookup(file)
 		switch {
 		case value != "" && path != "":
 			if ambiguous == nil {
@@ -221,8 +225,8 @@ func (r *reading) value(field credentials.Field) string {
 
 func (r *reading) name(i int) string { return r.vars[i].base + r.suffix }
 
-// bool parses a boolean variable strictly; unset means false.
-func (r *reading) bool(field credentials.Field) (bool, error) {
+// boolean parses a boolean variable strictly; unset means false.
+func (r *reading) boolean(field credentials.Field) (bool, error) {
 	i := r.index(field)
 	if i < 0 {
 		return false, nil

@@ -265,6 +265,31 @@ func TestVariableMissingEmptyOrPadded(t *testing.T) {
 	}
 }
 
+func TestWhiteSpaceOnlyValue(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		field    credentials.Field
+		category error
+	}{
+		{"CLOUDSTACK_SECRET_KEY", credentials.FieldSecretKey, credentials.ErrIncomplete}, // required
+		{"CLOUDSTACK_ZONE", credentials.FieldZone, credentials.ErrInvalid},               // optional
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			vars := cloudStackVars(t, "", "w")
+			vars[tc.name] = " \t "
+			src := env.New(env.WithLookup(newMapEnv(vars).lookup))
+			_, err := src.CloudStack(context.Background(), credentials.Ref{})
+			e := requireError(t, err, tc.category, "fake-secretkey-w")
+			assert.Equal(t, tc.field, e.Field)
+			assert.Equal(t, tc.name+" holds only white space", e.Problem)
+			assert.Contains(t, e.Remedy, "export "+tc.name+"=")
+		})
+	}
+}
+
 func TestBadURLAndHostNameTheVariable(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
