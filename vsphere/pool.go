@@ -173,6 +173,9 @@ func (p *Pool) keyFor(endpoint *url.URL, creds *credentials.VSphere) sessionKey 
 // acquire returns the session for c's credentials, logging in when there is none, together
 // with its client and generation. The caller must call release.
 func (p *Pool) acquire(ctx context.Context, c *Client) (*pooled, *vim25.Client, uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, 0, &Error{Op: "login", Host: c.host, Err: err}
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()

@@ -39,11 +39,14 @@ type fakeVCenter struct {
 	admin  *govmomi.Client
 
 	mu        sync.Mutex
+	faults    []*injected
 	user      string
 	password  string
 	adminUser string
 	adminPass string
 }
+
+var vcsimCreate sync.Mutex
 
 func randomHex(n int) string {
 	b := make([]byte, n)
@@ -59,6 +62,10 @@ func newVCenter(t testing.TB, configure ...func(*simulator.Model)) *fakeVCenter 
 	for _, f := range configure {
 		f(model)
 	}
+	// vcsim's model building touches package globals, so models are built one at a time;
+	// the servers then run in parallel.
+	vcsimCreate.Lock()
+	defer vcsimCreate.Unlock()
 	require.NoError(t, model.Create())
 	model.Service.TLS = new(tls.Config)
 
@@ -73,6 +80,7 @@ func newVCenter(t testing.TB, configure ...func(*simulator.Model)) *fakeVCenter 
 	// User info on Listen makes vcsim demand credentials; ValidLogin then decides which.
 	model.Service.Listen = &url.URL{User: url.UserPassword(v.user, v.password)}
 	model.Map().SessionManager().ValidLogin = v.validLogin
+	model.Map().Handler = v.hook
 	v.server = model.Service.NewServer()
 
 	v.source = credentials.NewMemory(slog.New(slog.DiscardHandler))
@@ -212,19 +220,52 @@ func (v *fakeVCenter) setPower(name string, want vsphere.PowerState) {
 	require.Equal(v.t, want, v.powerState(name))
 }
 
-// addFault installs a fault injection rule.
-func (v *fakeVCenter) addFault(rule simulator.FaultInjectionRule) {
-	rule.Enabled = true
-	if rule.Probability == 0 {
-		rule.Probability = 1
+// injected is a fault (or a delay) vcsim answers the service account's calls of one method
+// with. The fixture injects through the registry's method hook rather than vcsim's
+// FaultInjector, whose rule counters are updated under a read lock and trip -race.
+type injected struct {
+	method string
+	fault  types.BaseMethodFault // nil: delay only
+	delay  time.Duration
+	times  int // 0: every call
+	hits   int
+}
+
+// inject adds a rule; the first matching rule with uses left applies.
+func (v *fakeVCenter) inject(r injected) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.faults = append(v.faults, &r)
+}
+
+func (v *fakeVCenter) clearFaults() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.faults = nil
+}
+
+// hook is the registry's method hook: it runs before vcsim dispatches a call.
+func (v *fakeVCenter) hook(ctx *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
+	if ctx.Session == nil || ctx.Session.UserName != v.user {
+		return nil, nil
 	}
-	if rule.ObjectType == "" {
-		rule.ObjectType = "*"
+	v.mu.Lock()
+	var rule injected
+	for _, r := range v.faults {
+		if r.method == m.Name && (r.times == 0 || r.hits < r.times) {
+			r.hits++
+			rule = *r
+			break
+		}
 	}
-	if rule.ObjectName == "" {
-		rule.ObjectName = "*"
+	v.mu.Unlock()
+	if rule.delay > 0 {
+		select {
+		case <-time.After(rule.delay):
+		case <-ctx.Done():
+		}
 	}
-	v.model.Service.AddFaultRule(&rule)
+	return nil, rule.fault
 }
 
 // logBuffer collects log output for assertions; it is safe for concurrent use.

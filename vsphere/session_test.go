@@ -1,0 +1,385 @@
+package vsphere_test
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/vsphere"
+)
+
+// operation is what a failover step does: fetch the set, get a client, act.
+func operation(t testing.TB, v *fakeVCenter, p *vsphere.Pool) error {
+	ctx := context.Background()
+	c, err := p.Client(ctx, v.creds())
+	if err != nil {
+		return err
+	}
+	_, err = c.FindVM(ctx, vsphere.ByName("DC0_H0_VM0"))
+	return err
+}
+
+func TestRotationOldPasswordRejectedNewAcceptedWithoutRestart(t *testing.T) {
+	t.Parallel()
+	v := newVCenter(t)
+	logs := &logBuffer{}
+	p := newPool(t, logs)
+	ctx := context.Background()
+
+	require.NoError(t, operation(t, v, p))
+	old := v.creds()
+
+	// The operator changes the password in vCenter; vCenter drops the old sessions.
+	newPassword := v.rotateInVCenter()
+	v.terminate()
+
+	c, err := p.Client(ctx, old)
+	if err == nil {
+		_, err = c.FindVM(ctx, vsphere.ByName("DC0_H0_VM0"))
+	}
+	require.Error(t, err)
+	require.ErrorIs(t, err, credentials.ErrUnauthenticated)
+	var ce *credentials.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "vsphere", ce.Source)
+	assert.Equal(t, credentials.KindVSphere, ce.Kind)
+	assert.Equal(t, account, ce.Account)
+	assert.Contains(t, ce.Remedy, old.Describe(), "the remedy names origin and version")
+	assert.NotContains(t, err.Error(), old.Password.Reveal())
+	assert.NotContains(t, err.Error(), newPassword)
+
+	// The operator then stores the new password; the very next operation uses it.
+	set := v.creds()
+	set.Password = credentials.NewSecret(newPassword)
+	v.source.PutVSphere(account, set)
+	require.NoError(t, operation(t, v, p))
+	assert.Len(t, v.sessions(), 1)
+
+	assert.NotContains(t, logs.String(), old.Password.Reveal())
+	assert.NotContains(t, logs.String(), newPassword)
+}
+
+func TestRejectedLoginLeavesNothingBehind(t *testing.T) {
+	t.Parallel()
+	v := newVCenter(t)
+	p := newPool(t, nil)
+	ctx := context.Background()
+
+	bad := v.creds()
+	bad.Password = credentials.NewSecret("wrong-" + randomHex(6))
+	bad.Stamp(bad.Origin, "", time.Now())
+	_, err := p.Client(ctx, bad)
+	require.ErrorIs(t, err, credentials.ErrUnauthenticated)
+	assert.Contains(t, credentials.Remedy(err), bad.Describe())
+	assert.NotContains(t, err.Error(), bad.Password.Reveal())
+	assert.Equal(t, int64(0), p.Stats().Live)
+	assert.Empty(t, v.sessions())
+
+	require.NoError(t, operation(t, v, p))
+	assert.Equal(t, int64(1), p.Stats().Logins)
+}
+
+func TestSessionAccounting(t *testing.T) {
+	t.Parallel()
+	v := newVCenter(t)
+	p := newPool(t, nil)
+
+	// 100 operations with one credential version, four at a time: one login.
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				errs <- operation(t, v, p)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	st := p.Stats()
+	assert.Equal(t, int64(1), st.Logins)
+	assert.Equal(t, int64(1), st.Live)
+	before := v.sessions()
+	require.Len(t, before, 1)
+
+	// A rotation: exactly one more login, and the old session is gone from vCenter.
+	v.rotate()
+	require.NoError(t, operation(t, v, p))
+	st = p.Stats()
+	assert.Equal(t, int64(2), st.Logins)
+	assert.Equal(t, int64(1), st.Logouts)
+	assert.Equal(t, int64(1), st.Live)
+	after := v.sessions()
+	require.Len(t, after, 1)
+	assert.NotEqual(t, before[0].Key, after[0].Key)
+
+	for i := 0; i < 10; i++ {
+		require.NoError(t, operation(t, v, p))
+	}
+	assert.Equal(t, int64(2), p.Stats().Logins)
+
+	require.NoError(t, p.Close(context.Background()))
+	assert.Empty(t, v.sessions())
+	assert.Equal(t, int64(0), p.Stats().Live)
+
+	_, err := p.Client(context.Background(), v.creds())
+	require.ErrorIs(t, err, vsphere.ErrClosed)
+}
+
+func TestChangedTLSSettingIsANewSession(t *testing.T) {
+	t.Parallel()
+	v := newVCenter(t)
+	roots := x509.NewCertPool()
+	roots.AddCert(v.server.Certificate())
+	p := newPool(t, nil, vsphere.WithRootCAs(roots))
+	ctx := context.Background()
+
+	require.NoError(t, operation(t, v, p))
+	verified := v.creds()
+	verified.InsecureSkipVerify = false
+	c, err := p.Client(ctx, verified)
+	require.NoError(t, err)
+	_, err = c.FindVM(ctx, vsphere.ByName("DC0_H0_VM0"))
+	require.NoError(t, err)
+
+	assert.Equal(t, int64(2), p.Stats().Logins)
+	assert.Len(t, v.sessions(), 1, "the session with the other TLS setting was logged out")
+}
+
+func TestNotAuthenticatedIsReestablishedOnce(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		expire   func(v *fakeVCenter)
+		wantErr  error
+		relogins int64
+	}{
+		{
+			name:     "session terminated by vCenter",
+			expire:   func(v *fakeVCenter) { v.terminate() },
+			relogins: 1,
+		},
+		{
+			name: "one NotAuthenticated fault",
+			expire: func(v *fakeVCenter) {
+				v.inject(injected{method: "RetrievePropertiesEx", fault: new(types.NotAuthenticated), times: 1})
+			},
+			relogins: 1,
+		},
+		{
+			name: "NotAuthenticated that persists",
+			expire: func(v *fakeVCenter) {
+				v.inject(injected{method: "RetrievePropertiesEx", fault: new(types.NotAuthenticated)})
+			},
+			wantErr:  vsphere.ErrSessionLost,
+			relogins: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			v := newVCenter(t)
+			p := newPool(t, nil)
+			c := v.client(p)
+			ctx := context.Background()
+			vm, err := c.FindVM(ctx, vsphere.ByName("DC0_H0_VM0"))
+			require.NoError(t, err)
+
+			tt.expire(v)
+			_, err = c.Describe(ctx, vm)
+			if tt.wantErr != nil {
+				require.ErrorIs(t, err, tt.wantErr)
+			} else {
+				require.NoError(t, err)
+			}
+			st := p.Stats()
+			assert.Equal(t, tt.relogins, st.Relogins)
+			assert.Equal(t, 1+tt.relogins, st.Logins)
+			v.clearFaults()
+			assert.Len(t, v.sessions(), 1, "the expired session is not kept alongside the new one")
+		})
+	}
+}
+
+func TestIdleSessionsAreLoggedOut(t *testing.T) {
+	t.Parallel()
+	v := newVCenter(t)
+	p := newPool(t, nil, vsphere.WithIdleTimeout(50*time.Millisecond))
+
+	require.NoError(t, operation(t, v, p))
+	require.Len(t, v.sessions(), 1)
+	require.Eventually(t, func() bool { return len(v.sessions()) == 0 }, 5*time.Second, 20*time.Millisecond)
+	assert.Equal(t, int64(0), p.Stats().Live)
+	assert.Equal(t, int64(1), p.Stats().Logouts)
+
+	require.NoError(t, operation(t, v, p))
+	assert.Equal(t, int64(2), p.Stats().Logins)
+}
+
+func TestCloseLogsOutSessionsInUseWhenTheyReturn(t *testing.T) {
+	t.Parallel()
+	v := newVCenter(t, func(m *simulator.Model) {
+		m.DelayConfig.MethodDelay = map[string]int{"FindAllByUuid": 300}
+	})
+	p := newPool(t, nil)
+	c := v.client(p)
+	ctx := context.Background()
+	vm, err := c.FindVM(ctx, vsphere.ByName("DC0_H0_VM0"))
+	require.NoError(t, err)
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.FindVM(ctx, vsphere.ByInstanceUUID(vm.InstanceUUID))
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return p.Stats().Reuses >= 2 }, 5*time.Second, 5*time.Millisecond)
+	require.NoError(t, p.Close(ctx))
+	require.NoError(t, <-done, "an operation running during Close finishes")
+	assert.Empty(t, v.sessions())
+	assert.Equal(t, int64(0), p.Stats().Live)
+}
+
+func TestBadCredentialSetsFailBeforeAnyLogin(t *testing.T) {
+	t.Parallel()
+	v := newVCenter(t)
+	tests := []struct {
+		name   string
+		change func(*credentials.VSphere)
+		cat    error
+		field  credentials.Field
+	}{
+		{"empty host", func(c *credentials.VSphere) { c.Host = "" }, credentials.ErrIncomplete, credentials.FieldHost},
+		{"empty password", func(c *credentials.VSphere) { c.Password = credentials.Secret{} }, credentials.ErrIncomplete, credentials.FieldPassword},
+		{"padded user", func(c *credentials.VSphere) { c.Username = " " + c.Username }, credentials.ErrInvalid, credentials.FieldUsername},
+		{"user info in host URL", func(c *credentials.VSphere) { c.Host = "https://someone:x@" + c.Host }, credentials.ErrInvalid, credentials.FieldHost},
+		{"host with a path but no scheme", func(c *credentials.VSphere) { c.Host += "/sdk" }, credentials.ErrInvalid, credentials.FieldHost},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := newPool(t, nil)
+			set := v.creds()
+			tt.change(&set)
+			_, err := p.Client(context.Background(), set)
+			require.ErrorIs(t, err, tt.cat)
+			var ce *credentials.Error
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, tt.field, ce.Field)
+			assert.Contains(t, ce.Remedy, set.Origin.String())
+			assert.Equal(t, int64(0), p.Stats().Logins)
+		})
+	}
+}
+
+func TestTLSVerification(t *testing.T) {
+	t.Parallel()
+	v := newVCenter(t)
+	ctx := context.Background()
+
+	t.Run("untrusted certificate", func(t *testing.T) {
+		p := newPool(t, nil)
+		set := v.creds()
+		set.InsecureSkipVerify = false
+		_, err := p.Client(ctx, set)
+		require.ErrorIs(t, err, credentials.ErrInvalid)
+		var ce *credentials.Error
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, credentials.FieldHost, ce.Field)
+		assert.Contains(t, ce.Remedy, "insecure_skip_verify")
+	})
+	t.Run("trusted by WithRootCAs", func(t *testing.T) {
+		roots := x509.NewCertPool()
+		roots.AddCert(v.server.Certificate())
+		logs := &logBuffer{}
+		p := newPool(t, logs, vsphere.WithRootCAs(roots))
+		set := v.creds()
+		set.InsecureSkipVerify = false
+		_, err := p.Client(ctx, set)
+		require.NoError(t, err)
+		assert.NotContains(t, logs.String(), "verification is off")
+	})
+	t.Run("skipped verification is logged with the origin", func(t *testing.T) {
+		logs := &logBuffer{}
+		p := newPool(t, logs)
+		set := v.creds()
+		_, err := p.Client(ctx, set)
+		require.NoError(t, err)
+		out := logs.String()
+		assert.Contains(t, out, "verification is off")
+		assert.Contains(t, out, set.Origin.String())
+		assert.Contains(t, out, set.Version)
+		assert.NotContains(t, out, set.Password.Reveal())
+	})
+}
+
+func TestUnreachableVCenter(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+
+	set := credentials.VSphere{Host: addr, Username: "svc-" + randomHex(3),
+		Password: credentials.NewSecret(randomHex(8)), InsecureSkipVerify: true}
+	set.Stamp(credentials.Origin{Source: "test", Account: account}, "", time.Now())
+	p := newPool(t, nil)
+	_, err = p.Client(context.Background(), set)
+	require.ErrorIs(t, err, vsphere.ErrUnreachable)
+	var ve *vsphere.Error
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "login", ve.Op)
+	assert.Contains(t, ve.Remedy, set.Describe())
+}
+
+func TestEveryCallHonoursContext(t *testing.T) {
+	t.Parallel()
+	v := newVCenter(t)
+	p := newPool(t, nil)
+	c := v.client(p)
+	vm, err := c.FindVM(context.Background(), vsphere.ByName("DC0_H0_VM0"))
+	require.NoError(t, err)
+
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	calls := map[string]func(ctx context.Context) error{
+		"client": func(ctx context.Context) error { _, err := p.Client(ctx, v.creds()); return err },
+		"find":   func(ctx context.Context) error { _, err := c.FindVM(ctx, vsphere.ByName(vm.Name)); return err },
+		"describe": func(ctx context.Context) error {
+			_, err := c.Describe(ctx, vm)
+			return err
+		},
+		"power off": func(ctx context.Context) error {
+			_, err := c.PowerOff(ctx, vm, vsphere.PowerOffOptions{AllowHard: true})
+			return err
+		},
+		"power on": func(ctx context.Context) error { _, err := c.PowerOn(ctx, vm); return err },
+	}
+	for name, call := range calls {
+		err := call(cancelled)
+		assert.ErrorIs(t, err, context.Canceled, name)
+	}
+	assert.Equal(t, vsphere.PoweredOn, v.powerState(vm.Name))
+
+	// A slow vCenter answer is abandoned when the deadline passes.
+	v.inject(injected{method: "FindAllByUuid", delay: 1500 * time.Millisecond, times: 1})
+	ctx, cancelT := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancelT()
+	_, err = c.FindVM(ctx, vsphere.ByInstanceUUID(vm.InstanceUUID))
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.False(t, errors.Is(err, vsphere.ErrUnreachable))
+}
