@@ -223,8 +223,10 @@ type CredentialUse struct {
 type Cleanup struct {
 	// Trigger is "compensation" (after a failed flow) or "rollback" (asked for).
 	Trigger string `json:"trigger"`
-	// Outcome is the true result.
-	Outcome Outcome `json:"outcome"`
+	// Outcome is the true result; empty while the cleanup runs (or if its process died).
+	Outcome Outcome `json:"outcome,omitempty"`
+	// PowerOnSource says whether the cleanup powers the source VM back on.
+	PowerOnSource bool `json:"power_on_source,omitempty"`
 	// Failures lists every undo step that failed, with its error.
 	Failures []string `json:"failures,omitempty"`
 	// StartedAt and FinishedAt time the cleanup.

@@ -4,14 +4,16 @@ import (
 	"time"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
 // Request says what to fail over and where.
 type Request struct {
 	// VCenter selects the vCenter credential set; zero means the default set.
 	VCenter credentials.Ref `json:"vcenter"`
-	// VM finds the source VM in vCenter.
-	VM SourceVM `json:"vm"`
+	// VM finds the source VM in vCenter: by inventory path, instance UUID, BIOS UUID or
+	// name (vsphere.ByPath, ...).
+	VM vsphere.Locator `json:"vm"`
 	// CloudStack selects the CloudStack credential set; zero means the active config.
 	CloudStack credentials.Ref `json:"cloudstack"`
 	// Volumes are the replicated volumes, attached to the appliance VM, in the order they are
@@ -30,29 +32,6 @@ type Request struct {
 	DiskOfferingID    string `json:"disk_offering_id,omitempty"`
 	// PowerOff says how a live failover powers off the source VM.
 	PowerOff PowerOffPolicy `json:"power_off"`
-}
-
-// SourceVM finds the source VM: by inventory path, instance UUID, BIOS UUID or name (unique
-// in the datacenter), the first one set.
-type SourceVM struct {
-	Path         string `json:"path,omitempty"`
-	InstanceUUID string `json:"instance_uuid,omitempty"`
-	BIOSUUID     string `json:"bios_uuid,omitempty"`
-	Name         string `json:"name,omitempty"`
-}
-
-// String names the VM as the request does.
-func (s SourceVM) String() string {
-	switch {
-	case s.Path != "":
-		return "path " + s.Path
-	case s.InstanceUUID != "":
-		return "instance uuid " + s.InstanceUUID
-	case s.BIOSUUID != "":
-		return "bios uuid " + s.BIOSUUID
-	default:
-		return "name " + s.Name
-	}
 }
 
 // Volume is one replicated volume.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
+	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
 // storeCase builds two stores over one backing store, as two processes sharing a database
@@ -42,7 +43,7 @@ func storeCases(t *testing.T) []storeCase {
 func sampleJob(id string, status Status, vmKey string, created time.Time) *Job {
 	return &Job{
 		ID: id, Kind: KindTestFailover, Status: status, VMKey: vmKey,
-		Request: Request{CloudStack: credentials.Account("prod"), VM: SourceVM{Name: "web-01"},
+		Request: Request{CloudStack: credentials.Account("prod"), VM: vsphere.ByName("web-01"),
 			Volumes: []Volume{{ID: "vol-1", Boot: true}, {ID: "vol-2"}}},
 		Facts:  Facts{ApplianceVMID: "appliance", Volumes: []VolumeFact{{ID: "vol-1", Boot: true, ApplianceDevID: 1}}},
 		Steps:  []Step{{Name: "preflight", Status: StepDone, Attempts: 1, StartedAt: created}},

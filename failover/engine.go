@@ -1,0 +1,174 @@
+package failover
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/vsphere"
+)
+
+// Engine runs failover operations. Each operation - TestFailover, LiveFailover, Rollback,
+// Resume, Plan, CheckCredentials - fetches the credential sets it needs from the Source once
+// at its start and uses them for all its steps; the next operation fetches again, so a
+// credential change takes effect on the next operation with no restart.
+//
+// An Engine is safe for concurrent use. Close it when done.
+type Engine struct {
+	src                credentials.Source
+	store              Store
+	log                *slog.Logger
+	observer           Observer
+	events             *mailbox
+	concurrency        int
+	slots              chan struct{}
+	hooks              map[Phase][]Hook
+	stepTimeouts       map[string]time.Duration
+	defaultStepTimeout time.Duration
+	compensate         bool
+	leaseTTL           time.Duration
+	holder             string
+	pool               *vsphere.Pool
+	ownPool            bool
+	csOpts             []cloudstack.Option
+	now                func() time.Time
+
+	// checkpoint, when set, is called at every step boundary and between every call and its
+	// ledger record; an error from it stops the operation on the spot as if the process had
+	// died (tests use it to prove crash recovery).
+	checkpoint func(point string) error
+
+	closeOnce sync.Once
+	closed    chan struct{}
+	running   sync.WaitGroup
+}
+
+// New returns an Engine that fetches credentials from src.
+func New(src credentials.Source, opts ...Option) (*Engine, error) {
+	if src == nil {
+		return nil, fmt.Errorf("%w: New needs a credentials.Source", ErrInvalidRequest)
+	}
+	e := &Engine{
+		src:          src,
+		hooks:        map[Phase][]Hook{},
+		stepTimeouts: map[string]time.Duration{},
+		compensate:   true,
+		now:          time.Now,
+		closed:       make(chan struct{}),
+	}
+	for _, opt := range opts {
+		opt(e)
+	}
+	if e.store == nil {
+		e.store = NewMemoryStore()
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	if e.concurrency <= 0 {
+		e.concurrency = 64
+	}
+	if e.defaultStepTimeout <= 0 {
+		e.defaultStepTimeout = 30 * time.Minute
+	}
+	if e.leaseTTL <= 0 {
+		e.leaseTTL = 2 * time.Minute
+	}
+	if e.holder == "" {
+		host, _ := os.Hostname()
+		e.holder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), randomHex(4))
+	}
+	if e.pool == nil {
+		e.pool = vsphere.NewPool(vsphere.WithLogger(e.log))
+		e.ownPool = true
+	}
+	e.slots = make(chan struct{}, e.concurrency)
+	e.events = newMailbox(e.observer)
+	return e, nil
+}
+
+// Close waits for running operations to end, delivers the remaining events, and logs out
+// the vCenter sessions of the engine's own pool.
+func (e *Engine) Close(ctx context.Context) error {
+	var err error
+	e.closeOnce.Do(func() {
+		close(e.closed)
+		e.running.Wait()
+		e.events.close()
+		if e.ownPool {
+			err = e.pool.Close(ctx)
+		}
+	})
+	return err
+}
+
+// Job returns the job with the given id.
+func (e *Engine) Job(ctx context.Context, id string) (*Job, error) { return e.store.Job(ctx, id) }
+
+// Jobs returns the jobs that match filter, oldest first.
+func (e *Engine) Jobs(ctx context.Context, filter JobFilter) ([]*Job, error) {
+	return e.store.Jobs(ctx, filter)
+}
+
+// TestFailover proves the source VM would come up in CloudStack: it snapshots the replicated
+// volumes, creates a VM shaped like the source, moves the volumes onto it and starts it,
+// leaving the source VM untouched. Roll it back with Rollback.
+//
+// The returned job is the final record whether or not err is nil. A failed flow is
+// compensated at once unless the engine was built WithCompensation(false).
+func (e *Engine) TestFailover(ctx context.Context, req Request) (*Job, error) {
+	return e.failover(ctx, KindTestFailover, req)
+}
+
+// LiveFailover moves the source VM for real: it powers the source VM off, runs the final
+// sync hooks, then does what TestFailover does. The VM created is the real one.
+func (e *Engine) LiveFailover(ctx context.Context, req Request) (*Job, error) {
+	return e.failover(ctx, KindLiveFailover, req)
+}
+
+// enter takes a concurrency slot, or fails when the engine is closed or ctx ends first.
+func (e *Engine) enter(ctx context.Context) (func(), error) {
+	select {
+	case <-e.closed:
+		return nil, ErrClosed
+	default:
+	}
+	select {
+	case e.slots <- struct{}{}:
+	case <-e.closed:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	e.running.Add(1)
+	return func() {
+		<-e.slots
+		e.running.Done()
+	}, nil
+}
+
+func (e *Engine) newJob(kind Kind, req Request) *Job {
+	now := e.now().UTC()
+	return &Job{ID: newJobID(now), Kind: kind, Status: StatusRunning, Request: req, CreatedAt: now, UpdatedAt: now}
+}
+
+func newJobID(now time.Time) string {
+	return now.Format("20060102") + "-" + randomHex(6)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// errCrashed stops an operation as if its process had died: nothing more is written.
+var errCrashed = errors.New("failover: operation stopped at a checkpoint")

@@ -1,0 +1,120 @@
+package failover
+
+import (
+	"sync"
+	"time"
+)
+
+// EventType says what happened.
+type EventType string
+
+// Event types.
+const (
+	EventJobStarted   EventType = "job_started"
+	EventStepStarted  EventType = "step_started"
+	EventStepFinished EventType = "step_finished"
+	EventStepFailed   EventType = "step_failed"
+	EventStepSkipped  EventType = "step_skipped"
+	EventJobFinished  EventType = "job_finished"
+	// EventCredentialsChanged: a step was rejected as unauthenticated, the re-fetched set had
+	// a new version, and the step is retried with it.
+	EventCredentialsChanged EventType = "credentials_changed"
+)
+
+// Event reports progress of a job.
+type Event struct {
+	// Type says what happened.
+	Type EventType `json:"type"`
+	// JobID is the job.
+	JobID string `json:"job_id"`
+	// Operation is the operation under way: a flow kind, "rollback", "resume", "compensation".
+	Operation string `json:"operation"`
+	// Step is the step concerned, for step events.
+	Step string `json:"step,omitempty"`
+	// Index and Total place the step: step Index of Total (1-based).
+	Index int `json:"index,omitempty"`
+	Total int `json:"total,omitempty"`
+	// Duration is how long the step or job took, for finished and failed events.
+	Duration time.Duration `json:"duration,omitempty"`
+	// Status is the job's status, for job events.
+	Status Status `json:"status,omitempty"`
+	// Error is the failure, with its remedy, for failed events.
+	Error string `json:"error,omitempty"`
+	// At is when it happened.
+	At time.Time `json:"at"`
+}
+
+// Observer receives events. It is called on a goroutine of its own, one event at a time in
+// the order they happened, so a slow observer delays later events but never the engine.
+type Observer interface {
+	Observe(Event)
+}
+
+// ObserverFunc adapts a function to an Observer.
+type ObserverFunc func(Event)
+
+// Observe calls f.
+func (f ObserverFunc) Observe(e Event) { f(e) }
+
+// mailbox delivers events to an observer without ever blocking the sender: events queue in
+// memory and one goroutine hands them over in order. close waits until the queue is drained.
+type mailbox struct {
+	obs    Observer
+	mu     sync.Mutex
+	cond   *sync.Cond
+	queue  []Event
+	closed bool
+	done   chan struct{}
+}
+
+func newMailbox(obs Observer) *mailbox {
+	m := &mailbox{obs: obs, done: make(chan struct{})}
+	m.cond = sync.NewCond(&m.mu)
+	if obs == nil {
+		close(m.done)
+		return m
+	}
+	go m.run()
+	return m
+}
+
+func (m *mailbox) send(e Event) {
+	if m.obs == nil {
+		return
+	}
+	m.mu.Lock()
+	if !m.closed {
+		m.queue = append(m.queue, e)
+		m.cond.Signal()
+	}
+	m.mu.Unlock()
+}
+
+func (m *mailbox) run() {
+	defer close(m.done)
+	for {
+		m.mu.Lock()
+		for len(m.queue) == 0 && !m.closed {
+			m.cond.Wait()
+		}
+		if len(m.queue) == 0 {
+			m.mu.Unlock()
+			return
+		}
+		batch := m.queue
+		m.queue = nil
+		m.mu.Unlock()
+		for _, e := range batch {
+			m.obs.Observe(e)
+		}
+	}
+}
+
+// close stops accepting events and waits until every queued event has been delivered.
+func (m *mailbox) close() {
+	m.mu.Lock()
+	m.closed = true
+	m.cond.Signal()
+	m.mu.Unlock()
+	<-m.done
+}

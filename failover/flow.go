@@ -1,0 +1,590 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/vsphere"
+)
+
+func (e *Engine) failover(ctx context.Context, kind Kind, req Request) (*Job, error) {
+	if err := req.check(); err != nil {
+		return nil, err
+	}
+	leave, err := e.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+	r := e.newRun(e.newJob(kind, req), string(kind))
+	r.total = len(r.forwardSteps())
+	r.emit(Event{Type: EventJobStarted})
+	ctx, err = r.forward(ctx, false)
+	return r.finish(ctx, err)
+}
+
+// check rejects requests that cannot be run, before anything is fetched.
+func (req Request) check() error {
+	var problems []string
+	if req.VM.Value == "" {
+		problems = append(problems, "name the source VM (VM: vsphere.ByPath, ByInstanceUUID, ByBIOSUUID or ByName)")
+	}
+	if len(req.Volumes) == 0 {
+		problems = append(problems, "list the replicated volumes (Volumes)")
+	}
+	seen, boots := map[string]bool{}, 0
+	for i, v := range req.Volumes {
+		switch {
+		case strings.TrimSpace(v.ID) == "":
+			problems = append(problems, fmt.Sprintf("volume %d has no id", i+1))
+		case seen[v.ID]:
+			problems = append(problems, fmt.Sprintf("volume %s is listed twice", v.ID))
+		}
+		seen[v.ID] = true
+		if v.Boot {
+			boots++
+		}
+	}
+	if boots > 1 {
+		problems = append(problems, "mark at most one volume as the boot volume")
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %s", ErrInvalidRequest, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// forward runs the flow's steps in order; on resume, steps already done are skipped. It
+// returns the context the rest of the operation must use (bound to the VM lease).
+func (r *run) forward(ctx context.Context, resuming bool) (context.Context, error) {
+	for _, s := range r.forwardSteps() {
+		if resuming && r.done(s.name) {
+			r.skip(s.name)
+		} else if err := r.step(ctx, s.name, false, s.fn); err != nil {
+			return ctx, err
+		}
+		if s.name == StepPreflight && r.stopLease == nil {
+			lctx, err := r.takeLease(ctx, r.job.VMKey)
+			if err != nil {
+				return ctx, &StepError{JobID: r.job.ID, Step: StepPreflight, Err: err}
+			}
+			ctx = lctx
+		}
+	}
+	return ctx, nil
+}
+
+// done reports whether the last record of the forward step name says it finished.
+func (r *run) done(name string) bool {
+	for i := len(r.job.Steps) - 1; i >= 0; i-- {
+		if s := r.job.Steps[i]; s.Name == name && !s.Undo {
+			return s.Status == StepDone
+		}
+	}
+	return false
+}
+
+// finish records how the flow ended, compensates a failed one, and releases the lease.
+func (r *run) finish(ctx context.Context, err error) (*Job, error) {
+	defer r.releaseLease(ctx)
+	if r.crashed {
+		return r.job.clone(), errCrashed
+	}
+	j := r.job
+	switch {
+	case err == nil:
+		j.Status, j.Error, j.FailedStep = StatusSucceeded, "", ""
+	case ctx.Err() != nil:
+		j.Status, j.Error = StatusInterrupted, err.Error()
+		j.FailedStep = failedStep(err)
+	default:
+		j.Status, j.Error = StatusFailed, err.Error()
+		j.FailedStep = failedStep(err)
+	}
+	if serr := r.save(ctx); serr != nil {
+		err = errors.Join(err, serr)
+	}
+	if j.Status == StatusFailed && r.e.compensate && len(j.Ledger) > 0 {
+		if cerr := r.undo(ctx, "compensation", true); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+		if r.crashed {
+			return r.job.clone(), errCrashed
+		}
+	}
+	r.emit(Event{Type: EventJobFinished, Status: j.Status, Error: j.Error})
+	r.e.log.Info("failover: job finished", "job", j.ID, "operation", r.op, "status", string(j.Status), "failed_step", j.FailedStep)
+	return j.clone(), err
+}
+
+func failedStep(err error) string {
+	var se *StepError
+	if errors.As(err, &se) {
+		return se.Step
+	}
+	return ""
+}
+
+// preflight resolves both credential sets, finds the source VM, and checks that every
+// replicated volume is attached to the appliance VM and that the placement is complete. It
+// changes nothing.
+func (r *run) preflight(ctx context.Context) error {
+	if err := r.resolveCloudStack(ctx, StepPreflight, "operation start"); err != nil {
+		return preflightErr(err)
+	}
+	if err := r.resolveVSphere(ctx, StepPreflight, "operation start"); err != nil {
+		return preflightErr(err)
+	}
+	vm, err := r.vc.FindVM(ctx, r.job.Request.VM)
+	if err != nil {
+		return preflightErr(err)
+	}
+	shape, err := r.vc.Describe(ctx, vm)
+	if err != nil {
+		return preflightErr(err)
+	}
+	r.srcVM = &vm
+	req := r.job.Request
+	defaults := r.cs.Defaults()
+	f := Facts{
+		SourceVMPath:      vm.Path,
+		SourceVMUUID:      vm.InstanceUUID,
+		SourcePoweredOn:   shape.PowerState == vsphere.PoweredOn,
+		CPUs:              int(shape.CPUs),
+		MemoryMB:          int(shape.MemoryMB),
+		ApplianceVMID:     defaults.ApplianceVMID,
+		Zone:              pick(req.Zone, defaults.Zone),
+		TemplateID:        pick(req.TemplateID, defaults.TemplateID),
+		NetworkID:         pick(req.NetworkID, defaults.NetworkID),
+		ServiceOfferingID: pick(req.ServiceOfferingID, defaults.ServiceOfferingID),
+		DiskOfferingID:    pick(req.DiskOfferingID, defaults.DiskOfferingID),
+	}
+	origin := r.cs.Credentials().Describe()
+	var missing []string
+	for _, m := range []struct{ value, what string }{
+		{f.ApplianceVMID, "the appliance VM id (oma_vm_id)"},
+		{f.Zone, "the zone"},
+		{f.TemplateID, "the template id"},
+		{f.NetworkID, "the network id"},
+		{f.ServiceOfferingID, "the service offering id"},
+	} {
+		if m.value == "" {
+			missing = append(missing, m.what)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: %s not set; fix: fill them in CloudStack credential set %s or pass them in the request",
+			ErrPreflight, strings.Join(missing, ", "), origin)
+	}
+	attached, err := r.cs.ListVolumes(ctx, f.ApplianceVMID)
+	if err != nil {
+		return preflightErr(fmt.Errorf("list the volumes of appliance VM %s: %w", f.ApplianceVMID, err))
+	}
+	device := map[string]int64{}
+	for _, v := range attached {
+		device[v.ID] = v.DeviceID
+	}
+	for _, v := range bootFirst(req.Volumes) {
+		dev, ok := device[v.ID]
+		if !ok {
+			return fmt.Errorf("%w: volume %s is not attached to appliance VM %s; fix: attach it (replication must be in place) or correct the volume list",
+				ErrPreflight, v.ID, f.ApplianceVMID)
+		}
+		f.Volumes = append(f.Volumes, VolumeFact{ID: v.ID, Boot: len(f.Volumes) == 0, ApplianceDevID: int(dev)})
+	}
+	f.TargetName = targetName(r.job, req.Name, vm.Name)
+	r.job.Facts = f
+	r.job.VMKey = "vsphere/" + r.vc.Host() + "/" + vm.InstanceUUID
+	return nil
+}
+
+func preflightErr(err error) error { return fmt.Errorf("%w: %w", ErrPreflight, err) }
+
+func pick(override, def string) string {
+	if override != "" {
+		return override
+	}
+	return def
+}
+
+// bootFirst orders the volumes with the boot volume (or the first) at the front.
+func bootFirst(vols []Volume) []Volume {
+	out := make([]Volume, 0, len(vols))
+	for _, v := range vols {
+		if v.Boot {
+			out = append(out, v)
+		}
+	}
+	for _, v := range vols {
+		if !v.Boot {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// targetName derives the new VM's host name: the override, or the source VM's name made a
+// valid host name, with "-test-" and part of the job id for a test failover.
+func targetName(job *Job, override, source string) string {
+	if override != "" {
+		return override
+	}
+	var b strings.Builder
+	for _, c := range strings.ToLower(source) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			b.WriteRune(c)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	name := strings.TrimLeft(strings.Trim(b.String(), "-"), "0123456789-")
+	if name == "" {
+		name = "vm"
+	}
+	suffix := ""
+	if job.Kind == KindTestFailover {
+		suffix = "-test-" + job.ID[len(job.ID)-6:]
+	}
+	if len(name)+len(suffix) > 63 {
+		name = strings.TrimRight(name[:63-len(suffix)], "-")
+	}
+	return name + suffix
+}
+
+// sourceVM returns the source VM, finding it again by instance UUID on a resumed job.
+func (r *run) sourceVM(ctx context.Context) (vsphere.VM, error) {
+	if r.srcVM != nil {
+		return *r.srcVM, nil
+	}
+	if r.vc == nil {
+		if err := r.resolveVSphere(ctx, "", "operation start"); err != nil {
+			return vsphere.VM{}, err
+		}
+	}
+	vm, err := r.vc.FindVM(ctx, vsphere.ByInstanceUUID(r.job.Facts.SourceVMUUID))
+	if err != nil {
+		return vsphere.VM{}, err
+	}
+	r.srcVM = &vm
+	return vm, nil
+}
+
+func (r *run) powerOffSource(ctx context.Context) error {
+	if !r.job.Facts.SourcePoweredOn {
+		return nil
+	}
+	vm, err := r.sourceVM(ctx)
+	if err != nil {
+		return err
+	}
+	state, err := r.vc.PowerState(ctx, vm)
+	if err != nil {
+		return err
+	}
+	if state == vsphere.PoweredOff && r.lastEntry(ActionSourcePowerOff, "") != nil {
+		return nil // powered off by this job before a crash
+	}
+	policy := r.job.Request.PowerOff
+	_, err = r.record(ctx, LedgerEntry{Action: ActionSourcePowerOff, VM: vm.InstanceUUID}, func(ctx context.Context) (string, error) {
+		_, err := r.vc.PowerOff(ctx, vm, vsphere.PowerOffOptions{GracefulTimeout: policy.GracefulTimeout, AllowHard: policy.AllowHard})
+		return vm.InstanceUUID, err
+	})
+	return err
+}
+
+func (r *run) hooks(p Phase) stepFunc {
+	return func(ctx context.Context) error {
+		for _, h := range r.e.hooks[p] {
+			if err := h(ctx, r.job.clone()); err != nil {
+				return fmt.Errorf("%s hook: %w", p, err)
+			}
+		}
+		return nil
+	}
+}
+
+// lastEntry returns the last ledger entry of action for volume ("" for any), or nil.
+func (r *run) lastEntry(action Action, volume string) *LedgerEntry {
+	for i := len(r.job.Ledger) - 1; i >= 0; i-- {
+		le := &r.job.Ledger[i]
+		if le.Action == action && (volume == "" || le.Volume == volume) {
+			return le
+		}
+	}
+	return nil
+}
+
+func (r *run) snapshotVolumes(ctx context.Context) error {
+	for _, v := range r.job.Facts.Volumes {
+		if err := r.ensureSnapshot(ctx, v.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureSnapshot takes the rollback snapshot of a volume unless the ledger (or, after a
+// crash during the call, CloudStack) shows this job already has it.
+func (r *run) ensureSnapshot(ctx context.Context, volume string) error {
+	if le := r.lastEntry(ActionSnapshotCreate, volume); le != nil {
+		if le.State == LedgerDone {
+			return nil
+		}
+		if s, err := r.findSnapshot(ctx, le); err != nil {
+			return err
+		} else if s != "" {
+			return r.settle(ctx, le, s)
+		}
+	}
+	name := fmt.Sprintf("fk-%s-%d", r.job.ID, len(r.job.Ledger)+1)
+	_, err := r.record(ctx, LedgerEntry{Action: ActionSnapshotCreate, Volume: volume, Name: name}, func(ctx context.Context) (string, error) {
+		s, err := r.cs.CreateSnapshot(ctx, volume, name)
+		if s != nil {
+			return s.ID, err
+		}
+		return "", err
+	})
+	return err
+}
+
+// findSnapshot returns the id of the snapshot a ledger entry created, looking it up by name
+// when the entry has no id (the process stopped during the call).
+func (r *run) findSnapshot(ctx context.Context, le *LedgerEntry) (string, error) {
+	if le.Resource != "" {
+		return le.Resource, nil
+	}
+	snaps, err := r.cs.ListSnapshots(ctx, le.Volume)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range snaps {
+		if s.Name == le.Name {
+			return s.ID, nil
+		}
+	}
+	return "", nil
+}
+
+// settle records that an entry's call did complete, as found by looking.
+func (r *run) settle(ctx context.Context, le *LedgerEntry, resource string) error {
+	le.Resource, le.State, le.Error, le.At = resource, LedgerDone, "", r.e.now().UTC()
+	return r.save(ctx)
+}
+
+// target returns the id of the VM this job created, or "" when there is none. An entry
+// without an id (the process stopped during the deploy call) is resolved by name.
+func (r *run) target(ctx context.Context) (string, error) {
+	le := r.lastEntry(ActionVMCreate, "")
+	if le == nil {
+		return "", nil
+	}
+	if le.Resource != "" {
+		return le.Resource, nil
+	}
+	vms, err := r.cs.FindVMsByName(ctx, le.Name)
+	if err != nil {
+		return "", err
+	}
+	for _, vm := range vms {
+		if vm.State != cloudstack.VMDestroyed && vm.State != cloudstack.VMExpunging {
+			return vm.ID, r.settle(ctx, le, vm.ID)
+		}
+	}
+	return "", nil
+}
+
+func (r *run) createVM(ctx context.Context) error {
+	id, err := r.target(ctx)
+	if err != nil {
+		return err
+	}
+	if id != "" {
+		if _, err := r.cs.GetVM(ctx, id); err == nil || !errors.Is(err, cloudstack.ErrNotFound) {
+			return err
+		}
+	}
+	f := r.job.Facts
+	spec := cloudstack.DeploySpec{
+		Name:              f.TargetName,
+		DisplayName:       f.TargetName,
+		Zone:              f.Zone,
+		TemplateID:        f.TemplateID,
+		ServiceOfferingID: f.ServiceOfferingID,
+		NetworkIDs:        []string{f.NetworkID},
+		Start:             false,
+	}
+	if r.customOffering {
+		spec.CPUs, spec.MemoryMB = f.CPUs, f.MemoryMB
+	}
+	_, err = r.record(ctx, LedgerEntry{Action: ActionVMCreate, Name: f.TargetName}, func(ctx context.Context) (string, error) {
+		vm, err := r.cs.DeployVM(ctx, spec)
+		if vm != nil {
+			return vm.ID, err
+		}
+		return "", err
+	})
+	return err
+}
+
+func (r *run) replicated(id string) bool {
+	for _, v := range r.job.Facts.Volumes {
+		if v.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// removeRootVolume deletes the ROOT volume CloudStack created with the new VM: the VM boots
+// from the replicated boot volume instead.
+func (r *run) removeRootVolume(ctx context.Context) error {
+	id, err := r.target(ctx)
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		return fmt.Errorf("the VM this job created is gone; roll the job back")
+	}
+	if err := r.deleteRootVolumes(ctx); err != nil { // a root volume detached before a crash
+		return err
+	}
+	vols, err := r.cs.ListVolumes(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, v := range vols {
+		if v.Type != cloudstack.VolumeRoot || r.replicated(v.ID) {
+			continue
+		}
+		_, err := r.record(ctx, LedgerEntry{Action: ActionRootVolumeDrop, Volume: v.ID, VM: id}, func(ctx context.Context) (string, error) {
+			if _, err := r.cs.DetachVolume(ctx, v.ID); err != nil {
+				return v.ID, err
+			}
+			return v.ID, r.cs.DeleteVolume(ctx, v.ID)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) detachVolumes(ctx context.Context) error {
+	f := r.job.Facts
+	target, err := r.target(ctx)
+	if err != nil {
+		return err
+	}
+	for _, fv := range f.Volumes {
+		v, err := r.cs.GetVolume(ctx, fv.ID)
+		if err != nil {
+			return err
+		}
+		switch v.VMID {
+		case "", target:
+			continue
+		case f.ApplianceVMID:
+		default:
+			return fmt.Errorf("volume %s is attached to VM %s, neither the appliance nor this job's VM; fix: detach it there and resume", fv.ID, v.VMID)
+		}
+		_, err = r.record(ctx, LedgerEntry{Action: ActionVolumeDetach, Volume: fv.ID, VM: f.ApplianceVMID, DeviceID: fv.ApplianceDevID},
+			func(ctx context.Context) (string, error) {
+				_, err := r.cs.DetachVolume(ctx, fv.ID)
+				return fv.ID, err
+			})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// placements are where the replicated volumes go on the new VM: boot volume at device 0,
+// then the others in order.
+func (r *run) placements() []cloudstack.Placement {
+	ids := make([]string, len(r.job.Facts.Volumes))
+	for i, v := range r.job.Facts.Volumes {
+		ids[i] = v.ID
+	}
+	return cloudstack.BootOrder(ids...)
+}
+
+func (r *run) attachVolumes(ctx context.Context) error {
+	target, err := r.target(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range r.placements() {
+		v, err := r.cs.GetVolume(ctx, p.VolumeID)
+		if err != nil {
+			return err
+		}
+		if v.VMID == target && v.DeviceID == p.DeviceID {
+			continue
+		}
+		if v.VMID != "" {
+			return fmt.Errorf("volume %s is attached to VM %s at device %d, not detached as expected; fix: roll the job back", p.VolumeID, v.VMID, v.DeviceID)
+		}
+		_, err = r.record(ctx, LedgerEntry{Action: ActionVolumeAttach, Volume: p.VolumeID, VM: target, DeviceID: int(p.DeviceID)},
+			func(ctx context.Context) (string, error) {
+				_, err := r.cs.AttachVolume(ctx, p.VolumeID, target, p.DeviceID)
+				return p.VolumeID, err
+			})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) startVM(ctx context.Context) error {
+	target, err := r.target(ctx)
+	if err != nil {
+		return err
+	}
+	vm, err := r.cs.GetVM(ctx, target)
+	if err != nil {
+		return err
+	}
+	if vm.State == cloudstack.VMRunning {
+		return nil
+	}
+	_, err = r.record(ctx, LedgerEntry{Action: ActionVMStart, Resource: target, VM: target}, func(ctx context.Context) (string, error) {
+		_, err := r.cs.StartVM(ctx, target)
+		return target, err
+	})
+	return err
+}
+
+// validate checks the new VM runs with every replicated volume at its planned device.
+func (r *run) validate(ctx context.Context) error {
+	target, err := r.target(ctx)
+	if err != nil {
+		return err
+	}
+	vm, err := r.cs.GetVM(ctx, target)
+	if err != nil {
+		return err
+	}
+	if vm.State != cloudstack.VMRunning {
+		return fmt.Errorf("VM %s is %s, not Running", target, vm.State)
+	}
+	vols, err := r.cs.ListVolumes(ctx, target)
+	if err != nil {
+		return err
+	}
+	at := map[string]int64{}
+	for _, v := range vols {
+		at[v.ID] = v.DeviceID
+	}
+	for _, p := range r.placements() {
+		if dev, ok := at[p.VolumeID]; !ok || dev != p.DeviceID {
+			return fmt.Errorf("volume %s is not attached to VM %s at device %d", p.VolumeID, target, p.DeviceID)
+		}
+	}
+	return nil
+}

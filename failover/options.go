@@ -1,0 +1,85 @@
+package failover
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/vsphere"
+)
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// Phase names a point in a flow where caller hooks run.
+type Phase string
+
+// Hook phases.
+const (
+	// PhaseBeforeCreate runs after the volumes are snapshotted and before the VM is created:
+	// where the appliance injects drivers into the replicated boot volume.
+	PhaseBeforeCreate Phase = "before_create"
+	// PhaseFinalSync runs in a live failover after the source VM is powered off and before
+	// the volumes are snapshotted: the last replication pass.
+	PhaseFinalSync Phase = "final_sync"
+	// PhaseAfterStart runs after the new VM has started, before validation.
+	PhaseAfterStart Phase = "after_start"
+)
+
+// Hook is caller code run at a phase. It gets the job as it stands (a copy). An error fails
+// the step like any other. A hook may run again when a job is resumed, so it must be safe to
+// repeat.
+type Hook func(ctx context.Context, job *Job) error
+
+// WithStore sets the job store (default: a new MemoryStore).
+func WithStore(s Store) Option { return func(e *Engine) { e.store = s } }
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(e *Engine) { e.log = l } }
+
+// WithObserver sets the observer that receives progress events.
+func WithObserver(o Observer) Option { return func(e *Engine) { e.observer = o } }
+
+// WithConcurrency limits how many operations run at once in this engine (default 64); an
+// operation over the limit waits for a slot, or for its context to end.
+func WithConcurrency(n int) Option { return func(e *Engine) { e.concurrency = n } }
+
+// WithHook adds a hook at a phase; hooks of one phase run in the order added.
+func WithHook(p Phase, h Hook) Option {
+	return func(e *Engine) { e.hooks[p] = append(e.hooks[p], h) }
+}
+
+// WithStepTimeout bounds one step by name (see the Step* constants).
+func WithStepTimeout(step string, d time.Duration) Option {
+	return func(e *Engine) { e.stepTimeouts[step] = d }
+}
+
+// WithDefaultStepTimeout bounds every step without a timeout of its own (default 30 minutes).
+func WithDefaultStepTimeout(d time.Duration) Option {
+	return func(e *Engine) { e.defaultStepTimeout = d }
+}
+
+// WithCompensation says whether a failed flow is undone at once (true, the default) or left
+// as it is for inspection, to be rolled back later with Rollback.
+func WithCompensation(on bool) Option { return func(e *Engine) { e.compensate = on } }
+
+// WithLeaseTTL sets how long a per-VM lease lasts without renewal (default 2 minutes). A
+// running operation renews it at a third of that; the lease of a process that died frees
+// itself after this long.
+func WithLeaseTTL(d time.Duration) Option { return func(e *Engine) { e.leaseTTL = d } }
+
+// WithHolder names this engine in leases (default: host name, process id and a random
+// suffix). Engines sharing a store must have different names.
+func WithHolder(name string) Option { return func(e *Engine) { e.holder = name } }
+
+// WithVSpherePool makes the engine use pool for vCenter sessions. The caller keeps
+// ownership: Close does not close it. By default the engine makes its own pool and closes
+// it in Close.
+func WithVSpherePool(p *vsphere.Pool) Option { return func(e *Engine) { e.pool = p } }
+
+// WithCloudStackOptions passes options to every cloudstack.Client the engine builds (a
+// shared transport, poll intervals, timeouts).
+func WithCloudStackOptions(opts ...cloudstack.Option) Option {
+	return func(e *Engine) { e.csOpts = append(e.csOpts, opts...) }
+}

@@ -1,0 +1,316 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/vsphere"
+)
+
+// run is one operation on one job: the credential sets and clients it fetched at its start,
+// and the plumbing that records steps and ledger entries as they happen.
+type run struct {
+	e     *Engine
+	job   *Job
+	op    string
+	total int
+	index int
+
+	cs     *cloudstack.Client
+	vc     *vsphere.Client
+	srcVM  *vsphere.VM
+	// customOffering is set by preflight when the service offering takes CPU and memory.
+	customOffering bool
+	// revertFailed holds volumes whose revert failed in this cleanup: their snapshots are
+	// kept so that a later rollback can revert them.
+	revertFailed map[string]bool
+
+	leaseKey   string
+	stopLease  func()
+	crashed    bool
+	cancelRun  context.CancelFunc
+	stepCtxErr error
+}
+
+func (e *Engine) newRun(job *Job, op string) *run {
+	return &run{e: e, job: job, op: op}
+}
+
+// save writes the job; a crashed run writes nothing more.
+func (r *run) save(ctx context.Context) error {
+	if r.crashed {
+		return errCrashed
+	}
+	r.job.UpdatedAt = r.e.now().UTC()
+	// A job record must reach the store even when the operation's context has ended: the
+	// record of what was done is what makes the job recoverable.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := r.e.store.SaveJob(sctx, r.job); err != nil {
+		return fmt.Errorf("failover: job %s could not be recorded; stopping before changing anything more: %w", r.job.ID, err)
+	}
+	return nil
+}
+
+// point is a crash-test checkpoint.
+func (r *run) point(format string, args ...any) error {
+	if r.crashed {
+		return errCrashed
+	}
+	if r.e.checkpoint == nil {
+		return nil
+	}
+	if err := r.e.checkpoint(fmt.Sprintf(format, args...)); err != nil {
+		r.crashed = true
+		return errCrashed
+	}
+	return nil
+}
+
+func (r *run) emit(ev Event) {
+	ev.JobID, ev.Operation, ev.At = r.job.ID, r.op, r.e.now()
+	r.e.events.send(ev)
+}
+
+// stepFunc is one step's work. It must be idempotent: it checks the actual state before
+// acting, so that it can run again after a crash or a credential change.
+type stepFunc func(ctx context.Context) error
+
+// step runs fn as the named step: records it, times it, bounds it, and retries it once with
+// re-fetched credentials when a call was rejected as unauthenticated and the stored set has
+// changed since the operation fetched it.
+func (r *run) step(ctx context.Context, name string, undo bool, fn stepFunc) error {
+	r.index++
+	if err := r.point("before %s", name); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r.job.Steps = append(r.job.Steps, Step{Name: name, Undo: undo, Status: StepRunning, StartedAt: r.e.now().UTC()})
+	si := len(r.job.Steps) - 1
+	if err := r.save(ctx); err != nil {
+		return err
+	}
+	r.emit(Event{Type: EventStepStarted, Step: name, Index: r.index, Total: r.total})
+	start := r.e.now()
+
+	err := r.attempt(ctx, si, name, fn)
+	if err != nil && !r.crashed && isUnauthenticated(err) {
+		if changed, rerr := r.refetch(ctx, name, err); rerr != nil {
+			err = rerr
+		} else if changed {
+			r.emit(Event{Type: EventCredentialsChanged, Step: name, Index: r.index, Total: r.total})
+			err = r.attempt(ctx, si, name, fn)
+		}
+	}
+	if r.crashed {
+		return errCrashed
+	}
+	st := &r.job.Steps[si]
+	st.FinishedAt = r.e.now().UTC()
+	elapsed := r.e.now().Sub(start)
+	if err != nil {
+		st.Status, st.Error = StepFailed, err.Error()
+		r.emit(Event{Type: EventStepFailed, Step: name, Index: r.index, Total: r.total, Duration: elapsed, Error: err.Error()})
+		if serr := r.save(ctx); serr != nil {
+			return errors.Join(err, serr)
+		}
+		return &StepError{JobID: r.job.ID, Step: name, Err: err}
+	}
+	st.Status = StepDone
+	r.emit(Event{Type: EventStepFinished, Step: name, Index: r.index, Total: r.total, Duration: elapsed})
+	return r.save(ctx)
+}
+
+func (r *run) attempt(ctx context.Context, si int, name string, fn stepFunc) error {
+	r.job.Steps[si].Attempts++
+	timeout := r.e.defaultStepTimeout
+	if d, ok := r.e.stepTimeouts[name]; ok {
+		timeout = d
+	}
+	sctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return fn(sctx)
+}
+
+// skip records a step found already done (on resume).
+func (r *run) skip(name string) {
+	r.index++
+	r.emit(Event{Type: EventStepSkipped, Step: name, Index: r.index, Total: r.total})
+}
+
+func isUnauthenticated(err error) bool {
+	return errors.Is(err, credentials.ErrUnauthenticated)
+}
+
+// refetch handles a call rejected as unauthenticated: it fetches the set again once and
+// reports whether its version changed (and the clients were rebuilt with it). An unchanged
+// version means the stored set itself is wrong: the original error, with its remedy, stands.
+func (r *run) refetch(ctx context.Context, step string, cause error) (bool, error) {
+	var ce *credentials.Error
+	kind := credentials.KindCloudStack
+	if errors.As(cause, &ce) && ce.Kind != "" {
+		kind = ce.Kind
+	}
+	var before string
+	switch kind {
+	case credentials.KindVSphere:
+		if r.vc == nil {
+			return false, nil
+		}
+		before = r.vc.Credentials().Version
+		if err := r.resolveVSphere(ctx, step, "rejected mid-operation"); err != nil {
+			return false, errors.Join(cause, err)
+		}
+		return r.vc.Credentials().Version != before, nil
+	default:
+		if r.cs == nil {
+			return false, nil
+		}
+		before = r.cs.Credentials().Version
+		if err := r.resolveCloudStack(ctx, step, "rejected mid-operation"); err != nil {
+			return false, errors.Join(cause, err)
+		}
+		return r.cs.Credentials().Version != before, nil
+	}
+}
+
+// resolveCloudStack fetches the CloudStack set the request names and builds the client.
+func (r *run) resolveCloudStack(ctx context.Context, step, reason string) error {
+	set, err := r.e.src.CloudStack(ctx, r.job.Request.CloudStack)
+	if err != nil {
+		return err
+	}
+	client, err := cloudstack.New(set, append([]cloudstack.Option{cloudstack.WithLogger(r.e.log)}, r.e.csOpts...)...)
+	if err != nil {
+		return err
+	}
+	changed := r.cs != nil && r.cs.Credentials().Version != set.Version
+	r.cs = client
+	r.recordCredentials(credentials.KindCloudStack, r.job.Request.CloudStack, set.Meta, step, reason, changed)
+	return nil
+}
+
+// resolveVSphere fetches the vCenter set the request names and gets a pooled client.
+func (r *run) resolveVSphere(ctx context.Context, step, reason string) error {
+	set, err := r.e.src.VSphere(ctx, r.job.Request.VCenter)
+	if err != nil {
+		return err
+	}
+	client, err := r.e.pool.Client(ctx, set)
+	if err != nil {
+		return err
+	}
+	changed := r.vc != nil && r.vc.Credentials().Version != set.Version
+	r.vc = client
+	r.recordCredentials(credentials.KindVSphere, r.job.Request.VCenter, set.Meta, step, reason, changed)
+	return nil
+}
+
+func (r *run) recordCredentials(kind credentials.Kind, ref credentials.Ref, meta credentials.Meta, step, reason string, changed bool) {
+	r.job.Credentials = append(r.job.Credentials, CredentialUse{
+		Kind: kind, Account: ref.String(), Meta: meta, Step: step, Reason: reason, Changed: changed,
+	})
+	level := slog.LevelInfo
+	if changed {
+		level = slog.LevelWarn
+	}
+	r.e.log.Log(context.Background(), level, "failover: using credentials",
+		"job", r.job.ID, "operation", r.op, "kind", string(kind), "account", ref.String(),
+		"origin", meta.Origin.String(), "version", meta.Version, "fingerprint", meta.Fingerprint,
+		"reason", reason, "changed_mid_operation", changed)
+}
+
+// record runs one changing call between an intent entry and its outcome in the ledger.
+// call returns the id of what it created or changed, if any; an id returned with an error
+// (a VM CloudStack announced before its job failed) is recorded too, for cleanup.
+func (r *run) record(ctx context.Context, entry LedgerEntry, call func(ctx context.Context) (string, error)) (string, error) {
+	entry.Seq = len(r.job.Ledger) + 1
+	entry.State = LedgerIntent
+	entry.At = r.e.now().UTC()
+	r.job.Ledger = append(r.job.Ledger, entry)
+	li := len(r.job.Ledger) - 1
+	if err := r.save(ctx); err != nil {
+		return "", err
+	}
+	resource, err := call(ctx)
+	if perr := r.point("after call %s #%d", entry.Action, entry.Seq); perr != nil {
+		return "", perr
+	}
+	le := &r.job.Ledger[li]
+	if resource != "" {
+		le.Resource = resource
+	}
+	le.At = r.e.now().UTC()
+	if err != nil {
+		le.State, le.Error = LedgerFailed, err.Error()
+	} else {
+		le.State = LedgerDone
+	}
+	if serr := r.save(ctx); serr != nil {
+		return resource, errors.Join(err, serr)
+	}
+	return resource, err
+}
+
+// takeLease takes the per-VM lease and keeps it renewed until release; losing it cancels the
+// operation's context so the operation stops at its next safe point.
+func (r *run) takeLease(ctx context.Context, key string) (context.Context, error) {
+	if err := r.e.store.AcquireLease(ctx, key, r.e.holder, r.e.leaseTTL); err != nil {
+		return ctx, err
+	}
+	r.leaseKey = key
+	rctx, cancel := context.WithCancel(ctx)
+	r.cancelRun = cancel
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(r.e.leaseTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if err := r.e.store.RenewLease(context.WithoutCancel(rctx), key, r.e.holder, r.e.leaseTTL); err != nil {
+					r.e.log.Error("failover: lost the VM lease; stopping the operation at its next safe point",
+						"job", r.job.ID, "lease", key, "error", err)
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	r.stopLease = func() {
+		close(done)
+		<-stopped
+		cancel()
+	}
+	return rctx, nil
+}
+
+// releaseLease stops renewing and frees the lease, unless the run crashed (a dead process
+// frees nothing; its lease expires).
+func (r *run) releaseLease(ctx context.Context) {
+	if r.stopLease == nil {
+		return
+	}
+	r.stopLease()
+	r.stopLease = nil
+	if r.crashed {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := r.e.store.ReleaseLease(rctx, r.leaseKey, r.e.holder); err != nil {
+		r.e.log.Warn("failover: could not release the VM lease; it expires by itself",
+			"job", r.job.ID, "lease", r.leaseKey, "error", err)
+	}
+}
