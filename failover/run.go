@@ -21,9 +21,9 @@ type run struct {
 	total int
 	index int
 
-	cs     *cloudstack.Client
-	vc     *vsphere.Client
-	srcVM  *vsphere.VM
+	cs    *cloudstack.Client
+	vc    *vsphere.Client
+	srcVM *vsphere.VM
 	// customOffering is set by preflight when the service offering takes CPU and memory.
 	customOffering bool
 	// revertFailed holds volumes whose revert failed in this cleanup: their snapshots are

@@ -285,13 +285,11 @@ func (l *Lab) hook(ctx *simulator.Context, m *simulator.Method) (mo.Reference, t
 	return nil, nil
 }
 
-
 func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
-
 
 // VSphereCalls returns the vCenter methods the service account called, in order, since the
 // lab started or ResetVSphereCalls.
