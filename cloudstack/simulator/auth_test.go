@@ -1,6 +1,9 @@
 package simulator_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -272,4 +275,23 @@ func TestNonAPIRequests(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 	assert.Contains(t, sim.URL(), "http://127.0.0.1:")
+}
+
+// Sign must agree with cloudstack-go's own signing: same parameters, same secret.
+func TestSignMatchesCloudStackGoEncoding(t *testing.T) {
+	t.Parallel()
+	p := url.Values{
+		"command":              {"deployVirtualMachine"},
+		"apiKey":               {"k"},
+		"displayname":          {"a b*c ü/+&="},
+		"details[0].cpuNumber": {"2"},
+	}
+	// cloudstack-go: EncodeValues, lower-case, HMAC-SHA1, base64.
+	want := func() string {
+		s := strings.ToLower(cloudstack.EncodeValues(p))
+		mac := hmac.New(sha1.New, []byte("secret"))
+		mac.Write([]byte(s))
+		return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	}()
+	assert.Equal(t, want, simulator.Sign(p, "secret"))
 }

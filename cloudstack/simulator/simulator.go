@@ -24,6 +24,7 @@ type Simulator struct {
 	clock        func() time.Time
 	pendingPolls int
 	latency      atomic.Int64
+	inFlight     atomic.Int64
 	closed       chan struct{}
 	closeOnce    sync.Once
 
@@ -107,6 +108,10 @@ func (s *Simulator) Close() {
 // SetLatency changes the per-call latency (see WithLatency) at run time.
 func (s *Simulator) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
 
+// InFlight returns how many API requests are being served right now, including those held
+// by the latency option. Tests use it to act while a call is in progress.
+func (s *Simulator) InFlight() int { return int(s.inFlight.Load()) }
+
 // wait holds a call for the configured latency; false means the caller went away or the
 // simulator closed first.
 func (s *Simulator) wait(ctx context.Context) bool {
@@ -138,6 +143,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
 	call := Call{Method: r.Method, Time: s.clock()}
 	if !s.wait(r.Context()) {
 		call.Canceled = true
