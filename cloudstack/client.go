@@ -200,8 +200,27 @@ func newParams(kv ...string) *params {
 }
 
 // request sends one command and decodes the inner response object into out. Every request
-// goes through here, so every error is classified once, here.
+// goes through here, so every error is classified once, here. At debug level each request is
+// logged with its outcome and the credential set's description.
 func (c *Client) request(ctx context.Context, command, jobID string, p *params, out any) error {
+	if !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return c.send(ctx, command, jobID, p, out)
+	}
+	start := time.Now()
+	err := c.send(ctx, command, jobID, p, out)
+	attrs := []slog.Attr{slog.String("command", command), slog.Duration("took", time.Since(start)),
+		slog.String("credentials", c.meta.Describe())}
+	if jobID != "" {
+		attrs = append(attrs, slog.String("job", jobID))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "cloudstack: request", attrs...)
+	return err
+}
+
+func (c *Client) send(ctx context.Context, command, jobID string, p *params, out any) error {
 	if err := ctx.Err(); err != nil {
 		return c.classifier.classify(ctx, command, jobID, err)
 	}

@@ -2,6 +2,8 @@ package cloudstack
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -187,6 +189,15 @@ func (cl classifier) classify(ctx context.Context, command, jobID string, err er
 		e.Code = se.code
 		e.Text = se.Error()
 		return cl.httpStatus(e, se)
+	case errors.As(err, &ue) && isCertificateError(ue.Err):
+		e.Text = ue.Op + " " + redactURL(ue.URL) + ": " + transportText(ue.Err)
+		e.category = credentials.ErrInvalid
+		ce := cl.credentialError(e, "the API endpoint's TLS certificate is not trusted",
+			"trust the management server's certificate authority on this host (or give it to a Transport with "+
+				"WithBaseTransport), correct the host name in api_url of "+cl.meta.Describe()+
+				", or, knowingly, set insecure_skip_verify for that set")
+		ce.Field = credentials.FieldAPIURL
+		return ce
 	case errors.As(err, &ue):
 		// url.Error's message carries the request URL, and for GET requests that URL holds the
 		// API key and the signature: rebuild the message without it.
@@ -361,6 +372,16 @@ func textCategory(text string, fallback error) error {
 		}
 	}
 	return fallback
+}
+
+// isCertificateError reports whether err is a failed TLS certificate verification, which
+// retrying cannot fix.
+func isCertificateError(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
 }
 
 // redactURL keeps scheme, host and path: the query of a CloudStack GET request holds the API

@@ -76,12 +76,16 @@ type snapshotList struct {
 // before the call failed, the returned Snapshot is non-nil and holds that id, so that the
 // caller can delete it.
 func (c *Client) CreateSnapshot(ctx context.Context, volumeID, name string) (*Snapshot, error) {
+	return c.createSnapshot(ctx, volumeID, name, nil)
+}
+
+func (c *Client) createSnapshot(ctx context.Context, volumeID, name string, announce func(id string)) (*Snapshot, error) {
 	const command = "createSnapshot"
 	if volumeID == "" {
 		return nil, invalidArg(command, "empty volume id")
 	}
 	var w snapshotWire
-	id, err := c.async(ctx, command, newParams("volumeid", volumeID, "name", name), &w)
+	id, err := c.asyncAnnounced(ctx, command, newParams("volumeid", volumeID, "name", name), &w, announce)
 	if err != nil {
 		if id != "" {
 			return &Snapshot{ID: id, Name: name, VolumeID: volumeID}, err
@@ -173,10 +177,10 @@ func SnapshotParallel(n int) SnapshotOption {
 	}
 }
 
-// OnSnapshotCreated is called for every snapshot as soon as CloudStack has announced it
-// (possibly before its job ends, with only ID, Name and VolumeID set), so that a caller can
-// record it for cleanup before the set is complete. Calls may come from several goroutines,
-// one at a time.
+// OnSnapshotCreated is called for every snapshot as soon as CloudStack has announced its id,
+// before its job ends, with ID, Name (as requested, possibly empty) and VolumeID set, so that
+// a caller can record it for cleanup before the set is complete - even if the process dies
+// while the job runs. Calls come from several goroutines, one at a time.
 func OnSnapshotCreated(f func(Snapshot)) SnapshotOption {
 	return func(c *snapshotConfig) { c.onCreated = f }
 }
@@ -225,12 +229,15 @@ func (c *Client) SnapshotVolumes(ctx context.Context, volumeIDs []string, opts .
 			if cfg.name != nil {
 				name = cfg.name(vol)
 			}
-			snaps[i], errs[i] = c.CreateSnapshot(ctx, vol, name)
-			if snaps[i] != nil && cfg.onCreated != nil {
-				notify.Lock()
-				cfg.onCreated(*snaps[i])
-				notify.Unlock()
+			var announce func(string)
+			if cfg.onCreated != nil {
+				announce = func(id string) {
+					notify.Lock()
+					defer notify.Unlock()
+					cfg.onCreated(Snapshot{ID: id, Name: name, VolumeID: vol})
+				}
 			}
+			snaps[i], errs[i] = c.createSnapshot(ctx, vol, name, announce)
 		}()
 	}
 	wg.Wait()

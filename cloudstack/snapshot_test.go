@@ -83,16 +83,20 @@ func TestRevertWithVMStopped(t *testing.T) {
 
 func TestSnapshotVolumes(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, 5)
+	r := newRig(t, 5, simulator.WithPendingPolls(1))
 	c := r.client(t)
 	var mu sync.Mutex
 	var announced []string
+	var unfinished int
 	snaps, err := c.SnapshotVolumes(context.Background(), r.seed.VolumeIDs,
 		cloudstack.SnapshotName(func(vol string) string { return "rollback-" + vol[len(vol)-4:] }),
 		cloudstack.SnapshotParallel(3),
 		cloudstack.OnSnapshotCreated(func(s cloudstack.Snapshot) {
 			mu.Lock()
 			announced = append(announced, s.ID)
+			if st, ok := r.sim.State().Snapshot(s.ID); ok && st.State != string(cloudstack.SnapshotBackedUp) {
+				unfinished++
+			}
 			mu.Unlock()
 		}))
 	require.NoError(t, err)
@@ -104,6 +108,7 @@ func TestSnapshotVolumes(t *testing.T) {
 		ids[i] = s.ID
 	}
 	assert.ElementsMatch(t, ids, announced)
+	assert.Equal(t, 5, unfinished, "each snapshot is announced while its job still runs")
 	assert.Equal(t, 5, liveSnapshots(r.sim))
 }
 

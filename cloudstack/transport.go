@@ -18,8 +18,8 @@ import (
 // verification, so that a connection opened without verification is never reused by a set
 // that asked for it. A Transport holds no credentials; keys live in each Client.
 //
-// The zero Transport is not usable; call NewTransport. Clients built without WithTransport
-// share a package-level Transport. A Transport is safe for concurrent use.
+// The zero Transport is ready to use, with NewTransport's defaults. Clients built without
+// WithTransport share a package-level Transport. A Transport is safe for concurrent use.
 type Transport struct {
 	base *http.Transport
 
@@ -48,25 +48,29 @@ func NewTransport(opts ...TransportOption) *Transport {
 	for _, o := range opts {
 		o(t)
 	}
-	if t.base == nil {
-		t.base = &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			ForceAttemptHTTP2:     true,
-			MaxIdleConns:          100,
-			MaxIdleConnsPerHost:   32,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ExpectContinueTimeout: time.Second,
-		}
-	}
 	return t
+}
+
+func defaultBase() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   32,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
 }
 
 var defaultTransport = NewTransport()
 
 func (t *Transport) init() {
 	t.once.Do(func() {
+		if t.base == nil {
+			t.base = defaultBase()
+		}
 		t.verified = t.base.Clone()
 		t.insecure = t.base.Clone()
 		cfg := &tls.Config{}

@@ -146,7 +146,12 @@ func TestSkippedVerificationIsLoggedAndPooledApart(t *testing.T) {
 	c, err := New(verified, WithTransport(tr), WithLogger(logger))
 	require.NoError(t, err)
 	_, err = c.zoneID(context.Background(), "zone-one")
-	require.ErrorIs(t, err, ErrUnavailable, "a self-signed certificate must fail verification")
+	require.ErrorIs(t, err, credentials.ErrInvalid, "a self-signed certificate must fail verification")
+	assert.NotErrorIs(t, err, ErrUnavailable, "retrying will not help")
+	var ce *credentials.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, credentials.FieldAPIURL, ce.Field)
+	assert.Contains(t, ce.Remedy, "insecure_skip_verify")
 	assert.Contains(t, err.Error(), "certificate")
 	assert.Empty(t, logs.String())
 
@@ -166,5 +171,44 @@ func TestSkippedVerificationIsLoggedAndPooledApart(t *testing.T) {
 	c, err = New(verified, WithTransport(tr), WithLogger(logger))
 	require.NoError(t, err)
 	_, err = c.zoneID(context.Background(), "zone-one")
-	require.ErrorIs(t, err, ErrUnavailable)
+	require.ErrorIs(t, err, credentials.ErrInvalid)
+}
+
+func TestTransportWithPrivateCA(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(answer(200, "application/json",
+		`{"listzonesresponse":{"count":1,"zone":[{"id":"z-1","name":"zone-one"}]}}`))
+	defer srv.Close()
+	// The test server's client trusts its certificate, as a base carrying a private CA would.
+	tr := NewTransport(WithBaseTransport(srv.Client().Transport.(*http.Transport)))
+	defer tr.CloseIdleConnections()
+	c, err := New(fakeSet(t, srv.URL), WithTransport(tr))
+	require.NoError(t, err)
+	id, err := c.zoneID(context.Background(), "zone-one")
+	require.NoError(t, err)
+	assert.Equal(t, "z-1", id)
+
+	var zero Transport
+	c, err = New(fakeSet(t, srv.URL), WithTransport(&zero))
+	require.NoError(t, err)
+	_, err = c.zoneID(context.Background(), "zone-one")
+	require.ErrorIs(t, err, credentials.ErrInvalid, "the zero Transport verifies against the system roots")
+}
+
+func TestDebugLogNamesSetNotKeys(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(answer(401, "application/json",
+		`{"listzonesresponse":{"errorcode":401,"errortext":"unable to verify user credentials and/or request signature"}}`))
+	defer srv.Close()
+	var logs bytes.Buffer
+	set := fakeSet(t, srv.URL)
+	c, err := New(set, WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	require.NoError(t, err)
+	_, err = c.zoneID(context.Background(), "zone-one")
+	require.ErrorIs(t, err, credentials.ErrUnauthenticated)
+	assert.Contains(t, logs.String(), "command=listZones")
+	assert.Contains(t, logs.String(), set.Version)
+	assert.Contains(t, logs.String(), "error=")
+	assert.NotContains(t, logs.String(), set.APIKey.Reveal())
+	assert.NotContains(t, logs.String(), set.SecretKey.Reveal())
 }
