@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
@@ -210,6 +212,8 @@ func TestConformanceInjectedEnvironment(t *testing.T) {
 // to it, and clears the default account's variables for its duration, so that whatever the
 // developer's shell exported cannot leak in; every variable is restored afterwards.
 func TestConformanceProcessEnvironment(t *testing.T) {
+	before := os.Environ()
+	slices.Sort(before)
 	credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
 		tag := randomHex(t)
 		stored := func(a string) string { return a + "-fkt" + tag }
@@ -223,6 +227,9 @@ func TestConformanceProcessEnvironment(t *testing.T) {
 		}
 		return h
 	})
+	after := os.Environ()
+	slices.Sort(after)
+	assert.Equal(t, before, after, "every variable the harnesses touched is restored")
 }
 
 // renamed maps the account names the suite asks for to the names the harness stored them

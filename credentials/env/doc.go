@@ -96,7 +96,8 @@
 //
 //   - ErrNotFound: no variable of the account is set; the remedy lists the required
 //     variables with the account's suffix.
-//   - ErrIncomplete: a required variable is unset or empty, or its file is empty.
+//   - ErrIncomplete: a required variable is unset, empty or only white space, or its file
+//     is.
 //   - ErrInvalid: a value is padded, the URL or host is malformed, a boolean is not one, the
 //     account name cannot be mapped, or a file is over 64 KiB.
 //   - ErrAmbiguous: a variable and its _FILE variant are both set; both are named.
