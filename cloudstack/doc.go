@@ -21,23 +21,28 @@
 // # Errors
 //
 // cloudstack-go reports CloudStack's errors as text; this package parses them once, in one
-// place, and every error a method returns matches one category with errors.Is and holds an
+// place. Every error a request returns matches one category with errors.Is and holds an
 // *APIError (errors.As) with the command, the async job id, CloudStack's error code, its
 // CSExceptionErrorCode and its text:
 //
-//	401                                 credentials.ErrUnauthenticated (*credentials.Error)
-//	432 (command unknown or not allowed) credentials.ErrUnauthenticated (*credentials.Error)
-//	431/430/530 "does not exist" ...    ErrNotFound
-//	431/530 naming a state or a rule    ErrConflict (attached volume, device taken, VM running)
-//	431/430 other parameter errors      ErrInvalid (also arguments rejected before calling)
-//	531                                 ErrPermission (the resource belongs to another account)
-//	532, 533, 535                       ErrCapacity
-//	536, 537                            ErrConflict
-//	429, 534, HTTP 5xx, network, timeout ErrUnavailable
-//	530 other                           ErrInternal
-//	HTTP 404 or an HTML page            credentials.ErrInvalid, field api_url (wrong URL)
-//	async job status 2                  ErrJobFailed and the category of the job's code
-//	caller's ctx ended                  context.Canceled / context.DeadlineExceeded
+//	CloudStack answer                       category
+//	401                                     credentials.ErrUnauthenticated (*credentials.Error)
+//	432 (command unknown or not allowed)    credentials.ErrUnauthenticated (*credentials.Error)
+//	431, 430, 530 "does not exist", ...     ErrNotFound
+//	431, 530 naming a state or a rule       ErrConflict (volume attached, device taken, VM running)
+//	431, 430 other parameter errors         ErrInvalid (also bad arguments caught before calling)
+//	531                                     ErrPermission (the resource is another account's)
+//	532, 533, 535                           ErrCapacity
+//	536, 537                                ErrConflict
+//	429, 534, HTTP 5xx, network, timeouts   ErrUnavailable
+//	530 other                               ErrInternal
+//	HTTP 404 or an HTML page                credentials.ErrInvalid, field api_url (wrong URL)
+//	untrusted TLS certificate               credentials.ErrInvalid, field api_url
+//	async job status 2                      ErrJobFailed plus the category of the job's code
+//	the caller's ctx ended                  context.Canceled or context.DeadlineExceeded
+//
+// New itself returns a *credentials.Error (credentials.ErrIncomplete or ErrInvalid) for a set
+// it cannot use.
 //
 // 401 means CloudStack did not accept the key and signature: the keys were rotated or
 // revoked, belong to another cloud, or the clock is far off. CloudStack answers 432 both for
@@ -59,7 +64,11 @@
 // one, so each request is bound to the caller's context in the transport, and jobs are polled
 // here (immediately, then with a doubling delay, see WithPollInterval). A cancelled wait does
 // not cancel the job in CloudStack; DeployVM and CreateSnapshot return the id CloudStack
-// announced so that the caller can clean up.
+// announced so that the caller can clean up, and SnapshotVolumes announces each id before
+// its job ends (OnSnapshotCreated).
+//
+// Commands are sent as signed POST forms through cloudstack-go's CustomService and decoded
+// into this package's types; WithRequestTimeout bounds each request, WithJobTimeout each job.
 //
 // # Concurrency
 //

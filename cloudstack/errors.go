@@ -18,8 +18,8 @@ import (
 
 // Error categories. Every error an operation returns matches one of them, or one of the
 // credentials categories (credentials.ErrUnauthenticated, credentials.ErrInvalid), or the
-// caller's context error, with errors.Is. The doc.go table says which CloudStack answer maps to
-// which category.
+// caller's context error, with errors.Is. The package documentation's table says which
+// CloudStack answer maps to which category.
 var (
 	// ErrNotFound: the VM, volume, snapshot, zone or offering does not exist (or not for this
 	// account).
