@@ -1,0 +1,110 @@
+package integration
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/credentials/credentialstest"
+	fkvault "github.com/ossea-migrate/failoverkit/credentials/vault"
+)
+
+// harness stores sets in a real Vault under a prefix of its own, so that tests sharing one
+// core never see each other's sets. The source logs in with AppRole, as a deployment would.
+type harness struct {
+	v      *realVault
+	prefix string
+	src    *fkvault.Source
+}
+
+func (h *harness) Source() credentials.Source { return h.src }
+func (h *harness) Atomic() bool               { return true }
+
+func (h *harness) path(kind credentials.Kind, account string) string {
+	return h.prefix + "/" + string(kind) + "/" + account
+}
+
+func (h *harness) PutCloudStack(ctx context.Context, account string, c credentials.CloudStack, makeDefault bool) error {
+	return h.putBoth(ctx, credentials.KindCloudStack, account, cloudStackData(c), makeDefault)
+}
+
+func (h *harness) PutVSphere(ctx context.Context, account string, v credentials.VSphere, makeDefault bool) error {
+	return h.putBoth(ctx, credentials.KindVSphere, account, vSphereData(v), makeDefault)
+}
+
+// putBoth writes the account's secret and, for the default set, the default account's copy.
+func (h *harness) putBoth(ctx context.Context, kind credentials.Kind, account string, data map[string]any, makeDefault bool) error {
+	if _, err := h.v.root.KVv2(kvMount).Put(ctx, h.path(kind, account), data); err != nil {
+		return err
+	}
+	if makeDefault {
+		_, err := h.v.root.KVv2(kvMount).Put(ctx, h.path(kind, fkvault.DefaultAccount), data)
+		return err
+	}
+	return nil
+}
+
+// Delete soft-deletes the latest version, the way `vault kv delete` does.
+func (h *harness) Delete(ctx context.Context, kind credentials.Kind, account string) error {
+	return h.v.root.KVv2(kvMount).Delete(ctx, h.path(kind, account))
+}
+
+// cloudStackData is the KV data an operator writes for c, under the documented key names;
+// empty values are left out, as a missing key.
+func cloudStackData(c credentials.CloudStack) map[string]any {
+	return withoutEmpty(map[string]any{
+		"api_url":             c.APIURL,
+		"api_key":             c.APIKey.Reveal(),
+		"secret_key":          c.SecretKey.Reveal(),
+		"domain":              c.Domain,
+		"zone":                c.Zone,
+		"appliance_vm_id":     c.ApplianceVMID,
+		"template_id":         c.TemplateID,
+		"network_id":          c.NetworkID,
+		"service_offering_id": c.ServiceOfferingID,
+		"disk_offering_id":    c.DiskOfferingID,
+	})
+}
+
+func vSphereData(v credentials.VSphere) map[string]any {
+	return withoutEmpty(map[string]any{
+		"server":     v.Host,
+		"user":       v.Username,
+		"password":   v.Password.Reveal(),
+		"datacenter": v.Datacenter,
+	})
+}
+
+func withoutEmpty(m map[string]any) map[string]any {
+	for k, v := range m {
+		if v == "" {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+func TestConformanceAgainstRealVault(t *testing.T) {
+	v := startVault(t)
+	v.readPolicy(t, "conformance-read", "conformance")
+	roleID, secretID := v.appRole(t, "conformance", "conformance-read", "1h", "4h")
+	secretIDFile := writeFile(t, "secret-id", secretID)
+
+	credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
+		prefix := "conformance/" + randomTag(t)
+		src, err := fkvault.New(
+			fkvault.WithAddress(v.addr),
+			fkvault.WithMount(kvMount),
+			fkvault.WithPrefix(prefix),
+			fkvault.WithAppRole(fkvault.AppRole{RoleID: roleID, SecretIDFile: secretIDFile}),
+			fkvault.WithMaxRetries(0),
+			fkvault.WithLogger(slog.New(slog.DiscardHandler)),
+		)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = src.Close() })
+		return &harness{v: v, prefix: prefix, src: src}
+	})
+}
