@@ -49,17 +49,27 @@
 //
 // By default a job completes before its submission returns, so the first poll sees the
 // result and no poll waits. WithPendingPolls(n) keeps jobs pending for n polls (VMs show
-// Starting or Stopping meanwhile); WithLatency holds every HTTP call, honouring the request
-// context.
+// Starting or Stopping meanwhile). WithLatency (or SetLatency at run time) holds every HTTP
+// call for a duration to model a slow cloud; a held call ends early, changing nothing and
+// logged as Canceled, when the client's request context is done or the simulator closes.
+// InFlight reports how many calls are being served.
 //
 // # Errors
 //
 // Errors carry CloudStack's codes as both HTTP status and errorcode: 401 authentication,
 // 431 missing or invalid parameter, unknown id and most rule violations, 432 unknown
-// command, 530 internal and state errors. As on the real server, parameter problems (a
-// missing parameter, an id naming nothing) fail the HTTP call, while rule violations of an
-// async command fail its job. An id that never existed is a 431 error, also in list
-// filters; an id of an expunged VM, deleted volume or deleted snapshot gives an empty list.
+// command, 530 internal and state errors; cserrorcode follows the Java exception
+// CloudStack would throw (4350 with 431, 9999 with 432, 4250 with 530; none with 401). As
+// on the real server, parameter problems (a missing parameter, an id naming nothing) fail
+// the HTTP call, and so do the checks of deployVirtualMachine, createVolume and
+// createSnapshot, which CloudStack runs before it creates the job; rule violations of the
+// other async commands fail their job. An id that never existed is a 431 error, also in
+// list filters; an id of an expunged VM, deleted volume or deleted snapshot gives an empty
+// list.
+//
+// The Go methods return errors matching ErrUnknownAccount (RotateKeys, RevokeKeys) and
+// ErrInvalidScenario (Seed and the Add methods) with errors.Is; the message names the fix.
+// Nothing panics on bad input.
 //
 // # Commands and rules
 //
@@ -71,7 +81,8 @@
 //   - deployVirtualMachine: zoneid, templateid, serviceofferingid must exist; the template
 //     and networks must be in the zone; without networkids the zone must have exactly one
 //     network; a customized offering needs details cpuNumber and memory (cpuSpeed optional);
-//     the name must be a valid host name, unique in the zone; creates a ROOT volume at
+//     the name must be a valid host name, unique in the zone among VMs not yet expunged (a
+//     destroyed VM keeps its name); creates a ROOT volume at
 //     device 0 (rootdisksize may enlarge it) and, with diskofferingid, a DATADISK at
 //     device 1; startvm defaults to true.
 //   - startVirtualMachine: Stopped to Running; a running VM is a no-op; a VM without a
@@ -83,7 +94,8 @@
 //     is deleted and its data volumes are detached and kept; volumeids deletes the listed
 //     data volumes with it.
 //   - listVirtualMachines: filters id, ids, name, state, zoneid, templateid,
-//     serviceofferingid, networkid, keyword; expunged VMs are not listed.
+//     serviceofferingid, networkid, keyword; destroyed VMs are listed (as for an
+//     administrator), expunged ones are not.
 //   - listVolumes: filters id, virtualmachineid (then in device order), type, zoneid, name,
 //     keyword; deleted volumes are not listed.
 //   - createVolume: a DATADISK from a disk offering in a zone (size for customized ones).
@@ -96,7 +108,8 @@
 //     a ROOT volume only from a Stopped or Destroyed VM.
 //   - deleteVolume: an attached volume cannot be deleted.
 //   - createSnapshot: the volume must exist and be Ready, its VM not in a transitional
-//     state.
+//     state. WithRunningVMSnapshots(false) also refuses volumes of a Running KVM VM, as
+//     CloudStack does while kvm.snapshot.enabled is false.
 //   - listSnapshots: filters id, volumeid, name, keyword.
 //   - revertSnapshot: the snapshot must be BackedUp, its volume must exist and be detached
 //     or attached to a Stopped VM. The volume's RevertedFrom records it.
@@ -113,7 +126,8 @@
 // Volume, VolumesOf, ...). Ids are UUID-shaped and come from one counter, so the same
 // sequence of calls yields the same ids.
 //
-// Calls returns the call log: every request with its command, method, API key, account,
+// Calls (or CallsTo for one command) returns the call log: every request with its command,
+// method, API key, account,
 // parameters (never the signature; the secret never reaches the server), HTTP status,
 // CloudStack error code and text, job id and job status. A test uses it to prove which
 // credentials an operation used.
@@ -124,7 +138,10 @@
 // FailNth; FailWhen(pred, fault) fails every call pred selects. A Fault has an error code
 // (default 530) and text; with Async set, an async command is accepted and its job fails
 // (jobstatus 2), otherwise the HTTP call fails. A faulted command changes nothing. Faults
-// apply after authentication. With sequential calls the outcome is deterministic.
+// apply after authentication, so 401s do not count; ClearFaults removes all rules. Ids,
+// counters and outcomes depend only on the order of calls, so a sequential test is
+// deterministic. Note that cloudstack-go retries a failed queryAsyncJobResult up to three
+// times, 500 ms apart.
 //
 // # Concurrency
 //

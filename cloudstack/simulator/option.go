@@ -13,6 +13,8 @@ type config struct {
 	logger       *slog.Logger
 	clock        func() time.Time
 	pendingPolls int
+	// noRunningSnapshots models kvm.snapshot.enabled=false.
+	noRunningSnapshots bool
 }
 
 // WithLatency holds every HTTP call for d before answering, to model a slow cloud. The wait
@@ -52,4 +54,11 @@ func WithPendingPolls(n int) Option {
 			c.pendingPolls = n
 		}
 	}
+}
+
+// WithRunningVMSnapshots(false) refuses volume snapshots of a Running KVM VM, as CloudStack
+// does while its global setting kvm.snapshot.enabled is false (its shipped default). The
+// simulator's default, true, allows them, as a cloud with the setting enabled does.
+func WithRunningVMSnapshots(allowed bool) Option {
+	return func(c *config) { c.noRunningSnapshots = !allowed }
 }

@@ -23,10 +23,12 @@ type Simulator struct {
 	logger       *slog.Logger
 	clock        func() time.Time
 	pendingPolls int
-	latency      atomic.Int64
-	inFlight     atomic.Int64
-	closed       chan struct{}
-	closeOnce    sync.Once
+	// noRunningSnapshots refuses snapshots of volumes of running KVM VMs.
+	noRunningSnapshots bool
+	latency            atomic.Int64
+	inFlight           atomic.Int64
+	closed             chan struct{}
+	closeOnce          sync.Once
 
 	// mu guards everything below: the state model, the job table and the call log.
 	mu               sync.Mutex
@@ -62,22 +64,23 @@ func New(opts ...Option) *Simulator {
 		cfg.clock = time.Now
 	}
 	s := &Simulator{
-		logger:           cfg.logger,
-		clock:            cfg.clock,
-		pendingPolls:     cfg.pendingPolls,
-		closed:           make(chan struct{}),
-		accounts:         map[string]*account{},
-		byKey:            map[string]*account{},
-		zones:            map[string]*Zone{},
-		serviceOfferings: map[string]*ServiceOffering{},
-		diskOfferings:    map[string]*DiskOffering{},
-		templates:        map[string]*Template{},
-		networks:         map[string]*Network{},
-		vms:              map[string]*VM{},
-		volumes:          map[string]*Volume{},
-		snapshots:        map[string]*Snapshot{},
-		jobs:             map[string]*job{},
-		ipSeq:            map[string]int{},
+		logger:             cfg.logger,
+		clock:              cfg.clock,
+		pendingPolls:       cfg.pendingPolls,
+		noRunningSnapshots: cfg.noRunningSnapshots,
+		closed:             make(chan struct{}),
+		accounts:           map[string]*account{},
+		byKey:              map[string]*account{},
+		zones:              map[string]*Zone{},
+		serviceOfferings:   map[string]*ServiceOffering{},
+		diskOfferings:      map[string]*DiskOffering{},
+		templates:          map[string]*Template{},
+		networks:           map[string]*Network{},
+		vms:                map[string]*VM{},
+		volumes:            map[string]*Volume{},
+		snapshots:          map[string]*Snapshot{},
+		jobs:               map[string]*job{},
+		ipSeq:              map[string]int{},
 	}
 	s.latency.Store(int64(cfg.latency))
 	// httptest.NewServer binds 127.0.0.1 (or [::1] when IPv4 is unavailable): never a

@@ -35,6 +35,10 @@ func (s *Simulator) createSnapshot(r *request) (*jobPlan, *apiError) {
 				sn.State = "Error"
 				return stateErr("VM %s is in transitional state %s; cannot snapshot volume %s", vm.Name, vm.State, vol.Name)
 			}
+			if vm := s.vms[vol.VMID]; vm != nil && vm.State == VMRunning && s.noRunningSnapshots && s.hypervisorOf(vm) == "KVM" {
+				sn.State = "Error"
+				return stateErr("KVM Snapshot is not supported for Running VMs. It is disabled by default due to a possible volume corruption in certain cases. To enable it set global settings kvm.snapshot.enabled to True. See the documentation for more details.")
+			}
 			sn.State = "Creating"
 			return nil
 		},
@@ -121,4 +125,11 @@ func (s *Simulator) deleteSnapshot(r *request) (*jobPlan, *apiError) {
 			sn.State = SnapshotDestroyed
 			return "", map[string]any{"success": true}
 		}}, nil
+}
+
+func (s *Simulator) hypervisorOf(vm *VM) string {
+	if t := s.templates[vm.TemplateID]; t != nil {
+		return t.Hypervisor
+	}
+	return ""
 }

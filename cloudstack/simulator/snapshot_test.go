@@ -92,3 +92,14 @@ func TestSnapshotOfDeletedVolumeCannotRevert(t *testing.T) {
 	_, err = e.cs.Snapshot.RevertSnapshot(e.cs.Snapshot.NewRevertSnapshotParams(sn.Id))
 	require.ErrorContains(t, err, `"errorcode":431`)
 }
+
+func TestRunningVMSnapshotsCanBeRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}}, simulator.WithRunningVMSnapshots(false))
+	_, err := e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(e.seed.VolumeIDs[0]))
+	require.ErrorContains(t, err, "kvm.snapshot.enabled")
+	assert.Equal(t, 530, e.lastCall(t, "createSnapshot").ErrorCode)
+	e.stop(t, e.seed.ApplianceVMID)
+	_, err = e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(e.seed.VolumeIDs[0]))
+	require.NoError(t, err, "a stopped VM's volume can be snapshotted")
+}
