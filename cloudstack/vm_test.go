@@ -3,6 +3,7 @@ package cloudstack_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -170,4 +171,20 @@ func TestJobsPendingForSomePolls(t *testing.T) {
 	got, err := c.WaitVMState(ctx, vm.ID, cloudstack.VMRunning)
 	require.NoError(t, err)
 	assert.Equal(t, vm.ID, got.ID)
+}
+
+func TestWaitVMStateHonoursContext(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, 0)
+	c := r.client(t)
+	vm, err := c.DeployVM(context.Background(), cloudstack.DeploySpec{Name: "idle"})
+	require.NoError(t, err)
+	r.sim.ResetCalls()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Millisecond)
+	defer cancel()
+	got, err := c.WaitVMState(ctx, vm.ID, cloudstack.VMRunning)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.NotNil(t, got, "the last state seen is returned")
+	assert.Equal(t, cloudstack.VMStopped, got.State)
+	assert.Greater(t, len(r.sim.CallsTo("listVirtualMachines")), 1, "it polled")
 }

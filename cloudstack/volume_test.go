@@ -210,6 +210,7 @@ func TestMoveVolumesPartialFailureAndUndo(t *testing.T) {
 	var me *cloudstack.MoveError
 	require.ErrorAs(t, err, &me)
 	assert.Equal(t, "attach", me.Step)
+	assert.Contains(t, me.Error(), "attach of volume "+r.seed.VolumeIDs[1]+" failed after 1 of 3 moved")
 	assert.Equal(t, r.seed.VolumeIDs[1], me.VolumeID)
 	require.Len(t, moves, 3)
 	assert.True(t, moves[0].Detached && moves[0].Attached)
