@@ -51,3 +51,143 @@ func TestTestFailoverAndRollback(t *testing.T) {
 	assert.Equal(t, OutcomeCompleted, back.Cleanup.Outcome)
 	f.requireClean(t, 0, vsphere.PoweredOn)
 }
+
+func TestLiveFailoverAndRollbackPoweringSourceOn(t *testing.T) {
+	t.Parallel()
+	var synced []string
+	f := newFixture(t, lab.Options{}, WithHook(PhaseFinalSync, func(ctx context.Context, job *Job) error {
+		synced = append(synced, job.ID)
+		return nil
+	}))
+	ctx := context.Background()
+	src := f.lab.Sources[0]
+
+	job, err := f.engine.LiveFailover(ctx, f.request(0))
+	require.NoError(t, err)
+	assert.Equal(t, StatusSucceeded, job.Status)
+	assert.Equal(t, []string{job.ID}, synced, "the final sync ran once")
+	power, err := f.lab.PowerState(src.Name)
+	require.NoError(t, err)
+	assert.Equal(t, vsphere.PoweredOff, power, "a live failover powers the source off")
+	assert.Equal(t, f.stepNames(job), []string{StepPreflight, StepPowerOffSource, StepFinalSync, StepSnapshotVolumes,
+		StepCreateVM, StepRemoveRootVolume, StepDetachVolumes, StepAttachVolumes, StepStartVM, StepValidate})
+	assert.NotContains(t, job.Facts.TargetName, "-test-", "the VM created is the real one")
+
+	back, err := f.engine.Rollback(ctx, job.ID, PowerOnSource())
+	require.NoError(t, err)
+	assert.Equal(t, StatusRolledBack, back.Status)
+	f.requireClean(t, 0, vsphere.PoweredOn)
+}
+
+func TestLiveRollbackWithoutPowerOnLeavesSourceOff(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, lab.Options{})
+	ctx := context.Background()
+	job, err := f.engine.LiveFailover(ctx, f.request(0))
+	require.NoError(t, err)
+	back, err := f.engine.Rollback(ctx, job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, StatusRolledBack, back.Status)
+	f.requireClean(t, 0, vsphere.PoweredOff)
+}
+
+func (f *fixture) stepNames(job *Job) []string {
+	var names []string
+	for _, s := range job.Steps {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func TestInvalidRequests(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, lab.Options{})
+	ok := f.request(0)
+	tests := map[string]func(*Request){
+		"no VM":          func(r *Request) { r.VM = vsphere.Locator{} },
+		"no volumes":     func(r *Request) { r.Volumes = nil },
+		"duplicate":      func(r *Request) { r.Volumes = append(r.Volumes, r.Volumes[0]) },
+		"two boot disks": func(r *Request) { r.Volumes[1].Boot = true },
+		"blank id":       func(r *Request) { r.Volumes[0].ID = " " },
+	}
+	for name, mutate := range tests {
+		t.Run(name, func(t *testing.T) {
+			req := ok
+			req.Volumes = append([]Volume(nil), ok.Volumes...)
+			mutate(&req)
+			job, err := f.engine.TestFailover(context.Background(), req)
+			require.ErrorIs(t, err, ErrInvalidRequest)
+			assert.Nil(t, job)
+		})
+	}
+	t.Run("volume not on the appliance", func(t *testing.T) {
+		req := ok
+		req.Volumes = []Volume{{ID: "not-a-volume", Boot: true}}
+		job, err := f.engine.TestFailover(context.Background(), req)
+		require.ErrorIs(t, err, ErrPreflight)
+		assert.Contains(t, err.Error(), "not-a-volume")
+		assert.Empty(t, job.Ledger)
+	})
+	f.requireClean(t, 0, vsphere.PoweredOn)
+}
+
+func TestTwoEnginesRacingForOneVM(t *testing.T) {
+	t.Parallel()
+	for _, sc := range storeCases(t) {
+		t.Run(sc.name, func(t *testing.T) {
+			a, b := sc.open(t)
+			f := newFixture(t, lab.Options{})
+			f.store = a
+			e1 := f.newEngine(WithHolder("engine-1"))
+			f.store = b
+			e2 := f.newEngine(WithHolder("engine-2"))
+
+			start := make(chan struct{})
+			type result struct {
+				job *Job
+				err error
+			}
+			results := make(chan result, 2)
+			for _, e := range []*Engine{e1, e2} {
+				go func() {
+					<-start
+					j, err := e.TestFailover(context.Background(), f.request(0))
+					results <- result{j, err}
+				}()
+			}
+			close(start)
+			var won, busy []result
+			for range 2 {
+				r := <-results
+				if r.err == nil {
+					won = append(won, r)
+				} else {
+					assert.ErrorIs(t, r.err, ErrBusy)
+					busy = append(busy, r)
+				}
+			}
+			require.Len(t, won, 1, "exactly one engine proceeds")
+			require.Len(t, busy, 1)
+			assert.Empty(t, busy[0].job.Ledger, "the loser changed nothing")
+			f.requireCleanAfterRollback(t, e1, won[0].job.ID, vsphere.PoweredOn)
+		})
+	}
+}
+
+func TestCancelledFlowIsInterruptedAndResumable(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	f := newFixture(t, lab.Options{}, WithHook(PhaseBeforeCreate, func(context.Context, *Job) error {
+		cancel()
+		return nil
+	}))
+	job, err := f.engine.TestFailover(ctx, f.request(0))
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, StatusInterrupted, job.Status)
+	assert.Nil(t, job.Cleanup, "an interrupted flow is left for Resume or Rollback, not compensated")
+
+	resumed, err := f.newEngine().Resume(context.Background(), job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, StatusSucceeded, resumed.Status)
+	f.requireCleanAfterRollback(t, f.engine, job.ID, vsphere.PoweredOn)
+}
