@@ -36,7 +36,7 @@
 //	536, 537                                ErrConflict
 //	429, 534, HTTP 5xx, network, timeouts   ErrUnavailable
 //	530 other                               ErrInternal
-//	HTTP 404 or an HTML page                credentials.ErrInvalid, field api_url (wrong URL)
+//	HTTP 404, an HTML page, a redirect      credentials.ErrInvalid, field api_url (wrong URL)
 //	untrusted TLS certificate               credentials.ErrInvalid, field api_url
 //	async job status 2                      ErrJobFailed plus the category of the job's code
 //	the caller's ctx ended                  context.Canceled or context.DeadlineExceeded

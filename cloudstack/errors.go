@@ -177,7 +177,15 @@ func (cl classifier) classify(ctx context.Context, command, jobID string, err er
 
 	var se *statusError
 	var ue *url.Error
+	var re *redirectError
 	switch {
+	case errors.As(err, &re):
+		e.Text = re.Error()
+		e.category = credentials.ErrInvalid
+		ce := cl.credentialError(e, "the API URL redirects elsewhere",
+			"set api_url of "+cl.meta.Describe()+" to the address it redirects to ("+re.location+")")
+		ce.Field = credentials.FieldAPIURL
+		return ce
 	case ctx != nil && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
 		e.Text = "stopped: " + ctx.Err().Error()
 		if jobID != "" {

@@ -124,6 +124,14 @@ func checkAnswer(resp *http.Response) (*http.Response, error) {
 	if resp.StatusCode == http.StatusOK && !strings.Contains(ct, "html") {
 		return resp, nil
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		resp.Body.Close()
+		location := "another address"
+		if u, err := resp.Location(); err == nil {
+			location = redactURL(u.String())
+		}
+		return nil, &redirectError{location: location}
+	}
 	// Error answers are small; read them to see whether they are CloudStack error documents.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
@@ -148,3 +156,13 @@ type noCookies struct{}
 
 func (noCookies) SetCookies(*url.URL, []*http.Cookie) {}
 func (noCookies) Cookies(*url.URL) []*http.Cookie     { return nil }
+
+// redirectError stops a redirect: following one turns a signed POST into a GET without its
+// parameters, so the request would fail in a confusing way at the new location.
+type redirectError struct {
+	location string
+}
+
+func (e *redirectError) Error() string {
+	return "the API URL redirects to " + e.location
+}

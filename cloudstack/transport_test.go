@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -133,7 +135,7 @@ func TestNewRejectsUnusableSets(t *testing.T) {
 
 func TestSkippedVerificationIsLoggedAndPooledApart(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewTLSServer(answer(200, "application/json",
+	srv := quietTLSServer(answer(200, "application/json",
 		`{"listzonesresponse":{"count":1,"zone":[{"id":"z-1","name":"zone-one"}]}}`))
 	defer srv.Close()
 	tr := NewTransport()
@@ -176,7 +178,7 @@ func TestSkippedVerificationIsLoggedAndPooledApart(t *testing.T) {
 
 func TestTransportWithPrivateCA(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewTLSServer(answer(200, "application/json",
+	srv := quietTLSServer(answer(200, "application/json",
 		`{"listzonesresponse":{"count":1,"zone":[{"id":"z-1","name":"zone-one"}]}}`))
 	defer srv.Close()
 	// The test server's client trusts its certificate, as a base carrying a private CA would.
@@ -211,4 +213,29 @@ func TestDebugLogNamesSetNotKeys(t *testing.T) {
 	assert.Contains(t, logs.String(), "error=")
 	assert.NotContains(t, logs.String(), set.APIKey.Reveal())
 	assert.NotContains(t, logs.String(), set.SecretKey.Reveal())
+}
+
+func TestRedirectIsAWrongURL(t *testing.T) {
+	t.Parallel()
+	target := httptest.NewServer(answer(200, "application/json", `{"listzonesresponse":{}}`))
+	defer target.Close()
+	srv := httptest.NewServer(http.RedirectHandler(target.URL+"/client/api", http.StatusMovedPermanently))
+	defer srv.Close()
+	c, err := New(fakeSet(t, srv.URL+"/client/api"))
+	require.NoError(t, err)
+	_, err = c.zoneID(context.Background(), "zone-one")
+	require.ErrorIs(t, err, credentials.ErrInvalid)
+	var ce *credentials.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, credentials.FieldAPIURL, ce.Field)
+	assert.Contains(t, ce.Remedy, target.URL+"/client/api")
+}
+
+// quietTLSServer is an httptest TLS server that does not log the handshakes the tests make
+// fail on purpose.
+func quietTLSServer(h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	return srv
 }
