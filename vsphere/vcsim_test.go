@@ -40,6 +40,7 @@ type fakeVCenter struct {
 
 	mu        sync.Mutex
 	faults    []*injected
+	calls     map[string]int // the service account's calls by method
 	user      string
 	password  string
 	adminUser string
@@ -168,7 +169,14 @@ func (v *fakeVCenter) terminate() {
 func (v *fakeVCenter) simVM(name string) *simulator.VirtualMachine {
 	v.t.Helper()
 	for _, e := range v.model.Map().All("VirtualMachine") {
-		if vm, ok := e.(*simulator.VirtualMachine); ok && vm.Name == name {
+		var vm *simulator.VirtualMachine
+		switch o := e.(type) {
+		case *simulator.VirtualMachine:
+			vm = o
+		case interface{ simVM() *simulator.VirtualMachine }:
+			vm = o.simVM()
+		}
+		if vm != nil && vm.Name == name {
 			return vm
 		}
 	}
@@ -228,6 +236,7 @@ type injected struct {
 	fault  types.BaseMethodFault // nil: delay only
 	delay  time.Duration
 	times  int // 0: every call
+	skip   int // let this many matching calls through first
 	hits   int
 }
 
@@ -250,9 +259,20 @@ func (v *fakeVCenter) hook(ctx *simulator.Context, m *simulator.Method) (mo.Refe
 		return nil, nil
 	}
 	v.mu.Lock()
+	if v.calls == nil {
+		v.calls = map[string]int{}
+	}
+	v.calls[m.Name]++
 	var rule injected
 	for _, r := range v.faults {
-		if r.method == m.Name && (r.times == 0 || r.hits < r.times) {
+		if r.method != m.Name {
+			continue
+		}
+		if r.skip > 0 {
+			r.skip--
+			continue
+		}
+		if r.times == 0 || r.hits < r.times {
 			r.hits++
 			rule = *r
 			break
@@ -266,6 +286,13 @@ func (v *fakeVCenter) hook(ctx *simulator.Context, m *simulator.Method) (mo.Refe
 		}
 	}
 	return nil, rule.fault
+}
+
+// callCount returns how often the service account called method.
+func (v *fakeVCenter) callCount(method string) int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.calls[method]
 }
 
 // logBuffer collects log output for assertions; it is safe for concurrent use.
