@@ -275,6 +275,16 @@ func TestNonAPIRequests(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 	assert.Contains(t, sim.URL(), "http://127.0.0.1:")
+	assert.Contains(t, sim.URL(), sim.Addr().String())
+
+	// A body that cannot be parsed is CloudStack's 430.
+	resp, err = sim.HTTPClient().Post(sim.URL(), "application/x-www-form-urlencoded", strings.NewReader("command=listZones&bad=%zz"))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, simulator.CodeMalformedParameter, resp.StatusCode)
+	calls := sim.Calls()
+	require.Len(t, calls, 1)
+	assert.Equal(t, 430, calls[0].ErrorCode)
 }
 
 // Sign must agree with cloudstack-go's own signing: same parameters, same secret.

@@ -43,10 +43,6 @@ type apiError struct {
 	text   string
 }
 
-func (e *apiError) Error() string {
-	return fmt.Sprintf("CloudStack error %d (%d): %s", e.code, e.csCode, e.text)
-}
-
 // csExceptionCode maps an error code to the CSExceptionErrorCode CloudStack derives from the
 // Java exception class that usually carries it.
 func csExceptionCode(code int) int {

@@ -35,6 +35,9 @@ func TestSnapshots(t *testing.T) {
 	l, err = e.cs.Snapshot.ListSnapshots(e.cs.Snapshot.NewListSnapshotsParams())
 	require.NoError(t, err)
 	assert.Equal(t, 2, l.Count)
+	ofVol := e.sim.State().SnapshotsOf(vol)
+	require.Len(t, ofVol, 1)
+	assert.Equal(t, "before-failover", ofVol[0].Name)
 
 	// revert needs the VM stopped (or the volume detached)
 	_, err = e.cs.Snapshot.RevertSnapshot(e.cs.Snapshot.NewRevertSnapshotParams(sn.Id))

@@ -1,0 +1,100 @@
+package simulator_test
+
+import (
+	"testing"
+
+	"github.com/apache/cloudstack-go/v2/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Rules not covered by the per-resource tests.
+func TestRemainingRules(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 26}})
+
+	t.Run("all device ids used", func(t *testing.T) {
+		spare, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{})
+		require.NoError(t, err)
+		require.Error(t, e.attach(spare, e.seed.ApplianceVMID, -1))
+		c := e.lastCall(t, "attachVolume")
+		assert.Equal(t, 530, c.ErrorCode)
+		assert.Contains(t, c.ErrorText, "All device Ids are used")
+	})
+	t.Run("detach needs an id or a VM and device", func(t *testing.T) {
+		p := e.cs.Volume.NewDetachVolumeParams()
+		p.SetVirtualmachineid(e.seed.ApplianceVMID)
+		_, err := e.cs.Volume.DetachVolume(p)
+		require.ErrorContains(t, err, "CloudStack API error 431")
+		p.SetDeviceid(3)
+		_, err = e.cs.Volume.DetachVolume(p)
+		require.ErrorContains(t, err, "CloudStack API error 431", "nothing at device 3")
+	})
+	t.Run("destroy with a volume that is not its data volume", func(t *testing.T) {
+		vm := e.deploy(t, "other", false)
+		p := e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id)
+		p.SetVolumeids([]string{e.seed.VolumeIDs[0]})
+		_, err := e.cs.VirtualMachine.DestroyVirtualMachine(p)
+		require.ErrorContains(t, err, "CloudStack API error 431")
+		v, _ := e.sim.State().VM(vm.Id)
+		assert.Equal(t, simulator.VMStopped, v.State)
+	})
+	t.Run("stop and reboot a destroyed VM", func(t *testing.T) {
+		vm := e.deploy(t, "gone", true)
+		_, err := e.cs.VirtualMachine.DestroyVirtualMachine(e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id))
+		require.NoError(t, err)
+		_, err = e.cs.VirtualMachine.StopVirtualMachine(e.cs.VirtualMachine.NewStopVirtualMachineParams(vm.Id))
+		require.ErrorContains(t, err, `"errorcode":431`)
+		_, err = e.cs.VirtualMachine.RebootVirtualMachine(e.cs.VirtualMachine.NewRebootVirtualMachineParams(vm.Id))
+		require.ErrorContains(t, err, `"errorcode":431`)
+		// Its name stays taken until it is expunged.
+		p := e.cs.VirtualMachine.NewDeployVirtualMachineParams(e.seed.ServiceOfferingID, e.seed.TemplateID, e.seed.ZoneID)
+		p.SetName("gone")
+		_, err = e.cs.VirtualMachine.DeployVirtualMachine(p)
+		require.ErrorContains(t, err, "CloudStack API error 431")
+		_, err = e.cs.VirtualMachine.ExpungeVirtualMachine(e.cs.VirtualMachine.NewExpungeVirtualMachineParams(vm.Id))
+		require.NoError(t, err)
+		_, err = e.cs.VirtualMachine.DeployVirtualMachine(p)
+		require.NoError(t, err)
+	})
+	t.Run("a destroyed VM's volumes can be detached", func(t *testing.T) {
+		vm := e.deploy(t, "wreck", false)
+		data, err := e.sim.AddDataVolume(e.seed.ZoneID, vm.Id, simulator.VolumeSpec{})
+		require.NoError(t, err)
+		_, err = e.cs.VirtualMachine.DestroyVirtualMachine(e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id))
+		require.NoError(t, err)
+		require.NoError(t, e.detach(data))
+		require.NoError(t, e.detach(e.sim.State().VolumesOf(vm.Id)[0].ID), "even its ROOT")
+	})
+}
+
+func TestPendingSnapshotRules(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1, State: simulator.VMStopped}},
+		simulator.WithPendingPolls(1))
+	cs := cloudstack.NewClient(e.sim.URL(), e.seed.APIKey, e.seed.SecretKey, false)
+	sn, err := cs.Snapshot.CreateSnapshot(cs.Snapshot.NewCreateSnapshotParams(e.seed.VolumeIDs[0]))
+	require.NoError(t, err)
+	require.NotEmpty(t, sn.Id)
+	s, _ := e.sim.State().Snapshot(sn.Id)
+	assert.Equal(t, "Creating", s.State)
+
+	jobStatus := func(jobID string) int {
+		q, err := cs.Asyncjob.QueryAsyncJobResult(cs.Asyncjob.NewQueryAsyncJobResultParams(jobID))
+		require.NoError(t, err)
+		return q.Jobstatus
+	}
+	rv, err := cs.Snapshot.RevertSnapshot(cs.Snapshot.NewRevertSnapshotParams(sn.Id))
+	require.NoError(t, err)
+	assert.Equal(t, 2, jobStatus(rv.JobID), "a snapshot still being created cannot be reverted")
+	del, err := cs.Snapshot.DeleteSnapshot(cs.Snapshot.NewDeleteSnapshotParams(sn.Id))
+	require.NoError(t, err)
+	assert.Equal(t, 2, jobStatus(del.JobID), "nor deleted")
+	assert.Equal(t, 530, e.lastCall(t, "deleteSnapshot").ErrorCode)
+
+	assert.Equal(t, 0, jobStatus(sn.JobID))
+	assert.Equal(t, 1, jobStatus(sn.JobID))
+	s, _ = e.sim.State().Snapshot(sn.Id)
+	assert.Equal(t, simulator.SnapshotBackedUp, s.State)
+}
