@@ -267,8 +267,13 @@ func (c *Client) SnapshotVolumes(ctx context.Context, volumeIDs []string, opts .
 		if s == nil {
 			continue
 		}
+		err := c.DeleteSnapshot(cleanCtx, s.ID)
+		if err != nil && errs[i] != nil && isGone(err) {
+			// A failed creation that left nothing behind: nothing to delete.
+			continue
+		}
 		cleanup.total++
-		if err := c.DeleteSnapshot(cleanCtx, s.ID); err != nil && !(errs[i] != nil && isGone(err)) {
+		if err != nil {
 			cleanup.add(fmt.Errorf("delete snapshot %s of volume %s: %w", s.ID, s.VolumeID, err))
 			left = append(left, *s)
 		}

@@ -173,7 +173,7 @@ func TestSnapshotVolumesReportsFailedCleanup(t *testing.T) {
 	require.Error(t, err)
 	require.Len(t, left, 1, "the snapshot that could not be deleted is handed back")
 	assert.Contains(t, err.Error(), "1 of 3 snapshots failed")
-	assert.Contains(t, err.Error(), "1 of 2 deletions failed, left: "+left[0].ID)
+	assert.Contains(t, err.Error(), "1 of 2 deletions failed, left: "+left[0].ID, "the failed creation left nothing to delete")
 	assert.Contains(t, err.Error(), "(2 errors)")
 	assert.Equal(t, 1, liveSnapshots(r.sim))
 	got, err := c.GetSnapshot(context.Background(), left[0].ID)
