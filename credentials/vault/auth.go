@@ -374,7 +374,10 @@ func (s *Source) renew(ctx context.Context, g grant) (grant, error) {
 	if err != nil {
 		return grant{}, err
 	}
-	if r.status != http.StatusOK || r.secret == nil || r.secret.Auth == nil {
+	switch {
+	case r.status == http.StatusForbidden:
+		return grant{}, authError("Vault refused to renew the token: invalid or expired", s.auth.rejectedRemedy(), nil)
+	case r.status != http.StatusOK || r.secret == nil || r.secret.Auth == nil:
 		return grant{}, s.unexpected(r, "token renewal")
 	}
 	ttl := time.Duration(r.secret.Auth.LeaseDuration) * time.Second

@@ -35,6 +35,11 @@ type fakeVault struct {
 	appRoleMaxTTL    time.Duration
 	appRoleRenewable bool
 	appRolePolicy    []string
+
+	// loginEntered and loginRelease, when set before the first request, hold every AppRole
+	// login until loginRelease is closed, signalling loginEntered as each one arrives.
+	loginEntered chan struct{}
+	loginRelease chan struct{}
 }
 
 type fakeSecret struct {
@@ -217,6 +222,10 @@ func writeErrors(w http.ResponseWriter, status int, errs ...string) {
 }
 
 func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
+	if f.loginRelease != nil && r.URL.Path == "/v1/auth/approle/login" {
+		f.loginEntered <- struct{}{}
+		<-f.loginRelease
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.sealed {
@@ -396,4 +405,22 @@ func (f *fakeVault) metadata(w http.ResponseWriter, r *http.Request, token, path
 		"current_version": len(s.versions),
 		"versions":        versions,
 	}})
+}
+
+// newKV1Server answers like a KV version 1 engine mounted where version 2 was expected: the
+// secret's keys at the top of data, no metadata.
+func newKV1Server(t testing.TB, token string) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Vault-Token") != token {
+			writeErrors(w, http.StatusForbidden, "permission denied")
+			return
+		}
+		if r.URL.Path == "/v1/auth/token/lookup-self" {
+			writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"ttl": 0, "renewable": false, "policies": []string{"root"}}})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"api_url": "https://cloud.example.invalid/client/api"}})
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
