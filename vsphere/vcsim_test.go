@@ -173,7 +173,9 @@ func (v *fakeVCenter) simVM(name string) *simulator.VirtualMachine {
 		switch o := e.(type) {
 		case *simulator.VirtualMachine:
 			vm = o
-		case interface{ simVM() *simulator.VirtualMachine }:
+		case interface {
+			simVM() *simulator.VirtualMachine
+		}:
 			vm = o.simVM()
 		}
 		if vm != nil && vm.Name == name {
