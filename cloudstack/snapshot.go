@@ -34,12 +34,12 @@ type Snapshot struct {
 	VolumeType VolumeType
 	State      SnapshotState
 	// Type is MANUAL for snapshots taken on request, else the schedule's interval.
-	Type             string
-	ZoneID           string
-	Revertable       bool
-	PhysicalSizeByte int64
-	VirtualSizeBytes int64
-	Created          time.Time
+	Type              string
+	ZoneID            string
+	Revertable        bool
+	PhysicalSizeBytes int64
+	VirtualSizeBytes  int64
+	Created           time.Time
 }
 
 type snapshotWire struct {
@@ -61,7 +61,7 @@ func (w *snapshotWire) snapshot() *Snapshot {
 	return &Snapshot{
 		ID: w.ID, Name: w.Name, VolumeID: w.VolumeID, VolumeName: w.VolumeName,
 		VolumeType: VolumeType(w.VolumeType), State: SnapshotState(w.State), Type: w.SnapshotType,
-		ZoneID: w.ZoneID, Revertable: w.Revertable, PhysicalSizeByte: w.PhysicalSize,
+		ZoneID: w.ZoneID, Revertable: w.Revertable, PhysicalSizeBytes: w.PhysicalSize,
 		VirtualSizeBytes: w.VirtualSize, Created: parseTime(w.Created),
 	}
 }

@@ -244,7 +244,9 @@ func (e *MoveError) Unwrap() error { return e.Err }
 // MoveVolumes moves volumes from one VM to another, one at a time in plan order: each is
 // checked to be attached to fromVMID, detached, then attached to toVMID at its placement's
 // device id. Every volume is checked before the first is touched, so a wrong plan changes
-// nothing.
+// nothing. A placement at device 0 makes the volume the target's boot disk, which CloudStack
+// allows only on a stopped VM without a ROOT volume: stop the target and remove the ROOT
+// volume DeployVM created before moving (BootOrder builds such a plan).
 //
 // It returns one Move per planned volume, recording the steps done. On failure it stops and
 // returns the moves so far together with a *MoveError; the caller (or UndoMoves) uses them to
