@@ -51,7 +51,6 @@ func (s *Simulator) submitLocked(cmd command, r *request, call *Call, fault *Fau
 		created:   s.clock(),
 		callIndex: -1,
 	}
-	s.jobs[j.ID] = j
 	body := map[string]any{"jobid": j.ID}
 	call.JobID = j.ID
 	if fault != nil {
@@ -60,7 +59,6 @@ func (s *Simulator) submitLocked(cmd command, r *request, call *Call, fault *Fau
 	} else {
 		plan, err := cmd.submit(s, r)
 		if err != nil {
-			delete(s.jobs, j.ID)
 			call.JobID = ""
 			return nil, err
 		}
@@ -81,6 +79,8 @@ func (s *Simulator) submitLocked(cmd command, r *request, call *Call, fault *Fau
 			}
 		}
 	}
+	s.jobs[j.ID] = j
+	s.jobOrder = append(s.jobOrder, j)
 	call.JobStatus = j.Status
 	if j.Status == 2 {
 		call.ErrorCode, call.ErrorText = j.ErrorCode, j.ErrorText

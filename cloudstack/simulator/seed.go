@@ -298,6 +298,7 @@ func (s *Simulator) addVMLocked(acct, name string, state VMState, z *Zone, t *Te
 		Created: s.clock()}
 	vm.NICs = []NIC{s.newNICLocked(n, true)}
 	s.vms[vm.ID] = vm
+	s.vmOrder = append(s.vmOrder, vm)
 	root := s.addVolumeLocked(&Volume{Name: "ROOT-" + name, Account: acct, Type: VolumeRoot, ZoneID: z.ID,
 		SizeBytes: t.SizeBytes, TemplateID: t.ID, VMID: vm.ID, DeviceID: 0})
 	return vm, root

@@ -44,8 +44,13 @@ type Simulator struct {
 	volumes          map[string]*Volume
 	snapshots        map[string]*Snapshot
 	jobs             map[string]*job
-	ipSeq            map[string]int // per network, for deterministic addresses
-	calls            []Call
+	// Creation-ordered views of the growing tables, so lists need no sorting.
+	vmOrder       []*VM
+	volumeOrder   []*Volume
+	snapshotOrder []*Snapshot
+	jobOrder      []*job
+	ipSeq         map[string]int // per network, for deterministic addresses
+	calls         []Call
 
 	faults faultTable
 }

@@ -29,6 +29,7 @@ func (s *Simulator) createSnapshot(r *request) (*jobPlan, *apiError) {
 	sn := &Snapshot{ID: id, Name: name, Account: r.account.name, VolumeID: vol.ID, VolumeType: vol.Type,
 		ZoneID: vol.ZoneID, State: "Allocated", SizeBytes: vol.SizeBytes, Created: s.clock()}
 	s.snapshots[id] = sn
+	s.snapshotOrder = append(s.snapshotOrder, sn)
 	return &jobPlan{createdID: id, instanceType: "Snapshot", instanceID: id,
 		begin: func() *apiError {
 			if vm := s.vms[vol.VMID]; vm != nil && vm.State != VMRunning && vm.State != VMStopped && vm.State != VMDestroyed {
@@ -60,7 +61,7 @@ func (s *Simulator) listSnapshots(r *request) (any, *apiError) {
 		}
 	}
 	var items []map[string]any
-	for _, sn := range sortedValues(s.snapshots) {
+	for _, sn := range s.snapshotOrder {
 		if sn.State == SnapshotDestroyed {
 			continue
 		}

@@ -258,16 +258,16 @@ func (s *Simulator) State() State {
 	for _, n := range sortedValues(s.networks) {
 		st.Networks = append(st.Networks, *n)
 	}
-	for _, v := range sortedValues(s.vms) {
+	for _, v := range s.vmOrder {
 		st.VMs = append(st.VMs, v.clone())
 	}
-	for _, v := range sortedValues(s.volumes) {
+	for _, v := range s.volumeOrder {
 		st.Volumes = append(st.Volumes, *v)
 	}
-	for _, sn := range sortedValues(s.snapshots) {
+	for _, sn := range s.snapshotOrder {
 		st.Snapshots = append(st.Snapshots, *sn)
 	}
-	for _, j := range sortedValues(s.jobs) {
+	for _, j := range s.jobOrder {
 		st.Jobs = append(st.Jobs, j.public())
 	}
 	return st

@@ -164,6 +164,7 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 		vm.NICs = append(vm.NICs, s.newNICLocked(n, i == 0))
 	}
 	s.vms[id] = vm
+	s.vmOrder = append(s.vmOrder, vm)
 	s.addVolumeLocked(&Volume{
 		Name: "ROOT-" + name, Account: vm.Account, Type: VolumeRoot, ZoneID: zone.ID,
 		SizeBytes: rootSize, TemplateID: tmpl.ID, VMID: vm.ID, DeviceID: 0,
@@ -382,7 +383,7 @@ func (s *Simulator) listVirtualMachines(r *request) (any, *apiError) {
 		ids[id] = true
 	}
 	var items []map[string]any
-	for _, vm := range sortedValues(s.vms) {
+	for _, vm := range s.vmOrder {
 		if vm.State == VMExpunged {
 			continue
 		}

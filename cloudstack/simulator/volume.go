@@ -27,6 +27,7 @@ func (s *Simulator) addVolumeLocked(v *Volume) *Volume {
 		v.Created = s.clock()
 	}
 	s.volumes[v.ID] = v
+	s.volumeOrder = append(s.volumeOrder, v)
 	return v
 }
 
@@ -76,7 +77,7 @@ func (s *Simulator) listVolumes(r *request) (any, *apiError) {
 		return nil, paramErr("Unable to execute API command listvolumes due to invalid value %s for parameter type: use ROOT or DATADISK", typ)
 	}
 	var vols []*Volume
-	for _, v := range sortedValues(s.volumes) {
+	for _, v := range s.volumeOrder {
 		if v.State == VolumeExpunged {
 			continue
 		}
