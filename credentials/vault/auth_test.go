@@ -3,6 +3,7 @@ package vault_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"strings"
@@ -251,7 +252,7 @@ func TestNoGoroutineOutlivesClose(t *testing.T) {
 	data := cloudStackSet(t, f, "default")
 	file := writeFile(t, "secret-id", f.secretID)
 	src, err := vault.New(vault.WithAddress(f.addr()), vault.WithMaxRetries(0), vault.WithClock(f.clock.Now),
-		vault.WithAppRole(vault.AppRole{RoleID: f.roleID, SecretIDFile: file}))
+		vault.WithLogger(slog.New(slog.DiscardHandler)), vault.WithAppRole(vault.AppRole{RoleID: f.roleID, SecretIDFile: file}))
 	require.NoError(t, err)
 
 	var wg sync.WaitGroup

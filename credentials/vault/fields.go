@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
@@ -74,13 +73,13 @@ func (e *entry) decode(keys []kvKey) (decoded, error) {
 	sort.Strings(d.unknown)
 	for _, k := range keys {
 		raw, present := e.data[k.name]
-		if !present || raw == nil {
+		if !present || raw == nil || raw == "" {
 			continue
 		}
 		if k.flag {
 			b, ok := flagValue(raw)
 			if !ok {
-				return decoded{}, e.fail(credentials.ErrInvalid, k.field, "key "+k.name+" is not true or false",
+				return decoded{}, e.fail(credentials.ErrInvalid, k.field, "key "+k.name+" is not true or false (nor 1/0, yes/no)",
 					"set it: vault kv patch -mount="+e.s.mount+" "+e.path+" "+k.name+"=false", nil)
 			}
 			d.insecure = b
@@ -104,8 +103,13 @@ func flagValue(raw any) (bool, bool) {
 	case bool:
 		return v, true
 	case string:
-		b, err := strconv.ParseBool(strings.TrimSpace(v))
-		return b, err == nil
+		// The same spellings the environment source accepts; padding is not one of them.
+		switch strings.ToLower(v) {
+		case "true", "1", "yes":
+			return true, true
+		case "false", "0", "no":
+			return false, true
+		}
 	}
 	return false, false
 }

@@ -300,3 +300,34 @@ func ExampleNew() {
 	fmt.Println("configured")
 	// Output: configured
 }
+
+func TestAllowUnverifiedSSLSpellings(t *testing.T) {
+	t.Parallel()
+	f := newFakeVault(t)
+	root := f.issue(t, 0, false, []string{"root"}, "*")
+	src := newSource(t, f, &logBuffer{}, vault.WithToken(root))
+	tests := []struct {
+		value any
+		want  bool
+		valid bool
+	}{
+		{true, true, true}, {false, false, true}, {"true", true, true}, {"YES", true, true}, {"1", true, true},
+		{"False", false, true}, {"no", false, true}, {"0", false, true},
+		{" true", false, false}, {"on", false, false}, {"", false, true}, {1.5, false, false},
+	}
+	for i, tt := range tests {
+		t.Run(fmt.Sprintf("%v", tt.value), func(t *testing.T) {
+			account := fmt.Sprintf("flag%d", i)
+			f.put("failoverkit/vsphere/"+account, map[string]any{
+				"server": "vc.example.invalid", "user": "fake-user", "password": "fake-password", "allow_unverified_ssl": tt.value})
+			v, err := src.VSphere(context.Background(), credentials.Account(account))
+			if !tt.valid {
+				e := requireCategory(t, err, credentials.ErrInvalid)
+				assert.Equal(t, vault.FieldAllowUnverifiedSSL, e.Field)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, v.InsecureSkipVerify)
+		})
+	}
+}
