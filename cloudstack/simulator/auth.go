@@ -17,6 +17,8 @@ type account struct {
 	apiKey, secretKey string
 	revoked           bool
 	rotations         int
+	// allowed, when non-nil, is the role's command list; other commands answer 432.
+	allowed map[string]bool
 }
 
 // AddAccount creates an account with a fresh random key pair and returns the keys. Calling
@@ -68,6 +70,28 @@ func (s *Simulator) RevokeKeys(name string) error {
 	}
 	delete(s.byKey, a.apiKey)
 	a.apiKey, a.secretKey, a.revoked = "", "", true
+	return nil
+}
+
+// SetAllowedCommands limits an account to the named commands (exact, case-sensitive names),
+// as a CloudStack role does: any other command answers HTTP 432 with TextUnknownCommand,
+// exactly as for a command that does not exist. Include queryAsyncJobResult if the
+// account must poll jobs. A nil or empty list restores full access.
+func (s *Simulator) SetAllowedCommands(name string, commands []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[name]
+	if !ok {
+		return fmt.Errorf("%w %q: add it with AddAccount first", ErrUnknownAccount, name)
+	}
+	if len(commands) == 0 {
+		a.allowed = nil
+		return nil
+	}
+	a.allowed = make(map[string]bool, len(commands))
+	for _, c := range commands {
+		a.allowed[c] = true
+	}
 	return nil
 }
 

@@ -305,3 +305,19 @@ func TestSignMatchesCloudStackGoEncoding(t *testing.T) {
 	}()
 	assert.Equal(t, want, simulator.Sign(p, "secret"))
 }
+
+func TestAllowedCommandsActLikeARole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+	require.NoError(t, e.sim.SetAllowedCommands("admin", []string{"listVolumes", "queryAsyncJobResult"}))
+	_, err := e.cs.Volume.ListVolumes(e.cs.Volume.NewListVolumesParams())
+	require.NoError(t, err)
+	err = e.detach(e.seed.VolumeIDs[0])
+	require.ErrorContains(t, err, "CloudStack API error 432 (CSExceptionErrorCode: 9999): "+simulator.TextUnknownCommand)
+	v, _ := e.sim.State().Volume(e.seed.VolumeIDs[0])
+	assert.True(t, v.Attached())
+
+	require.NoError(t, e.sim.SetAllowedCommands("admin", nil))
+	require.NoError(t, e.detach(e.seed.VolumeIDs[0]))
+	assert.ErrorIs(t, e.sim.SetAllowedCommands("nobody", nil), simulator.ErrUnknownAccount)
+}

@@ -33,8 +33,9 @@
 // signature verification here as it does against CloudStack.
 //
 // AddAccount creates an account with random keys; RotateKeys replaces them (the old pair
-// stops working at once); RevokeKeys removes them. Every account acts as a root
-// administrator: it may call every command and sees every resource.
+// stops working at once); RevokeKeys removes them. Every account sees every resource, as a
+// root administrator does, and may call every command unless SetAllowedCommands limits it
+// the way a CloudStack role does (other commands then answer 432, as on CloudStack).
 //
 // # Responses
 //

@@ -188,8 +188,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Simulator) handle(call *Call, params url.Values) (int, []byte) {
 	s.mu.Lock()
 	acct, authErr := s.authenticateLocked(params)
+	permitted := true
 	if acct != nil {
 		call.Account = acct.name
+		permitted = acct.allowed == nil || acct.allowed[call.Command]
 	}
 	s.mu.Unlock()
 
@@ -198,7 +200,7 @@ func (s *Simulator) handle(call *Call, params url.Values) (int, []byte) {
 	switch {
 	case authErr != nil:
 		e = authErr
-	case !known:
+	case !known || !permitted:
 		e = newAPIError(CodeUnsupportedAction, TextUnknownCommand)
 	}
 	var fault *Fault
