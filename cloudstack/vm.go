@@ -300,15 +300,18 @@ func (c *Client) FindVMsByName(ctx context.Context, name string) ([]VM, error) {
 }
 
 // WaitVMState polls the VM until it is in state want and returns it. A VM that reaches Error,
-// Destroyed or Expunging instead gives ErrConflict; ctx bounds the wait.
+// Destroyed or Expunging instead gives ErrConflict; ctx bounds the wait. On error it returns
+// the VM as last seen, if it was seen at all.
 func (c *Client) WaitVMState(ctx context.Context, id string, want VMState) (*VM, error) {
 	delay := c.pollFirst
 	var timer *time.Timer
+	var last *VM
 	for {
 		vm, err := c.GetVM(ctx, id)
 		if err != nil {
-			return nil, err
+			return last, err
 		}
+		last = vm
 		if vm.State == want {
 			return vm, nil
 		}
