@@ -144,6 +144,13 @@
 // deterministic. Note that cloudstack-go retries a failed queryAsyncJobResult up to three
 // times, 500 ms apart.
 //
+// # Not modelled
+//
+// Responses are always JSON (response=xml is ignored). There are no projects, domains
+// other than ROOT, resource limits, capacity, hosts or storage pools; login sessions and
+// cookies are not used; every account sees every resource. Volume contents are not
+// modelled: a revert is recorded in Volume.RevertedFrom and Snapshot.Reverts.
+//
 // # Concurrency
 //
 // A Simulator is safe for concurrent use by any number of clients and test goroutines;

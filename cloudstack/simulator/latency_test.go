@@ -52,6 +52,8 @@ func TestLatencyHonoursRequestContext(t *testing.T) {
 	c := e.sim.Calls()[0]
 	assert.True(t, c.Canceled)
 	assert.True(t, c.Failed())
+	assert.Equal(t, "deployVirtualMachine", c.Command)
+	assert.Equal(t, e.seed.APIKey, c.APIKey)
 	assert.Empty(t, e.sim.State().VMs, "a canceled call changes nothing")
 }
 

@@ -154,30 +154,32 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
 	call := Call{Method: r.Method, Time: s.clock()}
+	// ParseForm merges the query string and a form body, as the servlet container does.
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<20)
+	parseErr := r.ParseForm()
+	params := r.Form
+	call.Command = params.Get("command")
+	call.APIKey = firstFold(params, "apikey")
+	call.Params = withoutSignature(params)
 	if !s.wait(r.Context()) {
 		call.Canceled = true
 		call.ErrorText = "request canceled before the simulated latency elapsed"
 		s.mu.Lock()
 		s.recordLocked(&call)
+		s.logCall(&call)
 		s.mu.Unlock()
 		return
 	}
-	// ParseForm merges the query string and a form body, as the servlet container does.
-	r.Body = http.MaxBytesReader(w, r.Body, 8<<20)
-	if err := r.ParseForm(); err != nil {
-		call.HTTPStatus = CodeMalformedParameter
+	if parseErr != nil {
 		e := newAPIError(CodeMalformedParameter, "unable to parse request parameters")
+		call.HTTPStatus, call.ErrorCode, call.ErrorText = e.code, e.code, e.text
 		s.mu.Lock()
-		call.ErrorCode, call.ErrorText = e.code, e.text
 		s.recordLocked(&call)
+		s.logCall(&call)
 		s.mu.Unlock()
-		writeJSON(w, e.code, errorEnvelope("error", e))
+		writeJSON(w, e.code, errorEnvelope(call.Command, e))
 		return
 	}
-	params := r.Form
-	call.Command = params.Get("command")
-	call.APIKey = firstFold(params, "apikey")
-	call.Params = withoutSignature(params)
 
 	status, body := s.handle(&call, params)
 	writeJSON(w, status, body)
