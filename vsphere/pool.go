@@ -381,6 +381,9 @@ func (p *Pool) sweep() {
 	for {
 		select {
 		case <-p.stop:
+			p.mu.Lock()
+			p.janitor = false
+			p.mu.Unlock()
 			return
 		case <-t.C:
 		}

@@ -221,14 +221,55 @@ func TestIdleSessionsAreLoggedOut(t *testing.T) {
 	v := newVCenter(t)
 	p := newPool(t, nil, vsphere.WithIdleTimeout(50*time.Millisecond))
 
+	assert.False(t, vsphere.JanitorRunning(p), "an empty pool runs no goroutine")
 	require.NoError(t, operation(t, v, p))
 	require.Len(t, v.sessions(), 1)
+	assert.True(t, vsphere.JanitorRunning(p))
 	require.Eventually(t, func() bool { return len(v.sessions()) == 0 }, 5*time.Second, 20*time.Millisecond)
 	assert.Equal(t, int64(0), p.Stats().Live)
 	assert.Equal(t, int64(1), p.Stats().Logouts)
+	require.Eventually(t, func() bool { return !vsphere.JanitorRunning(p) }, 5*time.Second, 10*time.Millisecond,
+		"the sweeper stops once the pool is empty")
 
 	require.NoError(t, operation(t, v, p))
 	assert.Equal(t, int64(2), p.Stats().Logins)
+	require.NoError(t, p.Close(context.Background()))
+	assert.False(t, vsphere.JanitorRunning(p), "Close stops the sweeper")
+}
+
+func TestIdleSessionIsReplacedOnUse(t *testing.T) {
+	t.Parallel()
+	v := newVCenter(t)
+	var mu sync.Mutex
+	now := time.Now()
+	p := newPool(t, nil, vsphere.WithIdleTimeout(time.Hour))
+	vsphere.SetClock(p, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+
+	require.NoError(t, operation(t, v, p))
+	first := v.sessions()
+	require.Len(t, first, 1)
+
+	mu.Lock()
+	now = now.Add(2 * time.Hour)
+	mu.Unlock()
+	require.NoError(t, operation(t, v, p))
+	st := p.Stats()
+	assert.Equal(t, int64(2), st.Logins)
+	assert.Equal(t, int64(1), st.Logouts)
+	after := v.sessions()
+	require.Len(t, after, 1)
+	assert.NotEqual(t, first[0].Key, after[0].Key)
+}
+
+func TestMissingPrivilege(t *testing.T) {
+	t.Parallel()
+	v := newVCenter(t)
+	p := newPool(t, nil)
+	c := v.client(p)
+	v.inject(injected{method: "FindAllByUuid", fault: &types.NoPermission{PrivilegeId: "System.Read"}})
+	_, err := c.FindVM(context.Background(), vsphere.ByInstanceUUID(v.simVM("DC0_H0_VM0").Config.InstanceUuid))
+	require.ErrorIs(t, err, vsphere.ErrPermission)
+	assert.Contains(t, credentials.Remedy(err)+err.Error(), "System.Read")
 }
 
 func TestCloseLogsOutSessionsInUseWhenTheyReturn(t *testing.T) {
