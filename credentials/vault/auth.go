@@ -208,7 +208,7 @@ func (a *appRoleAuth) login(ctx context.Context, s *Source) (grant, error) {
 		return grant{}, err
 	}
 	path := "auth/" + a.mount() + "/login"
-	r, err := s.call(ctx, http.MethodPost, path, "", map[string]any{"role_id": roleID, "secret_id": secretID})
+	r, err := s.call(ctx, http.MethodPut, path, "", map[string]any{"role_id": roleID, "secret_id": secretID})
 	if err != nil {
 		return grant{}, err
 	}
@@ -370,7 +370,7 @@ func (s *Source) renew(ctx context.Context, g grant) (grant, error) {
 	if g.increment > 0 {
 		body["increment"] = int64(g.increment / time.Second)
 	}
-	r, err := s.call(ctx, http.MethodPost, "auth/token/renew-self", g.token, body)
+	r, err := s.call(ctx, http.MethodPut, "auth/token/renew-self", g.token, body)
 	if err != nil {
 		return grant{}, err
 	}

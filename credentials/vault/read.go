@@ -22,7 +22,7 @@ type reply struct {
 	errors []string
 }
 
-// call sends one request with token ("" for none). It returns an error only when there is no
+// call sends one request with token ("" for none): a GET, or a write (PUT) of body as JSON. It returns an error only when there is no
 // answer to map (Vault unreachable, the context ended, the source closed); every HTTP status
 // comes back in the reply for the caller to map.
 func (s *Source) call(ctx context.Context, method, path, token string, body any) (reply, error) {
@@ -31,14 +31,20 @@ func (s *Source) call(ctx context.Context, method, path, token string, body any)
 	}
 	rctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	req := s.client.NewRequest(method, "/v1/"+path)
-	req.ClientToken = token
-	if body != nil {
-		if err := req.SetJSONBody(body); err != nil {
+	// The token travels per request rather than on the shared client, so concurrent calls
+	// never see a half-switched token.
+	client := s.client.WithRequestCallbacks(func(r *api.Request) { r.ClientToken = token })
+	var resp *api.Response
+	var err error
+	if method == http.MethodGet {
+		resp, err = client.Logical().ReadRawWithContext(rctx, path)
+	} else {
+		var payload []byte
+		if payload, err = json.Marshal(body); err != nil {
 			return reply{}, err
 		}
+		resp, err = client.Logical().WriteRawWithContext(rctx, path, payload)
 	}
-	resp, err := s.client.RawRequestWithContext(rctx, req)
 	if resp != nil {
 		defer func() {
 			_ = resp.Body.Close()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -80,6 +81,9 @@ func New(opts ...Option) (*Source, error) {
 	if cfg.httpClient != nil {
 		vc.HttpClient = cfg.httpClient
 	}
+	// Each call bounds its requests with its own context (WithTimeout), so the client's
+	// timeout, which would also cut off reading an answer's body, is off.
+	vc.Timeout = 0
 	if cfg.maxRetries != nil {
 		vc.MaxRetries = *cfg.maxRetries
 	}
@@ -107,7 +111,7 @@ func New(opts ...Option) (*Source, error) {
 	return &Source{
 		client:         client,
 		httpClient:     vc.HttpClient,
-		address:        client.Address(),
+		address:        displayAddress(client.Address()),
 		mount:          cfg.mount,
 		template:       cfg.template,
 		defaultAccount: cfg.defaultAccount,
@@ -140,6 +144,16 @@ func (c *config) check() error {
 		return configError("more than one auth method", "pass only one of WithToken, WithTokenFile, WithTokenEnv, WithAppRole")
 	}
 	return c.auth.check()
+}
+
+// displayAddress drops any user information from the address, for messages.
+func displayAddress(address string) string {
+	u, err := url.Parse(address)
+	if err != nil {
+		return "the configured Vault address"
+	}
+	u.User = nil
+	return u.String()
 }
 
 // checkAccount refuses names that would escape or break the path template.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -330,4 +331,20 @@ func TestAllowUnverifiedSSLSpellings(t *testing.T) {
 			assert.Equal(t, tt.want, v.InsecureSkipVerify)
 		})
 	}
+}
+
+func TestAddressUserInfoStaysOutOfErrors(t *testing.T) {
+	t.Parallel()
+	f := newFakeVault(t)
+	root := f.issue(t, 0, false, []string{"root"}, "*")
+	f.srv.Close()
+	password := "fake-pass-" + randomHex(t, 4)
+	addr := strings.Replace(f.addr(), "http://", "http://fake-user:"+password+"@", 1)
+	src, err := vault.New(vault.WithAddress(addr), vault.WithToken(root), vault.WithMaxRetries(0))
+	require.NoError(t, err)
+	defer src.Close()
+	_, err = src.CloudStack(context.Background(), credentials.Ref{})
+	requireCategory(t, err, credentials.ErrUnavailable)
+	assert.Contains(t, err.Error(), strings.TrimPrefix(f.addr(), "http://"))
+	assertNoneIn(t, fmt.Sprintf("%v %+v", err, err), password, root)
 }
