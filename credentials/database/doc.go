@@ -35,8 +35,8 @@
 //
 // A named account that does not exist is ErrNotFound, never the default, unless the caller
 // sets Ref.AllowDefault; then the switch is logged as a warning (credentials.FallBack). Names
-// compare as the database compares them (case-insensitively under MariaDB's default
-// collation).
+// compare exactly (case and white space count) on every database, whatever its collation:
+// each fetch reads the table's few rows in one statement and matches them in Go.
 //
 // # Encryption
 //

@@ -86,16 +86,16 @@ func (s *Source) cloudStack(ctx context.Context, ref credentials.Ref) (credentia
 	if err := ctx.Err(); err != nil {
 		return credentials.CloudStack{}, contextError(kind, ref, err)
 	}
-	where, args, err := selector(kind, ref, "name")
+	match, err := selector(kind, ref)
 	if err != nil {
 		return credentials.CloudStack{}, err
 	}
-	rows, err := queryRows(ctx, s.db, "SELECT "+cloudStackColumns+" FROM "+tableCloudStack+where+" ORDER BY id", args,
+	rows, err := queryRows(ctx, s.db, "SELECT "+cloudStackColumns+" FROM "+tableCloudStack+" ORDER BY id", nil,
 		func(r *cloudStackRow) []any { return r.dest() })
 	if err != nil {
 		return credentials.CloudStack{}, s.readError(ctx, kind, ref, tableCloudStack, err)
 	}
-	row, err := pickCloudStack(ref, rows)
+	row, err := pickCloudStack(ref, filter(rows, func(r *cloudStackRow) bool { return match(r.id, r.name.get()) }))
 	if err != nil {
 		return credentials.CloudStack{}, err
 	}
@@ -171,16 +171,16 @@ func (s *Source) vSphereRow(ctx context.Context, ref credentials.Ref) (credentia
 	if err := ctx.Err(); err != nil {
 		return credentials.VSphere{}, nil, contextError(kind, ref, err)
 	}
-	where, args, err := selector(kind, ref, "credential_name")
+	match, err := selector(kind, ref)
 	if err != nil {
 		return credentials.VSphere{}, nil, err
 	}
-	rows, err := queryRows(ctx, s.db, "SELECT "+vSphereColumns+" FROM "+tableVSphere+where+" ORDER BY id", args,
+	rows, err := queryRows(ctx, s.db, "SELECT "+vSphereColumns+" FROM "+tableVSphere+" ORDER BY id", nil,
 		func(r *vSphereRow) []any { return r.dest() })
 	if err != nil {
 		return credentials.VSphere{}, nil, s.readError(ctx, kind, ref, tableVSphere, err)
 	}
-	row, err := pickVSphere(ref, rows)
+	row, err := pickVSphere(ref, filter(rows, func(r *vSphereRow) bool { return match(r.id, r.name.get()) }))
 	if err != nil {
 		return credentials.VSphere{}, nil, err
 	}
@@ -307,30 +307,39 @@ func (s *Source) password(ctx context.Context, ref credentials.Ref, row *vSphere
 	return password, nil
 }
 
-// selector builds the WHERE clause for ref: none for the default (the rows are filtered in
-// Go, which reads booleans the same way on every database), the name and/or the id
-// otherwise.
-func selector(kind credentials.Kind, ref credentials.Ref, nameColumn string) (string, []any, error) {
+// selector returns the test a row must pass to be the one ref names: every row for the
+// default (the caller then looks at the flags), otherwise an exact match of the name and/or
+// the id. The whole table is read and matched here rather than in SQL: credential tables
+// hold a handful of rows, one statement without arguments is a single round trip on every
+// driver (no server-side prepare), and names compare exactly on every database instead of
+// by each one's collation.
+func selector(kind credentials.Kind, ref credentials.Ref) (func(id int64, name string) bool, error) {
 	if ref.IsDefault() {
-		return "", nil, nil
+		return func(int64, string) bool { return true }, nil
 	}
-	var conds []string
-	var args []any
-	if ref.Name != "" {
-		conds = append(conds, nameColumn+" = ?")
-		args = append(args, ref.Name)
-	}
+	wantID := int64(-1)
 	if ref.ID != "" {
 		id, err := strconv.ParseInt(strings.TrimSpace(ref.ID), 10, 64)
 		if err != nil {
-			return "", nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+			return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
 				Problem: "the id is not a number; rows of " + tableFor(kind) + " have numeric ids",
 				Remedy:  "select the account by its numeric id or by name (credentials.Account)"}
 		}
-		conds = append(conds, "id = ?")
-		args = append(args, id)
+		wantID = id
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args, nil
+	return func(id int64, name string) bool {
+		return (ref.Name == "" || name == ref.Name) && (ref.ID == "" || id == wantID)
+	}, nil
+}
+
+func filter[R any](rows []*R, keep func(*R) bool) []*R {
+	out := rows[:0]
+	for _, r := range rows {
+		if keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func tableFor(kind credentials.Kind) string {
