@@ -99,14 +99,17 @@
 //     administrator), expunged ones are not.
 //   - listVolumes: filters id, virtualmachineid (then in device order), type, zoneid, name,
 //     keyword; deleted volumes are not listed.
-//   - createVolume: a DATADISK from a disk offering in a zone (size for customized ones).
+//   - createVolume: a DATADISK from a disk offering in a zone (size for customized ones);
+//     it is Allocated until its first attach and cannot be snapshotted before.
 //   - attachVolume: the volume must not be attached, the VM must be Running or Stopped and
-//     in the volume's zone; deviceid 0 needs a Stopped VM without a ROOT volume and makes
-//     the volume its ROOT; other device ids must be 1, 2 or 4-27 (3 is the CD-ROM slot) and
-//     free; without deviceid the lowest free id is used. The volume's type follows its
-//     device (0 ROOT, else DATADISK).
-//   - detachVolume (by id, or virtualmachineid and deviceid): the volume must be attached;
-//     a ROOT volume only from a Stopped or Destroyed VM.
+//     in the volume's zone; deviceid 0 needs a Stopped VM without a volume at device 0 and
+//     makes the volume its ROOT; otherwise the VM may hold at most 26 data volumes (431),
+//     and a given device id must be 1, 2 or 4-27 (3 is the CD-ROM slot) and free (530);
+//     without deviceid the lowest free id is used.
+//   - detachVolume: by id, or by virtualmachineid and deviceid (not both); the volume must
+//     be attached; a ROOT volume only from a Stopped VM (CloudStack's message says
+//     "Stopped or Destroyed" but its check admits only Stopped); a detached ROOT volume
+//     becomes a DATADISK, as VolumeDao.detachVolume does.
 //   - deleteVolume: an attached volume cannot be deleted.
 //   - createSnapshot: the volume must exist and be Ready, its VM not in a transitional
 //     state. WithRunningVMSnapshots(false) also refuses volumes of a Running KVM VM, as

@@ -52,7 +52,7 @@ func Example_rules() {
 	_, err = cs.Volume.DetachVolume(p)
 	fmt.Println(err)
 	// Output:
-	// Undefined error: {"errorcode":431,"errortext":"Root volume detach can happen only when vm is in states: Stopped or Destroyed; VM oma is Running"}
+	// Undefined error: {"errorcode":431,"errortext":"Root volume detach can happen only when vm is in states: Stopped or Destroyed"}
 	// <nil>
 }
 

@@ -14,13 +14,13 @@ func TestRemainingRules(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 26}})
 
-	t.Run("all device ids used", func(t *testing.T) {
+	t.Run("maximum number of data disks", func(t *testing.T) {
 		spare, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{})
 		require.NoError(t, err)
 		require.Error(t, e.attach(spare, e.seed.ApplianceVMID, -1))
 		c := e.lastCall(t, "attachVolume")
-		assert.Equal(t, 530, c.ErrorCode)
-		assert.Contains(t, c.ErrorText, "All device Ids are used")
+		assert.Equal(t, 431, c.ErrorCode)
+		assert.Contains(t, c.ErrorText, "maximum number of data disks (26)")
 	})
 	t.Run("detach needs an id or a VM and device", func(t *testing.T) {
 		p := e.cs.Volume.NewDetachVolumeParams()
@@ -30,6 +30,10 @@ func TestRemainingRules(t *testing.T) {
 		p.SetDeviceid(3)
 		_, err = e.cs.Volume.DetachVolume(p)
 		require.ErrorContains(t, err, "CloudStack API error 431", "nothing at device 3")
+		p.SetId(e.seed.VolumeIDs[0])
+		p.SetDeviceid(1)
+		_, err = e.cs.Volume.DetachVolume(p)
+		require.ErrorContains(t, err, "CloudStack API error 431", "an id and a tuple together")
 	})
 	t.Run("destroy with a volume that is not its data volume", func(t *testing.T) {
 		vm := e.deploy(t, "other", false)
@@ -58,14 +62,26 @@ func TestRemainingRules(t *testing.T) {
 		_, err = e.cs.VirtualMachine.DeployVirtualMachine(p)
 		require.NoError(t, err)
 	})
-	t.Run("a destroyed VM's volumes can be detached", func(t *testing.T) {
+	t.Run("a destroyed VM's data volumes detach, its ROOT does not", func(t *testing.T) {
 		vm := e.deploy(t, "wreck", false)
 		data, err := e.sim.AddDataVolume(e.seed.ZoneID, vm.Id, simulator.VolumeSpec{})
 		require.NoError(t, err)
 		_, err = e.cs.VirtualMachine.DestroyVirtualMachine(e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id))
 		require.NoError(t, err)
 		require.NoError(t, e.detach(data))
-		require.NoError(t, e.detach(e.sim.State().VolumesOf(vm.Id)[0].ID), "even its ROOT")
+		// CloudStack's message names Destroyed, but its check admits only Stopped.
+		require.ErrorContains(t, e.detach(e.sim.State().VolumesOf(vm.Id)[0].ID), `"errorcode":431`)
+	})
+	t.Run("a detached ROOT becomes a DATADISK, device 0 makes a ROOT", func(t *testing.T) {
+		vm := e.deploy(t, "swap", false)
+		root := e.sim.State().VolumesOf(vm.Id)[0]
+		require.Equal(t, simulator.VolumeRoot, root.Type)
+		require.NoError(t, e.detach(root.ID))
+		v, _ := e.sim.State().Volume(root.ID)
+		assert.Equal(t, simulator.VolumeDataDisk, v.Type)
+		require.NoError(t, e.attach(root.ID, vm.Id, 0))
+		v, _ = e.sim.State().Volume(root.ID)
+		assert.Equal(t, simulator.VolumeRoot, v.Type)
 	})
 }
 

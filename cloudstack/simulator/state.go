@@ -30,10 +30,12 @@ const (
 	VolumeDataDisk VolumeType = "DATADISK"
 )
 
-// Volume states the simulator models. Deleted volumes stay in State as VolumeExpunged.
+// Volume states the simulator models. A volume made by createVolume is Allocated until
+// its first attach; deleted volumes stay in State as VolumeExpunged.
 const (
-	VolumeReady    = "Ready"
-	VolumeExpunged = "Expunged"
+	VolumeAllocated = "Allocated"
+	VolumeReady     = "Ready"
+	VolumeExpunged  = "Expunged"
 )
 
 // Snapshot states the simulator models. Deleted snapshots stay in State as SnapshotDestroyed.

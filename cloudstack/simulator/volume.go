@@ -136,7 +136,7 @@ func (s *Simulator) createVolume(r *request) (*jobPlan, *apiError) {
 		name = fmt.Sprintf("DATA-%d", s.idSeq+1)
 	}
 	v := s.addVolumeLocked(&Volume{
-		Name: name, Account: r.account.name, Type: VolumeDataDisk, ZoneID: zoneID,
+		Name: name, Account: r.account.name, Type: VolumeDataDisk, State: VolumeAllocated, ZoneID: zoneID,
 		SizeBytes: size << 30, DiskOfferingID: off.ID,
 	})
 	return &jobPlan{createdID: v.ID, instanceType: "Volume", instanceID: v.ID,
@@ -175,11 +175,22 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 			if vm.ZoneID != vol.ZoneID {
 				return paramErr("Please specify a VM that is in the same zone as the volume.")
 			}
+			if !hasDev || dev != 0 {
+				data := 0
+				for _, v := range s.volumes {
+					if v.VMID == vm.ID && v.Type == VolumeDataDisk {
+						data++
+					}
+				}
+				if data >= maxDataVolumes {
+					return paramErr("The specified VM already has the maximum number of data disks (%d) attached. Please specify another VM.", maxDataVolumes)
+				}
+			}
 			device := int(dev)
 			switch {
 			case hasDev && dev == 0:
 				if vm.State != VMStopped {
-					return paramErr("Root volume attach can happen only when vm is in states: Stopped or Destroyed; VM %s is %s", vm.Name, vm.State)
+					return paramErr("Root volume detach can happen only when vm is in states: Stopped or Destroyed")
 				}
 				if s.volumeAtLocked(vm.ID, 0) != nil {
 					return paramErr("Vm already has root volume attached to it")
@@ -198,11 +209,13 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 				}
 				device = d
 			}
+			// CloudStack's VolumeDao.attachVolume: device 0 makes the volume the ROOT.
 			vol.VMID, vol.DeviceID = vm.ID, device
 			if device == 0 {
 				vol.Type = VolumeRoot
-			} else {
-				vol.Type = VolumeDataDisk
+			}
+			if vol.State == VolumeAllocated {
+				vol.State = VolumeReady
 			}
 			return nil
 		},
@@ -212,6 +225,9 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 func (s *Simulator) detachVolume(r *request) (*jobPlan, *apiError) {
 	var vol *Volume
 	if id := r.get("id"); id != "" {
+		if r.get("virtualmachineid") != "" || r.get("deviceid") != "" {
+			return nil, paramErr("Please provide either a volume id, or a tuple(device id, instance id)")
+		}
 		v, err := s.liveVolume(r, "id", id)
 		if err != nil {
 			return nil, err
@@ -243,10 +259,13 @@ func (s *Simulator) detachVolume(r *request) (*jobPlan, *apiError) {
 			if vm.State != VMRunning && vm.State != VMStopped && vm.State != VMDestroyed {
 				return paramErr("Please specify a VM that is either running or stopped.")
 			}
-			if vol.Type == VolumeRoot && vm.State != VMStopped && vm.State != VMDestroyed {
-				return paramErr("Root volume detach can happen only when vm is in states: Stopped or Destroyed; VM %s is %s", vm.Name, vm.State)
+			// CloudStack's check reads "Stopped or Destroyed" but, as written, admits only
+			// Stopped; the simulator does what the server does.
+			if vol.Type == VolumeRoot && vm.State != VMStopped {
+				return paramErr("Root volume detach can happen only when vm is in states: Stopped or Destroyed")
 			}
-			vol.VMID, vol.DeviceID = "", -1
+			// CloudStack's VolumeDao.detachVolume turns a detached ROOT into a DATADISK.
+			vol.VMID, vol.DeviceID, vol.Type = "", -1, VolumeDataDisk
 			return nil
 		},
 		finish: func() (string, any) { return "volume", s.volumeJSON(vol) }}, nil

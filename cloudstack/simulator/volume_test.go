@@ -207,6 +207,17 @@ func TestCreateVolume(t *testing.T) {
 	assert.Equal(t, "extra", v.Name)
 	assert.Equal(t, int64(25<<30), v.Size)
 	assert.Equal(t, "DATADISK", v.Type)
+	assert.Equal(t, "Allocated", v.State)
+
+	// An Allocated volume has no storage yet: no snapshot until its first attach.
+	_, err = e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(v.Id))
+	require.ErrorContains(t, err, "CloudStack API error 431")
+	vm := e.deploy(t, "holder", false)
+	require.NoError(t, e.attach(v.Id, vm.Id, -1))
+	st, _ := e.sim.State().Volume(v.Id)
+	assert.Equal(t, simulator.VolumeReady, st.State)
+	_, err = e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(v.Id))
+	require.NoError(t, err)
 
 	p.SetDiskofferingid(e.seed.DiskOfferingID) // fixed size offering refuses a size
 	_, err = e.cs.Volume.CreateVolume(p)
