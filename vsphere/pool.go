@@ -66,7 +66,7 @@ type Stats struct {
 type sessionKey struct {
 	endpoint string // normalised https URL of the SDK
 	user     string
-	password string // hex HMAC of the password under Pool.keyMAC
+	secret   string // hex HMAC of the password under Pool.keyMAC
 	insecure bool
 }
 
@@ -75,10 +75,11 @@ type pooled struct {
 	key  sessionKey
 	host string
 
-	// mu serialises login, re-login and logout of this session.
-	mu     sync.Mutex
+	// sem serialises login, re-login and logout of this session. It is a channel so that an
+	// operation waiting for another's login can give up when its context ends.
+	sem    chan struct{}
 	client atomic.Pointer[vim25.Client]
-	gen    uint64 // bumped by every (re)login; guarded by mu
+	gen    uint64 // bumped by every (re)login; guarded by sem
 	dcs    sync.Map
 
 	// Guarded by Pool.mu.
@@ -86,6 +87,22 @@ type pooled struct {
 	lastUsed time.Time
 	retired  bool // removed from the pool; log out when the last user is done
 }
+
+func newPooled(key sessionKey, host string) *pooled {
+	return &pooled{key: key, host: host, sem: make(chan struct{}, 1)}
+}
+
+// lock takes the session's login lock, or gives up when ctx ends.
+func (s *pooled) lock(ctx context.Context) error {
+	select {
+	case s.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *pooled) unlock() { <-s.sem }
 
 // NewPool returns an empty Pool. It starts no goroutine until the first session exists.
 func NewPool(opts ...Option) *Pool {
@@ -165,7 +182,7 @@ func (p *Pool) keyFor(endpoint *url.URL, creds *credentials.VSphere) sessionKey 
 	return sessionKey{
 		endpoint: endpoint.String(),
 		user:     creds.Username,
-		password: hex.EncodeToString(m.Sum(nil)),
+		secret:   hex.EncodeToString(m.Sum(nil)),
 		insecure: creds.InsecureSkipVerify,
 	}
 }
@@ -192,7 +209,7 @@ func (p *Pool) acquire(ctx context.Context, c *Client) (*pooled, *vim25.Client, 
 		stale, s = s, nil
 	}
 	if s == nil {
-		s = &pooled{key: c.key, host: c.host}
+		s = newPooled(c.key, c.host)
 		p.sessions[c.key] = s
 		p.startJanitorLocked()
 	}
@@ -204,25 +221,28 @@ func (p *Pool) acquire(ctx context.Context, c *Client) (*pooled, *vim25.Client, 
 		_ = p.logout(ctx, stale, "idle")
 	}
 
-	s.mu.Lock()
+	if err := s.lock(ctx); err != nil {
+		p.release(ctx, s)
+		return nil, nil, 0, &Error{Op: "login", Host: c.host, Err: err}
+	}
 	vc := s.client.Load()
 	if vc == nil {
 		var err error
 		vc, err = p.login(ctx, c)
 		if err != nil {
-			s.mu.Unlock()
+			s.unlock()
 			p.release(ctx, s)
 			return nil, nil, 0, err
 		}
 		s.client.Store(vc)
 		s.gen++
 		gen := s.gen
-		s.mu.Unlock()
+		s.unlock()
 		p.supersede(ctx, s)
 		return s, vc, gen, nil
 	}
 	gen := s.gen
-	s.mu.Unlock()
+	s.unlock()
 	p.reuses.Add(1)
 	return s, vc, gen, nil
 }
@@ -240,7 +260,7 @@ func (p *Pool) release(ctx context.Context, s *pooled) {
 	}
 	p.mu.Unlock()
 	if last && retired {
-		_ = p.logout(ctx, s, "superseded")
+		_ = p.logout(ctx, s, "retired")
 	}
 }
 
@@ -248,6 +268,11 @@ func (p *Pool) release(ctx context.Context, s *pooled) {
 // other credentials (a rotated password, a changed TLS setting) means the old ones are stale.
 func (p *Pool) supersede(ctx context.Context, s *pooled) {
 	p.mu.Lock()
+	if s.retired {
+		// s itself was replaced while it logged in; it must not retire its successor.
+		p.mu.Unlock()
+		return
+	}
 	var idle []*pooled
 	for k, o := range p.sessions {
 		if o == s || k.endpoint != s.key.endpoint || k.user != s.key.user {
@@ -268,8 +293,10 @@ func (p *Pool) supersede(ctx context.Context, s *pooled) {
 // relogin replaces a session vCenter no longer accepts, unless another operation already did
 // (gen tells), and returns the client to retry with.
 func (p *Pool) relogin(ctx context.Context, c *Client, s *pooled, gen uint64) (*vim25.Client, uint64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := s.lock(ctx); err != nil {
+		return nil, 0, &Error{Op: "login", Host: c.host, Err: err}
+	}
+	defer s.unlock()
 	if s.gen != gen {
 		if vc := s.client.Load(); vc != nil {
 			return vc, s.gen, nil
@@ -332,9 +359,9 @@ func (p *Pool) login(ctx context.Context, c *Client) (*vim25.Client, error) {
 // logout ends s's vCenter session. It runs even when ctx is already done, bounded by the
 // logout timeout, so that a cancelled operation does not leak a session.
 func (p *Pool) logout(ctx context.Context, s *pooled, why string) error {
-	s.mu.Lock()
+	s.sem <- struct{}{}
 	vc := s.client.Swap(nil)
-	s.mu.Unlock()
+	s.unlock()
 	if vc == nil {
 		return nil
 	}

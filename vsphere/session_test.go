@@ -424,3 +424,26 @@ func TestEveryCallHonoursContext(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.False(t, errors.Is(err, vsphere.ErrUnreachable))
 }
+
+func TestWaitingForAnotherLoginHonoursContext(t *testing.T) {
+	t.Parallel()
+	v := newVCenter(t, func(m *simulator.Model) { m.DelayConfig.MethodDelay = map[string]int{"Login": 800} })
+	p := newPool(t, nil)
+
+	slow := make(chan error, 1)
+	go func() {
+		_, err := p.Client(context.Background(), v.creds())
+		slow <- err
+	}()
+	// Let the first caller start its login, then give up waiting for it.
+	time.Sleep(100 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := p.Client(ctx, v.creds())
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+
+	require.NoError(t, <-slow)
+	assert.Equal(t, int64(1), p.Stats().Logins)
+	require.NoError(t, operation(t, v, p))
+	assert.Equal(t, int64(1), p.Stats().Logins)
+}
