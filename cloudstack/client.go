@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -21,11 +22,10 @@ import (
 //
 // A Client is safe for concurrent use.
 type Client struct {
-	meta      credentials.Meta
-	apiURL    string
-	apiKey    credentials.Secret
-	secretKey credentials.Secret
-	defaults  Defaults
+	meta     credentials.Meta
+	apiURL   string
+	keys     *keyPair
+	defaults Defaults
 
 	transport      *Transport
 	rt             http.RoundTripper
@@ -39,6 +39,13 @@ type Client struct {
 	// instances holds cloudstack-go clients, each bound to one call at a time, so that every
 	// call carries its own context although cloudstack-go's requests take none.
 	instances sync.Pool
+}
+
+// keyPair sits behind a pointer, and its fields are exported, because fmt does not call a
+// Secret's formatting methods on an unexported field: printed any way, it shows no key.
+type keyPair struct {
+	APIKey    credentials.Secret
+	SecretKey credentials.Secret
 }
 
 // Defaults are the settings stored beside a credential set that operations fall back on.
@@ -130,10 +137,9 @@ func New(creds credentials.CloudStack, opts ...Option) (*Client, error) {
 		}
 	}
 	c := &Client{
-		meta:      creds.Meta,
-		apiURL:    creds.APIURL,
-		apiKey:    creds.APIKey,
-		secretKey: creds.SecretKey,
+		meta:   creds.Meta,
+		apiURL: creds.APIURL,
+		keys:   &keyPair{APIKey: creds.APIKey, SecretKey: creds.SecretKey},
 		defaults: Defaults{
 			Zone:              creds.Zone,
 			ApplianceVMID:     creds.ApplianceVMID,
@@ -171,6 +177,19 @@ func (c *Client) Credentials() credentials.Meta { return c.meta }
 // Defaults returns the settings stored beside the credential set.
 func (c *Client) Defaults() Defaults { return c.defaults }
 
+// String describes the Client by its API URL and credential set, never its keys.
+func (c *Client) String() string {
+	return "cloudstack.Client(" + c.apiURL + ", " + c.meta.Describe() + ")"
+}
+
+// Format prints String for every verb, so that no verb or flag shows the Client's fields.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+// LogValue implements slog.LogValuer with the API URL and the credential set's description.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("api_url", c.apiURL), slog.String("credentials", c.meta.Describe()))
+}
+
 // instance is a cloudstack-go client with its own bound transport.
 type instance struct {
 	custom *cs.CustomService
@@ -180,7 +199,7 @@ type instance struct {
 func (c *Client) newInstance() any {
 	bound := &boundTransport{base: c.rt}
 	hc := &http.Client{Transport: bound, Jar: noCookies{}}
-	api := cs.NewClient(c.apiURL, c.apiKey.Reveal(), c.secretKey.Reveal(), true, cs.WithHTTPClient(hc))
+	api := cs.NewClient(c.apiURL, c.keys.APIKey.Reveal(), c.keys.SecretKey.Reveal(), true, cs.WithHTTPClient(hc))
 	// CustomService signs and sends any command; the typed services would decode into
 	// cloudstack-go's structs, some of which decode twice, and wait for jobs without a context.
 	return &instance{custom: api.Custom.(*cs.CustomService), bound: bound}

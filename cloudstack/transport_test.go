@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"log"
 	"log/slog"
@@ -238,4 +239,26 @@ func quietTLSServer(h http.Handler) *httptest.Server {
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.StartTLS()
 	return srv
+}
+
+func TestClientPrintsNoKeys(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(answer(200, "application/json", `{"listzonesresponse":{}}`))
+	defer srv.Close()
+	set := fakeSet(t, srv.URL)
+	c, err := New(set)
+	require.NoError(t, err)
+	_, _ = c.zoneID(context.Background(), "warm-the-pool")
+	var logs bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("client", "client", c)
+	outs := []string{logs.String(), fmt.Sprintf("%#v", c.keys)}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		outs = append(outs, fmt.Sprintf(format, c))
+	}
+	for _, out := range outs {
+		assert.NotContains(t, out, set.APIKey.Reveal())
+		assert.NotContains(t, out, set.SecretKey.Reveal())
+	}
+	assert.Contains(t, fmt.Sprint(c), set.Meta.Describe())
+	assert.Contains(t, logs.String(), set.Version)
 }
