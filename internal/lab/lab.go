@@ -73,6 +73,7 @@ type Lab struct {
 	password string
 	faults   []*vsphereFault
 	calls    []string
+	fired    int
 }
 
 // maxPerAppliance keeps each appliance within CloudStack's data-volume limit.
@@ -97,14 +98,21 @@ func Start(opts Options) (*Lab, error) {
 
 	model := simulator.VPX()
 	model.Machine = max(2, (opts.SourceVMs+1)/2)
-	if err := model.Create(); err != nil {
+	// vcsim builds a model from package-level templates that it modifies as it goes, so two
+	// models may not be created (or removed) at once.
+	vcsimMu.Lock()
+	err := model.Create()
+	if err == nil {
+		model.Service.Listen = &url.URL{User: url.UserPassword(l.user, l.password)}
+		model.Map().SessionManager().ValidLogin = l.validLogin
+		model.Map().Handler = l.hook
+		l.model = model
+		l.server = model.Service.NewServer()
+	}
+	vcsimMu.Unlock()
+	if err != nil {
 		return nil, fmt.Errorf("lab: create vCenter inventory: %w", err)
 	}
-	model.Service.Listen = &url.URL{User: url.UserPassword(l.user, l.password)}
-	model.Map().SessionManager().ValidLogin = l.validLogin
-	model.Map().Handler = l.hook
-	l.model = model
-	l.server = model.Service.NewServer()
 
 	var simOpts []cssim.Option
 	simOpts = append(simOpts, cssim.WithLogger(logger))
@@ -166,11 +174,15 @@ func (l *Lab) Close() {
 	if l.Cloud != nil {
 		l.Cloud.Close()
 	}
+	vcsimMu.Lock()
+	defer vcsimMu.Unlock()
 	if l.server != nil {
 		l.server.Close()
 	}
 	l.model.Remove()
 }
+
+var vcsimMu sync.Mutex
 
 // CloudStackSet returns the current credential set of a CloudStack account, with the
 // appliance VM and default placement filled in as an operator would store them.
@@ -279,6 +291,7 @@ func (l *Lab) hook(ctx *simulator.Context, m *simulator.Method) (mo.Reference, t
 		}
 		f.seen++
 		if f.seen == f.nth {
+			l.fired++
 			return nil, &types.SystemError{Reason: "injected failure of " + m.Name}
 		}
 	}
@@ -304,4 +317,11 @@ func (l *Lab) ResetVSphereCalls() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.calls, l.faults = nil, nil
+}
+
+// VSphereFaultsFired counts the injected vCenter faults that fired.
+func (l *Lab) VSphereFaultsFired() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.fired
 }

@@ -1,0 +1,152 @@
+package failover
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/vsphere"
+)
+
+// injection is one call of a clean run, to be failed in another run: the nth call of a
+// CloudStack command or of a vCenter method.
+type injection struct {
+	system string // "cloudstack" or "vsphere"
+	name   string
+	nth    int
+}
+
+func (in injection) String() string { return fmt.Sprintf("%s.%s#%d", in.system, in.name, in.nth) }
+
+// enumerate runs the flow once cleanly and lists every call it makes, in order. Polls of
+// async jobs are left out: they are the client waiting, not the flow acting; failing the
+// async commands themselves (job status 2) covers failed jobs.
+func enumerate(t *testing.T, kind Kind) []injection {
+	f := newFixture(t, lab.Options{})
+	f.lab.Cloud.ResetCalls()
+	f.lab.ResetVSphereCalls()
+	job, err := f.run(kind)
+	require.NoError(t, err)
+	require.Equal(t, StatusSucceeded, job.Status)
+
+	var out []injection
+	seen := map[string]int{}
+	for _, c := range f.lab.Cloud.Calls() {
+		if c.Command == "queryAsyncJobResult" {
+			continue
+		}
+		seen["cs:"+c.Command]++
+		out = append(out, injection{"cloudstack", c.Command, seen["cs:"+c.Command]})
+	}
+	for _, m := range f.lab.VSphereCalls() {
+		seen["vs:"+m]++
+		out = append(out, injection{"vsphere", m, seen["vs:"+m]})
+	}
+	return out
+}
+
+func (f *fixture) run(kind Kind) (*Job, error) {
+	if kind == KindLiveFailover {
+		return f.engine.LiveFailover(context.Background(), f.request(0))
+	}
+	return f.engine.TestFailover(context.Background(), f.request(0))
+}
+
+func (f *fixture) inject(in injection) {
+	if in.system == "vsphere" {
+		f.lab.FailVSphere(in.name, in.nth)
+		return
+	}
+	f.lab.Cloud.FailNth(in.name, in.nth, cssim.Fault{
+		ErrorCode: 530,
+		ErrorText: "injected failure of " + in.String(),
+		Async:     slices.Contains(cssim.AsyncCommands(), in.name),
+	})
+}
+
+// TestFaultMatrix fails every call each flow makes, one per run, and checks that
+// compensation (or, in the second mode, a later explicit Rollback) leaves zero orphans: no
+// VM but the appliance, every replicated volume back on the appliance at its device, no
+// snapshot, the source VM powered on as it was; and that the job names the failed step.
+func TestFaultMatrix(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("the fault matrix runs every flow once per call it makes")
+	}
+	for _, kind := range []Kind{KindTestFailover, KindLiveFailover} {
+		points := enumerate(t, kind)
+		t.Logf("%s: %d injection points", kind, len(points))
+		for _, mode := range []string{"compensation", "rollback"} {
+			t.Run(string(kind)+"/"+mode, func(t *testing.T) {
+				t.Parallel()
+				for _, in := range points {
+					t.Run(in.String(), func(t *testing.T) {
+						var f *fixture
+						if mode == "compensation" {
+							f = newFixture(t, lab.Options{})
+						} else {
+							f = newFixture(t, lab.Options{}, WithCompensation(false))
+						}
+						f.lab.Cloud.ResetCalls()
+						f.lab.ResetVSphereCalls()
+						f.inject(in)
+						// The failure belongs to the flow: once cleanup starts the faults are
+						// cleared, so a call that comes later in one run than in another (vCenter
+						// polls) cannot fail the cleanup instead.
+						f.engine.checkpoint = func(point string) error {
+							if isUndoPoint(point) {
+								f.lab.Cloud.ClearFaults()
+								f.lab.ResetVSphereCalls()
+							}
+							return nil
+						}
+						job, err := f.run(kind)
+						require.NotNil(t, job)
+						if err == nil {
+							// The flow absorbed the failure (a graceful shutdown that fell back
+							// to a hard power-off, a vCenter call retried): it must still be
+							// clean after a rollback.
+							require.Equal(t, StatusSucceeded, job.Status)
+							f.requireCleanAfterRollback(t, f.engine, job.ID, vsphere.PoweredOn, PowerOnSource())
+							return
+						}
+						assert.Equal(t, StatusFailed, job.Status)
+						assert.NotEmpty(t, job.FailedStep, "the job says which step failed")
+						assert.Contains(t, job.Error, job.FailedStep)
+						if in.system == "cloudstack" {
+							assert.Contains(t, job.Error, "injected failure", "the job says why")
+						}
+						if mode == "compensation" {
+							if len(job.Ledger) > 0 {
+								require.NotNil(t, job.Cleanup)
+								assert.Equal(t, OutcomeCompleted, job.Cleanup.Outcome, "failures: %v", job.Cleanup.Failures)
+							}
+						} else {
+							assert.Nil(t, job.Cleanup, "left for inspection")
+							back, err := f.engine.Rollback(context.Background(), job.ID, PowerOnSource())
+							require.NoError(t, err)
+							assert.Equal(t, StatusRolledBack, back.Status)
+						}
+						f.requireClean(t, 0, vsphere.PoweredOn)
+					})
+				}
+			})
+		}
+	}
+}
+
+func isUndoPoint(point string) bool {
+	for _, s := range []string{StepStopVM, StepDetachFromVM, StepRevertSnapshots, StepReattachVolumes,
+		StepDestroyVM, StepDeleteRootVolume, StepDeleteSnapshots, StepPowerOnSource} {
+		if point == "before "+s {
+			return true
+		}
+	}
+	return false
+}
