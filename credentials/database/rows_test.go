@@ -338,6 +338,25 @@ func TestMissingTables(t *testing.T) {
 	requireErr(t, err, credentials.ErrNotFound, "", nil, "vm_replication_contexts")
 }
 
+func TestMissingColumns(t *testing.T) {
+	t.Parallel()
+	for _, backend := range testdb.Backends(t) {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := testdb.Open(t, backend)
+			// An older schema without oma_vm_id and disk_offering_id.
+			require.NoError(t, db.Exec("CREATE TABLE ossea_configs (id integer PRIMARY KEY, name varchar(64), api_url varchar(255), "+
+				"api_key varchar(255), secret_key varchar(255), domain varchar(255), zone varchar(255), template_id varchar(255), "+
+				"network_id varchar(255), service_offering_id varchar(255), is_active integer)").Error)
+			src, err := database.New(db)
+			require.NoError(t, err)
+			_, err = src.CloudStack(ctx, credentials.Ref{})
+			requireErr(t, err, credentials.ErrInvalid, "", nil, "disk_offering_id", "oma_vm_id")
+		})
+	}
+}
+
 func TestInsecureSkipVerifyOption(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

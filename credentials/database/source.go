@@ -423,9 +423,37 @@ func (s *Source) readError(ctx context.Context, kind credentials.Kind, ref crede
 			Problem: "the database has no table " + table,
 			Remedy:  "point the source at the appliance (OMA) database, or create the tables on an empty database with database.Migrate and fill them with the Writer"}
 	}
+	if missing := missingColumns(ctx, s.db, table); len(missing) > 0 {
+		return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: ref.String(),
+			Problem: "table " + table + " lacks the columns " + strings.Join(missing, ", "),
+			Remedy:  "point the source at the appliance's database, or bring " + table + " up to the appliance's schema (add the columns)",
+			Err:     err}
+	}
 	return &credentials.Error{Category: credentials.ErrUnavailable, Source: sourceName, Kind: kind, Account: ref.String(),
 		Problem: "reading " + table + " failed",
 		Remedy:  "check that the database answers and that " + table + " has the appliance's columns", Err: err}
+}
+
+// missingColumns lists the columns this package reads that table lacks; it runs only after
+// a read failed, to turn "unknown column" into a remedy.
+func missingColumns(ctx context.Context, db *gorm.DB, table string) []string {
+	types, err := db.WithContext(ctx).Migrator().ColumnTypes(table)
+	if err != nil {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, t := range types {
+		have[strings.ToLower(t.Name())] = true
+	}
+	want := map[string]string{tableCloudStack: cloudStackColumns, tableVSphere: vSphereColumns,
+		tableVMContexts: "context_id, vm_name, vmware_credential_id"}[table]
+	var missing []string
+	for _, c := range strings.Split(want, ", ") {
+		if !have[c] {
+			missing = append(missing, c)
+		}
+	}
+	return missing
 }
 
 // rowVersion changes whenever the row's stored set, its name or its identity changes; the

@@ -141,6 +141,7 @@ func openMariaDB(t testing.TB, cfg *gorm.Config) *gorm.DB {
 	if err != nil {
 		t.Fatalf("open MariaDB database %s: %v", name, err)
 	}
+	limitConnections(t, db)
 	closeOnCleanup(t, db)
 	return db
 }
@@ -172,6 +173,7 @@ func openPostgres(t testing.TB, cfg *gorm.Config) *gorm.DB {
 	if err != nil {
 		t.Fatalf("open PostgreSQL schema %s: %v", name, err)
 	}
+	limitConnections(t, db)
 	closeOnCleanup(t, db)
 	return db
 }
@@ -189,6 +191,19 @@ func withSearchPath(dsn, schema string) (string, error) {
 		return u.String(), nil
 	}
 	return dsn + " search_path=" + schema, nil
+}
+
+// maxServerConns caps each handle's pool so that many parallel tests (and packages) cannot
+// exhaust the server's connection limit; concurrent callers beyond it wait for a connection.
+const maxServerConns = 16
+
+func limitConnections(t testing.TB, db *gorm.DB) {
+	t.Helper()
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	sqlDB.SetMaxOpenConns(maxServerConns)
 }
 
 func closeOnCleanup(t testing.TB, db *gorm.DB) {
