@@ -125,8 +125,9 @@ func (s *Simulator) authenticateLocked(params url.Values) (*account, *apiError) 
 		return nil, fail
 	}
 	if version := firstFold(params, "signatureversion"); version == "3" {
+		// CloudStack rejects expires only when it is strictly before now.
 		exp, ok := parseExpires(firstFold(params, "expires"))
-		if !ok || !exp.After(s.clock()) {
+		if !ok || exp.Before(s.clock()) {
 			return a, fail
 		}
 	}

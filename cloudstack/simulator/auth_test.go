@@ -189,6 +189,9 @@ func TestExpiryUsesTheConfiguredClock(t *testing.T) {
 	assert.Equal(t, 200, status)
 	atNow := signed("listZones", key, secret, url.Values{"expires": {now.Format(time.RFC3339)}})
 	status, _ = raw(t, sim, http.MethodGet, atNow)
+	assert.Equal(t, 200, status, "CloudStack rejects only an expiry strictly before now")
+	justBefore := signed("listZones", key, secret, url.Values{"expires": {now.Add(-time.Second).Format(time.RFC3339)}})
+	status, _ = raw(t, sim, http.MethodGet, justBefore)
 	assert.Equal(t, 401, status)
 }
 

@@ -22,7 +22,7 @@
 // account's secret key, of all other parameters sorted by name, each value encoded as
 // Java's URLEncoder does (space as %20, "*" kept), joined with "&" and lower-cased (see Sign).
 // GET query strings and POST forms are both accepted. With signatureversion=3 the expires
-// parameter must be present and in the future (WithClock sets the clock). Any failure -
+// parameter must be present and not before the current time (WithClock sets the clock). Any failure -
 // unknown, rotated or revoked key, wrong signature, expired request - is HTTP 401 with
 // errortext "unable to verify user credentials and/or request signature" in CloudStack's
 // error envelope, which cloudstack-go reports as
@@ -75,6 +75,11 @@
 // # Commands and rules
 //
 // Commands returns the supported commands; AsyncCommands the ones answering with a job id.
+// Any other command, and any command SetAllowedCommands withholds from the account, is
+// answered with HTTP 432 and TextUnknownCommand. (For a role-denied command that is what
+// CloudStack answers; for a command name it does not know at all, recent CloudStack
+// releases answer 401 instead, rejecting it before the signature check. The simulator keeps
+// 432 so that "not implemented here" is told apart from a credentials problem.)
 //
 //   - listZones, listServiceOfferings, listDiskOfferings, listTemplates (templatefilter
 //     required), listNetworks: filters id, name, keyword, zoneid where CloudStack has them;
