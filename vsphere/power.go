@@ -97,6 +97,7 @@ type powerOff struct {
 	sent     bool // the guest accepted the shutdown request
 	settled  bool // the graceful phase is over (res.Fallback says why, if it failed)
 	timedOut bool
+	remedy   string // how to make the guest shutdown work, for ErrPowerOffNotAllowed
 	res      PowerResult
 }
 
@@ -116,11 +117,11 @@ func (r *powerOff) attempt(ctx context.Context, vc *vim25.Client, _ *pooled) err
 	if !r.settled {
 		switch {
 		case r.limit < 0:
-			r.settle("the caller skipped the guest shutdown")
+			r.settle("the caller skipped the guest shutdown", "give PowerOffOptions.GracefulTimeout a value >= 0")
 		case state == Suspended:
-			r.settle("the VM is suspended, so no guest can shut down")
+			r.settle("the VM is suspended, so no guest can shut down", "resume the VM first")
 		case !tools && !r.sent:
-			r.settle("VMware Tools are not running in the guest")
+			r.settle("VMware Tools are not running in the guest", "start VMware Tools in the guest")
 		default:
 			gctx, cancel := context.WithDeadline(ctx, r.deadline)
 			var err error
@@ -142,20 +143,21 @@ func (r *powerOff) attempt(ctx context.Context, vc *vim25.Client, _ *pooled) err
 				return r.off(PathAlreadyOff)
 			case errors.Is(err, context.DeadlineExceeded):
 				r.timedOut = true
-				r.settle(fmt.Sprintf("the guest did not shut down within %s", r.limit))
+				r.settle(fmt.Sprintf("the guest did not shut down within %s", r.limit),
+					"raise PowerOffOptions.GracefulTimeout or find out why the guest does not shut down")
 			case isNotAuthenticated(err) || !isFault(err):
 				// Session or transport trouble: not the guest's answer. do() logs in again
 				// and retries once, or reports it.
 				return err
 			default:
-				r.settle("the guest shutdown was refused: " + faultName(err))
+				r.settle("the guest shutdown was refused: "+faultName(err), "check VMware Tools in the guest")
 			}
 		}
 	}
 
 	if !r.opts.AllowHard {
 		e := &Error{Op: "power off", Host: r.c.host, VM: r.vm.String(), Kind: ErrPowerOffNotAllowed,
-			Remedy: "allow a hard power-off (PowerOffOptions.AllowHard) or fix the guest shutdown: " + r.res.Fallback}
+			Remedy: r.remedy + ", or allow a hard power-off (PowerOffOptions.AllowHard)"}
 		if r.timedOut {
 			e.Err = ErrTimeout
 		} else {
@@ -177,9 +179,10 @@ func (r *powerOff) attempt(ctx context.Context, vc *vim25.Client, _ *pooled) err
 	return r.off(PathHard)
 }
 
-func (r *powerOff) settle(why string) {
+func (r *powerOff) settle(why, remedy string) {
 	r.settled = true
 	r.res.Fallback = why
+	r.remedy = remedy
 }
 
 // off records the end state. A VM found off after the guest accepted a shutdown request was

@@ -2,6 +2,7 @@ package vsphere_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -199,6 +200,9 @@ func TestPowerOff(t *testing.T) {
 				require.ErrorAs(t, err, &ve)
 				assert.Equal(t, "power off", ve.Op)
 				assert.Empty(t, res.Path)
+				if errors.Is(err, vsphere.ErrPowerOffNotAllowed) {
+					assert.Contains(t, ve.Remedy, "AllowHard")
+				}
 			} else {
 				require.NoError(t, err)
 				assert.Equal(t, tt.wantPath, res.Path)
