@@ -103,16 +103,21 @@ func TestRevokedKeysDuringAnAsyncJob(t *testing.T) {
 
 func TestCommandNotAllowedForTheAccount(t *testing.T) {
 	t.Parallel()
-	// CloudStack answers 432 when the account's role may not call a command; the simulator's
-	// accounts are all administrators, so a fault gives the same answer.
+	// A read-only role: CloudStack answers 432 for every other command.
 	r := newRig(t, 1)
 	c := r.client(t)
-	r.sim.FailNth("detachVolume", 1, simulator.Fault{ErrorCode: simulator.CodeUnsupportedAction, ErrorText: simulator.TextUnknownCommand})
-	_, err := c.DetachVolume(context.Background(), r.seed.VolumeIDs[0])
+	require.NoError(t, r.sim.SetAllowedCommands(r.seed.Account, []string{"listVolumes", "listVirtualMachines", "queryAsyncJobResult"}))
+	vols, err := c.ListVolumes(context.Background(), r.seed.ApplianceVMID)
+	require.NoError(t, err)
+	require.NotEmpty(t, vols)
+
+	_, err = c.DetachVolume(context.Background(), r.seed.VolumeIDs[0])
 	require.ErrorIs(t, err, credentials.ErrUnauthenticated)
 	assert.Contains(t, credentials.Remedy(err), "role allows detachVolume")
 	assert.Contains(t, credentials.Remedy(err), c.Credentials().Describe())
 	var apiErr *cloudstack.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, 432, apiErr.Code)
+	v, _ := r.sim.State().Volume(r.seed.VolumeIDs[0])
+	assert.Equal(t, r.seed.ApplianceVMID, v.VMID, "nothing changed")
 }
