@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,9 +98,11 @@ func raw(t *testing.T, sim *simulator.Simulator, method string, params url.Value
 	require.NoError(t, json.Unmarshal(b, &env), string(b))
 	require.Len(t, env, 1, string(b))
 	for k, v := range env {
-		if cmd := params.Get("command"); cmd != "" {
-			require.Equal(t, strings.ToLower(cmd)+"response", k)
+		want := "errorresponse"
+		if slices.Contains(simulator.Commands(), params.Get("command")) {
+			want = strings.ToLower(params.Get("command")) + "response"
 		}
+		require.Equal(t, want, k)
 		return resp.StatusCode, v
 	}
 	return resp.StatusCode, nil

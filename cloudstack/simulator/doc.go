@@ -39,7 +39,8 @@
 //
 // # Responses
 //
-// Responses use CloudStack's envelopes: {"<command lower-cased>response": {...}}. Lists carry
+// Responses use CloudStack's envelopes: {"<command lower-cased>response": {...}}, or
+// {"errorresponse": {...}} for an error about a missing or unknown command. Lists carry
 // "count" and the items under the key cloudstack-go expects ("virtualmachine", "volume",
 // "snapshot", "zone", "serviceoffering", "diskoffering", "template", "network"); an empty
 // list is {}. Async commands answer {"jobid": ...} (plus "id" for creates);

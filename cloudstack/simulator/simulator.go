@@ -262,10 +262,12 @@ func envelope(command string, body any) []byte {
 	return b
 }
 
+// errorEnvelope wraps an error as ApiServer.getSerializedApiError does: under the command's
+// response name, or "errorresponse" when the command is missing or unknown.
 func errorEnvelope(command string, e *apiError) []byte {
-	name := lower(command)
-	if name == "" {
-		name = "error"
+	name := "error"
+	if _, known := commands[command]; known {
+		name = lower(command)
 	}
 	body := map[string]any{"uuidList": []string{}, "errorcode": e.code, "errortext": e.text}
 	if e.csCode != 0 {
