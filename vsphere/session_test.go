@@ -219,13 +219,17 @@ func TestNotAuthenticatedIsReestablishedOnce(t *testing.T) {
 func TestIdleSessionsAreLoggedOut(t *testing.T) {
 	t.Parallel()
 	v := newVCenter(t)
-	p := newPool(t, nil, vsphere.WithIdleTimeout(50*time.Millisecond))
+	clock := newFakeClock()
+	p := newPool(t, nil, vsphere.WithIdleTimeout(20*time.Millisecond))
+	vsphere.SetClock(p, clock.now)
 
 	assert.False(t, vsphere.JanitorRunning(p), "an empty pool runs no goroutine")
 	require.NoError(t, operation(t, v, p))
 	require.Len(t, v.sessions(), 1)
 	assert.True(t, vsphere.JanitorRunning(p))
-	require.Eventually(t, func() bool { return len(v.sessions()) == 0 }, 5*time.Second, 20*time.Millisecond)
+
+	clock.advance(time.Hour)
+	require.Eventually(t, func() bool { return len(v.sessions()) == 0 }, 5*time.Second, 10*time.Millisecond)
 	assert.Equal(t, int64(0), p.Stats().Live)
 	assert.Equal(t, int64(1), p.Stats().Logouts)
 	require.Eventually(t, func() bool { return !vsphere.JanitorRunning(p) }, 5*time.Second, 10*time.Millisecond,
@@ -235,23 +239,41 @@ func TestIdleSessionsAreLoggedOut(t *testing.T) {
 	assert.Equal(t, int64(2), p.Stats().Logins)
 	require.NoError(t, p.Close(context.Background()))
 	assert.False(t, vsphere.JanitorRunning(p), "Close stops the sweeper")
+	assert.Empty(t, v.sessions())
+}
+
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{t: time.Now()} }
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
 func TestIdleSessionIsReplacedOnUse(t *testing.T) {
 	t.Parallel()
 	v := newVCenter(t)
-	var mu sync.Mutex
-	now := time.Now()
+	clock := newFakeClock()
 	p := newPool(t, nil, vsphere.WithIdleTimeout(time.Hour))
-	vsphere.SetClock(p, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	vsphere.SetClock(p, clock.now)
 
 	require.NoError(t, operation(t, v, p))
 	first := v.sessions()
 	require.Len(t, first, 1)
 
-	mu.Lock()
-	now = now.Add(2 * time.Hour)
-	mu.Unlock()
+	clock.advance(2 * time.Hour)
 	require.NoError(t, operation(t, v, p))
 	st := p.Stats()
 	assert.Equal(t, int64(2), st.Logins)
