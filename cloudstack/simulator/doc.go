@@ -96,10 +96,11 @@
 //     volume at device 0 cannot start; a destroyed VM cannot start.
 //   - stopVirtualMachine (forced accepted): Running to Stopped; a stopped VM is a no-op.
 //   - rebootVirtualMachine: only a Running VM.
-//   - destroyVirtualMachine: the VM becomes Destroyed and keeps its volumes; with
-//     expunge=true (or a later expungeVirtualMachine) it becomes Expunged, its ROOT volume
-//     is deleted and its data volumes are detached and kept; volumeids deletes the listed
-//     data volumes with it.
+//   - destroyVirtualMachine: as UserVmManagerImpl.destroyVm, the VM is stopped, every data
+//     volume is detached (and kept, unless listed in volumeids, which are deleted), and the
+//     VM becomes Destroyed with its ROOT volume still attached; with expunge=true (or a
+//     later expungeVirtualMachine, which needs a Destroyed VM) it becomes Expunged and its
+//     ROOT volume is deleted.
 //   - listVirtualMachines: filters id, ids, name, state, zoneid, templateid,
 //     serviceofferingid, networkid, keyword; destroyed VMs are listed (as for an
 //     administrator), expunged ones are not.

@@ -62,13 +62,13 @@ func TestRemainingRules(t *testing.T) {
 		_, err = e.cs.VirtualMachine.DeployVirtualMachine(p)
 		require.NoError(t, err)
 	})
-	t.Run("a destroyed VM's data volumes detach, its ROOT does not", func(t *testing.T) {
+	t.Run("a destroyed VM keeps only its ROOT, which cannot be detached", func(t *testing.T) {
 		vm := e.deploy(t, "wreck", false)
 		data, err := e.sim.AddDataVolume(e.seed.ZoneID, vm.Id, simulator.VolumeSpec{})
 		require.NoError(t, err)
 		_, err = e.cs.VirtualMachine.DestroyVirtualMachine(e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id))
 		require.NoError(t, err)
-		require.NoError(t, e.detach(data))
+		require.ErrorContains(t, e.detach(data), `"errorcode":431`, "destroy already detached it")
 		// CloudStack's message names Destroyed, but its check admits only Stopped.
 		require.ErrorContains(t, e.detach(e.sim.State().VolumesOf(vm.Id)[0].ID), `"errorcode":431`)
 	})

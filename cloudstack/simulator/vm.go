@@ -311,8 +311,15 @@ func (s *Simulator) destroyVirtualMachine(r *request) (*jobPlan, *apiError) {
 			return nil
 		},
 		finish: func() (string, any) {
+			// As UserVmManagerImpl.destroyVm: stop, detach every data volume, destroy,
+			// then delete the volumes named in volumeids.
+			for _, v := range s.volumes {
+				if v.VMID == vm.ID && v.Type == VolumeDataDisk {
+					v.VMID, v.DeviceID = "", -1
+				}
+			}
 			for _, v := range deleteVols {
-				v.VMID, v.DeviceID, v.State = "", -1, VolumeExpunged
+				v.State = VolumeExpunged
 			}
 			vm.State = VMDestroyed
 			if expunge {

@@ -196,7 +196,11 @@ func TestDestroyAndExpunge(t *testing.T) {
 	st := e.sim.State()
 	v, _ := st.VM(vm.Id)
 	assert.Equal(t, simulator.VMDestroyed, v.State)
-	assert.Len(t, st.VolumesOf(vm.Id), 2, "ROOT and d1 stay attached to a destroyed VM")
+	require.Len(t, st.VolumesOf(vm.Id), 1, "only the ROOT stays attached to a destroyed VM")
+	assert.Equal(t, root, st.VolumesOf(vm.Id)[0].ID)
+	kept, _ := st.Volume(d1)
+	assert.False(t, kept.Attached(), "destroy detaches data volumes")
+	assert.Equal(t, simulator.VolumeReady, kept.State)
 	gone, _ := st.Volume(d2)
 	assert.Equal(t, simulator.VolumeExpunged, gone.State, "volumeids are deleted with the VM")
 
