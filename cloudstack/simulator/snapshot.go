@@ -85,15 +85,16 @@ func (s *Simulator) revertSnapshot(r *request) (*jobPlan, *apiError) {
 	}
 	return &jobPlan{instanceType: "Snapshot", instanceID: id,
 		begin: func() *apiError {
-			if sn.State != SnapshotBackedUp {
-				return paramErr("Snapshot %s is in state %s; only BackedUp snapshots can be reverted", sn.ID, sn.State)
-			}
+			// Checks and texts follow SnapshotManagerImpl.revertSnapshot.
 			vol, ok := s.volumes[sn.VolumeID]
-			if !ok || vol.State == VolumeExpunged {
-				return paramErr("Unable to revert snapshot %s: its volume %s has been removed", sn.ID, sn.VolumeID)
+			if !ok || vol.State != VolumeReady {
+				return paramErr("The volume is not in Ready state.")
 			}
 			if vm := s.vms[vol.VMID]; vm != nil && vm.State != VMStopped {
 				return paramErr("The VM the specified disk is attached to is not in the shutdown state.")
+			}
+			if sn.State != SnapshotBackedUp {
+				return stateErr("snapshot %s [%s] does not exists in data store", sn.Name, sn.ID)
 			}
 			return nil
 		},
