@@ -122,9 +122,10 @@
 //     state. WithRunningVMSnapshots(false) also refuses volumes of a Running KVM VM, as
 //     CloudStack does while kvm.snapshot.enabled is false.
 //   - listSnapshots: filters id, volumeid, name, keyword.
-//   - revertSnapshot: the snapshot must be BackedUp, its volume must exist and be detached
-//     or attached to a Stopped VM. The volume's RevertedFrom records it.
-//   - deleteSnapshot.
+//   - revertSnapshot (as SnapshotManagerImpl): the volume must be Ready (431) and detached
+//     or attached to a Stopped VM (431); the snapshot must be backed up (530). The volume's
+//     RevertedFrom records it.
+//   - deleteSnapshot: not while the snapshot is being created (530).
 //   - queryAsyncJobResult.
 //
 // # Seeding and inspection
