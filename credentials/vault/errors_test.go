@@ -175,7 +175,7 @@ func TestErrorMapping(t *testing.T) {
 			},
 			ref:      credentials.Account("prod"),
 			category: credentials.ErrInvalid,
-			field:    vault.FieldAllowUnverifiedSSL,
+			field:    vault.FieldInsecureSkipVerify,
 			contains: []string{"allow_unverified_ssl is not true or false"},
 		},
 		{

@@ -20,9 +20,9 @@ type kvKey struct {
 	flag bool
 }
 
-// FieldAllowUnverifiedSSL names the allow_unverified_ssl key in errors; it fills
-// InsecureSkipVerify.
-const FieldAllowUnverifiedSSL credentials.Field = "allow_unverified_ssl"
+// FieldInsecureSkipVerify is the logical field the allow_unverified_ssl key fills
+// (InsecureSkipVerify), as errors name it; the env source uses the same name.
+const FieldInsecureSkipVerify credentials.Field = "insecure_skip_verify"
 
 var cloudStackKeys = []kvKey{
 	{name: "api_url", field: credentials.FieldAPIURL, required: true},
@@ -35,7 +35,7 @@ var cloudStackKeys = []kvKey{
 	{name: "network_id", field: credentials.FieldNetworkID},
 	{name: "service_offering_id", field: credentials.FieldServiceOfferingID},
 	{name: "disk_offering_id", field: credentials.FieldDiskOfferingID},
-	{name: "allow_unverified_ssl", field: FieldAllowUnverifiedSSL, flag: true},
+	{name: "allow_unverified_ssl", field: FieldInsecureSkipVerify, flag: true},
 }
 
 var vSphereKeys = []kvKey{
@@ -43,7 +43,7 @@ var vSphereKeys = []kvKey{
 	{name: "user", field: credentials.FieldUsername, required: true},
 	{name: "password", field: credentials.FieldPassword, required: true},
 	{name: "datacenter", field: credentials.FieldDatacenter},
-	{name: "allow_unverified_ssl", field: FieldAllowUnverifiedSSL, flag: true},
+	{name: "allow_unverified_ssl", field: FieldInsecureSkipVerify, flag: true},
 }
 
 func keysOf(kind credentials.Kind) []kvKey {

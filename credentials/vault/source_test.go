@@ -324,7 +324,7 @@ func TestAllowUnverifiedSSLSpellings(t *testing.T) {
 			v, err := src.VSphere(context.Background(), credentials.Account(account))
 			if !tt.valid {
 				e := requireCategory(t, err, credentials.ErrInvalid)
-				assert.Equal(t, vault.FieldAllowUnverifiedSSL, e.Field)
+				assert.Equal(t, vault.FieldInsecureSkipVerify, e.Field)
 				return
 			}
 			require.NoError(t, err)
