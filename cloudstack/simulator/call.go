@@ -74,10 +74,9 @@ func (c Call) clone() Call {
 	return out
 }
 
-// recordLocked appends the call and gives it its Seq. The job record keeps the index so the
-// job's completion can fill in the outcome later.
-func (s *Simulator) recordLocked(c *Call) int {
+// recordLocked appends the call and gives it its Seq. A job remembers where its submitting
+// call landed so that a late completion can fill in the outcome.
+func (s *Simulator) recordLocked(c *Call) {
 	c.Seq = len(s.calls) + 1
 	s.calls = append(s.calls, c.clone())
-	return len(s.calls) - 1
 }

@@ -28,15 +28,15 @@ type jobPlan struct {
 
 type job struct {
 	Job
-	cmd       string
-	userID    string
 	accountID string
 	created   time.Time
 	completed time.Time
 	polls     int // pending polls left
 	finish    func() (string, any)
 	result    json.RawMessage
-	callIndex int // the submitting call in s.calls, or -1 after ResetCalls
+	// callIndex is the submitting call's index in s.calls; updateCallLocked checks the job
+	// id there, so a ResetCalls in between is harmless.
+	callIndex int
 }
 
 func (j *job) public() Job { return j.Job }
@@ -46,7 +46,6 @@ func (j *job) public() Job { return j.Job }
 func (s *Simulator) submitLocked(cmd command, r *request, call *Call, fault *Fault) (any, *apiError) {
 	j := &job{
 		Job:       Job{ID: s.nextID(), Command: r.command, Account: r.account.name},
-		cmd:       r.command,
 		accountID: r.account.id,
 		created:   s.clock(),
 		callIndex: -1,
@@ -151,7 +150,7 @@ func (s *Simulator) jobJSON(j *job) map[string]any {
 		"jobid":           j.ID,
 		"accountid":       j.accountID,
 		"userid":          j.accountID,
-		"cmd":             "org.apache.cloudstack.api.command." + j.cmd,
+		"cmd":             "org.apache.cloudstack.api.command." + j.Command,
 		"jobstatus":       j.Status,
 		"jobprocstatus":   0,
 		"jobresultcode":   0,
