@@ -86,7 +86,7 @@ func TestKeyFromEnv(t *testing.T) {
 		{"short", base64.StdEncoding.EncodeToString(key[:16]), credentials.ErrInvalid, database.ErrKeyInvalid},
 		{"long", base64.StdEncoding.EncodeToString(append(key, 1)), credentials.ErrInvalid, database.ErrKeyInvalid},
 		{"garbled", "not//base64!!" + encoded[:8], credentials.ErrInvalid, database.ErrKeyInvalid},
-		{"raw bytes", string(key), credentials.ErrInvalid, database.ErrKeyInvalid},
+		{"raw bytes", strings.Repeat("\xfe", 32), credentials.ErrInvalid, database.ErrKeyInvalid},
 		{"placeholder", "WILL_BE_GENERATED_DURING_BUILD", credentials.ErrInvalid, database.ErrKeyInvalid},
 	}
 	for _, tc := range cases {

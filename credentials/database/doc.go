@@ -28,7 +28,7 @@
 // set. A named account is the row whose credential_name is Ref.Name and/or whose id is
 // Ref.ID, and it must be active: an inactive set is ErrNotFound with a remedy saying to
 // activate it, because vmware_credentials.is_active is the appliance's switch for "this set
-// may be used".
+// may be used". For Ref.AllowDefault an inactive set counts as missing.
 //
 // Per VM: VSphereForVM reads vm_replication_contexts.vmware_credential_id by context_id (or
 // vm_name); a NULL link means the default set, a dangling or inactive link is an error.
