@@ -1,6 +1,9 @@
 package simulator_test
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/apache/cloudstack-go/v2/cloudstack"
@@ -85,5 +88,26 @@ func BenchmarkFailoverSequence(b *testing.B) {
 	b.ReportMetric(float64(calls), "calls/op")
 	if calls > 0 {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(calls), "ns/call")
+	}
+}
+
+// BenchmarkServeListVolumes measures the simulator alone (no network, no client): one
+// signed listVolumes of an appliance with eight volumes, served in process.
+func BenchmarkServeListVolumes(b *testing.B) {
+	sim := simulator.New()
+	defer sim.Close()
+	seed, err := sim.Seed(simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 8}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	query := signed("listVolumes", seed.APIKey, seed.SecretKey, url.Values{"virtualmachineid": {seed.ApplianceVMID}}).Encode()
+	b.ReportAllocs()
+	for b.Loop() {
+		sim.ResetCalls()
+		rec := httptest.NewRecorder()
+		sim.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/client/api?"+query, nil))
+		if rec.Code != http.StatusOK {
+			b.Fatal(rec.Body.String())
+		}
 	}
 }

@@ -60,7 +60,7 @@ func (s *Simulator) listSnapshots(r *request) (any, *apiError) {
 			return nil, invalidID(r.command, "volumeid", id)
 		}
 	}
-	var items []map[string]any
+	var items []snapshotWire
 	for _, sn := range s.snapshotOrder {
 		if sn.State == SnapshotDestroyed {
 			continue

@@ -389,7 +389,7 @@ func (s *Simulator) listVirtualMachines(r *request) (any, *apiError) {
 	for _, id := range r.list("ids") {
 		ids[id] = true
 	}
-	var items []map[string]any
+	var items []vmWire
 	for _, vm := range s.vmOrder {
 		if vm.State == VMExpunged {
 			continue

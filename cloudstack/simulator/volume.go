@@ -95,7 +95,7 @@ func (s *Simulator) listVolumes(r *request) (any, *apiError) {
 		// CloudStack lists a VM's volumes in device order.
 		slices.SortStableFunc(vols, func(a, b *Volume) int { return a.DeviceID - b.DeviceID })
 	}
-	items := make([]map[string]any, 0, len(vols))
+	items := make([]volumeWire, 0, len(vols))
 	for _, v := range vols {
 		items = append(items, s.volumeJSON(v))
 	}

@@ -9,126 +9,164 @@ const (
 	domainID = "5e000000-0000-4000-8000-d00000000001"
 )
 
-func (s *Simulator) vmJSON(v *VM) map[string]any {
-	out := map[string]any{
-		"id":                    v.ID,
-		"name":                  v.Name,
-		"displayname":           v.DisplayName,
-		"account":               v.Account,
-		"domain":                domainName,
-		"domainid":              domainID,
-		"state":                 string(v.State),
-		"zoneid":                v.ZoneID,
-		"templateid":            v.TemplateID,
-		"serviceofferingid":     v.ServiceOfferingID,
-		"cpunumber":             v.CPUNumber,
-		"cpuspeed":              v.CPUSpeed,
-		"memory":                v.MemoryMB,
-		"created":               csTime(v.Created),
-		"haenable":              false,
-		"rootdeviceid":          0,
-		"rootdevicetype":        string(VolumeRoot),
-		"passwordenabled":       false,
-		"isdynamicallyscalable": false,
+// Structs rather than maps keep encoding cheap: encoding/json sorts map keys on every
+// call, which dominated the simulator's own time.
+
+type nicWire struct {
+	ID          string `json:"id"`
+	NetworkID   string `json:"networkid"`
+	NetworkName string `json:"networkname,omitempty"`
+	IPAddress   string `json:"ipaddress"`
+	MACAddress  string `json:"macaddress"`
+	IsDefault   bool   `json:"isdefault"`
+	TrafficType string `json:"traffictype"`
+	Type        string `json:"type"`
+}
+
+type vmWire struct {
+	ID                    string            `json:"id"`
+	Name                  string            `json:"name"`
+	DisplayName           string            `json:"displayname"`
+	Account               string            `json:"account"`
+	Domain                string            `json:"domain"`
+	DomainID              string            `json:"domainid"`
+	State                 string            `json:"state"`
+	ZoneID                string            `json:"zoneid"`
+	ZoneName              string            `json:"zonename,omitempty"`
+	TemplateID            string            `json:"templateid"`
+	TemplateName          string            `json:"templatename,omitempty"`
+	TemplateDisplayText   string            `json:"templatedisplaytext,omitempty"`
+	Hypervisor            string            `json:"hypervisor,omitempty"`
+	OSTypeID              string            `json:"ostypeid,omitempty"`
+	GuestOSID             string            `json:"guestosid,omitempty"`
+	ServiceOfferingID     string            `json:"serviceofferingid"`
+	ServiceOfferingName   string            `json:"serviceofferingname,omitempty"`
+	CPUNumber             int               `json:"cpunumber"`
+	CPUSpeed              int               `json:"cpuspeed"`
+	Memory                int               `json:"memory"`
+	Created               string            `json:"created"`
+	HAEnable              bool              `json:"haenable"`
+	RootDeviceID          int               `json:"rootdeviceid"`
+	RootDeviceType        string            `json:"rootdevicetype"`
+	PasswordEnabled       bool              `json:"passwordenabled"`
+	IsDynamicallyScalable bool              `json:"isdynamicallyscalable"`
+	Details               map[string]string `json:"details,omitempty"`
+	NIC                   []nicWire         `json:"nic"`
+}
+
+func (s *Simulator) vmJSON(v *VM) vmWire {
+	out := vmWire{
+		ID: v.ID, Name: v.Name, DisplayName: v.DisplayName, Account: v.Account,
+		Domain: domainName, DomainID: domainID, State: string(v.State), ZoneID: v.ZoneID,
+		TemplateID: v.TemplateID, ServiceOfferingID: v.ServiceOfferingID,
+		CPUNumber: v.CPUNumber, CPUSpeed: v.CPUSpeed, Memory: v.MemoryMB, Created: csTime(v.Created),
+		RootDeviceType: string(VolumeRoot), Details: v.Details, NIC: make([]nicWire, 0, len(v.NICs)),
 	}
 	if z := s.zones[v.ZoneID]; z != nil {
-		out["zonename"] = z.Name
+		out.ZoneName = z.Name
 	}
 	if t := s.templates[v.TemplateID]; t != nil {
-		out["templatename"] = t.Name
-		out["templatedisplaytext"] = t.Name
-		out["hypervisor"] = t.Hypervisor
-		out["ostypeid"] = t.OSType
-		out["guestosid"] = t.OSType
+		out.TemplateName, out.TemplateDisplayText, out.Hypervisor = t.Name, t.Name, t.Hypervisor
+		out.OSTypeID, out.GuestOSID = t.OSType, t.OSType
 	}
 	if o := s.serviceOfferings[v.ServiceOfferingID]; o != nil {
-		out["serviceofferingname"] = o.Name
+		out.ServiceOfferingName = o.Name
 	}
-	if len(v.Details) > 0 {
-		out["details"] = v.Details
-	}
-	nics := make([]map[string]any, 0, len(v.NICs))
 	for _, n := range v.NICs {
-		nic := map[string]any{
-			"id": n.ID, "networkid": n.NetworkID, "ipaddress": n.IPAddress,
-			"macaddress": n.MACAddress, "isdefault": n.Default, "traffictype": "Guest", "type": "Isolated",
-		}
+		nic := nicWire{ID: n.ID, NetworkID: n.NetworkID, IPAddress: n.IPAddress, MACAddress: n.MACAddress,
+			IsDefault: n.Default, TrafficType: "Guest", Type: "Isolated"}
 		if nw := s.networks[n.NetworkID]; nw != nil {
-			nic["networkname"] = nw.Name
+			nic.NetworkName = nw.Name
 		}
-		nics = append(nics, nic)
+		out.NIC = append(out.NIC, nic)
 	}
-	out["nic"] = nics
 	return out
 }
 
-func (s *Simulator) volumeJSON(v *Volume) map[string]any {
-	out := map[string]any{
-		"id":          v.ID,
-		"name":        v.Name,
-		"account":     v.Account,
-		"domain":      domainName,
-		"domainid":    domainID,
-		"type":        string(v.Type),
-		"state":       v.State,
-		"zoneid":      v.ZoneID,
-		"size":        v.SizeBytes,
-		"created":     csTime(v.Created),
-		"storagetype": "shared",
-		"storage":     "primary-storage",
-		"path":        v.ID,
-		"destroyed":   v.State == VolumeExpunged,
-		"hypervisor":  "KVM",
+type volumeWire struct {
+	ID               string `json:"id"`
+	Name             string `json:"name"`
+	Account          string `json:"account"`
+	Domain           string `json:"domain"`
+	DomainID         string `json:"domainid"`
+	Type             string `json:"type"`
+	State            string `json:"state"`
+	ZoneID           string `json:"zoneid"`
+	ZoneName         string `json:"zonename,omitempty"`
+	Size             int64  `json:"size"`
+	Created          string `json:"created"`
+	StorageType      string `json:"storagetype"`
+	Storage          string `json:"storage"`
+	Path             string `json:"path"`
+	Destroyed        bool   `json:"destroyed"`
+	Hypervisor       string `json:"hypervisor"`
+	DiskOfferingID   string `json:"diskofferingid,omitempty"`
+	DiskOfferingName string `json:"diskofferingname,omitempty"`
+	TemplateID       string `json:"templateid,omitempty"`
+	VirtualMachineID string `json:"virtualmachineid,omitempty"`
+	// DeviceID is a pointer so that device 0 is sent and a detached volume sends none.
+	DeviceID      *int   `json:"deviceid,omitempty"`
+	Attached      string `json:"attached,omitempty"`
+	VMName        string `json:"vmname,omitempty"`
+	VMDisplayName string `json:"vmdisplayname,omitempty"`
+	VMState       string `json:"vmstate,omitempty"`
+}
+
+func (s *Simulator) volumeJSON(v *Volume) volumeWire {
+	out := volumeWire{
+		ID: v.ID, Name: v.Name, Account: v.Account, Domain: domainName, DomainID: domainID,
+		Type: string(v.Type), State: v.State, ZoneID: v.ZoneID, Size: v.SizeBytes, Created: csTime(v.Created),
+		StorageType: "shared", Storage: "primary-storage", Path: v.ID, Destroyed: v.State == VolumeExpunged,
+		Hypervisor: "KVM", DiskOfferingID: v.DiskOfferingID, TemplateID: v.TemplateID,
 	}
 	if z := s.zones[v.ZoneID]; z != nil {
-		out["zonename"] = z.Name
+		out.ZoneName = z.Name
 	}
-	if v.DiskOfferingID != "" {
-		out["diskofferingid"] = v.DiskOfferingID
-		if o := s.diskOfferings[v.DiskOfferingID]; o != nil {
-			out["diskofferingname"] = o.Name
-		}
-	}
-	if v.TemplateID != "" {
-		out["templateid"] = v.TemplateID
+	if o := s.diskOfferings[v.DiskOfferingID]; o != nil {
+		out.DiskOfferingName = o.Name
 	}
 	if v.VMID != "" {
-		out["virtualmachineid"] = v.VMID
-		out["deviceid"] = v.DeviceID
-		out["attached"] = csTime(v.Created)
+		dev := v.DeviceID
+		out.VirtualMachineID, out.DeviceID, out.Attached = v.VMID, &dev, csTime(v.Created)
 		if vm := s.vms[v.VMID]; vm != nil {
-			out["vmname"] = vm.Name
-			out["vmdisplayname"] = vm.DisplayName
-			out["vmstate"] = string(vm.State)
+			out.VMName, out.VMDisplayName, out.VMState = vm.Name, vm.DisplayName, string(vm.State)
 			if t := s.templates[vm.TemplateID]; t != nil {
-				out["hypervisor"] = t.Hypervisor
+				out.Hypervisor = t.Hypervisor
 			}
 		}
 	}
 	return out
 }
 
-func (s *Simulator) snapshotJSON(sn *Snapshot) map[string]any {
-	out := map[string]any{
-		"id":           sn.ID,
-		"name":         sn.Name,
-		"account":      sn.Account,
-		"domain":       domainName,
-		"domainid":     domainID,
-		"volumeid":     sn.VolumeID,
-		"volumetype":   string(sn.VolumeType),
-		"state":        sn.State,
-		"snapshottype": "MANUAL",
-		"intervaltype": "MANUAL",
-		"zoneid":       sn.ZoneID,
-		"created":      csTime(sn.Created),
-		"revertable":   true,
-		"virtualsize":  sn.SizeBytes,
-		"physicalsize": sn.SizeBytes,
-		"locationtype": "PRIMARY",
+type snapshotWire struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Account      string `json:"account"`
+	Domain       string `json:"domain"`
+	DomainID     string `json:"domainid"`
+	VolumeID     string `json:"volumeid"`
+	VolumeName   string `json:"volumename,omitempty"`
+	VolumeType   string `json:"volumetype"`
+	State        string `json:"state"`
+	SnapshotType string `json:"snapshottype"`
+	IntervalType string `json:"intervaltype"`
+	ZoneID       string `json:"zoneid"`
+	Created      string `json:"created"`
+	Revertable   bool   `json:"revertable"`
+	VirtualSize  int64  `json:"virtualsize"`
+	PhysicalSize int64  `json:"physicalsize"`
+	LocationType string `json:"locationtype"`
+}
+
+func (s *Simulator) snapshotJSON(sn *Snapshot) snapshotWire {
+	out := snapshotWire{
+		ID: sn.ID, Name: sn.Name, Account: sn.Account, Domain: domainName, DomainID: domainID,
+		VolumeID: sn.VolumeID, VolumeType: string(sn.VolumeType), State: sn.State,
+		SnapshotType: "MANUAL", IntervalType: "MANUAL", ZoneID: sn.ZoneID, Created: csTime(sn.Created),
+		Revertable: true, VirtualSize: sn.SizeBytes, PhysicalSize: sn.SizeBytes, LocationType: "PRIMARY",
 	}
 	if v := s.volumes[sn.VolumeID]; v != nil {
-		out["volumename"] = v.Name
+		out.VolumeName = v.Name
 	}
 	return out
 }
@@ -175,7 +213,7 @@ func (s *Simulator) networkJSON(n *Network) map[string]any {
 
 // listBody renders a list response: {} when empty, as CloudStack answers, else count (the
 // total before paging) and the items under key.
-func listBody(r *request, key string, items []map[string]any) (any, *apiError) {
+func listBody[T any](r *request, key string, items []T) (any, *apiError) {
 	total := len(items)
 	if total == 0 {
 		return map[string]any{}, nil
