@@ -81,7 +81,10 @@ func (r *cloudStackRow) location() string {
 	return tableCloudStack + " id=" + strconv.FormatInt(r.id, 10)
 }
 
-// label names the row for messages: its name and id.
+// named names the row for messages by location and name: ossea_configs id=3 ("prod").
+func (r *cloudStackRow) named() string { return r.location() + " (" + strconv.Quote(r.name.get()) + ")" }
+
+// label names the row in a list: its name and id.
 func (r *cloudStackRow) label() string {
 	return strconv.Quote(r.name.get()) + " (id=" + strconv.FormatInt(r.id, 10) + ")"
 }
@@ -97,6 +100,8 @@ func (r *vSphereRow) dest() []any {
 }
 
 func (r *vSphereRow) location() string { return tableVSphere + " id=" + strconv.FormatInt(r.id, 10) }
+
+func (r *vSphereRow) named() string { return r.location() + " (" + strconv.Quote(r.name.get()) + ")" }
 
 func (r *vSphereRow) label() string {
 	return strconv.Quote(r.name.get()) + " (id=" + strconv.FormatInt(r.id, 10) + ")"

@@ -114,7 +114,7 @@ func (s *Source) cloudStack(ctx context.Context, ref credentials.Ref) (credentia
 		InsecureSkipVerify: s.cfg.insecureFor(kind, name),
 	}
 	if p := c.Check(); p != nil {
-		return credentials.CloudStack{}, fieldError(kind, ref, row.location(), row.label(), p)
+		return credentials.CloudStack{}, fieldError(kind, ref, row.location(), row.named(), p)
 	}
 	c.Stamp(credentials.Origin{Source: sourceName, Account: name, Location: row.location()},
 		rowVersion(row.location(), name, c.ContentVersion()), s.cfg.now())
@@ -197,7 +197,7 @@ func (s *Source) vSphereRow(ctx context.Context, ref credentials.Ref) (credentia
 		InsecureSkipVerify: s.cfg.insecureFor(kind, name),
 	}
 	if p := v.Check(); p != nil {
-		return credentials.VSphere{}, nil, fieldError(kind, ref, row.location(), row.label(), p)
+		return credentials.VSphere{}, nil, fieldError(kind, ref, row.location(), row.named(), p)
 	}
 	v.Stamp(credentials.Origin{Source: sourceName, Account: name, Location: row.location()},
 		rowVersion(row.location(), name, v.ContentVersion()), s.cfg.now())
@@ -217,7 +217,7 @@ func pickVSphere(ref credentials.Ref, rows []*vSphereRow) (*vSphereRow, error) {
 		r := rows[0]
 		if !r.active {
 			return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
-				Problem: "the set " + r.label() + " in " + tableVSphere + " is inactive",
+				Problem: "the set " + r.named() + " is inactive",
 				Remedy:  "activate it: set is_active to 1 on " + r.location() + ", call Writer.ActivateVSphere, or enable it in " + guiVSphere}
 		}
 		return r, nil
@@ -246,7 +246,7 @@ func pickVSphere(ref credentials.Ref, rows []*vSphereRow) (*vSphereRow, error) {
 	case len(inactiveDefaults) > 0:
 		r := inactiveDefaults[0]
 		return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
-			Problem: "the default set " + r.label() + " in " + tableVSphere + " is inactive",
+			Problem: "the default set " + r.named() + " is inactive",
 			Remedy: "activate it (set is_active to 1 on " + r.location() + ", or Writer.ActivateVSphere), or make an active set " +
 				"the default (Writer.SetDefaultVSphere, or " + guiVSphere + ")"}
 	case len(rows) == 0:
@@ -272,7 +272,7 @@ func (s *Source) password(ctx context.Context, ref credentials.Ref, row *vSphere
 		if !s.cfg.acceptPlaintext {
 			return "", &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: kind, Account: ref.String(),
 				Field:   credentials.FieldPassword,
-				Problem: "password_encrypted of " + row.location() + " " + row.label() + " holds an unencrypted " + plaintextPrefix + " value",
+				Problem: "password_encrypted of " + row.named() + " holds an unencrypted " + plaintextPrefix + " value",
 				Remedy: "re-encrypt it: re-enter the password of this set in " + guiVSphere + ", or run Writer.ReencryptPlaintext " +
 					"(database.NewWriter with the appliance's key); database.AcceptPlaintextPasswords() reads such rows meanwhile, with a warning on every use"}
 		}
@@ -290,18 +290,17 @@ func (s *Source) password(ctx context.Context, ref credentials.Ref, row *vSphere
 	password, err := s.cipher.Decrypt(stored)
 	if err != nil {
 		var cause error = ErrCiphertextAuth
-		problem := "password_encrypted does not decrypt"
 		var ce *credentials.Error
-		if errors.As(err, &ce) {
-			cause, problem = ce.Err, ce.Problem
+		if errors.As(err, &ce) && ce.Err != nil {
+			cause = ce.Err
 		}
-		remedy := "re-enter the password of this set in " + guiVSphere + " or call Writer.RotateVSpherePassword; the stored value is corrupt"
+		remedy := "the stored value is corrupt: re-enter the password of this set in " + guiVSphere + " or call Writer.RotateVSpherePassword"
 		if errors.Is(cause, ErrCiphertextAuth) {
 			remedy = "give the source the appliance's key (" + KeyEnv + " of the OMA API service); if the key was changed on purpose, " +
 				"re-enter the password of this set in " + guiVSphere + " or call Writer.RotateVSpherePassword"
 		}
 		return "", &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: kind, Account: ref.String(),
-			Field: credentials.FieldPassword, Problem: row.location() + " " + row.label() + " password_encrypted: " + problem,
+			Field: credentials.FieldPassword, Problem: "password_encrypted of " + row.named() + " cannot be decrypted",
 			Remedy: remedy, Err: cause}
 	}
 	return password, nil
@@ -382,7 +381,7 @@ var columnOf = map[credentials.Field]string{
 	credentials.FieldDatacenter:        "datacenter",
 }
 
-func fieldError(kind credentials.Kind, ref credentials.Ref, location, label string, p *credentials.Problem) error {
+func fieldError(kind credentials.Kind, ref credentials.Ref, location, named string, p *credentials.Problem) error {
 	column := columnOf[p.Field]
 	gui, writer := guiCloudStack, "Writer.PutCloudStack"
 	if kind == credentials.KindVSphere {
@@ -393,7 +392,7 @@ func fieldError(kind credentials.Kind, ref credentials.Ref, location, label stri
 		action = "fill in"
 	}
 	return &credentials.Error{Category: p.Category, Source: sourceName, Kind: kind, Account: ref.String(), Field: p.Field,
-		Problem: p.Reason + " in column " + column + " of " + location + " " + label,
+		Problem: p.Reason + ": column " + column + " of " + named,
 		Remedy:  action + " " + column + " of " + location + " in " + gui + " or with " + writer}
 }
 
