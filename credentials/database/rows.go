@@ -82,7 +82,9 @@ func (r *cloudStackRow) location() string {
 }
 
 // named names the row for messages by location and name: ossea_configs id=3 ("prod").
-func (r *cloudStackRow) named() string { return r.location() + " (" + strconv.Quote(r.name.get()) + ")" }
+func (r *cloudStackRow) named() string {
+	return r.location() + " (" + strconv.Quote(r.name.get()) + ")"
+}
 
 // label names the row in a list: its name and id.
 func (r *cloudStackRow) label() string {
