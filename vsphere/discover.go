@@ -70,6 +70,9 @@ type VM struct {
 	InstanceUUID string `json:"instance_uuid"`
 	// BIOSUUID is the BIOS (SMBIOS) UUID.
 	BIOSUUID string `json:"bios_uuid"`
+	// VCenter is the instance UUID of the vCenter the VM was found in. Operations refuse a VM
+	// from another vCenter, whose reference could name an unrelated VM there.
+	VCenter string `json:"vcenter,omitempty"`
 }
 
 // String returns the inventory path, or the name, or the reference.
@@ -89,6 +92,15 @@ func (v VM) check(op string, host string) error {
 			Remedy: "pass a VM returned by FindVM"}
 	}
 	return nil
+}
+
+// checkVCenter refuses a VM found in another vCenter than the one vc talks to.
+func (v VM) checkVCenter(op, host string, vc *vim25.Client) error {
+	if v.VCenter == "" || vc.ServiceContent.About.InstanceUuid == "" || v.VCenter == vc.ServiceContent.About.InstanceUuid {
+		return nil
+	}
+	return &Error{Op: op, Host: host, VM: v.String(), Kind: ErrInvalidArgument,
+		Remedy: "the VM was found in another vCenter; use a Client for that vCenter"}
 }
 
 // FindVM finds the VM loc names in the credential set's datacenter. No match is ErrNotFound;
@@ -216,7 +228,7 @@ func identify(ctx context.Context, vc *vim25.Client, ref types.ManagedObjectRefe
 	if err != nil {
 		return VM{}, err
 	}
-	vm := VM{Ref: ref, Name: m.Name, Path: p}
+	vm := VM{Ref: ref, Name: m.Name, Path: p, VCenter: vc.ServiceContent.About.InstanceUuid}
 	if m.Config != nil {
 		vm.InstanceUUID = m.Config.InstanceUuid
 		vm.BIOSUUID = m.Config.Uuid

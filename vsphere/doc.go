@@ -39,7 +39,8 @@
 // set names none). Names are compared exactly, not as patterns. No match is ErrNotFound;
 // several (a duplicated name, clones sharing a BIOS UUID) is ErrAmbiguous listing every
 // inventory path. The VM returned holds a managed object reference that stays valid across
-// sessions.
+// sessions, and the instance UUID of its vCenter: operations refuse a VM found in another
+// vCenter.
 //
 // # Shape
 //

@@ -102,6 +102,9 @@ type powerOff struct {
 }
 
 func (r *powerOff) attempt(ctx context.Context, vc *vim25.Client, _ *pooled) error {
+	if err := r.vm.checkVCenter("power off", r.c.host, vc); err != nil {
+		return err
+	}
 	state, tools, err := powerOf(ctx, vc, r.vm.Ref)
 	if err != nil {
 		return err
@@ -205,6 +208,9 @@ func (c *Client) PowerOn(ctx context.Context, vm VM) (PowerResult, error) {
 		return res, err
 	}
 	err := c.do(ctx, "power on", vm.String(), func(ctx context.Context, vc *vim25.Client, _ *pooled) error {
+		if err := vm.checkVCenter("power on", c.host, vc); err != nil {
+			return err
+		}
 		state, _, err := powerOf(ctx, vc, vm.Ref)
 		if err != nil {
 			return err
@@ -243,6 +249,9 @@ func (c *Client) PowerState(ctx context.Context, vm VM) (PowerState, error) {
 	}
 	var state PowerState
 	err := c.do(ctx, "power state", vm.String(), func(ctx context.Context, vc *vim25.Client, _ *pooled) error {
+		if err := vm.checkVCenter("power state", c.host, vc); err != nil {
+			return err
+		}
 		var err error
 		state, _, err = powerOf(ctx, vc, vm.Ref)
 		return err

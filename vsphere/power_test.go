@@ -344,3 +344,24 @@ func TestPowerStateAndBadVM(t *testing.T) {
 		require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
 	}
 }
+
+func TestVMFromAnotherVCenterIsRefused(t *testing.T) {
+	t.Parallel()
+	a, b := newVCenter(t), newVCenter(t)
+	p := newPool(t, nil)
+	ctx := context.Background()
+	vm, err := a.client(p).FindVM(ctx, vsphere.ByName(target))
+	require.NoError(t, err)
+	require.NotEmpty(t, vm.VCenter)
+
+	other := b.client(p)
+	_, err = other.Describe(ctx, vm)
+	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
+	_, err = other.PowerOff(ctx, vm, vsphere.PowerOffOptions{AllowHard: true})
+	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
+	_, err = other.PowerOn(ctx, vm)
+	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
+	_, err = other.PowerState(ctx, vm)
+	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
+	assert.Equal(t, vsphere.PoweredOn, b.powerState(target), "nothing was done in the other vCenter")
+}

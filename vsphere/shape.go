@@ -125,6 +125,9 @@ func (c *Client) Describe(ctx context.Context, vm VM) (Shape, error) {
 	}
 	var shape Shape
 	err := c.do(ctx, "describe", vm.String(), func(ctx context.Context, vc *vim25.Client, _ *pooled) error {
+		if err := vm.checkVCenter("describe", c.host, vc); err != nil {
+			return err
+		}
 		var m mo.VirtualMachine
 		pc := property.DefaultCollector(vc)
 		if err := pc.RetrieveOne(ctx, vm.Ref, describeProps, &m); err != nil {

@@ -60,6 +60,9 @@ func randomHex(n int) string {
 func newVCenter(t testing.TB, configure ...func(*simulator.Model)) *fakeVCenter {
 	t.Helper()
 	model := simulator.VPX()
+	// Every vcsim VPX reports the same instance UUID; real vCenters each have their own.
+	model.ServiceContent.About.InstanceUuid = randomHex(4) + "-" + randomHex(2) + "-" + randomHex(2) + "-" +
+		randomHex(2) + "-" + randomHex(6)
 	for _, f := range configure {
 		f(model)
 	}
