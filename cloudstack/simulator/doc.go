@@ -22,10 +22,10 @@
 // account's secret key, of all other parameters sorted by name, each value encoded as
 // Java's URLEncoder does (space as %20, "*" kept), joined with "&" and lower-cased (see Sign).
 // GET query strings and POST forms are both accepted. With signatureversion=3 the expires
-// parameter must be present and not before the current time (WithClock sets the clock). Any failure -
-// unknown, rotated or revoked key, wrong signature, expired request - is HTTP 401 with
-// errortext "unable to verify user credentials and/or request signature" in CloudStack's
-// error envelope, which cloudstack-go reports as
+// parameter must be present and not before the current time (WithClock sets the clock).
+// Any failure - unknown, rotated or revoked key, wrong signature, expired request - is HTTP
+// 401 with errortext "unable to verify user credentials and/or request signature" in
+// CloudStack's error envelope, which cloudstack-go reports as
 // "CloudStack API error 401 (CSExceptionErrorCode: 0): unable to verify ...".
 //
 // One quirk is kept because the real server has it: Go's url.QueryEscape keeps "~" while
@@ -69,8 +69,9 @@
 // list filters; an id of an expunged VM, deleted volume or deleted snapshot gives an empty
 // list.
 //
-// The Go methods return errors matching ErrUnknownAccount (RotateKeys, RevokeKeys) and
-// ErrInvalidScenario (Seed and the Add methods) with errors.Is; the message names the fix.
+// The Go methods return errors matching ErrUnknownAccount (RotateKeys, RevokeKeys,
+// SetAllowedCommands) and ErrInvalidScenario (Seed and the Add methods) with errors.Is;
+// the message names the fix.
 // Nothing panics on bad input.
 //
 // # Commands and rules
@@ -89,9 +90,9 @@
 //     and networks must be in the zone; without networkids the zone must have exactly one
 //     network; a customized offering needs details cpuNumber and memory (cpuSpeed optional);
 //     the name must be a valid host name, unique in the zone among VMs not yet expunged (a
-//     destroyed VM keeps its name); creates a ROOT volume at
-//     device 0 (rootdisksize may enlarge it) and, with diskofferingid, a DATADISK at
-//     device 1; startvm defaults to true.
+//     destroyed VM keeps its name); creates a ROOT volume at device 0 (rootdisksize may
+//     enlarge it) and, with diskofferingid, a DATADISK at device 1; startvm defaults to
+//     true.
 //   - startVirtualMachine: Stopped to Running; a running VM is a no-op; a VM without a
 //     volume at device 0 cannot start; a destroyed VM cannot start.
 //   - stopVirtualMachine (forced accepted): Running to Stopped; a stopped VM is a no-op.
@@ -139,10 +140,9 @@
 // sequence of calls yields the same ids.
 //
 // Calls (or CallsTo for one command) returns the call log: every request with its command,
-// method, API key, account,
-// parameters (never the signature; the secret never reaches the server), HTTP status,
-// CloudStack error code and text, job id and job status. A test uses it to prove which
-// credentials an operation used.
+// method, API key, account, parameters (never the signature; the secret never reaches the
+// server), HTTP status, CloudStack error code and text, job id and job status. A test uses
+// it to prove which credentials an operation used.
 //
 // # Fault injection
 //
@@ -154,6 +154,13 @@
 // counters and outcomes depend only on the order of calls, so a sequential test is
 // deterministic. Note that cloudstack-go retries a failed queryAsyncJobResult up to three
 // times, 500 ms apart.
+//
+// # Options
+//
+// WithLatency and WithPendingPolls model a slow cloud, WithClock fixes the time used for
+// expiry checks and timestamps, WithRunningVMSnapshots(false) models kvm.snapshot.enabled
+// off, and WithLogger receives one debug record per call (account, command, outcome; never
+// a key or signature).
 //
 // # Not modelled
 //
