@@ -111,9 +111,10 @@
 //     it is Allocated until its first attach and cannot be snapshotted before.
 //   - attachVolume: the volume must not be attached, the VM must be Running or Stopped and
 //     in the volume's zone; deviceid 0 needs a Stopped VM without a volume at device 0 and
-//     makes the volume its ROOT; otherwise the VM may hold at most 26 data volumes (431),
-//     and a given device id must be 1, 2 or 4-27 (3 is the CD-ROM slot) and free (530);
-//     without deviceid the lowest free id is used.
+//     makes the volume its ROOT; otherwise the VM may hold at most 26 data volumes
+//     (WithMaxDataVolumes; 431), and a given device id must be 1, 2 or 4-27 (3 is the
+//     CD-ROM slot; the top is the limit plus one) and free (530); without deviceid the
+//     lowest free id is used.
 //   - detachVolume: by id, or by virtualmachineid and deviceid (not both); the volume must
 //     be attached; a ROOT volume only from a Stopped VM (CloudStack's message says
 //     "Stopped or Destroyed" but its check admits only Stopped); a detached ROOT volume
@@ -159,7 +160,7 @@
 //
 // WithLatency and WithPendingPolls model a slow cloud, WithClock fixes the time used for
 // expiry checks and timestamps, WithRunningVMSnapshots(false) models kvm.snapshot.enabled
-// off, and WithLogger receives one debug record per call (account, command, outcome; never
+// off, WithMaxDataVolumes sets the hypervisor's data volume limit, and WithLogger receives one debug record per call (account, command, outcome; never
 // a key or signature).
 //
 // # Not modelled

@@ -15,6 +15,7 @@ type config struct {
 	pendingPolls int
 	// noRunningSnapshots models kvm.snapshot.enabled=false.
 	noRunningSnapshots bool
+	maxDataVolumes     int
 }
 
 // WithLatency holds every HTTP call for d before answering, to model a slow cloud. The wait
@@ -61,4 +62,14 @@ func WithPendingPolls(n int) Option {
 // simulator's default, true, allows them, as a cloud with the setting enabled does.
 func WithRunningVMSnapshots(allowed bool) Option {
 	return func(c *config) { c.noRunningSnapshots = !allowed }
+}
+
+// WithMaxDataVolumes sets how many data volumes a VM may hold (the hypervisor's
+// max_data_volumes_limit). The default, 26, is KVM's; device ids then run 1, 2, 4 ... n+1.
+func WithMaxDataVolumes(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxDataVolumes = n
+		}
+	}
 }

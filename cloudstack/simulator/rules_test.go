@@ -114,3 +114,19 @@ func TestPendingSnapshotRules(t *testing.T) {
 	s, _ = e.sim.State().Snapshot(sn.Id)
 	assert.Equal(t, simulator.SnapshotBackedUp, s.State)
 }
+
+func TestMaxDataVolumesOption(t *testing.T) {
+	t.Parallel()
+	sim := simulator.New(simulator.WithMaxDataVolumes(2))
+	t.Cleanup(sim.Close)
+	_, err := sim.Seed(simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 3}})
+	require.ErrorIs(t, err, simulator.ErrInvalidScenario)
+	_, err = sim.Seed(simulator.Scenario{Appliance: simulator.ApplianceSpec{Volumes: []simulator.VolumeSpec{{DeviceID: 4}}}})
+	require.ErrorIs(t, err, simulator.ErrInvalidScenario, "device ids stop at 3 with two data volumes")
+
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 2}}, simulator.WithMaxDataVolumes(2))
+	assert.Equal(t, []int{1, 2}, e.seed.DeviceIDs)
+	spare, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{})
+	require.NoError(t, err)
+	require.ErrorContains(t, e.attach(spare, e.seed.ApplianceVMID, -1), "maximum number of data disks (2)")
+}

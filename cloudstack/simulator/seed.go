@@ -124,7 +124,7 @@ func (s *Simulator) Seed(sc Scenario) (Seeded, error) {
 			vols = append(vols, VolumeSpec{Name: fmt.Sprintf("replica-%d", i)})
 		}
 	}
-	if err := checkDevices(vols); err != nil {
+	if err := s.checkDevices(vols); err != nil {
 		return Seeded{}, err
 	}
 	vols = assignDevices(vols)
@@ -154,7 +154,8 @@ func (s *Simulator) Seed(sc Scenario) (Seeded, error) {
 	return out, nil
 }
 
-func checkDevices(vols []VolumeSpec) error {
+func (s *Simulator) checkDevices(vols []VolumeSpec) error {
+	maxDeviceID := s.maxDeviceID()
 	used := map[int]bool{}
 	auto := 0
 	for _, v := range vols {
@@ -169,8 +170,8 @@ func checkDevices(vols []VolumeSpec) error {
 			used[v.DeviceID] = true
 		}
 	}
-	if len(used)+auto > maxDataVolumes {
-		return fmt.Errorf("%w: %d volumes exceed the %d data volumes a VM can hold", ErrInvalidScenario, len(vols), maxDataVolumes)
+	if len(used)+auto > s.maxDataVolumes {
+		return fmt.Errorf("%w: %d volumes exceed the %d data volumes a VM can hold (WithMaxDataVolumes)", ErrInvalidScenario, len(vols), s.maxDataVolumes)
 	}
 	return nil
 }
@@ -219,7 +220,7 @@ func (s *Simulator) AddNetwork(n Network) (string, error) {
 // AddDataVolume adds a DATADISK volume in a zone, attached to vmID at spec.DeviceID (0
 // picks the next free id) or detached when vmID is empty. It returns the volume id.
 func (s *Simulator) AddDataVolume(zoneID, vmID string, spec VolumeSpec) (string, error) {
-	if err := checkDevices([]VolumeSpec{spec}); err != nil {
+	if err := s.checkDevices([]VolumeSpec{spec}); err != nil {
 		return "", err
 	}
 	s.mu.Lock()

@@ -25,6 +25,7 @@ type Simulator struct {
 	pendingPolls int
 	// noRunningSnapshots refuses snapshots of volumes of running KVM VMs.
 	noRunningSnapshots bool
+	maxDataVolumes     int
 	latency            atomic.Int64
 	inFlight           atomic.Int64
 	closed             chan struct{}
@@ -68,11 +69,15 @@ func New(opts ...Option) *Simulator {
 	if cfg.clock == nil {
 		cfg.clock = time.Now
 	}
+	if cfg.maxDataVolumes == 0 {
+		cfg.maxDataVolumes = defaultMaxDataVolumes
+	}
 	s := &Simulator{
 		logger:             cfg.logger,
 		clock:              cfg.clock,
 		pendingPolls:       cfg.pendingPolls,
 		noRunningSnapshots: cfg.noRunningSnapshots,
+		maxDataVolumes:     cfg.maxDataVolumes,
 		closed:             make(chan struct{}),
 		accounts:           map[string]*account{},
 		byKey:              map[string]*account{},

@@ -6,11 +6,13 @@ import (
 	"slices"
 )
 
-// maxDataVolumes is KVM's max_data_volumes_limit; with the ROOT volume and the CD-ROM slot
-// the highest device id is maxDataVolumes+1.
-const maxDataVolumes = 26
+// defaultMaxDataVolumes is KVM's max_data_volumes_limit in CloudStack's
+// hypervisor_capabilities table.
+const defaultMaxDataVolumes = 26
 
-const maxDeviceID = maxDataVolumes + 1
+// maxDeviceID is the highest device id a data volume may take: the data volumes plus the
+// ROOT volume's 0 and the CD-ROM's 3.
+func (s *Simulator) maxDeviceID() int { return s.maxDataVolumes + 1 }
 
 // reservedDeviceID is the CD-ROM slot, which CloudStack never gives to a volume.
 const reservedDeviceID = 3
@@ -50,7 +52,7 @@ func (s *Simulator) volumeAtLocked(vmID string, device int) *Volume {
 
 // freeDeviceLocked picks the lowest free device id as CloudStack does: 1, 2, 4, 5, ...
 func (s *Simulator) freeDeviceLocked(vmID string) (int, bool) {
-	for d := 1; d <= maxDeviceID; d++ {
+	for d := 1; d <= s.maxDeviceID(); d++ {
 		if d != reservedDeviceID && s.volumeAtLocked(vmID, d) == nil {
 			return d, true
 		}
@@ -182,8 +184,8 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 						data++
 					}
 				}
-				if data >= maxDataVolumes {
-					return paramErr("The specified VM already has the maximum number of data disks (%d) attached. Please specify another VM.", maxDataVolumes)
+				if data >= s.maxDataVolumes {
+					return paramErr("The specified VM already has the maximum number of data disks (%d) attached. Please specify another VM.", s.maxDataVolumes)
 				}
 			}
 			device := int(dev)
@@ -196,8 +198,8 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 					return paramErr("Vm already has root volume attached to it")
 				}
 			case hasDev:
-				if dev < 0 || dev > maxDeviceID || dev == reservedDeviceID {
-					return stateErr("deviceId should be 0,1,2,4-%d", maxDeviceID)
+				if dev < 0 || dev > int64(s.maxDeviceID()) || dev == reservedDeviceID {
+					return stateErr("deviceId should be 0,1,2,4-%d", s.maxDeviceID())
 				}
 				if s.volumeAtLocked(vm.ID, device) != nil {
 					return stateErr("deviceId %d is used by VM %s", dev, vm.Name)
