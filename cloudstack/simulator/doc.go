@@ -160,8 +160,8 @@
 //
 // WithLatency and WithPendingPolls model a slow cloud, WithClock fixes the time used for
 // expiry checks and timestamps, WithRunningVMSnapshots(false) models kvm.snapshot.enabled
-// off, WithMaxDataVolumes sets the hypervisor's data volume limit, and WithLogger receives one debug record per call (account, command, outcome; never
-// a key or signature).
+// off, WithMaxDataVolumes sets the hypervisor's data volume limit, and WithLogger receives
+// one debug record per call (account, command, outcome; never a key or signature).
 //
 // # Not modelled
 //
