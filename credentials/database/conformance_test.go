@@ -70,6 +70,7 @@ func newKey(t testing.TB) []byte {
 
 // newStore opens a fresh migrated database on backend with a Source and a Writer sharing a
 // random key.
+// Options given apply to both.
 func newStore(t testing.TB, backend testdb.Backend, opts ...database.Option) (*gorm.DB, *database.Source, *database.Writer) {
 	t.Helper()
 	db := testdb.Open(t, backend)
@@ -79,7 +80,7 @@ func newStore(t testing.TB, backend testdb.Backend, opts ...database.Option) (*g
 	src, err := database.New(db, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = src.Close() })
-	w, err := database.NewWriter(db, database.WithKey(key), database.WithoutValidation())
+	w, err := database.NewWriter(db, append(opts, database.WithoutValidation())...)
 	require.NoError(t, err)
 	return db, src, w
 }
@@ -103,6 +104,16 @@ func TestConformanceWithUsageTracking(t *testing.T) {
 	t.Parallel()
 	credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
 		_, src, w := newStore(t, testdb.SQLite, database.WithUsageTracking(8))
+		return dbHarness{src: src, w: w}
+	})
+}
+
+// TestConformanceWithEncryptedCloudStackKeys runs the suite with encrypted api_key and
+// secret_key columns.
+func TestConformanceWithEncryptedCloudStackKeys(t *testing.T) {
+	t.Parallel()
+	credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
+		_, src, w := newStore(t, testdb.SQLite, database.WithEncryptedCloudStackKeys())
 		return dbHarness{src: src, w: w}
 	})
 }

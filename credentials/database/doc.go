@@ -46,7 +46,9 @@
 // TEMP_PLAINTEXT_<password> are refused (ErrDecrypt, with the row and the re-encrypt fix)
 // unless AcceptPlaintextPasswords is given, and then every use logs a warning;
 // Writer.ReencryptPlaintext fixes them. ossea_configs.api_key and secret_key are plaintext in
-// the appliance's table and are read and written as such.
+// the appliance's original schema and are read and written as such; for appliance releases
+// that encrypt them too, WithEncryptedCloudStackKeys decrypts (and the Writer encrypts) them
+// in the same format.
 //
 // # Versions and origins
 //

@@ -22,6 +22,7 @@ type config struct {
 	now             func() time.Time
 	insecure        map[credentials.Kind]map[string]bool
 	skipValidation  bool
+	encryptedKeys   bool
 }
 
 // WithKey sets the 32-byte key that decrypts (Source) and encrypts (Writer)
@@ -85,6 +86,16 @@ func WithInsecureSkipVerify(kind credentials.Kind, accounts ...string) Option {
 			c.insecure[kind][a] = true
 		}
 	}
+}
+
+// WithEncryptedCloudStackKeys declares that ossea_configs.api_key and secret_key hold
+// values encrypted like vCenter passwords (appliance releases that encrypt the CloudStack
+// configuration do this), so the Source decrypts them and the Writer encrypts them. It needs
+// WithKey. Without it both columns are read and written as plaintext, as the appliance's
+// original schema stores them. The choice is explicit because a wrong guess either way would
+// hand CloudStack an unusable key.
+func WithEncryptedCloudStackKeys() Option {
+	return func(c *config) { c.encryptedKeys = true }
 }
 
 // WithoutValidation lets a Writer store sets that fail CloudStack.Check or VSphere.Check

@@ -357,6 +357,56 @@ func TestMissingColumns(t *testing.T) {
 	}
 }
 
+func TestEncryptedCloudStackKeys(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.Open(t, testdb.SQLite)
+	require.NoError(t, database.Migrate(ctx, db))
+	key := newKey(t)
+	k, s := fakeSecret(t, "apikey"), fakeSecret(t, "secretkey")
+	encK, encS := omaEncrypt(t, key, k), omaEncrypt(t, key, s)
+	insert(t, db, "ossea_configs", cloudStackRow("enc", true, encK, encS))
+
+	src, err := database.New(db, database.WithKey(key), database.WithEncryptedCloudStackKeys())
+	require.NoError(t, err)
+	c, err := src.CloudStack(ctx, credentials.Ref{})
+	require.NoError(t, err)
+	assert.Equal(t, k, c.APIKey.Reveal())
+	assert.Equal(t, s, c.SecretKey.Reveal())
+
+	plain, err := database.New(db, database.WithKey(key))
+	require.NoError(t, err)
+	c, err = plain.CloudStack(ctx, credentials.Ref{})
+	require.NoError(t, err, "without the option the columns are taken as they are")
+	assert.Equal(t, encS, c.SecretKey.Reveal())
+
+	wrong, err := database.New(db, database.WithKey(newKey(t)), database.WithEncryptedCloudStackKeys())
+	require.NoError(t, err)
+	_, err = wrong.CloudStack(ctx, credentials.Ref{})
+	requireErr(t, err, credentials.ErrDecrypt, credentials.FieldAPIKey, []string{k, s, encK, encS}, "api_key", database.KeyEnv)
+	assert.ErrorIs(t, err, database.ErrCiphertextAuth)
+
+	keyless, err := database.New(db, database.WithEncryptedCloudStackKeys())
+	require.NoError(t, err)
+	_, err = keyless.CloudStack(ctx, credentials.Ref{})
+	requireErr(t, err, credentials.ErrDecrypt, credentials.FieldAPIKey, []string{k, s}, "WithKey")
+
+	// The writer stores them the same way.
+	w, err := database.NewWriter(db, database.WithKey(key), database.WithEncryptedCloudStackKeys())
+	require.NoError(t, err)
+	k2, s2 := credentials.NewSecret(fakeSecret(t, "apikey")), credentials.NewSecret(fakeSecret(t, "secretkey"))
+	require.NoError(t, w.RotateCloudStackKeys(ctx, "enc", k2, s2))
+	var storedSecret string
+	require.NoError(t, db.Raw("SELECT secret_key FROM ossea_configs WHERE name = 'enc'").Scan(&storedSecret).Error)
+	assert.Equal(t, s2.Reveal(), omaDecrypt(t, key, storedSecret))
+	c, err = src.CloudStack(ctx, credentials.Ref{})
+	require.NoError(t, err)
+	assert.True(t, c.APIKey.Equal(k2))
+	keylessWriter, err := database.NewWriter(db, database.WithEncryptedCloudStackKeys())
+	require.NoError(t, err)
+	require.ErrorIs(t, keylessWriter.RotateCloudStackKeys(ctx, "enc", k2, s2), database.ErrKeyMissing)
+}
+
 func TestInsecureSkipVerifyOption(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -100,10 +100,18 @@ func (s *Source) cloudStack(ctx context.Context, ref credentials.Ref) (credentia
 		return credentials.CloudStack{}, err
 	}
 	name := row.name.get()
+	apiKey, err := s.cloudStackKey(ref, row, credentials.FieldAPIKey, row.apiKey.get())
+	if err != nil {
+		return credentials.CloudStack{}, err
+	}
+	secretKey, err := s.cloudStackKey(ref, row, credentials.FieldSecretKey, row.secretKey.get())
+	if err != nil {
+		return credentials.CloudStack{}, err
+	}
 	c := credentials.CloudStack{
 		APIURL:             row.apiURL.get(),
-		APIKey:             credentials.NewSecret(row.apiKey.get()),
-		SecretKey:          credentials.NewSecret(row.secretKey.get()),
+		APIKey:             credentials.NewSecret(apiKey),
+		SecretKey:          credentials.NewSecret(secretKey),
 		Domain:             row.domain.get(),
 		Zone:               row.zone.get(),
 		ApplianceVMID:      row.omaVMID.get(),
@@ -119,6 +127,36 @@ func (s *Source) cloudStack(ctx context.Context, ref credentials.Ref) (credentia
 	c.Stamp(credentials.Origin{Source: sourceName, Account: name, Location: row.location()},
 		rowVersion(row.location(), name, c.ContentVersion()), s.cfg.now())
 	return c, nil
+}
+
+// cloudStackKey returns a key column's value, decrypted when WithEncryptedCloudStackKeys
+// says the column is encrypted. An empty column stays empty for Check to report.
+func (s *Source) cloudStackKey(ref credentials.Ref, row *cloudStackRow, field credentials.Field, stored string) (string, error) {
+	if !s.cfg.encryptedKeys || stored == "" {
+		return stored, nil
+	}
+	column := columnOf[field]
+	if s.cipher == nil {
+		return "", &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: credentials.KindCloudStack,
+			Account: ref.String(), Field: field,
+			Problem: "no encryption key configured to decrypt " + column + " of " + row.named(),
+			Remedy:  "pass database.WithKey(key) with the key from database.KeyFromEnv (" + KeyEnv + "), or drop WithEncryptedCloudStackKeys if the column is plaintext",
+			Err:     ErrKeyMissing}
+	}
+	plain, err := s.cipher.Decrypt(stored)
+	if err != nil {
+		var cause error = ErrCiphertextAuth
+		var ce *credentials.Error
+		if errors.As(err, &ce) && ce.Err != nil {
+			cause = ce.Err
+		}
+		return "", &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: credentials.KindCloudStack,
+			Account: ref.String(), Field: field, Problem: column + " of " + row.named() + " cannot be decrypted",
+			Remedy: "give the source the appliance's key (" + KeyEnv + "); if the column holds a plaintext key, drop WithEncryptedCloudStackKeys; " +
+				"otherwise save the keys again in " + guiCloudStack + " or call Writer.RotateCloudStackKeys",
+			Err: cause}
+	}
+	return plain, nil
 }
 
 func pickCloudStack(ref credentials.Ref, rows []*cloudStackRow) (*cloudStackRow, error) {

@@ -76,9 +76,13 @@ func (w *Writer) putCloudStack(ctx context.Context, name string, c credentials.C
 	if err := w.check(kind, name, c.Check); err != nil {
 		return 0, err
 	}
+	apiKey, secretKey, err := w.cloudStackKeys(name, c.APIKey, c.SecretKey)
+	if err != nil {
+		return 0, err
+	}
 	cols := []string{"api_url", "api_key", "secret_key", "domain", "zone", "template_id", "network_id",
 		"service_offering_id", "disk_offering_id", "oma_vm_id"}
-	vals := []any{c.APIURL, c.APIKey.Reveal(), c.SecretKey.Reveal(), c.Domain, c.Zone, c.TemplateID, c.NetworkID,
+	vals := []any{c.APIURL, apiKey, secretKey, c.Domain, c.Zone, c.TemplateID, c.NetworkID,
 		c.ServiceOfferingID, c.DiskOfferingID, c.ApplianceVMID}
 	return w.put(ctx, kind, name, mode, cols, vals, []string{"is_active"}, []any{false})
 }
@@ -91,7 +95,36 @@ func (w *Writer) RotateCloudStackKeys(ctx context.Context, name string, apiKey, 
 			Field: credentials.FieldSecretKey, Problem: "the new API key or secret key is empty or padded with white space",
 			Remedy: "pass both keys exactly as CloudStack shows them"}
 	}
-	return w.updateColumns(ctx, kind, name, []string{"api_key", "secret_key"}, []any{apiKey.Reveal(), secretKey.Reveal()})
+	storedKey, storedSecret, err := w.cloudStackKeys(name, apiKey, secretKey)
+	if err != nil {
+		return err
+	}
+	return w.updateColumns(ctx, kind, name, []string{"api_key", "secret_key"}, []any{storedKey, storedSecret})
+}
+
+// cloudStackKeys returns the stored form of the two keys: plaintext, or encrypted under
+// WithEncryptedCloudStackKeys.
+func (w *Writer) cloudStackKeys(name string, apiKey, secretKey credentials.Secret) (string, string, error) {
+	if !w.cfg.encryptedKeys {
+		return apiKey.Reveal(), secretKey.Reveal(), nil
+	}
+	stored := make([]string, 2)
+	for i, k := range []credentials.Secret{apiKey, secretKey} {
+		if k.IsZero() {
+			continue
+		}
+		if w.cipher == nil {
+			e := w.noKey(credentials.KindCloudStack, name).(*credentials.Error)
+			e.Field, e.Problem = credentials.FieldAPIKey, "the writer has no encryption key for CloudStack keys (WithEncryptedCloudStackKeys)"
+			return "", "", e
+		}
+		v, err := w.cipher.Encrypt(k.Reveal())
+		if err != nil {
+			return "", "", err
+		}
+		stored[i] = v
+	}
+	return stored[0], stored[1], nil
 }
 
 // ActivateCloudStack makes name the active configuration and deactivates every other one,
