@@ -14,32 +14,44 @@ const redacted = "[REDACTED]"
 // leak by accident: String, GoString, every fmt verb, JSON, text marshalling and slog all
 // print "[REDACTED]". The value is read with one explicit call, Reveal.
 //
-// The zero Secret is empty.
+// The zero Secret is empty. The value sits behind a pointer so that even where fmt cannot
+// call these methods (a Secret inside an unexported field, printed by reflection) it prints
+// an address, not the value. Compare secrets with Equal, not ==.
 type Secret struct {
-	value string
+	value *string
 }
 
 // NewSecret wraps value.
-func NewSecret(value string) Secret { return Secret{value: value} }
+func NewSecret(value string) Secret {
+	if value == "" {
+		return Secret{}
+	}
+	return Secret{value: &value}
+}
 
 // Reveal returns the value. Call it only where the value is handed to the system that needs
 // it (an HTTP signer, a login call), never to build a message.
-func (s Secret) Reveal() string { return s.value }
+func (s Secret) Reveal() string {
+	if s.value == nil {
+		return ""
+	}
+	return *s.value
+}
 
 // IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s.value == "" }
+func (s Secret) IsZero() bool { return s.value == nil }
 
 // Equal reports whether two secrets hold the same value.
-func (s Secret) Equal(o Secret) bool { return s.value == o.value }
+func (s Secret) Equal(o Secret) bool { return s.Reveal() == o.Reveal() }
 
 // Fingerprint returns a short, stable digest of the value ("sha256:" and 12 hex digits), or
 // "" for an empty secret. It lets logs and job records show which secret was used and when it
 // changed without showing the secret. It is a truncated hash, not a way to check a password.
 func (s Secret) Fingerprint() string {
-	if s.value == "" {
+	if s.value == nil {
 		return ""
 	}
-	sum := sha256.Sum256([]byte("failoverkit-fingerprint\x00" + s.value))
+	sum := sha256.Sum256([]byte("failoverkit-fingerprint\x00" + *s.value))
 	return "sha256:" + hex.EncodeToString(sum[:6])
 }
 

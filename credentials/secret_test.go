@@ -18,14 +18,19 @@ func TestSecretNeverPrintsItsValue(t *testing.T) {
 	const value = "fake-secret-value-for-redaction"
 	s := credentials.NewSecret(value)
 	holder := struct {
-		Key   credentials.Secret
-		Ptr   *credentials.Secret
-		Inner credentials.CloudStack
-	}{Key: s, Ptr: &s, Inner: credentials.CloudStack{APIKey: s, SecretKey: s}}
+		Key    credentials.Secret
+		Ptr    *credentials.Secret
+		Inner  credentials.CloudStack
+		hidden credentials.Secret             // fmt cannot call methods through unexported fields
+		sets   map[string]credentials.VSphere // as a source's own state would hold them
+	}{Key: s, Ptr: &s, Inner: credentials.CloudStack{APIKey: s, SecretKey: s}, hidden: s,
+		sets: map[string]credentials.VSphere{"a": {Password: s}}}
+	m := credentials.NewMemory(nil)
+	m.PutVSphere("a", credentials.VSphere{Password: s})
 
 	var outputs []string
 	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%10s", "%d"} {
-		outputs = append(outputs, fmt.Sprintf(format, s), fmt.Sprintf(format, holder))
+		outputs = append(outputs, fmt.Sprintf(format, s), fmt.Sprintf(format, holder), fmt.Sprintf(format, m))
 	}
 	outputs = append(outputs, s.String(), s.GoString(), fmt.Sprint(s), fmt.Sprintln(&s))
 	js, err := json.Marshal(holder)
