@@ -240,7 +240,7 @@ func (r *run) record(ctx context.Context, entry LedgerEntry, call func(ctx conte
 		return "", err
 	}
 	resource, err := call(ctx)
-	if perr := r.point("after call %s #%d", entry.Action, entry.Seq); perr != nil {
+	if perr := r.point("after call %s %d", entry.Action, entry.Seq); perr != nil {
 		return "", perr
 	}
 	le := &r.job.Ledger[li]
