@@ -79,7 +79,8 @@ func endpointOf(creds *credentials.VSphere) (*url.URL, error) {
 		return nil, invalid(credentials.ErrInvalid, credentials.FieldHost, "host is not a host name, host:port or URL", "set host to a host name, host:port or https URL")
 	}
 	u.Host = strings.ToLower(u.Host)
-	if u.Path == "" || u.Path == "/" {
+	u.Path = strings.TrimRight(u.Path, "/")
+	if u.Path == "" {
 		u.Path = vim25.Path
 	}
 	u.RawQuery, u.Fragment = "", ""

@@ -469,3 +469,39 @@ func TestWaitingForAnotherLoginHonoursContext(t *testing.T) {
 	require.NoError(t, operation(t, v, p))
 	assert.Equal(t, int64(1), p.Stats().Logins)
 }
+
+func TestEndpointForms(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ host, want string }{
+		{"vc.example", "https://vc.example/sdk"},
+		{"VC.Example:8443", "https://vc.example:8443/sdk"},
+		{"https://vc.example", "https://vc.example/sdk"},
+		{"https://vc.example/", "https://vc.example/sdk"},
+		{"https://vc.example:8443/sdk/", "https://vc.example:8443/sdk"},
+		{"http://lab.example:8080/sdk", "http://lab.example:8080/sdk"},
+	}
+	for _, tt := range tests {
+		set := credentials.VSphere{Host: tt.host, Username: "u", Password: credentials.NewSecret(randomHex(4))}
+		got, err := vsphere.Endpoint(set)
+		require.NoError(t, err, tt.host)
+		assert.Equal(t, tt.want, got, tt.host)
+	}
+}
+
+func TestHostFormsShareOneSession(t *testing.T) {
+	t.Parallel()
+	v := newVCenter(t)
+	p := newPool(t, nil)
+	ctx := context.Background()
+	addr := v.server.URL.Host
+	for _, host := range []string{addr, "https://" + addr, "https://" + addr + "/sdk", "https://" + addr + "/"} {
+		set := v.creds()
+		set.Host = host
+		c, err := p.Client(ctx, set)
+		require.NoError(t, err, host)
+		_, err = c.FindVM(ctx, vsphere.ByName("DC0_H0_VM0"))
+		require.NoError(t, err, host)
+	}
+	assert.Equal(t, int64(1), p.Stats().Logins)
+	assert.Len(t, v.sessions(), 1)
+}
