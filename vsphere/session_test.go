@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -504,4 +505,18 @@ func TestHostFormsShareOneSession(t *testing.T) {
 	}
 	assert.Equal(t, int64(1), p.Stats().Logins)
 	assert.Len(t, v.sessions(), 1)
+}
+
+func TestNoPasswordInClientRendering(t *testing.T) {
+	t.Parallel()
+	v := newVCenter(t)
+	p := newPool(t, nil)
+	set := v.creds()
+	c, err := p.Client(context.Background(), set)
+	require.NoError(t, err)
+	for _, format := range []string{"%v", "%+v", "%#v"} {
+		assert.NotContains(t, fmt.Sprintf(format, c), set.Password.Reveal(), format)
+		assert.NotContains(t, fmt.Sprintf(format, p), set.Password.Reveal(), format)
+	}
+	assert.Equal(t, set.Meta, c.Credentials())
 }
