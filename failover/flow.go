@@ -195,9 +195,42 @@ func (r *run) preflight(ctx context.Context) error {
 		}
 		f.Volumes = append(f.Volumes, VolumeFact{ID: v.ID, Boot: len(f.Volumes) == 0, ApplianceDevID: int(dev)})
 	}
+	if err := r.checkPlacement(ctx, &f); err != nil {
+		return err
+	}
 	f.TargetName = targetName(r.job, req.Name, vm.Name)
 	r.job.Facts = f
 	r.job.VMKey = "vsphere/" + r.vc.Host() + "/" + vm.InstanceUUID
+	return nil
+}
+
+// checkPlacement checks that the zone, template, network and service offering exist, and
+// learns whether the offering takes the source VM's CPUs and memory.
+func (r *run) checkPlacement(ctx context.Context, f *Facts) error {
+	origin := r.cs.Credentials().Describe()
+	missing := func(what, id string, err error) error {
+		if !errors.Is(err, cloudstack.ErrNotFound) {
+			return preflightErr(err)
+		}
+		return fmt.Errorf("%w: %s %s does not exist in CloudStack; fix: correct it in CloudStack credential set %s or in the request: %w",
+			ErrPreflight, what, id, origin, err)
+	}
+	zone, err := r.cs.GetZone(ctx, f.Zone)
+	if err != nil {
+		return missing("zone", f.Zone, err)
+	}
+	f.Zone = zone.ID
+	if _, err := r.cs.GetTemplate(ctx, f.TemplateID); err != nil {
+		return missing("template", f.TemplateID, err)
+	}
+	if _, err := r.cs.GetNetwork(ctx, f.NetworkID); err != nil {
+		return missing("network", f.NetworkID, err)
+	}
+	offering, err := r.cs.GetServiceOffering(ctx, f.ServiceOfferingID)
+	if err != nil {
+		return missing("service offering", f.ServiceOfferingID, err)
+	}
+	f.CustomOffering = offering.Custom
 	return nil
 }
 
@@ -417,7 +450,7 @@ func (r *run) createVM(ctx context.Context) error {
 		NetworkIDs:        []string{f.NetworkID},
 		Start:             false,
 	}
-	if r.customOffering {
+	if f.CustomOffering {
 		spec.CPUs, spec.MemoryMB = f.CPUs, f.MemoryMB
 	}
 	_, err = r.record(ctx, LedgerEntry{Action: ActionVMCreate, Name: f.TargetName}, func(ctx context.Context) (string, error) {

@@ -191,3 +191,53 @@ func TestCancelledFlowIsInterruptedAndResumable(t *testing.T) {
 	assert.Equal(t, StatusSucceeded, resumed.Status)
 	f.requireCleanAfterRollback(t, f.engine, job.ID, vsphere.PoweredOn)
 }
+
+func TestPreflightChecksPlacement(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, lab.Options{})
+	const unknown = "00000000-0000-4000-8000-0000000000ff"
+	for name, mutate := range map[string]func(*Request){
+		"zone":             func(r *Request) { r.Zone = "no-such-zone" },
+		"template":         func(r *Request) { r.TemplateID = unknown },
+		"network":          func(r *Request) { r.NetworkID = unknown },
+		"service offering": func(r *Request) { r.ServiceOfferingID = unknown },
+	} {
+		t.Run(name, func(t *testing.T) {
+			req := f.request(0)
+			mutate(&req)
+			job, err := f.engine.TestFailover(context.Background(), req)
+			require.ErrorIs(t, err, ErrPreflight)
+			assert.Contains(t, err.Error(), name)
+			assert.Contains(t, err.Error(), "fix:")
+			assert.Empty(t, job.Ledger)
+		})
+	}
+	f.requireClean(t, 0, vsphere.PoweredOn)
+}
+
+func TestCustomOfferingTakesSourceShape(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, lab.Options{})
+	custom := ""
+	for _, o := range f.lab.Cloud.State().ServiceOfferings {
+		if o.Customized {
+			custom = o.ID
+		}
+	}
+	require.NotEmpty(t, custom)
+	req := f.request(0)
+	req.ServiceOfferingID = custom
+	job, err := f.engine.TestFailover(context.Background(), req)
+	require.NoError(t, err)
+	assert.True(t, job.Facts.CustomOffering)
+	target := f.lab.Cloud.State().VMs
+	var vm cssim.VM
+	for _, v := range target {
+		if v.Name == job.Facts.TargetName {
+			vm = v
+		}
+	}
+	assert.Equal(t, job.Facts.CPUs, vm.CPUNumber, "CPUs come from the source VM")
+	assert.Equal(t, job.Facts.MemoryMB, vm.MemoryMB, "memory comes from the source VM")
+	f.requireCleanAfterRollback(t, f.engine, job.ID, vsphere.PoweredOn)
+}

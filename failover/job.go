@@ -107,6 +107,9 @@ type Facts struct {
 	NetworkID         string `json:"network_id,omitempty"`
 	ServiceOfferingID string `json:"service_offering_id,omitempty"`
 	DiskOfferingID    string `json:"disk_offering_id,omitempty"`
+	// CustomOffering is true when the service offering takes the source VM's CPUs and
+	// memory.
+	CustomOffering bool `json:"custom_offering,omitempty"`
 }
 
 // VolumeFact is one replicated volume as preflight found it.

@@ -24,8 +24,6 @@ type run struct {
 	cs    *cloudstack.Client
 	vc    *vsphere.Client
 	srcVM *vsphere.VM
-	// customOffering is set by preflight when the service offering takes CPU and memory.
-	customOffering bool
 	// revertFailed holds volumes whose revert failed in this cleanup: their snapshots are
 	// kept so that a later rollback can revert them.
 	revertFailed map[string]bool
