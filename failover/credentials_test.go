@@ -218,4 +218,3 @@ func (f *fixture) requireCleanAfterRollback(t *testing.T, e *Engine, id string, 
 	assert.Equal(t, StatusRolledBack, back.Status)
 	f.requireClean(t, 0, power)
 }
-
