@@ -22,9 +22,9 @@ type reply struct {
 	errors []string
 }
 
-// call sends one request with token ("" for none): a GET, or a write (PUT) of body as JSON. It returns an error only when there is no
-// answer to map (Vault unreachable, the context ended, the source closed); every HTTP status
-// comes back in the reply for the caller to map.
+// call sends one request with token ("" for none): a GET, or a write (PUT) of body as JSON.
+// It returns an error only when there is no answer to map (Vault unreachable, the context
+// ended, the source closed); every HTTP status comes back in the reply for the caller to map.
 func (s *Source) call(ctx context.Context, method, path, token string, body any) (reply, error) {
 	if s.closed.Load() {
 		return reply{}, closedError()
@@ -55,7 +55,7 @@ func (s *Source) call(ctx context.Context, method, path, token string, body any)
 		}()
 	}
 	var re *api.ResponseError
-	if err != nil && !errors.As(err, &re) {
+	if (err != nil && !errors.As(err, &re)) || resp == nil {
 		if ctx.Err() != nil {
 			return reply{}, ctx.Err()
 		}
@@ -166,10 +166,14 @@ func (s *Source) read(ctx context.Context, kind credentials.Kind, ref credential
 		}
 		switch r.status {
 		case http.StatusOK:
-			return e, e.parse(r)
+			if err := e.parse(r); err != nil {
+				return nil, err
+			}
+			return e, nil
 		case http.StatusNotFound:
 			return nil, e.notFound(r)
 		case http.StatusForbidden, http.StatusUnauthorized:
+			// Told apart below.
 		default:
 			return nil, e.annotate(s.unexpected(r, "read of "+e.dataPath()))
 		}
