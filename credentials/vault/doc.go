@@ -89,7 +89,10 @@
 // renewable and its max TTL allows, else logs in again when the method can. When a read is
 // refused with 403 and the token's self-lookup fails too, the token is dead (expired or
 // revoked): the source logs in again once and retries the read once. All of this happens on
-// the calling goroutine; the source starts no goroutine of its own.
+// the calling goroutine; the source starts no goroutine of its own. The price: a token is
+// renewed only when calls come, so one left idle past its TTL expires, and the next call
+// logs in anew - which a fixed token (WithToken) cannot do. Long-idle processes should use
+// AppRole or a token file kept fresh by Vault Agent.
 //
 // The client honours the usual VAULT_* variables for the address (VAULT_ADDR, when
 // WithAddress is not given), TLS (VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT,
