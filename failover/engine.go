@@ -39,6 +39,7 @@ type Engine struct {
 	pool               *vsphere.Pool
 	ownPool            bool
 	csOpts             []cloudstack.Option
+	vsOpts             []vsphere.Option
 	now                func() time.Time
 
 	// checkpoint, when set, is called at every step boundary and between every call and its
@@ -87,7 +88,7 @@ func New(src credentials.Source, opts ...Option) (*Engine, error) {
 		e.holder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), randomHex(4))
 	}
 	if e.pool == nil {
-		e.pool = vsphere.NewPool(vsphere.WithLogger(e.log))
+		e.pool = vsphere.NewPool(append([]vsphere.Option{vsphere.WithLogger(e.log)}, e.vsOpts...)...)
 		e.ownPool = true
 	}
 	e.slots = make(chan struct{}, e.concurrency)

@@ -78,6 +78,12 @@ func WithHolder(name string) Option { return func(e *Engine) { e.holder = name }
 // it in Close.
 func WithVSpherePool(p *vsphere.Pool) Option { return func(e *Engine) { e.pool = p } }
 
+// WithVSphereOptions passes options (root CAs, user agent, poll interval) to the vCenter
+// pool the engine makes, and to the one-off pools CheckCredentials logs in with.
+func WithVSphereOptions(opts ...vsphere.Option) Option {
+	return func(e *Engine) { e.vsOpts = append(e.vsOpts, opts...) }
+}
+
 // WithCloudStackOptions passes options to every cloudstack.Client the engine builds (a
 // shared transport, poll intervals, timeouts).
 func WithCloudStackOptions(opts ...cloudstack.Option) Option {

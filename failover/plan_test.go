@@ -1,0 +1,105 @@
+package failover
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/vsphere"
+)
+
+func TestPlanChangesNothingAndMatchesTheRun(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, lab.Options{})
+	ctx := context.Background()
+	before := f.lab.Cloud.State()
+
+	plan, err := f.engine.Plan(ctx, KindLiveFailover, f.request(0))
+	require.NoError(t, err)
+	after := f.lab.Cloud.State()
+	assert.Equal(t, before.VMs, after.VMs)
+	assert.Equal(t, before.Volumes, after.Volumes)
+	assert.Equal(t, before.Snapshots, after.Snapshots)
+	for _, c := range f.lab.Cloud.Calls() {
+		assert.Contains(t, []string{"listVolumes", "listZones", "listTemplates", "listNetworks", "listServiceOfferings"}, c.Command,
+			"a plan only reads")
+	}
+	jobs, err := f.engine.Jobs(ctx, JobFilter{})
+	require.NoError(t, err)
+	assert.Empty(t, jobs, "a plan records no job")
+	power, err := f.lab.PowerState(f.lab.Sources[0].Name)
+	require.NoError(t, err)
+	assert.Equal(t, vsphere.PoweredOn, power)
+	assert.Len(t, plan.Credentials, 2)
+
+	job, err := f.engine.LiveFailover(ctx, f.request(0))
+	require.NoError(t, err)
+	var planned []string
+	for _, s := range plan.Steps {
+		planned = append(planned, s.Name)
+	}
+	assert.Equal(t, f.stepNames(job), planned, "the plan lists the steps the flow runs")
+	var snapshots int
+	for _, s := range plan.Steps {
+		if s.Name == StepSnapshotVolumes {
+			snapshots = len(s.Calls)
+		}
+	}
+	assert.Equal(t, len(f.lab.Sources[0].VolumeIDs), snapshots)
+	f.requireCleanAfterRollback(t, f.engine, job.ID, vsphere.PoweredOn, PowerOnSource())
+}
+
+func TestPlanFailsLikePreflight(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, lab.Options{})
+	f.src.Remove(credentials.KindVSphere, vcAccount)
+	_, err := f.engine.Plan(context.Background(), KindTestFailover, f.request(0))
+	require.ErrorIs(t, err, credentials.ErrNotFound)
+	assert.NotEmpty(t, credentials.Remedy(err))
+	_, err = f.engine.Plan(context.Background(), Kind("sideways"), f.request(0))
+	require.ErrorIs(t, err, ErrInvalidRequest)
+}
+
+func TestCheckCredentials(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, lab.Options{})
+	ctx := context.Background()
+	cs := credentials.Account(f.lab.Sources[0].CloudAccount)
+	vc := credentials.Account(vcAccount)
+
+	checks, err := f.engine.CheckCredentials(ctx, []credentials.Ref{cs, credentials.Account("nobody")}, []credentials.Ref{vc})
+	require.NoError(t, err)
+	require.Len(t, checks, 3)
+	assert.True(t, checks[0].OK, checks[0].Error)
+	assert.Contains(t, checks[0].Identity, f.lab.Sources[0].CloudAccount)
+	assert.NotEmpty(t, checks[0].Meta.Fingerprint)
+	assert.False(t, checks[1].OK)
+	assert.NotEmpty(t, checks[1].Remedy)
+	assert.True(t, checks[2].OK, checks[2].Error)
+	assert.Contains(t, checks[2].Identity, "@")
+
+	// Rotated away behind the store's back: both fail with a remedy naming the set.
+	_, err = f.lab.RotateCloudStack(f.lab.Sources[0].CloudAccount)
+	require.NoError(t, err)
+	f.lab.RotateVCenterPassword()
+	checks, err = f.engine.CheckCredentials(ctx, []credentials.Ref{cs}, []credentials.Ref{vc})
+	require.NoError(t, err)
+	for _, c := range checks {
+		assert.False(t, c.OK, "%s accepted stale credentials", c.Kind)
+		assert.Contains(t, c.Remedy, c.Meta.Version, "the remedy names the set's version")
+	}
+	// The operator stores the new ones: good again, no restart.
+	f.src.PutVSphere(vcAccount, f.lab.VSphereSet())
+	set, err := f.lab.CloudStackSet(f.lab.Sources[0].CloudAccount)
+	require.NoError(t, err)
+	f.src.PutCloudStack(f.lab.Sources[0].CloudAccount, set)
+	checks, err = f.engine.CheckCredentials(ctx, []credentials.Ref{cs}, []credentials.Ref{vc})
+	require.NoError(t, err)
+	for _, c := range checks {
+		assert.True(t, c.OK, c.Error)
+	}
+}
