@@ -72,7 +72,7 @@ func (e *Engine) checkCloudStack(ctx context.Context, ref credentials.Ref) Crede
 			var zones []cloudstack.Zone
 			if zones, err = client.Zones(ctx); err == nil {
 				c.OK = true
-				c.Identity = fmt.Sprintf("account %s at %s (%d zones visible)", set.Origin.Account, set.APIURL, len(zones))
+				c.Identity = fmt.Sprintf("account %s at %s (zones visible: %d)", set.Origin.Account, set.APIURL, len(zones))
 			}
 		}
 	}
