@@ -1,0 +1,36 @@
+// Command customsource shows how to write a credentials.Source from scratch. FileSource
+// reads the CloudStack and vCenter credential sets from a JSON file on every call, so that
+// rewriting the file rotates them with no restart and no file watcher. Its tests run the
+// conformance suite every source must pass (credentialstest.RunConformanceTests).
+//
+// With no arguments it writes a demo file into a temporary directory, fetches from it,
+// rotates the keys by rewriting the file, and shows the errors a caller gets. With -file it
+// fetches the default sets from a file of yours and prints where they came from, their
+// version and fingerprint (never a secret).
+//
+//	go run ./examples/customsource
+//	go run ./examples/customsource -file /etc/failover/credentials.json
+//
+// # What a source must do
+//
+//   - Read the backing store on every call; keep no credential between calls.
+//   - Resolve the zero Ref to the default set, a named Ref to that account only, and leave
+//     Ref.AllowDefault to credentials.FallBack, which logs every switch to the default.
+//   - Check the set (CloudStack.Check, VSphere.Check) and stamp it (Stamp) with an Origin
+//     that names where it was read, never a value.
+//   - Return *credentials.Error values with a category and a remedy naming what to change.
+//   - Honour the context and be safe for concurrent use.
+//
+// # Errors
+//
+// A missing file or account is ErrNotFound, an unreadable file ErrPermission or
+// ErrUnavailable, a file that is not valid JSON ErrInvalid (the message gives the byte
+// offset, never the text around it), an empty or padded value ErrIncomplete or ErrInvalid
+// naming the JSON key to fix.
+//
+// # Concurrency
+//
+// FileSource holds only its path and options. Each call reads the whole file once, so a set
+// is never a mix of two versions as long as writers replace the file by renaming a new one
+// over it (writeFile does).
+package main

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+)
+
+// sourceName is the source kind in origins and errors.
+const sourceName = "file"
+
+// fileDoc is the layout of the credentials file: per kind of set, the default account and the
+// accounts by name. Field names are the credentials package's Field names.
+type fileDoc struct {
+	CloudStack section[cloudStackEntry] `json:"cloudstack"`
+	VSphere    section[vSphereEntry]    `json:"vsphere"`
+}
+
+type section[T any] struct {
+	Default  string       `json:"default,omitempty"`
+	Accounts map[string]T `json:"accounts,omitempty"`
+}
+
+type cloudStackEntry struct {
+	APIURL             string `json:"api_url,omitempty"`
+	APIKey             string `json:"api_key,omitempty"`
+	SecretKey          string `json:"secret_key,omitempty"`
+	Domain             string `json:"domain,omitempty"`
+	Zone               string `json:"zone,omitempty"`
+	ApplianceVMID      string `json:"appliance_vm_id,omitempty"`
+	TemplateID         string `json:"template_id,omitempty"`
+	NetworkID          string `json:"network_id,omitempty"`
+	ServiceOfferingID  string `json:"service_offering_id,omitempty"`
+	DiskOfferingID     string `json:"disk_offering_id,omitempty"`
+	InsecureSkipVerify bool   `json:"insecure_skip_verify,omitempty"`
+}
+
+type vSphereEntry struct {
+	Host               string `json:"host,omitempty"`
+	Username           string `json:"username,omitempty"`
+	Password           string `json:"password,omitempty"`
+	Datacenter         string `json:"datacenter,omitempty"`
+	InsecureSkipVerify bool   `json:"insecure_skip_verify,omitempty"`
+}
+
+func (e cloudStackEntry) set() credentials.CloudStack {
+	return credentials.CloudStack{
+		APIURL: e.APIURL, APIKey: credentials.NewSecret(e.APIKey), SecretKey: credentials.NewSecret(e.SecretKey),
+		Domain: e.Domain, Zone: e.Zone, ApplianceVMID: e.ApplianceVMID, TemplateID: e.TemplateID,
+		NetworkID: e.NetworkID, ServiceOfferingID: e.ServiceOfferingID, DiskOfferingID: e.DiskOfferingID,
+		InsecureSkipVerify: e.InsecureSkipVerify,
+	}
+}
+
+func (e vSphereEntry) set() credentials.VSphere {
+	return credentials.VSphere{
+		Host: e.Host, Username: e.Username, Password: credentials.NewSecret(e.Password),
+		Datacenter: e.Datacenter, InsecureSkipVerify: e.InsecureSkipVerify,
+	}
+}
+
+// FileSource is a credentials.Source over one JSON file:
+//
+//	{
+//	  "cloudstack": {
+//	    "default": "primary",
+//	    "accounts": {"primary": {"api_url": "...", "api_key": "...", "secret_key": "...", "zone": "..."}}
+//	  },
+//	  "vsphere": {
+//	    "default": "lab-vc",
+//	    "accounts": {"lab-vc": {"host": "...", "username": "...", "password": "...", "datacenter": "..."}}
+//	  }
+//	}
+//
+// It reads the file on every call, so a rewritten file is seen by the next operation with
+// no restart and no file watcher. Writers should replace the file atomically (write a
+// temporary file, then rename it over the old one) so that a reader never sees half of it.
+// A FileSource holds only its path and options and is safe for concurrent use.
+type FileSource struct {
+	path   string
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+// Option configures a FileSource.
+type Option func(*FileSource)
+
+// WithLogger sets the logger for the warning logged when a caller's Ref.AllowDefault makes
+// the source use the default set. The default is slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(s *FileSource) { s.logger = l } }
+
+// NewFileSource returns a FileSource reading the file at path. It does not read the file:
+// every fetch does.
+func NewFileSource(path string, opts ...Option) *FileSource {
+	s := &FileSource{path: path, now: time.Now}
+	for _, opt := range opts {
+		opt(s)
+	}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	return s
+}
+
+// CloudStack implements credentials.Source.
+func (s *FileSource) CloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
+	return credentials.FallBack(ctx, s.logger, sourceName, credentials.KindCloudStack, ref,
+		func(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
+			doc, err := s.read(ctx, credentials.KindCloudStack, ref)
+			if err != nil {
+				return credentials.CloudStack{}, err
+			}
+			account, entry, err := pick(s, credentials.KindCloudStack, ref, doc.CloudStack.Default, doc.CloudStack.Accounts)
+			if err != nil {
+				return credentials.CloudStack{}, err
+			}
+			set := entry.set()
+			if p := set.Check(); p != nil {
+				return credentials.CloudStack{}, s.problem(credentials.KindCloudStack, account, p)
+			}
+			set.Stamp(s.origin(credentials.KindCloudStack, account), "", s.now())
+			return set, nil
+		})
+}
+
+// VSphere implements credentials.Source.
+func (s *FileSource) VSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
+	return credentials.FallBack(ctx, s.logger, sourceName, credentials.KindVSphere, ref,
+		func(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
+			doc, err := s.read(ctx, credentials.KindVSphere, ref)
+			if err != nil {
+				return credentials.VSphere{}, err
+			}
+			account, entry, err := pick(s, credentials.KindVSphere, ref, doc.VSphere.Default, doc.VSphere.Accounts)
+			if err != nil {
+				return credentials.VSphere{}, err
+			}
+			set := entry.set()
+			if p := set.Check(); p != nil {
+				return credentials.VSphere{}, s.problem(credentials.KindVSphere, account, p)
+			}
+			set.Stamp(s.origin(credentials.KindVSphere, account), "", s.now())
+			return set, nil
+		})
+}
+
+// read reads and decodes the whole file: one read, so one consistent version of every set.
+func (s *FileSource) read(ctx context.Context, kind credentials.Kind, ref credentials.Ref) (*fileDoc, error) {
+	fail := func(category error, problem, remedy string, cause error) error {
+		return &credentials.Error{Category: category, Source: sourceName, Kind: kind, Account: ref.String(),
+			Problem: problem, Remedy: remedy, Err: cause}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fail(credentials.ErrUnavailable, "the operation's context ended before the read",
+			"retry with a live context", err)
+	}
+	data, err := os.ReadFile(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fail(credentials.ErrNotFound, "the credentials file "+s.path+" does not exist",
+			"create "+s.path+" with a \""+string(kind)+"\" section", nil)
+	case errors.Is(err, fs.ErrPermission):
+		return nil, fail(credentials.ErrPermission, "cannot read "+s.path,
+			"let this process read "+s.path+" (owner and mode)", err)
+	case err != nil:
+		return nil, fail(credentials.ErrUnavailable, "cannot read "+s.path,
+			"make "+s.path+" a readable regular file", err)
+	}
+	var doc fileDoc
+	if err := json.Unmarshal(data, &doc); err != nil {
+		// json's messages may quote a character of the input, which could be part of a
+		// secret: say where the file is broken, not what is there.
+		where := ""
+		var syntax *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syntax):
+			where = fmt.Sprintf(" at byte %d", syntax.Offset)
+		case errors.As(err, &typ):
+			where = " at " + typ.Field
+		}
+		return nil, fail(credentials.ErrInvalid, s.path+" is not a valid credentials file"+where,
+			"fix the JSON in "+s.path+" (values are strings, insecure_skip_verify a boolean)", nil)
+	}
+	return &doc, nil
+}
+
+// pick resolves ref to an account of one section: by name, by id (read as a name, the file
+// has no numeric ids), or the section's default.
+func pick[T any](s *FileSource, kind credentials.Kind, ref credentials.Ref, def string, accounts map[string]T) (string, T, error) {
+	var zero T
+	account := ref.Name
+	if account == "" {
+		account = ref.ID
+	}
+	if ref.IsDefault() {
+		if def == "" {
+			return "", zero, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind,
+				Account: ref.String(), Problem: "no default " + string(kind) + " account in " + s.path,
+				Remedy: "set \"" + string(kind) + ".default\" in " + s.path + " to the name of an account"}
+		}
+		account = def
+	}
+	entry, ok := accounts[account]
+	if !ok {
+		where := "\"" + string(kind) + ".accounts." + account + "\""
+		return "", zero, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind,
+			Account: account, Problem: "no " + where + " in " + s.path,
+			Remedy: "add " + where + " to " + s.path + ", or name an account that exists"}
+	}
+	return account, entry, nil
+}
+
+// problem turns a Check result into an error naming the key to fix in the file.
+func (s *FileSource) problem(kind credentials.Kind, account string, p *credentials.Problem) error {
+	key := "\"" + string(kind) + ".accounts." + account + "." + string(p.Field) + "\""
+	action := "fill in "
+	if errors.Is(p.Category, credentials.ErrInvalid) {
+		action = "correct "
+	}
+	return &credentials.Error{Category: p.Category, Source: sourceName, Kind: kind, Account: account,
+		Field: p.Field, Problem: p.Reason, Remedy: action + key + " in " + s.path}
+}
+
+// origin names the file and the JSON path of a set: never a value.
+func (s *FileSource) origin(kind credentials.Kind, account string) credentials.Origin {
+	return credentials.Origin{Source: sourceName, Account: account,
+		Location: s.path + " " + string(kind) + ".accounts." + account}
+}
