@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"gorm.io/gorm"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/failover"
+)
+
+func (a *app) credsCommand() *cobra.Command {
+	creds := &cobra.Command{
+		Use:   "creds",
+		Short: "Credential set commands",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usagef("usage: failoverctl creds check [flags]", "creds needs a subcommand")
+		},
+	}
+	var csAccounts, vcAccounts []string
+	check := &cobra.Command{
+		Use:   "check [flags]",
+		Short: `Log in with each credential set and report who it is and whether it works ("test connectivity")`,
+		Long: `check fetches each credential set afresh and logs in with it: a listZones call for CloudStack, a
+fresh login and logout for vCenter. It reports who the system let in, the set's origin,
+version and fingerprint (never the secret), and for a set that does not work, what is wrong
+and how to fix it. It exits 3 when any set fails.
+
+Which sets: those named with --cloudstack-account and --vcenter-account (repeatable); with
+none named, the default sets (the active CloudStack config and the default vCenter set) and
+every other set the source can list: all ossea_configs rows and active vmware_credentials
+rows of --db; every account suffix of CLOUDSTACK_API_URL_* and VSPHERE_SERVER_* with --env.
+Vault cannot be listed without list rights, so with --vault only the defaults are checked.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.checkCredentials(cmd.Context(), csAccounts, vcAccounts)
+		},
+	}
+	check.Flags().StringArrayVar(&csAccounts, "cloudstack-account", nil, "CloudStack set to check by name, or id:N (repeatable)")
+	check.Flags().StringArrayVar(&vcAccounts, "vcenter-account", nil, "vCenter set to check by name, or id:N (repeatable)")
+	creds.AddCommand(check)
+	return creds
+}
+
+func (a *app) checkCredentials(ctx context.Context, csAccounts, vcAccounts []string) error {
+	s, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.close(ctx)
+	csRefs, err := refs("--cloudstack-account", csAccounts)
+	if err != nil {
+		return err
+	}
+	vcRefs, err := refs("--vcenter-account", vcAccounts)
+	if err != nil {
+		return err
+	}
+	listed := len(csRefs) == 0 && len(vcRefs) == 0
+	if listed {
+		cs, vc := listAccounts(ctx, s.backend)
+		csRefs = append([]credentials.Ref{{}}, cs...)
+		vcRefs = append([]credentials.Ref{{}}, vc...)
+	}
+	checks, err := s.engine.CheckCredentials(ctx, csRefs, vcRefs)
+	s.finish(ctx)
+	if err != nil {
+		return err
+	}
+	if listed {
+		checks = dropDefaultTwins(checks)
+	}
+	a.res.Checks = checks
+	failed := 0
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	for _, c := range checks {
+		if !c.OK {
+			failed++
+			fmt.Fprintf(a.stderr, "%s %s: %s\nfix: %s\n", c.Kind, c.Account, c.Error, orUnknown(c.Remedy))
+		}
+		if a.json {
+			continue
+		}
+		status, who := "ok", c.Identity
+		if !c.OK {
+			status, who = "FAILED", firstLine(c.Error)
+		}
+		account := c.Account
+		if c.Meta.Origin.Account != "" && c.Meta.Origin.Account != c.Account {
+			account += " (" + c.Meta.Origin.Account + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", status, c.Kind, account, who, round(c.Duration))
+		if c.Meta.Version != "" {
+			fmt.Fprintf(tw, "\t\t\t%s\t\n", c.Meta.Describe())
+		}
+	}
+	_ = tw.Flush()
+	if failed > 0 {
+		return &credentialsFailed{failed: failed, total: len(checks)}
+	}
+	return nil
+}
+
+func refs(flag string, accounts []string) ([]credentials.Ref, error) {
+	var out []credentials.Ref
+	for _, acc := range accounts {
+		ref, err := parseRef(flag, acc, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ref)
+	}
+	return out, nil
+}
+
+// listAccounts lists the named sets a source holds, where it can be listed. The credential
+// packages have no listing call, so this reads the appliance's tables (database) or the
+// variable names (env) itself.
+func listAccounts(ctx context.Context, b *backend) (cloudStack, vCenter []credentials.Ref) {
+	switch {
+	case b.db != nil:
+		return namesOf(ctx, b.db, "ossea_configs", "name", false), namesOf(ctx, b.db, "vmware_credentials", "credential_name", true)
+	case b.mode == "env":
+		return envAccounts("CLOUDSTACK_API_URL_"), envAccounts("VSPHERE_SERVER_")
+	}
+	return nil, nil
+}
+
+// namesOf reads one table's set names; a missing table lists nothing (the check of the
+// default set reports it, with its remedy).
+func namesOf(ctx context.Context, db *gorm.DB, table, column string, activeOnly bool) []credentials.Ref {
+	var names []string
+	q := db.WithContext(ctx).Table(table).Order("id")
+	if activeOnly {
+		q = q.Where("is_active = ?", true)
+	}
+	if err := q.Pluck(column, &names).Error; err != nil {
+		return nil
+	}
+	out := make([]credentials.Ref, 0, len(names))
+	for _, n := range names {
+		out = append(out, credentials.Account(n))
+	}
+	return out
+}
+
+// envAccounts lists the account suffixes of a variable (and its _FILE variant) in the
+// environment, lower-cased; the env source matches them case-insensitively.
+func envAccounts(prefix string) []credentials.Ref {
+	var names []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		suffix, ok := strings.CutPrefix(name, prefix)
+		if !ok || suffix == "FILE" {
+			continue
+		}
+		suffix = strings.TrimSuffix(suffix, "_FILE")
+		if n := strings.ToLower(suffix); n != "" && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	out := make([]credentials.Ref, 0, len(names))
+	for _, n := range names {
+		out = append(out, credentials.Account(n))
+	}
+	return out
+}
+
+// dropDefaultTwins removes a named set's check when it is the default set, already checked
+// as such.
+func dropDefaultTwins(checks []failover.CredentialCheck) []failover.CredentialCheck {
+	defaults := map[credentials.Kind]string{}
+	for _, c := range checks {
+		if c.Account == (credentials.Ref{}).String() && c.Meta.Origin.Account != "" {
+			defaults[c.Kind] = c.Meta.Origin.Account
+		}
+	}
+	return slices.DeleteFunc(checks, func(c failover.CredentialCheck) bool {
+		return c.Account != (credentials.Ref{}).String() && defaults[c.Kind] == c.Account
+	})
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "see the error above"
+	}
+	return s
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/failover"
+)
+
+// Exit codes; doc.go lists them for users.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitCredentials = 3
+	exitBusy        = 4
+	exitCleanup     = 5
+	exitJob         = 6
+)
+
+// usageError is a command line that cannot be run as given.
+type usageError struct {
+	msg    string
+	remedy string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(remedy, format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...), remedy: remedy}
+}
+
+// credentialsFailed reports that a credential check found sets that do not work; each one
+// has been printed with its remedy already.
+type credentialsFailed struct{ failed, total int }
+
+func (e *credentialsFailed) Error() string {
+	return fmt.Sprintf("%d of %d credential sets failed the check", e.failed, e.total)
+}
+
+// exitCode maps an error to the process exit code. Cleanup left incomplete is reported
+// first: it is the one outcome that leaves something behind to fix.
+func exitCode(err error) int {
+	var (
+		usage *usageError
+		creds *credentials.Error
+		check *credentialsFailed
+	)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &usage):
+		return exitUsage
+	case errors.Is(err, failover.ErrCleanupIncomplete):
+		return exitCleanup
+	case errors.Is(err, failover.ErrBusy):
+		return exitBusy
+	case errors.As(err, &creds), errors.As(err, &check):
+		return exitCredentials
+	case errors.Is(err, failover.ErrInvalidRequest):
+		return exitUsage
+	case errors.Is(err, failover.ErrJobNotFound), errors.Is(err, failover.ErrJobState):
+		return exitJob
+	default:
+		return exitFailed
+	}
+}
+
+// remedy says how to fix err: the credential source's remedy when there is one, else the
+// command's own advice for the engine's errors.
+func remedy(err error) string {
+	if r := credentials.Remedy(err); r != "" {
+		return r
+	}
+	var usage *usageError
+	switch {
+	case errors.As(err, &usage):
+		if usage.remedy != "" {
+			return usage.remedy
+		}
+		return "see failoverctl --help"
+	case errors.Is(err, failover.ErrCleanupIncomplete):
+		return "fix the failures listed (failoverctl status JOB shows them), then run failoverctl rollback JOB again; each undo step checks the actual state first"
+	case errors.Is(err, failover.ErrBusy):
+		return "another operation holds this VM: wait for it (failoverctl status); if its process died, its lease frees itself within 2 minutes"
+	case errors.Is(err, failover.ErrJobNotFound):
+		return "list the jobs with failoverctl status, using the same --store"
+	case errors.Is(err, failover.ErrJobState):
+		return "see where the job stands with failoverctl status JOB"
+	case errors.Is(err, context.Canceled):
+		return "the operation was interrupted; carry on with failoverctl resume JOB or undo it with failoverctl rollback JOB"
+	}
+	return ""
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ossea-migrate/failoverkit/failover"
+)
+
+// printJob writes a job for people: what it is, where it stands, what it created and which
+// credential sets it used (by origin, version and fingerprint only). detailed adds every
+// step with its timing and the ledger.
+func printJob(w io.Writer, job *failover.Job, detailed bool) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row := func(k, v string) { fmt.Fprintf(tw, "  %s\t%s\n", k, v) }
+	fmt.Fprintf(tw, "job %s\t%s\t%s\n", job.ID, job.Kind, strings.ToUpper(string(job.Status)))
+	f := job.Facts
+	src := job.Request.VM.String()
+	if f.SourceVMPath != "" {
+		src = f.SourceVMPath
+	}
+	row("source VM", src)
+	if f.TargetName != "" {
+		target := f.TargetName
+		if id := createdVM(job); id != "" {
+			target += " (id " + id + ")"
+		}
+		row("CloudStack VM", target)
+	}
+	var vols []string
+	for _, v := range job.Request.Volumes {
+		s := v.ID
+		if v.Boot {
+			s += " (boot)"
+		}
+		vols = append(vols, s)
+	}
+	row("volumes", strings.Join(vols, ", "))
+	for _, c := range job.Credentials {
+		why := c.Reason
+		if c.Step != "" {
+			why += " at " + c.Step
+		}
+		row(string(c.Kind)+" credentials", c.Meta.Describe()+" ("+why+")")
+	}
+	if job.FailedStep != "" {
+		row("failed step", job.FailedStep)
+	}
+	if job.Error != "" {
+		row("error", job.Error)
+	}
+	if c := job.Cleanup; c != nil {
+		outcome := string(c.Outcome)
+		if outcome == "" {
+			outcome = "not finished"
+		}
+		row(c.Trigger, outcome)
+		for _, f := range c.Failures {
+			row("  undo failure", f)
+		}
+	}
+	row("created", job.CreatedAt.Local().Format(time.DateTime))
+	row("updated", job.UpdatedAt.Local().Format(time.DateTime))
+	if detailed {
+		fmt.Fprintln(tw, "  steps:")
+		for _, s := range job.Steps {
+			name := s.Name
+			if s.Undo {
+				name = "undo " + name
+			}
+			took := ""
+			if !s.FinishedAt.IsZero() {
+				took = round(s.FinishedAt.Sub(s.StartedAt)).String()
+			}
+			line := fmt.Sprintf("    %s\t%s\t%s", name, s.Status, took)
+			if s.Error != "" {
+				line += "\t" + s.Error
+			}
+			fmt.Fprintln(tw, line)
+		}
+		fmt.Fprintf(tw, "  ledger:\t%d entries\n", len(job.Ledger))
+		for _, e := range job.Ledger {
+			what := e.Resource
+			if what == "" {
+				what = e.Name
+			}
+			if e.Volume != "" && e.Volume != what {
+				what += " volume " + e.Volume
+			}
+			fmt.Fprintf(tw, "    %d\t%s\t%s\t%s\n", e.Seq, e.Action, e.State, what)
+		}
+	}
+	_ = tw.Flush()
+}
+
+// createdVM returns the id of the VM the job created, from its ledger.
+func createdVM(job *failover.Job) string {
+	for _, e := range job.Ledger {
+		if e.Action == failover.ActionVMCreate && e.State == failover.LedgerDone {
+			return e.Resource
+		}
+	}
+	return ""
+}
+
+// printJobs writes one line per job.
+func printJobs(w io.Writer, jobs []*failover.Job) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "JOB\tKIND\tSTATUS\tSOURCE VM\tUPDATED")
+	for _, j := range jobs {
+		src := j.Request.VM.String()
+		if j.Facts.SourceVMPath != "" {
+			src = j.Facts.SourceVMPath
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", j.ID, j.Kind, j.Status, src, j.UpdatedAt.Local().Format(time.DateTime))
+	}
+	_ = tw.Flush()
+}

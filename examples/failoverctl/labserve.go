@@ -1,0 +1,131 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// labInfo tells other failoverctl invocations how to reach a served lab.
+type labInfo struct {
+	Dir           string `json:"dir"`
+	DB            string `json:"db"`
+	KeyFile       string `json:"key_file"`
+	Store         string `json:"store"`
+	VCenterURL    string `json:"vcenter_url"`
+	CloudStackURL string `json:"cloudstack_url"`
+	// Env holds the variables that point failoverctl at this lab.
+	Env     map[string]string `json:"env"`
+	Sources []labSource       `json:"sources"`
+}
+
+// labSource is a source VM ready to fail over.
+type labSource struct {
+	Name          string   `json:"name"`
+	Path          string   `json:"path"`
+	CloudAccount  string   `json:"cloudstack_account"`
+	ApplianceVMID string   `json:"appliance_vm_id"`
+	Volumes       []string `json:"volumes"`
+}
+
+func (a *app) labCommand() *cobra.Command {
+	lab := &cobra.Command{
+		Use:   "lab",
+		Short: "Simulator commands",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return usagef("usage: failoverctl lab serve [flags]", "lab needs a subcommand")
+		},
+	}
+	var (
+		dir     string
+		sources int
+	)
+	serve := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Keep the simulators running and print the settings that point other failoverctl commands at them",
+		Long: `serve starts the vCenter and CloudStack simulators, writes their credential sets to an SQLite
+database in the appliance's format (vCenter password encrypted under a generated key), and
+keeps them running until interrupted. It prints the flags and variables for other shells:
+with those, test, rollback, resume, status and creds check work across invocations, and a
+set changed in the database is picked up by the next command.
+
+With --json it writes one line {"type":"lab_ready","lab":{...}} once ready. Without --dir the
+files go to a temporary folder removed on exit.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			keep := dir != ""
+			if !keep {
+				var err error
+				if dir, err = os.MkdirTemp("", "failoverctl-lab-"); err != nil {
+					return err
+				}
+				defer func() { _ = os.RemoveAll(dir) }()
+			}
+			sims, err := a.startLab(ctx, dir, sources)
+			if err != nil {
+				return err
+			}
+			defer sims.Close()
+			info := sims.info()
+			a.res.Lab = &info
+			if a.json {
+				a.writeJSON(map[string]any{"type": "lab_ready", "lab": info})
+			} else {
+				a.printLab(info, keep)
+			}
+			<-ctx.Done()
+			if !a.json {
+				fmt.Fprintln(a.stdout, "\nstopping the simulators")
+			}
+			return nil
+		},
+	}
+	serve.Flags().StringVar(&dir, "dir", "", "folder for the credential database, key file and job store (kept after exit)")
+	serve.Flags().IntVar(&sources, "sources", 2, "how many source VMs to prepare")
+	lab.AddCommand(serve)
+	return lab
+}
+
+func (s *simulators) info() labInfo {
+	info := labInfo{
+		Dir: s.dir, DB: s.dbPath, KeyFile: s.keyPath, Store: s.storePath,
+		VCenterURL: s.lab.VSphereSet().Host, CloudStackURL: s.lab.Cloud.URL(),
+		Env: map[string]string{
+			"FAILOVERCTL_DB":            s.dbPath,
+			"FAILOVERCTL_KEY_FILE":      s.keyPath,
+			"FAILOVERCTL_STORE":         s.storePath,
+			"FAILOVERCTL_POLL_INTERVAL": "5ms",
+		},
+	}
+	for _, src := range s.lab.Sources {
+		info.Sources = append(info.Sources, labSource{
+			Name: src.Name, Path: src.Path, CloudAccount: src.CloudAccount,
+			ApplianceVMID: src.ApplianceVMID, Volumes: src.VolumeIDs,
+		})
+	}
+	return info
+}
+
+func (a *app) printLab(info labInfo, keep bool) {
+	w := a.stdout
+	fmt.Fprintln(w, "Simulators running; Ctrl-C stops them.")
+	fmt.Fprintf(w, "  vCenter      %s (datacenter DC0)\n", info.VCenterURL)
+	fmt.Fprintf(w, "  CloudStack   %s\n", info.CloudStackURL)
+	fmt.Fprintf(w, "  credentials  %s (key in %s): CloudStack configs per account (the first active), vCenter set %q (default)\n", info.DB, info.KeyFile, simVCenterSet)
+	fmt.Fprintf(w, "  job store    %s\n", info.Store)
+	if !keep {
+		fmt.Fprintf(w, "  (the folder %s is removed on exit; use --dir to keep it)\n", info.Dir)
+	}
+	fmt.Fprintln(w, "\nIn another shell:")
+	fmt.Fprintf(w, "  export FAILOVERCTL_DB=%s FAILOVERCTL_KEY_FILE=%s FAILOVERCTL_STORE=%s FAILOVERCTL_POLL_INTERVAL=5ms\n", info.DB, info.KeyFile, info.Store)
+	fmt.Fprintln(w, "  failoverctl creds check")
+	for _, s := range info.Sources {
+		fmt.Fprintf(w, "  failoverctl test --cloudstack-account %s --vm-path %s --volume %s\n", s.CloudAccount, s.Path, strings.Join(s.Volumes, " --volume "))
+	}
+	fmt.Fprintln(w, "  failoverctl status")
+	fmt.Fprintln(w, "  failoverctl rollback JOB")
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ossea-migrate/failoverkit/failover"
+)
+
+func (a *app) planCommand() *cobra.Command {
+	var (
+		rf   requestFlags
+		live bool
+	)
+	cmd := &cobra.Command{
+		Use:   "plan [flags]",
+		Short: "Dry run: preflight, then the exact steps and calls a failover would make, changing nothing",
+		Long: `plan resolves both credential sets, finds the source VM, checks that every volume is attached
+to the appliance VM and that the placement exists, and prints the steps and calls a test (or,
+with --live, live) failover would make. It changes nothing and records no job.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			s, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.close(ctx)
+			req, err := rf.request(s.backend)
+			if err != nil {
+				return err
+			}
+			kind := failover.KindTestFailover
+			if live {
+				kind = failover.KindLiveFailover
+			}
+			plan, err := s.engine.Plan(ctx, kind, req)
+			s.finish(ctx)
+			a.res.Plan = plan
+			if err != nil || a.json {
+				return err
+			}
+			f := plan.Facts
+			fmt.Fprintf(a.stdout, "%s plan for %s\n", plan.Kind, describeRequest(req))
+			fmt.Fprintf(a.stdout, "  source VM      %s (uuid %s, %d CPUs, %d MB, powered on: %t)\n", f.SourceVMPath, f.SourceVMUUID, f.CPUs, f.MemoryMB, f.SourcePoweredOn)
+			fmt.Fprintf(a.stdout, "  appliance VM   %s\n", f.ApplianceVMID)
+			fmt.Fprintf(a.stdout, "  new VM         %s in zone %s (template %s, network %s, offering %s)\n", f.TargetName, f.Zone, f.TemplateID, f.NetworkID, f.ServiceOfferingID)
+			for _, c := range plan.Credentials {
+				fmt.Fprintf(a.stdout, "  %-14s %s\n", string(c.Kind), c.Meta.Describe())
+			}
+			for i, st := range plan.Steps {
+				fmt.Fprintf(a.stdout, "%2d. %s\n", i+1, st.Name)
+				for _, c := range st.Calls {
+					fmt.Fprintf(a.stdout, "      %s\n", strings.TrimSpace(c))
+				}
+			}
+			return nil
+		},
+	}
+	rf.register(cmd.Flags(), true)
+	cmd.Flags().BoolVar(&live, "live", false, "plan a live failover instead of a test failover")
+	return cmd
+}

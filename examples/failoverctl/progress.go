@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/ossea-migrate/failoverkit/failover"
+)
+
+// progress draws one bar per operation on a terminal - step i of n, the step under way and
+// the time elapsed - and leaves a line per finished step above it.
+type progress struct {
+	mu      sync.Mutex
+	w       io.Writer
+	bar     *progressbar.ProgressBar
+	started time.Time
+}
+
+func newProgress(w io.Writer) *progress { return &progress{w: w} }
+
+// Observe implements failover.Observer.
+func (p *progress) Observe(e failover.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch e.Type {
+	case failover.EventJobStarted:
+		p.drop()
+		p.started = e.At
+		fmt.Fprintf(p.w, "%s job %s\n", e.Operation, e.JobID)
+	case failover.EventStepStarted:
+		if p.bar == nil {
+			p.bar = progressbar.NewOptions(e.Total,
+				progressbar.OptionSetWriter(p.w),
+				progressbar.OptionSetWidth(24),
+				progressbar.OptionShowCount(),
+				progressbar.OptionSetElapsedTime(true),
+				progressbar.OptionSetPredictTime(false),
+				progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionClearOnFinish(),
+				progressbar.OptionUseANSICodes(true),
+			)
+		}
+		p.bar.Describe(fmt.Sprintf("%-20s", e.Step))
+	case failover.EventStepFinished, failover.EventStepSkipped, failover.EventStepFailed:
+		mark := "ok  "
+		detail := round(e.Duration).String()
+		switch e.Type {
+		case failover.EventStepSkipped:
+			mark, detail = "skip", "done before"
+		case failover.EventStepFailed:
+			mark, detail = "FAIL", round(e.Duration).String()+": "+e.Error
+		}
+		p.line(fmt.Sprintf("  %s [%d/%d] %-20s %s", mark, e.Index, e.Total, e.Step, detail))
+		if p.bar != nil {
+			_ = p.bar.Add(1)
+		}
+	case failover.EventCredentialsChanged:
+		p.line(fmt.Sprintf("       [%d/%d] %-20s credentials rejected and changed at the source: retrying with the new set", e.Index, e.Total, e.Step))
+	case failover.EventJobFinished:
+		p.drop()
+		fmt.Fprintf(p.w, "%s job %s: %s in %s\n", e.Operation, e.JobID, e.Status, round(e.At.Sub(p.started)))
+	}
+}
+
+// line prints a permanent line above the bar.
+func (p *progress) line(s string) {
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+	fmt.Fprintln(p.w, s)
+	if p.bar != nil && !p.bar.IsFinished() {
+		_ = p.bar.RenderBlank()
+	}
+}
+
+// drop clears the bar of an operation that ended.
+func (p *progress) drop() {
+	if p.bar != nil {
+		_ = p.bar.Clear()
+		_ = p.bar.Exit()
+		p.bar = nil
+	}
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// app holds the global flags and the output streams of one invocation.
+type app struct {
+	stdout, stderr io.Writer
+
+	source sourceFlags
+	store  string
+	json   bool
+	plain  bool
+	debug  bool
+	poll   time.Duration
+
+	// res is the result written as the last line with --json; commands fill it in.
+	res *result
+
+	// storeSet records whether --store (or FAILOVERCTL_STORE) was given.
+	storeSet bool
+	logger   *slog.Logger
+}
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr, res: &result{Type: "result"}}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	code := exitCode(err)
+	var check *credentialsFailed
+	switch {
+	case err == nil:
+	case errors.As(err, &check):
+		// Each failed set has been printed with its remedy already.
+		fmt.Fprintln(stderr, "failoverctl:", err)
+	default:
+		a.printError(err)
+	}
+	if a.json && !helpAsked(cmd) {
+		a.res.Command = strings.TrimPrefix(cmd.CommandPath(), root.Name()+" ")
+		a.res.OK, a.res.ExitCode = err == nil, code
+		if err != nil {
+			a.res.Error, a.res.Remedy = err.Error(), remedy(err)
+		}
+		a.writeJSON(a.res)
+	}
+	return code
+}
+
+func helpAsked(cmd *cobra.Command) bool {
+	if cmd == nil {
+		return true
+	}
+	h := cmd.Flags().Lookup("help")
+	return h != nil && h.Changed
+}
+
+// printError writes err and its remedy to stderr.
+func (a *app) printError(err error) {
+	fmt.Fprintln(a.stderr, "failoverctl:", err)
+	if r := remedy(err); r != "" {
+		fmt.Fprintln(a.stderr, "fix:", r)
+	}
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "failoverctl",
+		Short: "Test failover, live failover and rollback of replicated VMs into CloudStack",
+		Long: `failoverctl drives failoverkit's engine: test and live failover of a replicated VMware VM
+into CloudStack, rollback, resume, job status, and a credential check.
+
+Credentials come from one source, chosen by flag: --db (the appliance's database),
+--env (CLOUDSTACK_* and VSPHERE_* variables) or --vault (Vault KV v2). Every operation
+fetches them afresh, so a rotation takes effect on the next command.
+
+With no source flag, failoverctl runs against simulators started in its own process
+(vCenter and CloudStack, with their credential sets written to a temporary SQLite
+database), so "failoverctl test --then-rollback" shows a whole cycle with nothing set up.
+The simulators stop when the process exits; to keep them up for several commands run
+"failoverctl lab serve" in one terminal and use the settings it prints in another.
+
+Exit codes: 0 ok; 1 operation failed; 2 usage error; 3 credentials problem (the remedy is
+printed); 4 VM busy with another operation; 5 cleanup incomplete; 6 job not found or not
+in a state that allows the operation.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			a.storeSet = cmd.Flags().Changed("store") || os.Getenv("FAILOVERCTL_STORE") != ""
+			a.logger = a.newLogger()
+			return nil
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &usageError{msg: err.Error(), remedy: "see failoverctl --help, or COMMAND --help"}
+	})
+	pf := root.PersistentFlags()
+	a.source.register(pf)
+	pf.StringVar(&a.store, "store", envOr("FAILOVERCTL_STORE", defaultStorePath()),
+		"job store: an SQLite file, or a mysql:// or postgres:// DSN (env FAILOVERCTL_STORE; simulator mode uses a temporary file)")
+	pf.BoolVar(&a.json, "json", false, "write one JSON object per line: each event, then the result (for scripts)")
+	pf.BoolVar(&a.plain, "no-progress", false, "plain progress lines even on a terminal")
+	pf.BoolVarP(&a.debug, "verbose", "v", false, "log the library's debug output to stderr")
+	pf.DurationVar(&a.poll, "poll-interval", envDuration("FAILOVERCTL_POLL_INTERVAL", 0),
+		"how often to poll CloudStack's async jobs (default 1s, growing to 10s; simulator mode 5ms; env FAILOVERCTL_POLL_INTERVAL)")
+
+	root.AddCommand(
+		a.planCommand(),
+		a.flowCommand("test"),
+		a.flowCommand("live"),
+		a.rollbackCommand(),
+		a.resumeCommand(),
+		a.statusCommand(),
+		a.credsCommand(),
+		a.labCommand(),
+	)
+	return root
+}
+
+// newLogger logs to stderr: warnings only (a default fall-back, TLS verification off) unless
+// --verbose; JSON records with --json so that scripts can parse stderr too.
+func (a *app) newLogger() *slog.Logger {
+	level := slog.LevelWarn
+	if a.debug {
+		level = slog.LevelDebug
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if a.json {
+		return slog.New(slog.NewJSONHandler(a.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(a.stderr, opts))
+}
+
+// exactArgs is cobra.ExactArgs reporting a usage error.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("usage: "+cmd.UseLine(), "%s takes %s (got %d arguments)", cmd.Name(), what, len(args))
+		}
+		return nil
+	}
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("usage: "+cmd.UseLine(), "%s takes no arguments (got %q)", cmd.Name(), args)
+	}
+	return nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"gorm.io/gorm"
+
+	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/internal/lab"
+)
+
+// simVCenterSet names the vCenter credential set simulator mode stores.
+const simVCenterSet = "lab-vcenter"
+
+// simulators is a running lab with its credential sets in an SQLite database, the way an
+// appliance keeps them: CloudStack keys in ossea_configs (one row per lab account, the
+// first active), the vCenter password encrypted in vmware_credentials (the default set).
+type simulators struct {
+	lab       *lab.Lab
+	dir       string
+	dbPath    string
+	keyPath   string
+	storePath string
+	db        *gorm.DB
+	closeDB   func()
+}
+
+// startLab starts the simulators and writes their sets into dir (created if needed).
+func (a *app) startLab(ctx context.Context, dir string, sources int) (*simulators, error) {
+	l, err := lab.Start(lab.Options{SourceVMs: sources, Logger: a.logger.With("component", "simulator")})
+	if err != nil {
+		return nil, err
+	}
+	s := &simulators{lab: l, dir: dir,
+		dbPath:    filepath.Join(dir, "credentials.db"),
+		keyPath:   filepath.Join(dir, "key"),
+		storePath: filepath.Join(dir, "jobs.db"),
+	}
+	if err := s.seed(ctx, a); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *simulators) seed(ctx context.Context, a *app) error {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return err
+	}
+	raw := make([]byte, database.KeySize)
+	_, _ = rand.Read(raw) // crypto/rand.Read never fails on supported platforms
+	encoded := base64.StdEncoding.EncodeToString(raw)
+	if err := os.WriteFile(s.keyPath, []byte(encoded+"\n"), 0o600); err != nil {
+		return err
+	}
+	db, closeDB, err := openDB(ctx, s.dbPath, false, a.logger)
+	if err != nil {
+		return err
+	}
+	s.db, s.closeDB = db, closeDB
+	if err := database.Migrate(ctx, db); err != nil {
+		return err
+	}
+	w, err := database.NewWriter(db, database.WithKey(raw), database.WithLogger(a.logger))
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, src := range s.lab.Sources {
+		if seen[src.CloudAccount] {
+			continue
+		}
+		seen[src.CloudAccount] = true
+		set, err := s.lab.CloudStackSet(src.CloudAccount)
+		if err != nil {
+			return err
+		}
+		if _, err := w.PutCloudStack(ctx, src.CloudAccount, set); err != nil {
+			return err
+		}
+	}
+	if err := w.ActivateCloudStack(ctx, s.lab.Sources[0].CloudAccount); err != nil {
+		return err
+	}
+	if _, err := w.PutVSphere(ctx, simVCenterSet, s.lab.VSphereSet()); err != nil {
+		return err
+	}
+	return w.SetDefaultVSphere(ctx, simVCenterSet)
+}
+
+// Close stops the simulators and closes the database; the files stay in dir.
+func (s *simulators) Close() {
+	if s.closeDB != nil {
+		s.closeDB()
+	}
+	s.lab.Close()
+}
+
+// startSimulators is simulator mode: a lab in a temporary folder, read through the database
+// source like an appliance database, with a temporary job store. All of it goes when the
+// process exits.
+func (a *app) startSimulators(ctx context.Context, b *backend, sources int) error {
+	dir, err := os.MkdirTemp("", "failoverctl-sim-")
+	if err != nil {
+		return err
+	}
+	b.closers = append(b.closers, func() { _ = os.RemoveAll(dir) })
+	s, err := a.startLab(ctx, dir, sources)
+	if err != nil {
+		return fmt.Errorf("start the simulators: %w", err)
+	}
+	b.closers = append(b.closers, s.Close)
+	key, err := os.ReadFile(s.keyPath)
+	if err != nil {
+		return err
+	}
+	raw, err := database.ParseKey(string(key))
+	if err != nil {
+		return err
+	}
+	src, err := database.New(s.db, database.WithKey(raw), database.WithLogger(a.logger))
+	if err != nil {
+		return err
+	}
+	b.src, b.db, b.lab, b.storePath = src, s.db, s.lab, s.storePath
+	return nil
+}
