@@ -65,7 +65,7 @@ func (f *fixture) newEngine(extra ...Option) *Engine {
 		WithStore(f.store),
 		WithLogger(testLogger()),
 		WithVSpherePool(f.pool),
-		WithCloudStackOptions(cloudstack.WithPollInterval(time.Millisecond, 5*time.Millisecond)),
+		WithCloudStackOptions(fastPolls()...),
 	}, f.opts...)
 	e, err := New(f.src, append(opts, extra...)...)
 	require.NoError(f.t, err)
@@ -129,4 +129,10 @@ func (f *fixture) requireClean(t testing.TB, i int, wantPower vsphere.PowerState
 	power, err := f.lab.PowerState(s.Name)
 	require.NoError(t, err)
 	assert.Equal(t, wantPower, power, "source VM power state")
+}
+
+// fastPolls polls async jobs at once and then every few milliseconds: the simulator ends jobs
+// on the first poll, and tests should not wait out production's one-second interval.
+func fastPolls() []cloudstack.Option {
+	return []cloudstack.Option{cloudstack.WithPollInterval(time.Millisecond, 5*time.Millisecond)}
 }

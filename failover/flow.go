@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/vsphere"
@@ -138,23 +139,9 @@ func (r *run) preflight(ctx context.Context) error {
 	if err := r.resolveVSphere(ctx, StepPreflight, "operation start"); err != nil {
 		return preflightErr(err)
 	}
-	vm, err := r.vc.FindVM(ctx, r.job.Request.VM)
-	if err != nil {
-		return preflightErr(err)
-	}
-	shape, err := r.vc.Describe(ctx, vm)
-	if err != nil {
-		return preflightErr(err)
-	}
-	r.srcVM = &vm
 	req := r.job.Request
 	defaults := r.cs.Defaults()
 	f := Facts{
-		SourceVMPath:      vm.Path,
-		SourceVMUUID:      vm.InstanceUUID,
-		SourcePoweredOn:   shape.PowerState == vsphere.PoweredOn,
-		CPUs:              int(shape.CPUs),
-		MemoryMB:          int(shape.MemoryMB),
 		ApplianceVMID:     defaults.ApplianceVMID,
 		Zone:              pick(req.Zone, defaults.Zone),
 		TemplateID:        pick(req.TemplateID, defaults.TemplateID),
@@ -162,7 +149,6 @@ func (r *run) preflight(ctx context.Context) error {
 		ServiceOfferingID: pick(req.ServiceOfferingID, defaults.ServiceOfferingID),
 		DiskOfferingID:    pick(req.DiskOfferingID, defaults.DiskOfferingID),
 	}
-	origin := r.cs.Credentials().Describe()
 	var missing []string
 	for _, m := range []struct{ value, what string }{
 		{f.ApplianceVMID, "the appliance VM id (oma_vm_id)"},
@@ -177,11 +163,37 @@ func (r *run) preflight(ctx context.Context) error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%w: %s not set; fix: fill them in CloudStack credential set %s or pass them in the request",
-			ErrPreflight, strings.Join(missing, ", "), origin)
+			ErrPreflight, strings.Join(missing, ", "), r.cs.Credentials().Describe())
 	}
-	attached, err := r.cs.ListVolumes(ctx, f.ApplianceVMID)
-	if err != nil {
-		return preflightErr(fmt.Errorf("list the volumes of appliance VM %s: %w", f.ApplianceVMID, err))
+
+	// The lookups are independent reads: run them at once, so that preflight costs about one
+	// round trip to each system rather than one per lookup. Errors are reported in a fixed
+	// order.
+	var (
+		vm       vsphere.VM
+		shape    vsphere.Shape
+		attached []cloudstack.Volume
+	)
+	errs := parallel(ctx,
+		func(ctx context.Context) (err error) {
+			if vm, err = r.vc.FindVM(ctx, req.VM); err != nil {
+				return preflightErr(err)
+			}
+			if shape, err = r.vc.Describe(ctx, vm); err != nil {
+				return preflightErr(err)
+			}
+			return nil
+		},
+		func(ctx context.Context) (err error) {
+			if attached, err = r.cs.ListVolumes(ctx, f.ApplianceVMID); err != nil {
+				return preflightErr(fmt.Errorf("list the volumes of appliance VM %s: %w", f.ApplianceVMID, err))
+			}
+			return nil
+		},
+		func(ctx context.Context) error { return r.checkPlacement(ctx, &f) },
+	)
+	if err := firstError(errs); err != nil {
+		return err
 	}
 	device := map[string]int64{}
 	for _, v := range attached {
@@ -195,12 +207,38 @@ func (r *run) preflight(ctx context.Context) error {
 		}
 		f.Volumes = append(f.Volumes, VolumeFact{ID: v.ID, Boot: len(f.Volumes) == 0, ApplianceDevID: int(dev)})
 	}
-	if err := r.checkPlacement(ctx, &f); err != nil {
-		return err
-	}
+	r.srcVM = &vm
+	f.SourceVMPath, f.SourceVMUUID = vm.Path, vm.InstanceUUID
+	f.SourcePoweredOn = shape.PowerState == vsphere.PoweredOn
+	f.CPUs, f.MemoryMB = int(shape.CPUs), int(shape.MemoryMB)
 	f.TargetName = targetName(r.job, req.Name, vm.Name)
 	r.job.Facts = f
 	r.job.VMKey = "vsphere/" + r.vc.Host() + "/" + vm.InstanceUUID
+	return nil
+}
+
+// parallel runs fns at once and returns their errors in the order of fns.
+func parallel(ctx context.Context, fns ...func(context.Context) error) []error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(ctx)
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+// firstError returns the first non-nil error.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -215,21 +253,40 @@ func (r *run) checkPlacement(ctx context.Context, f *Facts) error {
 		return fmt.Errorf("%w: %s %s does not exist in CloudStack; fix: correct it in CloudStack credential set %s or in the request: %w",
 			ErrPreflight, what, id, origin, err)
 	}
-	zone, err := r.cs.GetZone(ctx, f.Zone)
+	var (
+		zone     *cloudstack.Zone
+		offering *cloudstack.ServiceOffering
+	)
+	err := firstError(parallel(ctx,
+		func(ctx context.Context) (err error) {
+			if zone, err = r.cs.GetZone(ctx, f.Zone); err != nil {
+				return missing("zone", f.Zone, err)
+			}
+			return nil
+		},
+		func(ctx context.Context) error {
+			if _, err := r.cs.GetTemplate(ctx, f.TemplateID); err != nil {
+				return missing("template", f.TemplateID, err)
+			}
+			return nil
+		},
+		func(ctx context.Context) error {
+			if _, err := r.cs.GetNetwork(ctx, f.NetworkID); err != nil {
+				return missing("network", f.NetworkID, err)
+			}
+			return nil
+		},
+		func(ctx context.Context) (err error) {
+			if offering, err = r.cs.GetServiceOffering(ctx, f.ServiceOfferingID); err != nil {
+				return missing("service offering", f.ServiceOfferingID, err)
+			}
+			return nil
+		},
+	))
 	if err != nil {
-		return missing("zone", f.Zone, err)
+		return err
 	}
 	f.Zone = zone.ID
-	if _, err := r.cs.GetTemplate(ctx, f.TemplateID); err != nil {
-		return missing("template", f.TemplateID, err)
-	}
-	if _, err := r.cs.GetNetwork(ctx, f.NetworkID); err != nil {
-		return missing("network", f.NetworkID, err)
-	}
-	offering, err := r.cs.GetServiceOffering(ctx, f.ServiceOfferingID)
-	if err != nil {
-		return missing("service offering", f.ServiceOfferingID, err)
-	}
 	f.CustomOffering = offering.Custom
 	return nil
 }
