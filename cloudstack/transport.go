@@ -21,7 +21,8 @@ import (
 // The zero Transport is ready to use, with NewTransport's defaults. Clients built without
 // WithTransport share a package-level Transport. A Transport is safe for concurrent use.
 type Transport struct {
-	base *http.Transport
+	base        *http.Transport
+	idlePerHost int
 
 	once     sync.Once
 	verified *http.Transport
@@ -39,6 +40,13 @@ func WithBaseTransport(base *http.Transport) TransportOption {
 			t.base = base
 		}
 	}
+}
+
+// WithIdleConnsPerHost keeps up to n idle connections per CloudStack endpoint (default 32).
+// A caller running more operations at once than that should raise it, or connections beyond
+// it are closed after each request and dialled again for the next.
+func WithIdleConnsPerHost(n int) TransportOption {
+	return func(t *Transport) { t.idlePerHost = n }
 }
 
 // NewTransport returns a Transport. By default it uses proxy settings from the environment,
@@ -72,7 +80,11 @@ func (t *Transport) init() {
 			t.base = defaultBase()
 		}
 		t.verified = t.base.Clone()
-		t.insecure = t.base.Clone()
+		if t.idlePerHost > 0 {
+			t.verified.MaxIdleConnsPerHost = t.idlePerHost
+			t.verified.MaxIdleConns = max(t.verified.MaxIdleConns, t.idlePerHost)
+		}
+		t.insecure = t.verified.Clone()
 		cfg := &tls.Config{}
 		if t.base.TLSClientConfig != nil {
 			cfg = t.base.TLSClientConfig.Clone()

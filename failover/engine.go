@@ -91,6 +91,11 @@ func New(src credentials.Source, opts ...Option) (*Engine, error) {
 		e.pool = vsphere.NewPool(append([]vsphere.Option{vsphere.WithLogger(e.log)}, e.vsOpts...)...)
 		e.ownPool = true
 	}
+	// One connection pool for all operations, sized so that every operation allowed at once
+	// keeps its connection; options given by the caller (their own Transport) come after and
+	// win.
+	transport := cloudstack.NewTransport(cloudstack.WithIdleConnsPerHost(e.concurrency))
+	e.csOpts = append([]cloudstack.Option{cloudstack.WithTransport(transport)}, e.csOpts...)
 	e.slots = make(chan struct{}, e.concurrency)
 	e.events = newMailbox(e.observer)
 	return e, nil
