@@ -6,13 +6,12 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"gorm.io/gorm"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
-	"github.com/ossea-migrate/failoverkit/failover"
+	"github.com/ossea-migrate/failoverkit/credentials/database"
 )
 
 func (a *app) credsCommand() *cobra.Command {
@@ -35,8 +34,8 @@ and how to fix it. It exits 3 when any set fails.
 
 Which sets: those named with --cloudstack-account and --vcenter-account (repeatable); with
 none named, the default sets (the active CloudStack config and the default vCenter set) and
-every other set the source can list: all ossea_configs rows and active vmware_credentials
-rows of --db; every account suffix of CLOUDSTACK_API_URL_* and VSPHERE_SERVER_* with --env.
+every other set the source can list: the inactive ossea_configs rows and the other active
+vmware_credentials rows of --db; every account suffix of CLOUDSTACK_API_URL_* and VSPHERE_SERVER_* with --env.
 Vault cannot be listed without list rights, so with --vault only the defaults are checked.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -50,7 +49,7 @@ Vault cannot be listed without list rights, so with --vault only the defaults ar
 }
 
 func (a *app) checkCredentials(ctx context.Context, csAccounts, vcAccounts []string) error {
-	s, err := a.open(ctx)
+	s, err := a.open(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -69,39 +68,37 @@ func (a *app) checkCredentials(ctx context.Context, csAccounts, vcAccounts []str
 		csRefs = append([]credentials.Ref{{}}, cs...)
 		vcRefs = append([]credentials.Ref{{}}, vc...)
 	}
+	if s.backend.mode == "database" && !s.backend.hasKey {
+		fmt.Fprintln(a.stderr, "note: no key given (--key-file or "+database.KeyEnv+"), so vCenter passwords cannot be decrypted")
+	}
 	checks, err := s.engine.CheckCredentials(ctx, csRefs, vcRefs)
 	s.finish(ctx)
 	if err != nil {
 		return err
 	}
-	if listed {
-		checks = dropDefaultTwins(checks)
-	}
 	a.res.Checks = checks
 	failed := 0
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	for _, c := range checks {
-		if !c.OK {
-			failed++
-			fmt.Fprintf(a.stderr, "%s %s: %s\nfix: %s\n", c.Kind, c.Account, c.Error, orUnknown(c.Remedy))
-		}
-		if a.json {
-			continue
-		}
-		status, who := "ok", c.Identity
-		if !c.OK {
-			status, who = "FAILED", firstLine(c.Error)
-		}
 		account := c.Account
 		if c.Meta.Origin.Account != "" && c.Meta.Origin.Account != c.Account {
 			account += " (" + c.Meta.Origin.Account + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", status, c.Kind, account, who, round(c.Duration))
+		if !c.OK {
+			failed++
+			fmt.Fprintf(a.stderr, "%s %s: %s\nfix: %s\n", c.Kind, account, withoutRemedy(c.Error, c.Remedy), orUnknown(c.Remedy))
+		}
+		if a.json {
+			continue
+		}
+		if c.OK {
+			fmt.Fprintf(a.stdout, "ok      %s %s: %s [%s]\n", c.Kind, account, c.Identity, round(c.Duration))
+		} else {
+			fmt.Fprintf(a.stdout, "FAILED  %s %s: %s\n", c.Kind, account, firstLine(withoutRemedy(c.Error, c.Remedy)))
+		}
 		if c.Meta.Version != "" {
-			fmt.Fprintf(tw, "\t\t\t%s\t\n", c.Meta.Describe())
+			fmt.Fprintf(a.stdout, "        %s\n", c.Meta.Describe())
 		}
 	}
-	_ = tw.Flush()
 	if failed > 0 {
 		return &credentialsFailed{failed: failed, total: len(checks)}
 	}
@@ -126,22 +123,20 @@ func refs(flag string, accounts []string) ([]credentials.Ref, error) {
 func listAccounts(ctx context.Context, b *backend) (cloudStack, vCenter []credentials.Ref) {
 	switch {
 	case b.db != nil:
-		return namesOf(ctx, b.db, "ossea_configs", "name", false), namesOf(ctx, b.db, "vmware_credentials", "credential_name", true)
+		// The default sets are checked as such; these are the others.
+		return namesOf(ctx, b.db, "ossea_configs", "name", "is_active IS NULL OR is_active = ?", false),
+			namesOf(ctx, b.db, "vmware_credentials", "credential_name", "is_active = ? AND (is_default IS NULL OR is_default = ?)", true, false)
 	case b.mode == "env":
 		return envAccounts("CLOUDSTACK_API_URL_"), envAccounts("VSPHERE_SERVER_")
 	}
 	return nil, nil
 }
 
-// namesOf reads one table's set names; a missing table lists nothing (the check of the
-// default set reports it, with its remedy).
-func namesOf(ctx context.Context, db *gorm.DB, table, column string, activeOnly bool) []credentials.Ref {
+// namesOf reads one table's set names matching where; a missing table lists nothing (the
+// check of the default set reports it, with its remedy).
+func namesOf(ctx context.Context, db *gorm.DB, table, column, where string, args ...any) []credentials.Ref {
 	var names []string
-	q := db.WithContext(ctx).Table(table).Order("id")
-	if activeOnly {
-		q = q.Where("is_active = ?", true)
-	}
-	if err := q.Pluck(column, &names).Error; err != nil {
+	if err := db.WithContext(ctx).Table(table).Where(where, args...).Order("id").Pluck(column, &names).Error; err != nil {
 		return nil
 	}
 	out := make([]credentials.Ref, 0, len(names))
@@ -172,20 +167,6 @@ func envAccounts(prefix string) []credentials.Ref {
 		out = append(out, credentials.Account(n))
 	}
 	return out
-}
-
-// dropDefaultTwins removes a named set's check when it is the default set, already checked
-// as such.
-func dropDefaultTwins(checks []failover.CredentialCheck) []failover.CredentialCheck {
-	defaults := map[credentials.Kind]string{}
-	for _, c := range checks {
-		if c.Account == (credentials.Ref{}).String() && c.Meta.Origin.Account != "" {
-			defaults[c.Kind] = c.Meta.Origin.Account
-		}
-	}
-	return slices.DeleteFunc(checks, func(c failover.CredentialCheck) bool {
-		return c.Account != (credentials.Ref{}).String() && defaults[c.Kind] == c.Account
-	})
 }
 
 func firstLine(s string) string {

@@ -17,27 +17,31 @@ type session struct {
 	closers []func()
 }
 
-// open opens the credential source, the job store and an engine reporting to the output.
-func (a *app) open(ctx context.Context, extra ...failover.Option) (*session, error) {
+// open opens the credential source, the job store (when withStore; else jobs are kept in
+// memory) and an engine reporting to the output.
+func (a *app) open(ctx context.Context, withStore bool, extra ...failover.Option) (*session, error) {
 	b, err := a.openSource(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s := &session{backend: b, closers: []func(){b.Close}}
 	a.res.Source = b.mode
-	store, closeStore, err := a.openStore(ctx, b)
-	if err != nil {
-		s.close(ctx)
-		return nil, err
+	s.store = failover.NewMemoryStore()
+	if withStore {
+		store, closeStore, err := a.openStore(ctx, b)
+		if err != nil {
+			s.close(ctx)
+			return nil, err
+		}
+		s.store = store
+		s.closers = append(s.closers, closeStore)
 	}
-	s.store = store
-	s.closers = append(s.closers, closeStore)
 	poll := a.poll
 	if poll == 0 && b.lab != nil {
 		poll = 5 * time.Millisecond // the simulators finish async jobs at once
 	}
 	opts := []failover.Option{
-		failover.WithStore(store),
+		failover.WithStore(s.store),
 		failover.WithLogger(a.logger),
 		failover.WithObserver(a.observer()),
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover"
 )
 
@@ -71,6 +73,10 @@ func exitCode(err error) int {
 // remedy says how to fix err: the credential source's remedy when there is one, else the
 // command's own advice for the engine's errors.
 func remedy(err error) string {
+	if errors.Is(err, database.ErrKeyMissing) {
+		// The source's remedy speaks to programmers; this is the command's way to give it.
+		return "pass --key-file with the file holding the appliance's base64 key, or export " + database.KeyEnv
+	}
 	if r := credentials.Remedy(err); r != "" {
 		return r
 	}
@@ -93,4 +99,13 @@ func remedy(err error) string {
 		return "the operation was interrupted; carry on with failoverctl resume JOB or undo it with failoverctl rollback JOB"
 	}
 	return ""
+}
+
+// withoutRemedy drops the "; fix: ..." a credentials error ends with, where the remedy is
+// printed on a line of its own.
+func withoutRemedy(msg, remedy string) string {
+	if remedy == "" {
+		return msg
+	}
+	return strings.TrimSuffix(msg, "; fix: "+remedy)
 }

@@ -37,11 +37,12 @@ the command exits.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			s, err := a.open(ctx, failover.WithCompensation(!noCompensation))
+			s, err := a.open(ctx, true, failover.WithCompensation(!noCompensation))
 			if err != nil {
 				return err
 			}
 			defer s.close(ctx)
+			rf.hardSet = cmd.Flags().Changed("hard")
 			req, err := rf.request(s.backend)
 			if err != nil {
 				return err

@@ -29,9 +29,9 @@ type result struct {
 	// Source is the credential source used: database, env, vault or simulator.
 	Source string                     `json:"source,omitempty"`
 	Job    *failover.Job              `json:"job,omitempty"`
-	Jobs   []*failover.Job            `json:"jobs,omitempty"`
+	Jobs   []*failover.Job            `json:"jobs,omitzero"`
 	Plan   *failover.Plan             `json:"plan,omitempty"`
-	Checks []failover.CredentialCheck `json:"checks,omitempty"`
+	Checks []failover.CredentialCheck `json:"checks,omitzero"`
 	Lab    *labInfo                   `json:"lab,omitempty"`
 }
 

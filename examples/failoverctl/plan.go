@@ -23,11 +23,12 @@ with --live, live) failover would make. It changes nothing and records no job.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			s, err := a.open(ctx)
+			s, err := a.open(ctx, false)
 			if err != nil {
 				return err
 			}
 			defer s.close(ctx)
+			rf.hardSet = cmd.Flags().Changed("hard")
 			req, err := rf.request(s.backend)
 			if err != nil {
 				return err

@@ -32,6 +32,7 @@ type requestFlags struct {
 	diskOffering      string
 	gracefulTimeout   time.Duration
 	hard              bool
+	hardSet           bool
 }
 
 func (f *requestFlags) register(fs *pflag.FlagSet, live bool) {
@@ -52,7 +53,7 @@ func (f *requestFlags) register(fs *pflag.FlagSet, live bool) {
 	fs.StringVar(&f.diskOffering, "disk-offering", "", "disk offering id (default: the credential set's)")
 	if live {
 		fs.DurationVar(&f.gracefulTimeout, "graceful-timeout", 0, "how long the source VM's guest may take to shut down (default: the engine's)")
-		fs.BoolVar(&f.hard, "hard", false, "power the source VM off hard when the guest does not shut down in time")
+		fs.BoolVar(&f.hard, "hard", false, "power the source VM off hard when the guest does not shut down in time (simulator mode: default true, its guests run no VMware Tools)")
 	}
 }
 
@@ -81,6 +82,10 @@ func (f *requestFlags) request(b *backend) (failover.Request, error) {
 		}
 	}
 	volumes := f.volumes
+	if b.lab != nil && !f.hardSet {
+		// The simulated guests run no VMware Tools, so a graceful shutdown cannot succeed.
+		req.PowerOff.AllowHard = true
+	}
 	if b.lab != nil && len(locators) == 0 && len(volumes) == 0 {
 		s := b.lab.Sources[0]
 		locators, volumes = []vsphere.Locator{s.Locator()}, s.VolumeIDs

@@ -63,7 +63,7 @@ func (a *app) jobOperation(ctx context.Context, name string, op func(context.Con
 		return usagef(`give the credential source the job ran with (--db, --env or --vault) and its --store; in simulator mode use "failoverctl test --then-rollback", or "failoverctl lab serve" and the settings it prints`,
 			"%s needs a credential source: simulator mode's simulators live only as long as one command", name)
 	}
-	s, err := a.open(ctx)
+	s, err := a.open(ctx, true)
 	if err != nil {
 		return err
 	}

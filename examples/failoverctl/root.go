@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
 )
 
 // app holds the global flags and the output streams of one invocation.
@@ -71,8 +73,9 @@ func helpAsked(cmd *cobra.Command) bool {
 
 // printError writes err and its remedy to stderr.
 func (a *app) printError(err error) {
-	fmt.Fprintln(a.stderr, "failoverctl:", err)
-	if r := remedy(err); r != "" {
+	r := remedy(err)
+	fmt.Fprintln(a.stderr, "failoverctl:", withoutRemedy(err.Error(), credentials.Remedy(err)))
+	if r != "" {
 		fmt.Fprintln(a.stderr, "fix:", r)
 	}
 }
@@ -99,6 +102,16 @@ printed); 4 VM busy with another operation; 5 cleanup incomplete; 6 job not foun
 in a state that allows the operation.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("see failoverctl --help for the commands", "unknown command %q", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprint(a.stderr, cmd.UsageString())
+			return usagef("see failoverctl --help for the commands", "no command given")
+		},
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			a.storeSet = cmd.Flags().Changed("store") || os.Getenv("FAILOVERCTL_STORE") != ""
 			a.logger = a.newLogger()

@@ -70,6 +70,8 @@ type backend struct {
 	src  credentials.Source
 	// db is the credential database (database and simulator modes), for listing its sets.
 	db *gorm.DB
+	// hasKey says whether a database source got the key that decrypts vCenter passwords.
+	hasKey bool
 	// lab is the running simulators (simulator mode).
 	lab *lab.Lab
 	// store is the job store a simulator mode run uses (a temporary file).
@@ -121,6 +123,7 @@ func (a *app) openDatabaseSource(ctx context.Context, b *backend) error {
 	switch {
 	case err == nil:
 		opts = append(opts, database.WithKey(key))
+		b.hasKey = true
 	case errors.Is(err, database.ErrKeyMissing) && a.source.keyFile == "":
 		// CloudStack configs read without a key; vCenter sets then fail with a remedy that
 		// names the key variable, which is the message a user needs.

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ossea-migrate/failoverkit/credentials/database"
+)
+
+// TestCredsCheckFollowsRotation checks sets stored in an appliance database: good ones pass,
+// keys rotated in CloudStack but not in the database fail with the remedy and exit 3, and
+// storing the new keys makes the very next check pass - no restart of anything.
+func TestCredsCheckFollowsRotation(t *testing.T) {
+	t.Parallel()
+	f := newLabDB(t)
+	ctx := context.Background()
+
+	o := cli(t, nil, f.flags("creds", "check")...)
+	require.Equal(t, exitOK, o.code)
+	assert.Contains(t, o.stdout, "ok      cloudstack default ("+testCloud+"): account "+testCloud+" at "+f.lab.Cloud.URL())
+	assert.Contains(t, o.stdout, "ok      vsphere default ("+testVCenter+"): "+f.lab.VSphereSet().Username+"@")
+	assert.Contains(t, o.stdout, "database account "+testCloud+" (ossea_configs id=1) version ")
+	requireNoSecret(t, o, f.secrets(t))
+
+	o = cli(t, nil, f.flags("creds", "check", "--json")...)
+	require.Equal(t, exitOK, o.code)
+	_, res := o.jsonLines(t)
+	require.Len(t, res.Checks, 2)
+	for _, c := range res.Checks {
+		assert.True(t, c.OK, "%s %s", c.Kind, c.Account)
+		assert.NotEmpty(t, c.Meta.Fingerprint)
+		assert.NotEmpty(t, c.Identity)
+	}
+	oldFingerprint := res.Checks[0].Meta.Fingerprint
+	requireNoSecret(t, o, f.secrets(t))
+
+	// Rotated in CloudStack, the database still holds the old keys.
+	oldSecrets := f.secrets(t)
+	rotated, err := f.lab.RotateCloudStack(testCloud)
+	require.NoError(t, err)
+	o = cli(t, nil, f.flags("creds", "check")...)
+	require.Equal(t, exitCredentials, o.code)
+	assert.Contains(t, o.stdout, "FAILED  cloudstack default ("+testCloud+")")
+	assert.Contains(t, o.stdout, "ok      vsphere default", "the vCenter set is unaffected")
+	assert.Contains(t, o.stderr, "CloudStack rejected the API key")
+	assert.Contains(t, o.stderr, "\nfix: the keys of database account "+testCloud, "the remedy names the set to fix")
+	requireNoSecret(t, o, append(oldSecrets, f.secrets(t)...))
+
+	o = cli(t, nil, f.flags("creds", "check", "--json", "--cloudstack-account", testCloud)...)
+	require.Equal(t, exitCredentials, o.code)
+	_, res = o.jsonLines(t)
+	require.Len(t, res.Checks, 1, "only the set asked for")
+	assert.False(t, res.Checks[0].OK)
+	assert.Contains(t, res.Checks[0].Remedy, "store the account's current API key")
+	assert.Equal(t, exitCredentials, res.ExitCode)
+
+	// The operator stores the new keys: the next check uses them.
+	require.NoError(t, f.writer.RotateCloudStackKeys(ctx, testCloud, rotated.APIKey, rotated.SecretKey))
+	o = cli(t, nil, f.flags("creds", "check", "--json")...)
+	require.Equal(t, exitOK, o.code)
+	_, res = o.jsonLines(t)
+	assert.NotEqual(t, oldFingerprint, res.Checks[0].Meta.Fingerprint, "the new keys were used")
+
+	// The same for the vCenter password.
+	f.lab.RotateVCenterPassword()
+	o = cli(t, nil, f.flags("creds", "check")...)
+	require.Equal(t, exitCredentials, o.code)
+	assert.Contains(t, o.stdout, "FAILED  vsphere default")
+	assert.Contains(t, o.stderr, "\nfix: ")
+	require.NoError(t, f.writer.RotateVSpherePassword(ctx, testVCenter, f.lab.VSphereSet().Password))
+	o = cli(t, nil, f.flags("creds", "check")...)
+	require.Equal(t, exitOK, o.code)
+	requireNoSecret(t, o, append(oldSecrets, f.secrets(t)...))
+}
+
+func TestCredsCheckSourceProblems(t *testing.T) {
+	t.Parallel()
+	f := newLabDB(t)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		env    []string
+		stdout string
+		remedy string
+	}{
+		{
+			name:   "no key",
+			args:   []string{"creds", "check", "--db", f.dbPath, "--store", f.store},
+			stdout: "ok      cloudstack default",
+			remedy: database.KeyEnv,
+		},
+		{
+			name:   "key from the environment",
+			args:   []string{"creds", "check", "--db", f.dbPath, "--store", f.store},
+			env:    []string{database.KeyEnv + "=" + readKey(t, f.keyPath)},
+			stdout: "ok      vsphere default",
+		},
+		{
+			name:   "no database file",
+			args:   []string{"creds", "check", "--db", f.dir + "/missing.db", "--store", f.store},
+			remedy: "pass --db the path of an existing database file",
+		},
+		{
+			name:   "unknown account",
+			args:   f.flags("creds", "check", "--vcenter-account", "nobody"),
+			remedy: "nobody",
+		},
+		{
+			name:   "environment without variables",
+			args:   []string{"creds", "check", "--env", "--store", f.store},
+			remedy: "CLOUDSTACK_API_URL",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o := cli(t, tc.env, tc.args...)
+			assert.Contains(t, o.stdout, tc.stdout)
+			if tc.name == "key from the environment" {
+				assert.Equal(t, exitOK, o.code)
+				return
+			}
+			assert.Equal(t, exitCredentials, o.code)
+			assert.Contains(t, o.stderr, "\nfix: ")
+			assert.Contains(t, o.stderr, tc.remedy)
+			requireNoSecret(t, o, f.secrets(t))
+		})
+	}
+}
+
+func readKey(t *testing.T, path string) string {
+	t.Helper()
+	key, err := readFileTrim(path)
+	require.NoError(t, err)
+	return key
+}
