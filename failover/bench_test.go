@@ -56,7 +56,7 @@ func (c *cachedSource) VSphere(ctx context.Context, ref credentials.Ref) (creden
 // returns the database source over it: what the appliance runs.
 func databaseSource(b *testing.B, f *fixture) credentials.Source {
 	ctx := context.Background()
-	db, err := gorm.Open(sqlite.Open("file:"+b.TempDir()+"/oma.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"),
+	db, err := gorm.Open(sqlite.Open(database.SQLiteDSN(b.TempDir()+"/oma.db")),
 		&gorm.Config{Logger: gormlogger.Discard})
 	require.NoError(b, err)
 	require.NoError(b, database.Migrate(ctx, db))

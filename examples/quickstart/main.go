@@ -186,7 +186,7 @@ func setUp(ctx context.Context, out io.Writer, logger *slog.Logger, keep bool) (
 	}
 
 	d := &demo{out: out, dbPath: filepath.Join(dir, "oma.db"), done: make(chan failover.Event, 1)}
-	d.db, err = gorm.Open(sqlite.Open("file:"+d.dbPath+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate"),
+	d.db, err = gorm.Open(sqlite.Open(database.SQLiteDSN(d.dbPath)),
 		&gorm.Config{Logger: gormlogger.Discard})
 	if err != nil {
 		return fail(fmt.Errorf("open %s: %w", d.dbPath, err))

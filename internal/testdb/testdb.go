@@ -18,6 +18,8 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/ossea-migrate/failoverkit/internal/sqlitefile"
 )
 
 // Backend names a database server kind the tests run against.
@@ -77,7 +79,7 @@ func Open(t testing.TB, backend Backend) *gorm.DB {
 	switch backend {
 	case SQLite:
 		path := filepath.Join(t.TempDir(), "test.db")
-		dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		dsn := sqlitefile.DSN(path)
 		db, err := gorm.Open(sqlite.Open(dsn), cfg)
 		if err != nil {
 			t.Fatalf("open sqlite %s: %v", path, err)
