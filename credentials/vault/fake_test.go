@@ -4,11 +4,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -20,6 +22,8 @@ import (
 type fakeVault struct {
 	srv   *httptest.Server
 	mount string
+	// conns counts the TCP connections clients opened.
+	conns atomic.Int64
 
 	mu      sync.Mutex
 	clock   *fakeClock
@@ -109,7 +113,13 @@ func newFakeVault(t testing.TB) *fakeVault {
 		appRoleRenewable: true,
 		appRolePolicy:    []string{"default", "failoverkit-read"},
 	}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	f.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			f.conns.Add(1)
+		}
+	}
+	f.srv.Start()
 	t.Cleanup(f.srv.Close)
 	return f
 }
