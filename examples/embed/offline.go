@@ -46,7 +46,7 @@ func startOffline(ctx context.Context) (_ *offline, err error) {
 	if o.dir, err = os.MkdirTemp("", "failoverkit-embed"); err != nil {
 		return nil, err
 	}
-	dsn := "file:" + filepath.Join(o.dir, "oma.db") + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate"
+	dsn := database.SQLiteDSN(filepath.Join(o.dir, "oma.db"))
 	if o.db, err = gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard}); err != nil {
 		return nil, err
 	}
