@@ -124,7 +124,12 @@ const (
 
 func newLabDB(t *testing.T) *labDB {
 	t.Helper()
-	l, err := lab.Start(lab.Options{})
+	return newLabDBWith(t, lab.Options{})
+}
+
+func newLabDBWith(t *testing.T, opts lab.Options) *labDB {
+	t.Helper()
+	l, err := lab.Start(opts)
 	require.NoError(t, err)
 	t.Cleanup(l.Close)
 	dir := t.TempDir()

@@ -16,6 +16,7 @@ import (
 
 	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/failover"
+	"github.com/ossea-migrate/failoverkit/internal/lab"
 )
 
 // TestTestRollbackStatusAcrossInvocations runs a job's life as separate commands sharing a
@@ -153,4 +154,85 @@ func TestLabServe(t *testing.T) {
 	require.NoError(t, serve.Wait())
 	_, err = os.Stat(ready.Lab.Store)
 	assert.NoError(t, err, "--dir keeps the job store")
+}
+
+// TestInterruptThenResume interrupts a test failover with SIGINT, as Ctrl-C would, and
+// resumes the job from another invocation.
+func TestInterruptThenResume(t *testing.T) {
+	t.Parallel()
+	f := newLabDBWith(t, lab.Options{Latency: 40 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args := f.flags(append([]string{"test", "--no-progress"}, f.requestFlags()...)...)
+	cmd := exec.CommandContext(ctx, binary(t), args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	sc := bufio.NewScanner(stdout)
+	var out strings.Builder
+	var jobID string
+	for sc.Scan() {
+		line := sc.Text()
+		out.WriteString(line + "\n")
+		if id, ok := strings.CutPrefix(line, "test_failover job "); ok {
+			jobID, _, _ = strings.Cut(id, ":")
+		}
+		if strings.HasPrefix(line, "[3/8] create_vm ...") {
+			require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+			break
+		}
+	}
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+	}
+	err = cmd.Wait()
+	t.Logf("interrupted run:\n%s\nstderr:\n%s", out.String(), stderr.String())
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	assert.Equal(t, exitFailed, exit.ExitCode())
+	assert.Contains(t, stderr.String(), "fix: the operation was interrupted; carry on with failoverctl resume")
+	require.NotEmpty(t, jobID)
+
+	o := cli(t, nil, "status", jobID, "--json", "--store", f.store)
+	require.Equal(t, exitOK, o.code)
+	_, res := o.jsonLines(t)
+	require.Equal(t, failover.StatusInterrupted, res.Job.Status)
+
+	o = cli(t, nil, f.flags("resume", jobID, "--no-progress")...)
+	require.Equal(t, exitOK, o.code)
+	assert.Contains(t, o.stdout, "[1/8] preflight skipped (done before)")
+	assert.Contains(t, o.stdout, "[8/8] validate done in")
+	assert.Contains(t, o.stdout, "SUCCEEDED")
+
+	o = cli(t, nil, f.flags("rollback", jobID, "--json")...)
+	require.Equal(t, exitOK, o.code)
+	_, res = o.jsonLines(t)
+	assert.Equal(t, failover.StatusRolledBack, res.Job.Status)
+}
+
+// TestOperationCredentialsProblem: an operation whose credential set is gone exits 3 and
+// says how to fix it.
+func TestOperationCredentialsProblem(t *testing.T) {
+	t.Parallel()
+	f := newLabDB(t)
+	require.NoError(t, f.writer.DeactivateCloudStack(context.Background(), testCloud))
+	for _, args := range [][]string{
+		append([]string{"plan"}, f.requestFlags()...),
+		append([]string{"test"}, f.requestFlags()...),
+	} {
+		o := cli(t, nil, f.flags(args...)...)
+		assert.Equal(t, exitCredentials, o.code)
+		assert.Contains(t, o.stderr, "ossea_configs")
+		assert.Contains(t, o.stderr, "\nfix: ")
+		requireNoSecret(t, o, f.secrets(t))
+	}
+	o := cli(t, nil, f.flags(append([]string{"test", "--json", "--cloudstack-account", "elsewhere"}, f.requestFlags()...)...)...)
+	assert.Equal(t, exitCredentials, o.code)
+	_, res := o.jsonLines(t)
+	assert.Equal(t, exitCredentials, res.ExitCode)
+	assert.Contains(t, res.Error, "elsewhere")
+	assert.NotEmpty(t, res.Remedy)
 }

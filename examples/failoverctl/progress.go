@@ -18,6 +18,8 @@ type progress struct {
 	w       io.Writer
 	bar     *progressbar.ProgressBar
 	started time.Time
+	// stop ends the ticker that keeps the elapsed time of a long step current.
+	stop chan struct{}
 }
 
 func newProgress(w io.Writer) *progress { return &progress{w: w} }
@@ -36,15 +38,15 @@ func (p *progress) Observe(e failover.Event) {
 			p.bar = progressbar.NewOptions(e.Total,
 				progressbar.OptionSetWriter(p.w),
 				progressbar.OptionSetWidth(24),
-				progressbar.OptionShowCount(),
 				progressbar.OptionSetElapsedTime(true),
 				progressbar.OptionSetPredictTime(false),
-				progressbar.OptionThrottle(100*time.Millisecond),
 				progressbar.OptionClearOnFinish(),
 				progressbar.OptionUseANSICodes(true),
 			)
+			p.stop = make(chan struct{})
+			go p.tick(p.bar, p.stop)
 		}
-		p.bar.Describe(fmt.Sprintf("%-20s", e.Step))
+		p.bar.Describe(fmt.Sprintf("[%d/%d] %-20s", e.Index, e.Total, e.Step))
 	case failover.EventStepFinished, failover.EventStepSkipped, failover.EventStepFailed:
 		mark := "ok  "
 		detail := round(e.Duration).String()
@@ -66,20 +68,37 @@ func (p *progress) Observe(e failover.Event) {
 	}
 }
 
-// line prints a permanent line above the bar.
+// line prints a permanent line where the bar was; the bar is drawn again below it by the
+// next update.
 func (p *progress) line(s string) {
 	if p.bar != nil {
 		_ = p.bar.Clear()
 	}
 	fmt.Fprintln(p.w, s)
-	if p.bar != nil && !p.bar.IsFinished() {
-		_ = p.bar.RenderBlank()
+}
+
+// tick redraws the bar twice a second so that its elapsed time moves during a long step.
+func (p *progress) tick(bar *progressbar.ProgressBar, stop chan struct{}) {
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			p.mu.Lock()
+			if p.bar == bar {
+				_ = bar.Add(0)
+			}
+			p.mu.Unlock()
+		}
 	}
 }
 
 // drop clears the bar of an operation that ended.
 func (p *progress) drop() {
 	if p.bar != nil {
+		close(p.stop)
 		_ = p.bar.Clear()
 		_ = p.bar.Exit()
 		p.bar = nil

@@ -25,6 +25,8 @@ type app struct {
 	plain  bool
 	debug  bool
 	poll   time.Duration
+	// simLatency slows the CloudStack simulator down, so that progress can be watched.
+	simLatency time.Duration
 
 	// res is the result written as the last line with --json; commands fill it in.
 	res *result
@@ -130,6 +132,8 @@ in a state that allows the operation.`,
 	pf.BoolVarP(&a.debug, "verbose", "v", false, "log the library's debug output to stderr")
 	pf.DurationVar(&a.poll, "poll-interval", envDuration("FAILOVERCTL_POLL_INTERVAL", 0),
 		"how often to poll CloudStack's async jobs (default 1s, growing to 10s; simulator mode 5ms; env FAILOVERCTL_POLL_INTERVAL)")
+
+	pf.DurationVar(&a.simLatency, "sim-latency", 0, "simulator mode and lab serve: hold every CloudStack call this long (to watch progress)")
 
 	root.AddCommand(
 		a.planCommand(),

@@ -32,7 +32,7 @@ type simulators struct {
 
 // startLab starts the simulators and writes their sets into dir (created if needed).
 func (a *app) startLab(ctx context.Context, dir string, sources int) (*simulators, error) {
-	l, err := lab.Start(lab.Options{SourceVMs: sources, Logger: a.logger.With("component", "simulator")})
+	l, err := lab.Start(lab.Options{SourceVMs: sources, Latency: a.simLatency, Logger: a.logger.With("component", "simulator")})
 	if err != nil {
 		return nil, err
 	}
