@@ -42,8 +42,8 @@ Vault cannot be listed without list rights, so with --vault only the defaults ar
 			return a.checkCredentials(cmd.Context(), csAccounts, vcAccounts)
 		},
 	}
-	check.Flags().StringArrayVar(&csAccounts, "cloudstack-account", nil, "CloudStack set to check by name, or id:N (repeatable)")
-	check.Flags().StringArrayVar(&vcAccounts, "vcenter-account", nil, "vCenter set to check by name, or id:N (repeatable)")
+	check.Flags().StringArrayVar(&csAccounts, "cloudstack-account", nil, "CloudStack set to check by `name`, or id:N (repeatable)")
+	check.Flags().StringArrayVar(&vcAccounts, "vcenter-account", nil, "vCenter set to check by `name`, or id:N (repeatable)")
 	creds.AddCommand(check)
 	return creds
 }

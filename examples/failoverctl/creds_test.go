@@ -136,3 +136,30 @@ func readKey(t *testing.T, path string) string {
 	require.NoError(t, err)
 	return key
 }
+
+// TestCredsCheckEnvironment checks every account the environment names: the default set and
+// one named by suffix, each logged in to.
+func TestCredsCheckEnvironment(t *testing.T) {
+	t.Parallel()
+	f := newLabDB(t)
+	cs, err := f.lab.CloudStackSet(testCloud)
+	require.NoError(t, err)
+	vc := f.lab.VSphereSet()
+	env := []string{
+		"CLOUDSTACK_API_URL=" + cs.APIURL, "CLOUDSTACK_API_KEY=" + cs.APIKey.Reveal(), "CLOUDSTACK_SECRET_KEY=" + cs.SecretKey.Reveal(),
+		"CLOUDSTACK_API_URL_PROD_EU=" + cs.APIURL, "CLOUDSTACK_API_KEY_PROD_EU=" + cs.APIKey.Reveal(),
+		"CLOUDSTACK_SECRET_KEY_PROD_EU=" + cs.SecretKey.Reveal(),
+		"VSPHERE_SERVER=" + vc.Host, "VSPHERE_USER=" + vc.Username, "VSPHERE_PASSWORD=" + vc.Password.Reveal(),
+	}
+	o := cli(t, env, "creds", "check", "--env", "--json", "--store", f.store)
+	require.Equal(t, exitOK, o.code)
+	_, res := o.jsonLines(t)
+	var got []string
+	for _, c := range res.Checks {
+		assert.True(t, c.OK, "%s %s: %s", c.Kind, c.Account, c.Error)
+		assert.Equal(t, "env", c.Meta.Origin.Source)
+		got = append(got, string(c.Kind)+" "+c.Account)
+	}
+	assert.Equal(t, []string{"cloudstack default", "cloudstack prod_eu", "vsphere default"}, got)
+	requireNoSecret(t, o, f.secrets(t))
+}

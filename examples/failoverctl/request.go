@@ -36,15 +36,15 @@ type requestFlags struct {
 }
 
 func (f *requestFlags) register(fs *pflag.FlagSet, live bool) {
-	fs.StringVar(&f.cloudStackAccount, "cloudstack-account", "", "CloudStack credential set by name, or id:N (default: the active config)")
-	fs.StringVar(&f.vCenterAccount, "vcenter-account", "", "vCenter credential set by name, or id:N (default: the default set)")
+	fs.StringVar(&f.cloudStackAccount, "cloudstack-account", "", "CloudStack credential set by `name`, or id:N (default: the active config)")
+	fs.StringVar(&f.vCenterAccount, "vcenter-account", "", "vCenter credential set by `name`, or id:N (default: the default set)")
 	fs.BoolVar(&f.allowDefault, "allow-default", false, "use the default set when a named account is missing (logged as a warning)")
-	fs.StringVar(&f.vmPath, "vm-path", "", "source VM by inventory path, e.g. /DC1/vm/app01")
+	fs.StringVar(&f.vmPath, "vm-path", "", "source VM by inventory `path`, e.g. /DC1/vm/app01")
 	fs.StringVar(&f.vmUUID, "vm-uuid", "", "source VM by instance UUID")
 	fs.StringVar(&f.vmBIOSUUID, "vm-bios-uuid", "", "source VM by BIOS UUID")
 	fs.StringVar(&f.vmName, "vm-name", "", "source VM by name (must be unique)")
-	fs.StringArrayVar(&f.volumes, "volume", nil, "replicated CloudStack volume id, repeatable, in attach order; the first boots unless --boot names another")
-	fs.StringVar(&f.boot, "boot", "", "the --volume to boot from")
+	fs.StringArrayVar(&f.volumes, "volume", nil, "replicated CloudStack volume `ID`, repeatable, in attach order; the first boots unless --boot names another")
+	fs.StringVar(&f.boot, "boot", "", "the --volume `ID` to boot from")
 	fs.StringVar(&f.name, "name", "", "name of the VM created in CloudStack (default: from the source VM and the job)")
 	fs.StringVar(&f.zone, "zone", "", "zone id (default: the credential set's)")
 	fs.StringVar(&f.template, "template", "", "template id (default: the credential set's)")

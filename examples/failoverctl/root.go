@@ -126,7 +126,7 @@ in a state that allows the operation.`,
 	pf := root.PersistentFlags()
 	a.source.register(pf)
 	pf.StringVar(&a.store, "store", envOr("FAILOVERCTL_STORE", defaultStorePath()),
-		"job store: an SQLite file, or a mysql:// or postgres:// DSN (env FAILOVERCTL_STORE; simulator mode uses a temporary file)")
+		"job store `DSN`: an SQLite file, or a mysql:// or postgres:// DSN (env FAILOVERCTL_STORE; simulator mode uses a temporary file)")
 	pf.BoolVar(&a.json, "json", false, "write one JSON object per line: each event, then the result (for scripts)")
 	pf.BoolVar(&a.plain, "no-progress", false, "plain progress lines even on a terminal")
 	pf.BoolVarP(&a.debug, "verbose", "v", false, "log the library's debug output to stderr")

@@ -29,9 +29,9 @@ type sourceFlags struct {
 
 func (f *sourceFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.db, "db", os.Getenv("FAILOVERCTL_DB"),
-		"credential source: the appliance's database, an SQLite file or a mysql:// or postgres:// DSN (env FAILOVERCTL_DB)")
+		"credential source: the appliance's database `DSN`: an SQLite file or a mysql:// or postgres:// DSN (env FAILOVERCTL_DB)")
 	fs.StringVar(&f.keyFile, "key-file", os.Getenv("FAILOVERCTL_KEY_FILE"),
-		"file holding the base64 key that decrypts vCenter passwords in --db (default: $"+database.KeyEnv+"; env FAILOVERCTL_KEY_FILE)")
+		"`file` holding the base64 key that decrypts vCenter passwords in --db (default: $"+database.KeyEnv+"; env FAILOVERCTL_KEY_FILE)")
 	fs.BoolVar(&f.env, "env", false, "credential source: CLOUDSTACK_* and VSPHERE_* environment variables")
 	fs.BoolVar(&f.csInsecure, "cloudstack-insecure", false, "with --db: skip TLS certificate verification for CloudStack (logged)")
 	fs.BoolVar(&f.vcInsecure, "vcenter-insecure", false, "with --db: skip TLS certificate verification for vCenter (logged)")

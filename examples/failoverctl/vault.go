@@ -26,7 +26,7 @@ type vaultFlags struct {
 }
 
 func (f *vaultFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.addr, "vault", "", "credential source: Vault at this address (KV v2)")
+	fs.StringVar(&f.addr, "vault", "", "credential source: Vault at this `address` (KV v2)")
 	fs.StringVar(&f.mount, "vault-mount", "", `KV v2 mount (default "secret")`)
 	fs.StringVar(&f.prefix, "vault-prefix", "", `first path element of the sets (default "failoverkit")`)
 	fs.StringVar(&f.pathTemplate, "vault-path-template", "", `path of a set under the mount (default "failoverkit/{kind}/{account}")`)
