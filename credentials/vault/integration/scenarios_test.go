@@ -207,7 +207,10 @@ func TestMissingPathAndField(t *testing.T) {
 	t.Parallel()
 	s := newScenario(t, "1h", "4h")
 	s.v.put(t, "failoverkit/vsphere/prod", map[string]any{"server": "vc.example.invalid", "user": "fake-user"})
+	s.v.put(t, "failoverkit/cloudstack/old", s.values)
+	require.NoError(t, s.v.root.KVv2(kvMount).Delete(context.Background(), "failoverkit/cloudstack/old"))
 	src := s.appRoleSource(t, writeFile(t, "secret-id", s.secretID))
+	unmounted := s.source(t, fkvault.WithToken(s.v.root.Token()), fkvault.WithMount("nothere"))
 	ctx := context.Background()
 
 	tests := []struct {
@@ -221,6 +224,10 @@ func TestMissingPathAndField(t *testing.T) {
 			credentials.ErrNotFound, "", "vault kv put -mount=kv failoverkit/cloudstack/staging api_url=<api_url> api_key=<api_key> secret_key=<secret_key>"},
 		{"missing default", func() error { _, err := src.CloudStack(ctx, credentials.Ref{}); return err },
 			credentials.ErrNotFound, "", "failoverkit/cloudstack/default"},
+		{"latest version deleted", func() error { _, err := src.CloudStack(ctx, credentials.Account("old")); return err },
+			credentials.ErrNotFound, "", "vault kv undelete -mount=kv -versions=1 failoverkit/cloudstack/old"},
+		{"nothing mounted", func() error { _, err := unmounted.CloudStack(ctx, credentials.Account("prod")); return err },
+			credentials.ErrNotFound, "", "vault secrets enable -path=nothere kv-v2"},
 		{"missing field", func() error { _, err := src.VSphere(ctx, credentials.Account("prod")); return err },
 			credentials.ErrIncomplete, credentials.FieldPassword, "vault kv patch -mount=kv failoverkit/vsphere/prod password=<password>"},
 	}
