@@ -53,7 +53,7 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("credentials: ")
 	b.WriteString(e.Source)
-	if e.Kind != "" {
+	if e.Kind != "" && string(e.Kind) != e.Source {
 		b.WriteString(" ")
 		b.WriteString(string(e.Kind))
 	}

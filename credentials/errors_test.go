@@ -36,3 +36,9 @@ func TestErrorNamesFieldOnce(t *testing.T) {
 	named := &credentials.Error{Category: credentials.ErrIncomplete, Source: "env", Field: credentials.FieldZone, Problem: "zone is empty", Remedy: "x"}
 	assert.Equal(t, "credentials: env: zone is empty; fix: x", named.Error())
 }
+
+func TestErrorDoesNotRepeatSourceAsKind(t *testing.T) {
+	t.Parallel()
+	e := &credentials.Error{Category: credentials.ErrUnauthenticated, Source: "cloudstack", Kind: credentials.KindCloudStack, Account: "a", Problem: "rejected"}
+	assert.Equal(t, "credentials: cloudstack account a: rejected", e.Error())
+}

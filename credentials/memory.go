@@ -1,6 +1,7 @@
 package credentials
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"sync"
@@ -129,9 +130,12 @@ func lookup[T any](sets map[string]T, def string, ref Ref) (string, T, bool) {
 }
 
 func (m *Memory) notFound(kind Kind, ref Ref) error {
+	remedy := "put one with Memory.Put" + map[Kind]string{KindCloudStack: "CloudStack", KindVSphere: "VSphere"}[kind]
+	if m.source == "static" {
+		remedy = "ask for the default account or the account named in the set's Origin"
+	}
 	return &Error{Category: ErrNotFound, Source: m.source, Kind: kind, Account: ref.String(),
-		Problem: "no " + string(kind) + " set for this account",
-		Remedy:  "put one with Memory.Put" + map[Kind]string{KindCloudStack: "CloudStack", KindVSphere: "VSphere"}[kind]}
+		Problem: "no " + string(kind) + " set for this account", Remedy: remedy}
 }
 
 func (m *Memory) problem(kind Kind, account string, p *Problem) error {
@@ -140,12 +144,13 @@ func (m *Memory) problem(kind Kind, account string, p *Problem) error {
 }
 
 // Static returns a Source that answers the given sets for the default account and for the
-// account named in their Origin; anything else is ErrNotFound. It reads nothing, so it suits
-// tests and programs whose credentials come from flags.
+// account named in their Origin ("default" when the Origin names none); anything else is
+// ErrNotFound. It reads nothing, so it suits tests and programs whose credentials come from
+// flags.
 func Static(c CloudStack, v VSphere) Source {
 	m := NewMemory(nil)
 	m.source = "static"
-	m.PutCloudStack(c.Origin.Account, c)
-	m.PutVSphere(v.Origin.Account, v)
+	m.PutCloudStack(cmp.Or(c.Origin.Account, "default"), c)
+	m.PutVSphere(cmp.Or(v.Origin.Account, "default"), v)
 	return m
 }

@@ -68,6 +68,14 @@ func TestStaticAnswersItsSets(t *testing.T) {
 	require.NoError(t, err)
 	_, err = src.VSphere(ctx, credentials.Account("other"))
 	require.ErrorIs(t, err, credentials.ErrNotFound)
+
+	// Sets whose Origin names no account answer the default.
+	unnamed := credentials.Static(validCloudStack(), credentials.VSphere{Host: "vc.example.invalid", Username: "fake-user", Password: credentials.NewSecret("fake-pw")})
+	got, err = unnamed.CloudStack(ctx, credentials.Ref{})
+	require.NoError(t, err)
+	assert.Equal(t, "default", got.Origin.Account)
+	_, err = unnamed.VSphere(ctx, credentials.Ref{})
+	require.NoError(t, err)
 }
 
 func TestRefString(t *testing.T) {
