@@ -24,6 +24,8 @@ type fakeVault struct {
 	mount string
 	// conns counts the TCP connections clients opened.
 	conns atomic.Int64
+	// namespace is the X-Vault-Namespace header of the last request.
+	namespace string
 
 	mu      sync.Mutex
 	clock   *fakeClock
@@ -242,6 +244,7 @@ func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusServiceUnavailable, "Vault is sealed")
 		return
 	}
+	f.namespace = r.Header.Get("X-Vault-Namespace")
 	path := strings.TrimPrefix(r.URL.Path, "/v1/")
 	token := r.Header.Get("X-Vault-Token")
 	switch {

@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -347,4 +349,30 @@ func TestAddressUserInfoStaysOutOfErrors(t *testing.T) {
 	requireCategory(t, err, credentials.ErrUnavailable)
 	assert.Contains(t, err.Error(), strings.TrimPrefix(f.addr(), "http://"))
 	assertNoneIn(t, fmt.Sprintf("%v %+v", err, err), password, root)
+}
+
+// countingTransport counts the requests sent through it.
+type countingTransport struct {
+	n    atomic.Int64
+	next http.RoundTripper
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
+}
+
+func TestNamespaceAndHTTPClient(t *testing.T) {
+	t.Parallel()
+	f := newFakeVault(t)
+	root := f.issue(t, 0, false, []string{"root"}, "*")
+	data := cloudStackSet(t, f, "default")
+	transport := &countingTransport{next: http.DefaultTransport}
+	src := newSource(t, f, &logBuffer{}, vault.WithToken(root), vault.WithNamespace("team-a"),
+		vault.WithHTTPClient(&http.Client{Transport: transport}))
+	fetchOK(t, src, data)
+	assert.Equal(t, int64(2), transport.n.Load(), "the token's self-lookup and the read go through the given client")
+	f.mu.Lock()
+	assert.Equal(t, "team-a", f.namespace)
+	f.mu.Unlock()
 }
