@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,7 +139,7 @@ func newLabDBWith(t *testing.T, opts lab.Options) *labDB {
 	_, _ = rand.Read(key)
 	require.NoError(t, os.WriteFile(f.keyPath, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600))
 	ctx := context.Background()
-	db, closeDB, err := openDB(ctx, f.dbPath, false, loggerOrDiscard(nil))
+	db, closeDB, err := openDB(ctx, f.dbPath, false, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(closeDB)
 	require.NoError(t, database.Migrate(ctx, db))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
 
@@ -163,12 +162,4 @@ func (f *sourceFlags) key() ([]byte, error) {
 		return nil, fmt.Errorf("--key-file %s: %w", f.keyFile, err)
 	}
 	return key, nil
-}
-
-// loggerOrDiscard never returns nil.
-func loggerOrDiscard(l *slog.Logger) *slog.Logger {
-	if l == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return l
 }
