@@ -136,6 +136,12 @@ func (c *config) check() error {
 	if err := checkAccount(c.defaultAccount); err != nil {
 		return configError("the default account name is not a valid path element", "pass a name such as \"default\" to WithDefaultAccount")
 	}
+	if c.timeout <= 0 {
+		return configError("the request timeout is not positive", "pass a duration such as 10*time.Second to WithTimeout")
+	}
+	if c.maxRetries != nil && *c.maxRetries < 0 {
+		return configError("the retry count is negative", "pass 0 or more to WithMaxRetries")
+	}
 	switch c.authCount {
 	case 0:
 		return configError("no auth method", "pass one of WithToken, WithTokenFile, WithTokenEnv, WithAppRole")

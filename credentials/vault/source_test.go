@@ -124,6 +124,8 @@ func TestNewRejectsBadConfiguration(t *testing.T) {
 		{"approle without secret id", []vault.Option{vault.WithAddress("http://127.0.0.1:1"), vault.WithAppRole(vault.AppRole{RoleID: "fake-role"})}, "SecretIDFile"},
 		{"approle with two role ids", []vault.Option{vault.WithAddress("http://127.0.0.1:1"),
 			vault.WithAppRole(vault.AppRole{RoleID: "fake-role", RoleIDEnv: "FAKE_ROLE", SecretIDEnv: "FAKE_SECRET_ID"})}, "exactly one of RoleID"},
+		{"zero timeout", []vault.Option{vault.WithAddress("http://127.0.0.1:1"), vault.WithToken("fake-token"), vault.WithTimeout(0)}, "WithTimeout"},
+		{"negative retries", []vault.Option{vault.WithAddress("http://127.0.0.1:1"), vault.WithToken("fake-token"), vault.WithMaxRetries(-1)}, "WithMaxRetries"},
 		{"bad CA file", []vault.Option{vault.WithAddress("https://127.0.0.1:1"), vault.WithToken("fake-token"),
 			vault.WithTLS(api.TLSConfig{CACert: "/nonexistent/ca.pem"})}, "WithTLS"},
 	}
