@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,8 +14,9 @@ import (
 	"time"
 )
 
-// fakeVault is a small wire-level fake of the Vault HTTP API: a KV version 2 engine (data and
-// metadata), token self-lookup and self-renewal, and AppRole login. It answers with the status
+// fakeVault is a small wire-level fake of the Vault HTTP API: a KV version 2 engine's data
+// endpoint (each answer carrying the version's metadata: number, deletion time, destroyed),
+// token self-lookup and self-renewal, and AppRole login. It answers with the status
 // codes and JSON shapes a real Vault does, so the source's error mapping and re-login path can
 // be tested in milliseconds. The real thing is tested in the integration module.
 type fakeVault struct {
@@ -260,9 +260,6 @@ func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(path, f.mount+"/data/"):
 		f.hits["data"]++
 		f.data(w, r, token, strings.TrimPrefix(path, f.mount+"/data/"))
-	case strings.HasPrefix(path, f.mount+"/metadata/"):
-		f.hits["metadata"]++
-		f.metadata(w, r, token, strings.TrimPrefix(path, f.mount+"/metadata/"))
 	default:
 		if _, ok := f.valid(token); !ok {
 			writeErrors(w, http.StatusForbidden, "permission denied")
@@ -392,32 +389,6 @@ func (f *fakeVault) data(w http.ResponseWriter, r *http.Request, token, path str
 	default:
 		writeErrors(w, http.StatusMethodNotAllowed, "unsupported operation")
 	}
-}
-
-func (f *fakeVault) metadata(w http.ResponseWriter, r *http.Request, token, path string) {
-	tok, ok := f.valid(token)
-	if !ok || !tok.mayRead(path) {
-		writeErrors(w, http.StatusForbidden, "permission denied")
-		return
-	}
-	s := f.secrets[path]
-	if s == nil {
-		writeErrors(w, http.StatusNotFound)
-		return
-	}
-	if r.Method == http.MethodDelete {
-		delete(f.secrets, path)
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	versions := map[string]any{}
-	for i, v := range s.versions {
-		versions[strconv.Itoa(i+1)] = f.versionMeta(v, i+1)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
-		"current_version": len(s.versions),
-		"versions":        versions,
-	}})
 }
 
 // newKV1Server answers like a KV version 1 engine mounted where version 2 was expected: the
