@@ -48,13 +48,21 @@ func binary(t *testing.T) string {
 			return
 		}
 		buildPath = filepath.Join(buildDir, "failoverctl")
-		out, err := exec.Command("go", "build", "-o", buildPath, ".").CombinedOutput()
+		out, err := exec.Command(goTool(), "build", "-o", buildPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = errors.New("go build: " + err.Error() + "\n" + string(out))
 		}
 	})
 	require.NoError(t, buildErr)
 	return buildPath
+}
+
+// goTool finds the go command: on PATH, else in GOROOT (which go test sets).
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(os.Getenv("GOROOT"), "bin", "go")
 }
 
 // outcome is what one invocation printed and returned.

@@ -61,7 +61,11 @@
 // other terminals (FAILOVERCTL_DB, FAILOVERCTL_KEY_FILE, FAILOVERCTL_STORE) and the test
 // commands for its source VMs; with --json it prints them as one line
 // {"type":"lab_ready","lab":{...}}. Credential sets changed in that database (with the
-// database package's Writer, or sqlite3) are used by the next command.
+// database package's Writer, or sqlite3) are used by the next command. Typed on its standard
+// input, "rotate" gives the simulators new CloudStack keys and a new vCenter password without
+// touching the database - creds check and operations then fail, exit 3, with the remedy - and
+// "store" writes the new ones to the database, after which the next command works: a key
+// rotation taking effect with nothing restarted.
 //
 // # Job store
 //

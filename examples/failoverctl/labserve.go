@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -52,8 +55,14 @@ keeps them running until interrupted. It prints the flags and variables for othe
 with those, test, rollback, resume, status and creds check work across invocations, and a
 set changed in the database is picked up by the next command.
 
-With --json it writes one line {"type":"lab_ready","lab":{...}} once ready. Without --dir the
-files go to a temporary folder removed on exit.`,
+It reads commands on its standard input: "rotate" gives the simulators new CloudStack keys and
+a new vCenter password without touching the database (the stored sets go stale), "store"
+writes the new ones to the database. Between the two, creds check and operations fail with
+the remedy; after "store" the next command works, with nothing restarted.
+
+With --json it writes one line {"type":"lab_ready","lab":{...}} once ready, and one line
+{"type":"lab_rotated"|"lab_stored",...} per command. Without --dir the files go to a
+temporary folder removed on exit.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -77,6 +86,7 @@ files go to a temporary folder removed on exit.`,
 			} else {
 				a.printLab(info, keep)
 			}
+			go a.labConsole(ctx, sims, cmd.InOrStdin())
 			<-ctx.Done()
 			if !a.json {
 				fmt.Fprintln(a.stdout, "\nstopping the simulators")
@@ -128,4 +138,40 @@ func (a *app) printLab(info labInfo, keep bool) {
 	}
 	fmt.Fprintln(w, "  failoverctl status")
 	fmt.Fprintln(w, "  failoverctl rollback JOB")
+	fmt.Fprintln(w, "\nType here: \"rotate\" gives the simulators new keys and a new vCenter password (the stored")
+	fmt.Fprintln(w, "sets go stale: creds check fails and says how to fix it); \"store\" writes the new ones to the")
+	fmt.Fprintln(w, "database, and the next command works again - nothing restarted.")
+}
+
+// labConsole reads commands from in until it ends: "rotate" and "store" (see printLab).
+func (a *app) labConsole(ctx context.Context, sims *simulators, in io.Reader) {
+	sc := bufio.NewScanner(in)
+	for sc.Scan() && ctx.Err() == nil {
+		var err error
+		switch cmd := strings.TrimSpace(sc.Text()); cmd {
+		case "":
+			continue
+		case "rotate":
+			if err = sims.rotate(); err == nil {
+				a.labSay("rotated", "the simulators have new CloudStack keys and a new vCenter password; the database still holds the old ones")
+			}
+		case "store":
+			if err = sims.store(ctx); err == nil {
+				a.labSay("stored", "the database holds the simulators' current keys and password")
+			}
+		default:
+			a.labSay("unknown", fmt.Sprintf("unknown command %q: type rotate or store", cmd))
+		}
+		if err != nil {
+			a.labSay("error", err.Error())
+		}
+	}
+}
+
+func (a *app) labSay(event, msg string) {
+	if a.json {
+		a.writeJSON(map[string]string{"type": "lab_" + event, "message": msg})
+		return
+	}
+	fmt.Fprintln(a.stdout, msg)
 }

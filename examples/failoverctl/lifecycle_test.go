@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -107,6 +108,8 @@ func TestLabServe(t *testing.T) {
 	serve.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	stdout, err := serve.StdoutPipe()
 	require.NoError(t, err)
+	stdin, err := serve.StdinPipe()
+	require.NoError(t, err)
 	require.NoError(t, serve.Start())
 	t.Cleanup(func() { _ = serve.Process.Kill(); _ = serve.Wait() })
 
@@ -143,6 +146,25 @@ func TestLabServe(t *testing.T) {
 	require.Equal(t, exitOK, o.code)
 	_, res = o.jsonLines(t)
 	assert.Equal(t, failover.StatusRolledBack, res.Job.Status)
+
+	// Rotated in the simulators only: the stored sets are stale until "store".
+	said := func(command, want string) {
+		t.Helper()
+		_, err := io.WriteString(stdin, command+"\n")
+		require.NoError(t, err)
+		require.True(t, sc.Scan())
+		var m map[string]string
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &m))
+		require.Equal(t, want, m["type"], m["message"])
+	}
+	said("rotate", "lab_rotated")
+	o = cli(t, env, "creds", "check")
+	assert.Equal(t, exitCredentials, o.code)
+	assert.Contains(t, o.stdout, "FAILED  cloudstack default")
+	assert.Contains(t, o.stdout, "FAILED  vsphere default")
+	said("store", "lab_stored")
+	o = cli(t, env, "creds", "check")
+	assert.Equal(t, exitOK, o.code)
 
 	require.NoError(t, serve.Process.Signal(syscall.SIGINT))
 	for sc.Scan() {

@@ -27,6 +27,7 @@ type simulators struct {
 	keyPath   string
 	storePath string
 	db        *gorm.DB
+	writer    *database.Writer
 	closeDB   func()
 }
 
@@ -70,6 +71,7 @@ func (s *simulators) seed(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	s.writer = w
 	seen := map[string]bool{}
 	for _, src := range s.lab.Sources {
 		if seen[src.CloudAccount] {
@@ -91,6 +93,44 @@ func (s *simulators) seed(ctx context.Context, a *app) error {
 		return err
 	}
 	return w.SetDefaultVSphere(ctx, simVCenterSet)
+}
+
+// accounts lists the lab's CloudStack accounts in order.
+func (s *simulators) accounts() []string {
+	var out []string
+	for _, src := range s.lab.Sources {
+		if len(out) == 0 || out[len(out)-1] != src.CloudAccount {
+			out = append(out, src.CloudAccount)
+		}
+	}
+	return out
+}
+
+// rotate gives every CloudStack account new keys and vCenter a new password, in the
+// simulators only: the stored sets no longer work until store is called.
+func (s *simulators) rotate() error {
+	for _, acc := range s.accounts() {
+		if _, err := s.lab.RotateCloudStack(acc); err != nil {
+			return err
+		}
+	}
+	s.lab.RotateVCenterPassword()
+	return nil
+}
+
+// store writes the simulators' current keys and password to the database, as an operator
+// would in the appliance's GUI.
+func (s *simulators) store(ctx context.Context) error {
+	for _, acc := range s.accounts() {
+		set, err := s.lab.CloudStackSet(acc)
+		if err != nil {
+			return err
+		}
+		if err := s.writer.RotateCloudStackKeys(ctx, acc, set.APIKey, set.SecretKey); err != nil {
+			return err
+		}
+	}
+	return s.writer.RotateVSpherePassword(ctx, simVCenterSet, s.lab.VSphereSet().Password)
 }
 
 // Close stops the simulators and closes the database; the files stay in dir.
