@@ -213,6 +213,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"rollback in simulator mode", []string{"rollback", "20260101-abc"}, "needs a credential source"},
 		{"vault without login", []string{"creds", "check", "--vault", "http://127.0.0.1:1"}, "exactly one way to log in"},
 		{"status with two jobs", []string{"status", "a", "b"}, "at most one job id"},
+		{"key file without db", []string{"creds", "check", "--env", "--key-file", "k"}, "--key-file applies to --db only"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -231,6 +232,11 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		assert.Equal(t, exitUsage, res.ExitCode)
 		assert.Contains(t, res.Error, "no volumes given")
 		assert.NotEmpty(t, res.Remedy)
+
+		o = cli(t, nil, "test", "--no-such-flag", "--json")
+		require.Equal(t, exitUsage, o.code)
+		_, res = o.jsonLines(t)
+		assert.Contains(t, res.Error, "unknown flag")
 	})
 }
 

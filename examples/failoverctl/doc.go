@@ -27,7 +27,10 @@
 //
 // Every command fetches its credentials afresh; a set rotated in the source is used by the
 // next command. --db, --key-file, --store and --poll-interval may also be given as
-// FAILOVERCTL_DB, FAILOVERCTL_KEY_FILE, FAILOVERCTL_STORE and FAILOVERCTL_POLL_INTERVAL.
+// FAILOVERCTL_DB, FAILOVERCTL_KEY_FILE, FAILOVERCTL_STORE and FAILOVERCTL_POLL_INTERVAL; an
+// explicit --env or --vault wins over FAILOVERCTL_DB. Two source flags on one command line are
+// a usage error, and so are --key-file, --cloudstack-insecure and --vcenter-insecure without
+// --db.
 //
 // # Request
 //

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,11 +55,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	default:
 		a.printError(err)
 	}
+	if !a.json && code == exitUsage && slices.Contains(args, "--json") {
+		// Flag parsing stopped before it reached --json; scripts still get their result.
+		a.json = true
+	}
 	if a.json && !helpAsked(cmd) {
 		a.res.Command = strings.TrimPrefix(cmd.CommandPath(), root.Name()+" ")
 		a.res.OK, a.res.ExitCode = err == nil, code
 		if err != nil {
-			a.res.Error, a.res.Remedy = err.Error(), remedy(err)
+			a.res.Error, a.res.Remedy = withoutRemedy(err.Error(), credentials.Remedy(err)), remedy(err)
 		}
 		a.writeJSON(a.res)
 	}
@@ -116,6 +121,7 @@ in a state that allows the operation.`,
 		},
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			a.storeSet = cmd.Flags().Changed("store") || os.Getenv("FAILOVERCTL_STORE") != ""
+			a.source.explicit = map[string]bool{"db": cmd.Flags().Changed("db"), "key-file": cmd.Flags().Changed("key-file")}
 			a.logger = a.newLogger()
 			return nil
 		},

@@ -18,6 +18,10 @@ import (
 
 // sourceFlags choose the credential source.
 type sourceFlags struct {
+	// explicit records which of db and keyFile were given on the command line rather than
+	// by FAILOVERCTL_DB and FAILOVERCTL_KEY_FILE; an explicit --env or --vault wins over
+	// the variables.
+	explicit   map[string]bool
 	db         string
 	keyFile    string
 	env        bool
@@ -40,6 +44,12 @@ func (f *sourceFlags) register(fs *pflag.FlagSet) {
 // mode names the source the flags chose: "database", "env", "vault", or "simulator" when
 // none was given.
 func (f *sourceFlags) mode() (string, error) {
+	if (f.env || f.vault.addr != "") && !f.explicit["db"] {
+		f.db = ""
+		if !f.explicit["key-file"] {
+			f.keyFile = ""
+		}
+	}
 	var chosen []string
 	if f.db != "" {
 		chosen = append(chosen, "--db")
@@ -91,6 +101,18 @@ func (a *app) openSource(ctx context.Context) (*backend, error) {
 	mode, err := a.source.mode()
 	if err != nil {
 		return nil, err
+	}
+	if mode != "database" {
+		// These say something about --db's sets only; elsewhere they would be ignored.
+		for _, f := range []struct {
+			set  bool
+			name string
+		}{{a.source.keyFile != "", "--key-file"}, {a.source.csInsecure, "--cloudstack-insecure"}, {a.source.vcInsecure, "--vcenter-insecure"}} {
+			if f.set {
+				return nil, usagef("drop it; with --env or --vault the sets carry their own TLS choice (CLOUDSTACK_ALLOW_UNVERIFIED_SSL, allow_unverified_ssl)",
+					"%s applies to --db only", f.name)
+			}
+		}
 	}
 	b := &backend{mode: mode}
 	switch mode {
