@@ -74,7 +74,11 @@ the command exits.`,
 		},
 	}
 	rf.register(cmd.Flags(), live)
-	cmd.Flags().BoolVar(&thenRollback, "then-rollback", false, "roll the job back as soon as it succeeded"+map[bool]string{true: ", powering the source VM back on", false: ""}[live])
+	thenUsage := "roll the job back as soon as it succeeded"
+	if live {
+		thenUsage += ", powering the source VM back on"
+	}
+	cmd.Flags().BoolVar(&thenRollback, "then-rollback", false, thenUsage)
 	cmd.Flags().BoolVar(&noCompensation, "no-compensation", false, "leave a failed flow as it is for inspection (roll it back later)")
 	return cmd
 }
