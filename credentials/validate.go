@@ -23,6 +23,9 @@ const (
 	FieldDiskOfferingID    Field = "disk_offering_id"
 )
 
+// FieldInsecureSkipVerify is the TLS verification switch of either kind of set.
+const FieldInsecureSkipVerify Field = "insecure_skip_verify"
+
 // VSphere fields.
 const (
 	FieldHost       Field = "host"

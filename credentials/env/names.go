@@ -6,9 +6,9 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 )
 
-// FieldInsecureSkipVerify is the logical field of the *_ALLOW_UNVERIFIED_SSL variables, used
-// in errors about them; the credentials package has no Field for the TLS setting.
-const FieldInsecureSkipVerify credentials.Field = "insecure_skip_verify"
+// FieldInsecureSkipVerify is the logical field of the *_ALLOW_UNVERIFIED_SSL variables (the
+// credentials package's), kept here for callers that name env fields from this package.
+const FieldInsecureSkipVerify = credentials.FieldInsecureSkipVerify
 
 // FileSuffix turns a variable's name into the name of its file variant: the variable
 // CLOUDSTACK_SECRET_KEY_PROD_FILE names a file holding the value of CLOUDSTACK_SECRET_KEY_PROD.

@@ -21,8 +21,8 @@ type kvKey struct {
 }
 
 // FieldInsecureSkipVerify is the logical field the allow_unverified_ssl key fills
-// (InsecureSkipVerify), as errors name it; the env source uses the same name.
-const FieldInsecureSkipVerify credentials.Field = "insecure_skip_verify"
+// (InsecureSkipVerify), as errors name it: the credentials package's, shared with the env source.
+const FieldInsecureSkipVerify = credentials.FieldInsecureSkipVerify
 
 var cloudStackKeys = []kvKey{
 	{name: "api_url", field: credentials.FieldAPIURL, required: true},
