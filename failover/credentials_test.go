@@ -218,3 +218,29 @@ func (f *fixture) requireCleanAfterRollback(t *testing.T, e *Engine, id string, 
 	assert.Equal(t, StatusRolledBack, back.Status)
 	f.requireClean(t, 0, power)
 }
+
+// The vCenter password rotated, and the session expired, in the middle of a live failover:
+// the rejected step re-fetches the vCenter set, finds a new version, and retries once.
+func TestVCenterRotationMidOperationRetriesStepOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, lab.Options{})
+	ctx := context.Background()
+	f.engine.checkpoint = func(point string) error {
+		if point == "before "+StepPowerOffSource {
+			f.src.PutVSphere(vcAccount, f.lab.RotateVCenterPassword())
+			return f.lab.ExpireVCenterSessions(ctx)
+		}
+		return nil
+	}
+	job, err := f.engine.LiveFailover(ctx, f.request(0))
+	require.NoError(t, err)
+	assert.Equal(t, StatusSucceeded, job.Status)
+
+	vc := uses(job, credentials.KindVSphere)
+	require.Len(t, vc, 2)
+	assert.Equal(t, StepPowerOffSource, vc[1].Step)
+	assert.True(t, vc[1].Changed)
+	assert.NotEqual(t, vc[0].Meta.Fingerprint, vc[1].Meta.Fingerprint)
+	f.engine.checkpoint = nil
+	f.requireCleanAfterRollback(t, f.engine, job.ID, vsphere.PoweredOn, PowerOnSource())
+}

@@ -9,6 +9,7 @@
 package lab
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -18,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vmware/govmomi"
+	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
@@ -68,12 +71,14 @@ type Lab struct {
 	server *simulator.Server
 	seeds  map[string]cssim.Seeded
 
-	mu       sync.Mutex
-	user     string
-	password string
-	faults   []*vsphereFault
-	calls    []string
-	fired    int
+	mu        sync.Mutex
+	user      string
+	password  string
+	adminUser string
+	adminPass string
+	faults    []*vsphereFault
+	calls     []string
+	fired     int
 }
 
 // maxPerAppliance keeps each appliance within CloudStack's data-volume limit.
@@ -94,7 +99,8 @@ func Start(opts Options) (*Lab, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	l := &Lab{seeds: map[string]cssim.Seeded{}, user: "svc-" + randomHex(3), password: "fake-pw-" + randomHex(8)}
+	l := &Lab{seeds: map[string]cssim.Seeded{}, user: "svc-" + randomHex(3), password: "fake-pw-" + randomHex(8),
+		adminUser: "admin-" + randomHex(3), adminPass: "fake-admin-pw-" + randomHex(8)}
 
 	model := simulator.VPX()
 	model.Machine = max(2, (opts.SourceVMs+1)/2)
@@ -246,7 +252,37 @@ func (l *Lab) RotateVCenterPassword() credentials.VSphere {
 func (l *Lab) validLogin(login *types.Login) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return login.UserName == l.user && login.Password == l.password
+	return (login.UserName == l.user && login.Password == l.password) ||
+		(login.UserName == l.adminUser && login.Password == l.adminPass)
+}
+
+// ExpireVCenterSessions ends the service account's sessions in vCenter, as vCenter does when
+// it expires them: the next call on one fails with NotAuthenticated.
+func (l *Lab) ExpireVCenterSessions(ctx context.Context) error {
+	u := *l.server.URL
+	l.mu.Lock()
+	u.User = url.UserPassword(l.adminUser, l.adminPass)
+	l.mu.Unlock()
+	admin, err := govmomi.NewClient(ctx, &u, true)
+	if err != nil {
+		return fmt.Errorf("lab: admin login: %w", err)
+	}
+	defer func() { _ = admin.Logout(context.WithoutCancel(ctx)) }()
+	var sm mo.SessionManager
+	pc := property.DefaultCollector(admin.Client)
+	if err := pc.RetrieveOne(ctx, *admin.ServiceContent.SessionManager, []string{"sessionList"}, &sm); err != nil {
+		return err
+	}
+	var keys []string
+	for _, s := range sm.SessionList {
+		if s.UserName == l.user {
+			keys = append(keys, s.Key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	return admin.SessionManager.TerminateSession(ctx, keys)
 }
 
 // PowerState returns the named VM's power state as vCenter holds it.
