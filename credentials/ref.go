@@ -11,11 +11,11 @@ import "strconv"
 type Ref struct {
 	// Name is the account's name: ossea_configs.name, vmware_credentials.credential_name,
 	// the environment suffix, the Vault account path element.
-	Name string
+	Name string `json:"name,omitempty"`
 	// ID is the account's identifier where the source has one (a table's primary key).
-	ID string
+	ID string `json:"id,omitempty"`
 	// AllowDefault opts in to using the default set when the named account is missing.
-	AllowDefault bool
+	AllowDefault bool `json:"allow_default,omitempty"`
 }
 
 // Account returns a Ref selecting the account with the given name.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,6 +21,8 @@ type GormStore struct {
 	db  *gorm.DB
 	now func() time.Time
 }
+
+var migrateMu sync.Mutex
 
 type jobRow struct {
 	ID        string    `gorm:"column:id;primaryKey;size:64"`
@@ -47,7 +50,25 @@ func NewGormStore(ctx context.Context, db *gorm.DB) (*GormStore, error) {
 	if db == nil {
 		return nil, fmt.Errorf("%w: NewGormStore needs a *gorm.DB", ErrInvalidRequest)
 	}
-	if err := db.WithContext(ctx).AutoMigrate(&jobRow{}, &leaseRow{}); err != nil {
+	// Processes opening one new database at once race to create the tables, and the losers'
+	// CREATE fails; a second pass finds the tables there and leaves them be.
+	var err error
+	for attempt := range 5 {
+		// gorm's MySQL dialect caches what it learns of the server without a lock, so
+		// migrations in one process take turns.
+		migrateMu.Lock()
+		err = db.WithContext(ctx).AutoMigrate(&jobRow{}, &leaseRow{})
+		migrateMu.Unlock()
+		if err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("failover: create job store tables: %w", errors.Join(err, ctx.Err()))
+		case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
+		}
+	}
+	if err != nil {
 		return nil, fmt.Errorf("failover: create job store tables: %w", err)
 	}
 	return &GormStore{db: db, now: time.Now}, nil

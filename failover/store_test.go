@@ -3,14 +3,22 @@ package failover
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/gorm"
+	gormlogger "gorm.io/gorm/logger"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
@@ -173,4 +181,68 @@ func testStoreLeaseRace(t *testing.T, sc storeCase) {
 		wg.Wait()
 		assert.Equal(t, 1, winners, "exactly one racer takes the lease")
 	}
+}
+
+// Processes that open one new database at once must all get a working store.
+func TestGormStoresOpenedAtOnce(t *testing.T) {
+	t.Parallel()
+	for _, b := range testdb.Backends(t) {
+		t.Run(string(b), func(t *testing.T) {
+			db := testdb.Open(t, b)
+			var wg sync.WaitGroup
+			errs := make(chan error, 8)
+			for range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, err := NewGormStore(context.Background(), db)
+					errs <- err
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				require.NoError(t, err)
+			}
+		})
+	}
+}
+
+// Separate processes opening one new SQLite file at once race to create the tables; each must
+// get a working store.
+func TestGormStoresOpenedAtOnceAcrossProcesses(t *testing.T) {
+	if path := os.Getenv("FAILOVERKIT_TEST_STORE_FILE"); path != "" {
+		db, err := gorm.Open(sqlite.Open(database.SQLiteDSN(path)), &gorm.Config{Logger: gormlogger.Discard})
+		require.NoError(t, err)
+		s, err := NewGormStore(context.Background(), db)
+		require.NoError(t, err)
+		require.NoError(t, s.SaveJob(context.Background(), sampleJob(randomHex(4), StatusRunning, "vm/x", time.Now())))
+		return
+	}
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "jobs.db")
+	const processes = 6
+	var wg sync.WaitGroup
+	outs := make([][]byte, processes)
+	errs := make([]error, processes)
+	for i := range processes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestGormStoresOpenedAtOnceAcrossProcesses$")
+			cmd.Env = append(os.Environ(), "FAILOVERKIT_TEST_STORE_FILE="+path)
+			outs[i], errs[i] = cmd.CombinedOutput()
+		}()
+	}
+	wg.Wait()
+	for i := range processes {
+		require.NoError(t, errs[i], "process %d:\n%s", i, outs[i])
+	}
+	db, err := gorm.Open(sqlite.Open(database.SQLiteDSN(path)), &gorm.Config{Logger: gormlogger.Discard})
+	require.NoError(t, err)
+	s, err := NewGormStore(context.Background(), db)
+	require.NoError(t, err)
+	jobs, err := s.Jobs(context.Background(), JobFilter{})
+	require.NoError(t, err)
+	assert.Len(t, jobs, processes, "every process saved its job")
 }
