@@ -16,11 +16,8 @@ import (
 	gormlogger "gorm.io/gorm/logger"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/credentials/database"
 )
-
-// sqlitePragmas make an SQLite file safe for several failoverctl processes at once: WAL, a
-// busy timeout, and write transactions that take the lock up front.
-const sqlitePragmas = "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate"
 
 // openDB opens a database named by dsn: "mysql://user:pass@tcp(host:3306)/db" (the
 // go-sql-driver form after the scheme), "postgres://..." or "postgresql://..." (or a
@@ -68,7 +65,7 @@ func openDB(ctx context.Context, dsn string, mustExist bool, logger *slog.Logger
 				}
 			}
 		}
-		dialector = sqlite.Open("file:" + path + sqlitePragmas)
+		dialector = sqlite.Open(database.SQLiteDSN(path))
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{Logger: gormlogger.Discard})
 	if err == nil {

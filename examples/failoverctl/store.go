@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ossea-migrate/failoverkit/failover"
 )
@@ -41,12 +40,6 @@ func (a *app) openStore(ctx context.Context, b *backend) (failover.Store, func()
 		return nil, nil, err
 	}
 	store, err := failover.NewGormStore(ctx, db)
-	for try := 0; err != nil && try < 3; try++ {
-		// Two commands started at once on a new store race to create its tables; the
-		// loser finds them made on the next try.
-		time.Sleep(time.Duration(50*(try+1)) * time.Millisecond)
-		store, err = failover.NewGormStore(ctx, db)
-	}
 	if err != nil {
 		closeDB()
 		return nil, nil, err
