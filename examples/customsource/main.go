@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -57,13 +59,14 @@ func demo(ctx context.Context, w io.Writer) error {
 	defer func() { _ = os.RemoveAll(dir) }()
 	path := filepath.Join(dir, "credentials.json")
 
+	// Obviously fake values, made up for this run.
 	doc := fileDoc{
 		CloudStack: section[cloudStackEntry]{Default: "primary", Accounts: map[string]cloudStackEntry{
-			"primary": {APIURL: "https://cloud.example.invalid/client/api", APIKey: "demo-api-key-1",
-				SecretKey: "demo-secret-key-1", Zone: "zone-1"},
+			"primary": {APIURL: "https://cloud.example.invalid/client/api", APIKey: fakeValue("api-key"),
+				SecretKey: fakeValue("secret-key"), Zone: "zone-1"},
 		}},
 		VSphere: section[vSphereEntry]{Default: "lab-vc", Accounts: map[string]vSphereEntry{
-			"lab-vc": {Host: "vc.example.invalid", Username: "svc-migrate", Password: "demo-password", Datacenter: "DC1"},
+			"lab-vc": {Host: "vc.example.invalid", Username: "svc-migrate", Password: fakeValue("password"), Datacenter: "DC1"},
 		}},
 	}
 	if err := writeFile(path, &doc); err != nil {
@@ -82,7 +85,7 @@ func demo(ctx context.Context, w io.Writer) error {
 
 	fmt.Fprintln(w, "2. rotate the CloudStack keys by rewriting the file; the next fetch sees them")
 	primary := doc.CloudStack.Accounts["primary"]
-	primary.APIKey, primary.SecretKey = "demo-api-key-2", "demo-secret-key-2"
+	primary.APIKey, primary.SecretKey = fakeValue("api-key"), fakeValue("secret-key")
 	doc.CloudStack.Accounts["primary"] = primary
 	if err := writeFile(path, &doc); err != nil {
 		return err
@@ -131,4 +134,11 @@ func writeFile(path string, doc *fileDoc) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// fakeValue makes up a value for the demo: "fake-<what>-" and random hex.
+func fakeValue(what string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "fake-" + what + "-" + hex.EncodeToString(b)
 }
