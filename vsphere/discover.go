@@ -116,7 +116,7 @@ func (c *Client) FindVM(ctx context.Context, loc Locator) (VM, error) {
 		if err != nil {
 			return err
 		}
-		refs, err := c.match(ctx, vc, dc, loc)
+		refs, path, err := c.match(ctx, vc, dc, loc)
 		if err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func (c *Client) FindVM(ctx context.Context, loc Locator) (VM, error) {
 			return &Error{Op: "find", Host: c.host, VM: loc.String(), Kind: ErrAmbiguous, Candidates: paths,
 				Remedy: "locate the VM by inventory path or instance UUID instead"}
 		}
-		vm, err = identify(ctx, vc, refs[0])
+		vm, err = identify(ctx, vc, refs[0], path)
 		return err
 	})
 	return vm, err
@@ -162,8 +162,9 @@ func (c *Client) checkLocator(loc Locator) error {
 	return nil
 }
 
-// match returns every VM reference loc matches in dc.
-func (c *Client) match(ctx context.Context, vc *vim25.Client, dc datacenter, loc Locator) ([]types.ManagedObjectReference, error) {
+// match returns every VM reference loc matches in dc, and, for a path, the absolute inventory
+// path it matched (so that it need not be looked up again).
+func (c *Client) match(ctx context.Context, vc *vim25.Client, dc datacenter, loc Locator) ([]types.ManagedObjectReference, string, error) {
 	si := object.NewSearchIndex(vc)
 	switch loc.Key {
 	case KeyPath:
@@ -173,30 +174,30 @@ func (c *Client) match(ctx context.Context, vc *vim25.Client, dc datacenter, loc
 		}
 		ref, err := si.FindByInventoryPath(ctx, p)
 		if err != nil || ref == nil {
-			return nil, err
+			return nil, "", err
 		}
 		if ref.Reference().Type != "VirtualMachine" {
-			return nil, &Error{Op: "find", Host: c.host, VM: loc.String(), Kind: ErrNotFound,
+			return nil, "", &Error{Op: "find", Host: c.host, VM: loc.String(), Kind: ErrNotFound,
 				Remedy: "the path names a " + ref.Reference().Type + ", not a VM"}
 		}
-		return []types.ManagedObjectReference{ref.Reference()}, nil
+		return []types.ManagedObjectReference{ref.Reference()}, p, nil
 	case KeyInstanceUUID, KeyBIOSUUID:
 		instance := loc.Key == KeyInstanceUUID
 		found, err := si.FindAllByUuid(ctx, object.NewDatacenter(vc, dc.ref), loc.Value, true, &instance)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		refs := make([]types.ManagedObjectReference, 0, len(found))
 		for _, f := range found {
 			refs = append(refs, f.Reference())
 		}
-		return refs, nil
+		return refs, "", nil
 	default:
 		// One retrieval of every name in the datacenter's VM folder, compared exactly: a
 		// property filter would treat glob characters in the name as patterns.
 		v, err := view.NewManager(vc).CreateContainerView(ctx, dc.vmFolder, []string{"VirtualMachine"}, true)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		defer func() {
 			dctx, cancel := c.pool.cleanupContext(ctx)
@@ -205,7 +206,7 @@ func (c *Client) match(ctx context.Context, vc *vim25.Client, dc datacenter, loc
 		}()
 		var vms []mo.VirtualMachine
 		if err := v.Retrieve(ctx, []string{"VirtualMachine"}, []string{"name"}, &vms); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		var refs []types.ManagedObjectReference
 		for _, m := range vms {
@@ -213,20 +214,22 @@ func (c *Client) match(ctx context.Context, vc *vim25.Client, dc datacenter, loc
 				refs = append(refs, m.Self)
 			}
 		}
-		return refs, nil
+		return refs, "", nil
 	}
 }
 
-// identify reads the identity of one VM.
-func identify(ctx context.Context, vc *vim25.Client, ref types.ManagedObjectReference) (VM, error) {
+// identify reads the identity of one VM; path, when known, is its inventory path.
+func identify(ctx context.Context, vc *vim25.Client, ref types.ManagedObjectReference, path string) (VM, error) {
 	var m mo.VirtualMachine
 	err := property.DefaultCollector(vc).RetrieveOne(ctx, ref, []string{"name", "config.uuid", "config.instanceUuid"}, &m)
 	if err != nil {
 		return VM{}, err
 	}
-	p, err := find.InventoryPath(ctx, vc, ref)
-	if err != nil {
-		return VM{}, err
+	p := path
+	if p == "" {
+		if p, err = find.InventoryPath(ctx, vc, ref); err != nil {
+			return VM{}, err
+		}
 	}
 	vm := VM{Ref: ref, Name: m.Name, Path: p, VCenter: vc.ServiceContent.About.InstanceUuid}
 	if m.Config != nil {
