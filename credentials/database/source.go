@@ -50,6 +50,10 @@ func New(db *gorm.DB, opts ...Option) (*Source, error) {
 			return nil, err
 		}
 		s.cipher = c
+		// The cipher holds what it needs; keeping the raw key too would let a %#v of this
+		// value print it.
+		clear(s.cfg.key)
+		s.cfg.key = nil
 	}
 	if s.cfg.usage {
 		s.usage = startUsageTracker(db, s.cfg)

@@ -40,6 +40,10 @@ func NewWriter(db *gorm.DB, opts ...Option) (*Writer, error) {
 			return nil, err
 		}
 		w.cipher = c
+		// The cipher holds what it needs; keeping the raw key too would let a %#v of this
+		// value print it.
+		clear(w.cfg.key)
+		w.cfg.key = nil
 	}
 	return w, nil
 }
