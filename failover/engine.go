@@ -128,8 +128,10 @@ func (e *Engine) Jobs(ctx context.Context, filter JobFilter) ([]*Job, error) {
 // volumes, creates a VM shaped like the source, moves the volumes onto it and starts it,
 // leaving the source VM untouched. Roll it back with Rollback.
 //
-// The returned job is the final record whether or not err is nil. A failed flow is
-// compensated at once unless the engine was built WithCompensation(false).
+// The returned job is the final record whether or not err is nil; it is nil only when the
+// operation was refused before a job existed (an invalid request, a closed engine, a context
+// that ended while waiting for a concurrency slot). A failed flow is compensated at once
+// unless the engine was built WithCompensation(false).
 func (e *Engine) TestFailover(ctx context.Context, req Request) (*Job, error) {
 	return e.failover(ctx, KindTestFailover, req)
 }
