@@ -20,6 +20,16 @@ type Source interface {
 	VSphere(ctx context.Context, ref Ref) (VSphere, error)
 }
 
+// VMLinker is implemented by sources that link a replicated VM to its vCenter set - the
+// database source does, through vm_replication_contexts.vmware_credential_id. The failover
+// Engine uses it when a request names a VM context rather than a vCenter account. Like
+// Source, it must read the backing store on every call and be safe for concurrent use.
+type VMLinker interface {
+	// VSphereForVM returns the vCenter set linked to vm (a replication context id or VM
+	// name, as the source defines it).
+	VSphereForVM(ctx context.Context, vm string) (VSphere, error)
+}
+
 // Funcs adapts two functions to a Source. A nil function answers ErrNotFound.
 type Funcs struct {
 	CloudStackFunc func(ctx context.Context, ref Ref) (CloudStack, error)

@@ -30,6 +30,9 @@ func (e *Engine) failover(ctx context.Context, kind Kind, req Request) (*Job, er
 // check rejects requests that cannot be run, before anything is fetched.
 func (req Request) check() error {
 	var problems []string
+	if req.VMContext != "" && !req.VCenter.IsDefault() {
+		problems = append(problems, "name the vCenter set either by account (VCenter) or by VM context (VMContext), not both")
+	}
 	if req.VM.Value == "" {
 		problems = append(problems, "name the source VM (VM: vsphere.ByPath, ByInstanceUUID, ByBIOSUUID or ByName)")
 	}

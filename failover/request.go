@@ -11,6 +11,10 @@ import (
 type Request struct {
 	// VCenter selects the vCenter credential set; zero means the default set.
 	VCenter credentials.Ref `json:"vcenter"`
+	// VMContext, instead of VCenter, selects the vCenter set linked to this replicated VM
+	// (its replication context id or VM name) by a source that implements
+	// credentials.VMLinker, as the database source does.
+	VMContext string `json:"vm_context,omitempty"`
 	// VM finds the source VM in vCenter: by inventory path, instance UUID, BIOS UUID or
 	// name (vsphere.ByPath, ...).
 	VM vsphere.Locator `json:"vm"`

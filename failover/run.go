@@ -195,9 +195,24 @@ func (r *run) resolveCloudStack(ctx context.Context, step, reason string) error 
 	return nil
 }
 
-// resolveVSphere fetches the vCenter set the request names and gets a pooled client.
+// resolveVSphere fetches the vCenter set the request names (by account, or linked to its VM
+// context) and gets a pooled client.
 func (r *run) resolveVSphere(ctx context.Context, step, reason string) error {
-	set, err := r.e.src.VSphere(ctx, r.job.Request.VCenter)
+	req := r.job.Request
+	ref := req.VCenter
+	var set credentials.VSphere
+	var err error
+	if req.VMContext != "" {
+		linker, ok := r.e.src.(credentials.VMLinker)
+		if !ok {
+			return fmt.Errorf("%w: the request names VM context %q, but the credential source (%T) does not link VMs to vCenter sets; name the vCenter account instead",
+				ErrInvalidRequest, req.VMContext, r.e.src)
+		}
+		ref = credentials.Ref{Name: "vm " + req.VMContext}
+		set, err = linker.VSphereForVM(ctx, req.VMContext)
+	} else {
+		set, err = r.e.src.VSphere(ctx, ref)
+	}
 	if err != nil {
 		return err
 	}
@@ -207,7 +222,7 @@ func (r *run) resolveVSphere(ctx context.Context, step, reason string) error {
 	}
 	changed := r.vc != nil && r.vc.Credentials().Version != set.Version
 	r.vc = client
-	r.recordCredentials(credentials.KindVSphere, r.job.Request.VCenter, set.Meta, step, reason, changed)
+	r.recordCredentials(credentials.KindVSphere, ref, set.Meta, step, reason, changed)
 	return nil
 }
 
