@@ -40,9 +40,26 @@ func (f ObserverFunc) ObserveFetch(e FetchEvent) { f(e) }
 // Observed wraps src so that every fetch is reported to obs (when not nil) and logged through
 // logger (when not nil) at debug level, or info level when the version changed, or warn level
 // on error. Logs carry origin, version and fingerprint only. The wrapper remembers the last
-// version seen per kind and Ref, never a credential.
+// version seen per kind and Ref, never a credential. When src is also a VMLinker, so is the
+// wrapper, and its per-VM fetches are reported too.
 func Observed(src Source, obs Observer, logger *slog.Logger) Source {
-	return &observed{src: src, obs: obs, logger: logger, versions: map[versionKey]string{}}
+	o := &observed{src: src, obs: obs, logger: logger, versions: map[versionKey]string{}}
+	if l, ok := src.(VMLinker); ok {
+		return &observedLinker{observed: o, linker: l}
+	}
+	return o
+}
+
+type observedLinker struct {
+	*observed
+	linker VMLinker
+}
+
+func (o *observedLinker) VSphereForVM(ctx context.Context, vm string) (VSphere, error) {
+	start := time.Now()
+	v, err := o.linker.VSphereForVM(ctx, vm)
+	o.report(ctx, KindVSphere, Ref{Name: "vm " + vm}, v.Meta, start, err)
+	return v, err
 }
 
 type versionKey struct {

@@ -55,3 +55,31 @@ func TestObservedReportsFetchesAndVersionChanges(t *testing.T) {
 	assert.NotContains(t, out, "fake-rotated-secret")
 	assert.NotContains(t, out, "fake-secret")
 }
+
+type linkingMemory struct {
+	*credentials.Memory
+}
+
+func (l linkingMemory) VSphereForVM(ctx context.Context, vm string) (credentials.VSphere, error) {
+	return l.VSphere(ctx, credentials.Account("linked-"+vm))
+}
+
+func TestObservedKeepsVMLinking(t *testing.T) {
+	t.Parallel()
+	m := credentials.NewMemory(nil)
+	m.PutVSphere("linked-web01", credentials.VSphere{Host: "vc.example.invalid", Username: "fake-user", Password: credentials.NewSecret("fake-pw")})
+	var events []credentials.FetchEvent
+	src := credentials.Observed(linkingMemory{m}, credentials.ObserverFunc(func(e credentials.FetchEvent) {
+		events = append(events, e)
+	}), nil)
+	linker, ok := src.(credentials.VMLinker)
+	require.True(t, ok, "wrapping a VMLinker keeps it one")
+	set, err := linker.VSphereForVM(context.Background(), "web01")
+	require.NoError(t, err)
+	assert.Equal(t, "linked-web01", set.Origin.Account)
+	require.Len(t, events, 1)
+	assert.Equal(t, "vm web01", events[0].Ref.Name)
+
+	_, ok = credentials.Observed(m, nil, nil).(credentials.VMLinker)
+	assert.False(t, ok, "a source that does not link VMs does not pretend to")
+}
