@@ -258,3 +258,25 @@ func TestOperationCredentialsProblem(t *testing.T) {
 	assert.Contains(t, res.Error, "elsewhere")
 	assert.NotEmpty(t, res.Remedy)
 }
+
+// --vm-context makes the operation use the vCenter set the database links to the VM.
+func TestVMContextUsesTheLinkedSet(t *testing.T) {
+	t.Parallel()
+	f := newLabDB(t)
+	ctx := context.Background()
+	_, err := f.writer.PutVSphere(ctx, "vc-linked", f.lab.VSphereSet())
+	require.NoError(t, err)
+	require.NoError(t, f.writer.LinkVM(ctx, "ctx-1", f.lab.Sources[0].Name, "vc-linked"))
+
+	o := cli(t, nil, f.flags(append([]string{"plan", "--json", "--vm-context", "ctx-1"}, f.requestFlags()...)...)...)
+	require.Equal(t, exitOK, o.code, o.stderr)
+	assert.Contains(t, o.stdout, "vc-linked", "the plan names the linked set")
+
+	o = cli(t, nil, f.flags(append([]string{"plan", "--vm-context", "ctx-1", "--vcenter-account", testVCenter}, f.requestFlags()...)...)...)
+	assert.Equal(t, exitUsage, o.code, "naming the set both ways is a usage error")
+
+	require.NoError(t, f.writer.DeactivateVSphere(ctx, "vc-linked"))
+	o = cli(t, nil, f.flags(append([]string{"plan", "--vm-context", "ctx-1"}, f.requestFlags()...)...)...)
+	assert.Equal(t, exitCredentials, o.code, "a broken link is a credentials problem, never the default set")
+	requireNoSecret(t, o, f.secrets(t))
+}

@@ -17,6 +17,7 @@ import (
 type requestFlags struct {
 	cloudStackAccount string
 	vCenterAccount    string
+	vmContext         string
 	allowDefault      bool
 	vmPath            string
 	vmUUID            string
@@ -38,6 +39,7 @@ type requestFlags struct {
 func (f *requestFlags) register(fs *pflag.FlagSet, live bool) {
 	fs.StringVar(&f.cloudStackAccount, "cloudstack-account", "", "CloudStack credential set by `name`, or id:N (default: the active config)")
 	fs.StringVar(&f.vCenterAccount, "vcenter-account", "", "vCenter credential set by `name`, or id:N (default: the default set)")
+	fs.StringVar(&f.vmContext, "vm-context", "", "use the vCenter set the appliance database links to this replication `context` id or VM name (--db only; instead of --vcenter-account)")
 	fs.BoolVar(&f.allowDefault, "allow-default", false, "use the default set when a named account is missing (logged as a warning)")
 	fs.StringVar(&f.vmPath, "vm-path", "", "source VM by inventory `path`, e.g. /DC1/vm/app01")
 	fs.StringVar(&f.vmUUID, "vm-uuid", "", "source VM by instance UUID")
@@ -72,6 +74,7 @@ func (f *requestFlags) request(b *backend) (failover.Request, error) {
 	if req.VCenter, err = parseRef("--vcenter-account", f.vCenterAccount, f.allowDefault); err != nil {
 		return req, err
 	}
+	req.VMContext = f.vmContext
 	var locators []vsphere.Locator
 	for _, l := range []struct {
 		v  string
