@@ -51,7 +51,6 @@ func crashAt(t *testing.T, kind Kind, point string) (*fixture, *Job) {
 	jobs, err := store.Jobs(context.Background(), JobFilter{})
 	require.NoError(t, err)
 	require.LessOrEqual(t, len(jobs), 1)
-	time.Sleep(crashLeaseTTL + 50*time.Millisecond) // the dead process's lease runs out
 	if len(jobs) == 0 {
 		return f, nil
 	}

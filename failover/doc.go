@@ -41,8 +41,11 @@
 // # Concurrency
 //
 // An Engine is safe for concurrent use. One operation per source VM runs at a time: each
-// takes a lease in the Store (kept alive while it runs, expiring if its process dies), so two
-// engines sharing a database never work on the same VM; the loser gets ErrBusy. WithConcurrency
+// takes a lease in the Store, kept alive by a heartbeat while it runs, so two engines sharing
+// a database never work on the same VM; the loser gets ErrBusy. The lease of a holder proven
+// dead - its process gone from this host, or its heartbeat stopped - is taken over at once.
+// Close works like http.Server.Shutdown: no operation starts once it has begun, and it waits
+// for the running ones within its context. WithConcurrency
 // bounds how many operations one Engine runs at once; the others wait for a slot or for their
 // context. Events go to the Observer on a goroutine of their own and never block a flow.
 // Cancelling an operation's context stops it at its next safe point and leaves the job
@@ -61,6 +64,7 @@
 // # Stores
 //
 // MemoryStore keeps jobs in memory. GormStore keeps them in SQLite, MariaDB or PostgreSQL
-// (tables failover_jobs and failover_leases, created by NewGormStore), which is what lets a
-// restarted process roll back or resume, and several processes share the work.
+// (its own tables failoverkit_jobs and failoverkit_leases, created when missing and never
+// altered; WithTablePrefix renames them), which is what lets a restarted process roll back or
+// resume, and several processes share the work.
 package failover

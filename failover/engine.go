@@ -35,7 +35,10 @@ type Engine struct {
 	defaultStepTimeout time.Duration
 	compensate         bool
 	leaseTTL           time.Duration
-	holder             string
+	heartbeat          time.Duration
+	holderName         string
+	holder             Holder
+	eventBuffer        int
 	pool               *vsphere.Pool
 	ownPool            bool
 	csOpts             []cloudstack.Option
@@ -46,10 +49,20 @@ type Engine struct {
 	// ledger record; an error from it stops the operation on the spot as if the process had
 	// died (tests use it to prove crash recovery).
 	checkpoint func(point string) error
+	// admitted, when set, is called in enter once an operation has passed the closed check
+	// (tests use it to start Close at the worst moment).
+	admitted func()
 
-	closeOnce sync.Once
-	closed    chan struct{}
-	running   sync.WaitGroup
+	// mu guards the lifecycle: closing is set once Close begins, and running counts the
+	// operations admitted. Both change under mu, so no operation is admitted after Close has
+	// begun.
+	mu       sync.Mutex
+	closing  bool
+	running  int
+	closed   chan struct{} // closed when Close begins
+	drained  chan struct{} // closed when Close has begun and no operation runs
+	shutdown sync.Once     // the events and the pool are closed once
+	closeErr error
 }
 
 // New returns an Engine that fetches credentials from src.
@@ -64,6 +77,7 @@ func New(src credentials.Source, opts ...Option) (*Engine, error) {
 		compensate:   true,
 		now:          time.Now,
 		closed:       make(chan struct{}),
+		drained:      make(chan struct{}),
 	}
 	for _, opt := range opts {
 		opt(e)
@@ -83,9 +97,20 @@ func New(src credentials.Source, opts ...Option) (*Engine, error) {
 	if e.leaseTTL <= 0 {
 		e.leaseTTL = 2 * time.Minute
 	}
-	if e.holder == "" {
+	if e.heartbeat <= 0 {
+		e.heartbeat = 2 * time.Second
+	}
+	if e.heartbeat > e.leaseTTL/(deadAfter+1) {
+		return nil, fmt.Errorf("%w: the heartbeat (%s) must be under a quarter of the lease TTL (%s); fix: shorten WithHeartbeat or lengthen WithLeaseTTL",
+			ErrInvalidRequest, e.heartbeat, e.leaseTTL)
+	}
+	if e.holderName == "" {
 		host, _ := os.Hostname()
-		e.holder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), randomHex(4))
+		e.holderName = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), randomHex(4))
+	}
+	e.holder = thisProcess(e.holderName)
+	if e.eventBuffer <= 0 {
+		e.eventBuffer = 10000
 	}
 	if e.pool == nil {
 		e.pool = vsphere.NewPool(append([]vsphere.Option{vsphere.WithLogger(e.log)}, e.vsOpts...)...)
@@ -97,23 +122,38 @@ func New(src credentials.Source, opts ...Option) (*Engine, error) {
 	transport := cloudstack.NewTransport(cloudstack.WithIdleConnsPerHost(e.concurrency))
 	e.csOpts = append([]cloudstack.Option{cloudstack.WithTransport(transport)}, e.csOpts...)
 	e.slots = make(chan struct{}, e.concurrency)
-	e.events = newMailbox(e.observer)
+	e.events = newMailbox(e.observer, e.eventBuffer, e.log)
 	return e, nil
 }
 
-// Close waits for running operations to end, delivers the remaining events, and logs out
-// the vCenter sessions of the engine's own pool.
+// Close shuts the engine down as http.Server.Shutdown does: from the moment it begins no
+// operation starts (they return ErrClosed), and it waits for the running ones to end. When
+// ctx ends first, Close returns ctx's error and the operations go on; call Close again to
+// wait for them. Once they have ended, it delivers the queued events (within ctx) and logs
+// out the vCenter sessions of the engine's own pool.
 func (e *Engine) Close(ctx context.Context) error {
-	var err error
-	e.closeOnce.Do(func() {
+	e.mu.Lock()
+	if !e.closing {
+		e.closing = true
 		close(e.closed)
-		e.running.Wait()
-		e.events.close()
-		if e.ownPool {
-			err = e.pool.Close(ctx)
+		if e.running == 0 {
+			close(e.drained)
 		}
+	}
+	e.mu.Unlock()
+	select {
+	case <-e.drained:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	e.shutdown.Do(func() {
+		err := e.events.close(ctx)
+		if e.ownPool {
+			err = errors.Join(err, e.pool.Close(ctx))
+		}
+		e.closeErr = err
 	})
-	return err
+	return e.closeErr
 }
 
 // Job returns the job with the given id.
@@ -142,25 +182,51 @@ func (e *Engine) LiveFailover(ctx context.Context, req Request) (*Job, error) {
 	return e.failover(ctx, KindLiveFailover, req)
 }
 
-// enter takes a concurrency slot, or fails when the engine is closed or ctx ends first.
+// enter admits an operation and takes a concurrency slot, or fails when the engine is
+// closing or ctx ends first. The closing check and the count of running operations change
+// together under e.mu, so Close never misses an operation and none starts after it began.
 func (e *Engine) enter(ctx context.Context) (func(), error) {
-	select {
-	case <-e.closed:
+	e.mu.Lock()
+	if e.closing {
+		e.mu.Unlock()
 		return nil, ErrClosed
-	default:
+	}
+	e.running++
+	e.mu.Unlock()
+	if e.admitted != nil {
+		e.admitted()
 	}
 	select {
 	case e.slots <- struct{}{}:
 	case <-e.closed:
+		e.leave()
 		return nil, ErrClosed
 	case <-ctx.Done():
+		e.leave()
 		return nil, ctx.Err()
 	}
-	e.running.Add(1)
+	// A slot and Close may have been ready at once; a closing engine starts nothing.
+	e.mu.Lock()
+	closing := e.closing
+	e.mu.Unlock()
+	if closing {
+		<-e.slots
+		e.leave()
+		return nil, ErrClosed
+	}
 	return func() {
 		<-e.slots
-		e.running.Done()
+		e.leave()
 	}, nil
+}
+
+func (e *Engine) leave() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.running--
+	if e.closing && e.running == 0 {
+		close(e.drained)
+	}
 }
 
 func (e *Engine) newJob(kind Kind, req Request) *Job {

@@ -22,6 +22,9 @@ var (
 	ErrCleanupIncomplete = errors.New("failover: cleanup completed with errors")
 	// ErrClosed: the engine was closed.
 	ErrClosed = errors.New("failover: engine closed")
+	// ErrStore: the job store failed (unreachable, or its tables are not the store's). The
+	// message names the store and what was being recorded.
+	ErrStore = errors.New("failover: job store failed")
 )
 
 // StepError says which step of which job failed, and why.

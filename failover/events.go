@@ -1,6 +1,8 @@
 package failover
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -57,18 +59,23 @@ type ObserverFunc func(Event)
 func (f ObserverFunc) Observe(e Event) { f(e) }
 
 // mailbox delivers events to an observer without ever blocking the sender: events queue in
-// memory and one goroutine hands them over in order. close waits until the queue is drained.
+// memory, at most limit of them, and one goroutine hands them over in order. When the queue
+// is full new events are dropped and counted.
 type mailbox struct {
-	obs    Observer
-	mu     sync.Mutex
-	cond   *sync.Cond
-	queue  []Event
-	closed bool
-	done   chan struct{}
+	obs     Observer
+	limit   int
+	log     *slog.Logger
+	mu      sync.Mutex
+	cond    *sync.Cond
+	queue   []Event
+	closed  bool
+	stop    bool // set when close gives up: drop what is left
+	dropped int
+	done    chan struct{}
 }
 
-func newMailbox(obs Observer) *mailbox {
-	m := &mailbox{obs: obs, done: make(chan struct{})}
+func newMailbox(obs Observer, limit int, log *slog.Logger) *mailbox {
+	m := &mailbox{obs: obs, limit: limit, log: log, done: make(chan struct{})}
 	m.cond = sync.NewCond(&m.mu)
 	if obs == nil {
 		close(m.done)
@@ -83,11 +90,19 @@ func (m *mailbox) send(e Event) {
 		return
 	}
 	m.mu.Lock()
-	if !m.closed {
-		m.queue = append(m.queue, e)
-		m.cond.Signal()
+	defer m.mu.Unlock()
+	if m.closed {
+		return
 	}
-	m.mu.Unlock()
+	if len(m.queue) >= m.limit {
+		m.dropped++
+		if m.dropped == 1 || m.dropped%1000 == 0 {
+			m.log.Warn("failover: the observer is too slow; dropping events", "dropped", m.dropped, "queue", m.limit)
+		}
+		return
+	}
+	m.queue = append(m.queue, e)
+	m.cond.Signal()
 }
 
 func (m *mailbox) run() {
@@ -97,24 +112,34 @@ func (m *mailbox) run() {
 		for len(m.queue) == 0 && !m.closed {
 			m.cond.Wait()
 		}
-		if len(m.queue) == 0 {
+		if len(m.queue) == 0 || m.stop {
 			m.mu.Unlock()
 			return
 		}
-		batch := m.queue
-		m.queue = nil
+		e := m.queue[0]
+		m.queue = m.queue[1:]
 		m.mu.Unlock()
-		for _, e := range batch {
-			m.obs.Observe(e)
-		}
+		m.obs.Observe(e)
 	}
 }
 
-// close stops accepting events and waits until every queued event has been delivered.
-func (m *mailbox) close() {
+// close stops accepting events and waits until every queued event has been delivered, or
+// until ctx ends: then the events not yet delivered are dropped and ctx's error returned.
+func (m *mailbox) close(ctx context.Context) error {
 	m.mu.Lock()
 	m.closed = true
 	m.cond.Signal()
 	m.mu.Unlock()
-	<-m.done
+	select {
+	case <-m.done:
+		return nil
+	case <-ctx.Done():
+		m.mu.Lock()
+		m.stop = true
+		n := len(m.queue)
+		m.queue = nil
+		m.mu.Unlock()
+		m.log.Warn("failover: engine closed before every event reached the observer", "dropped", n)
+		return ctx.Err()
+	}
 }

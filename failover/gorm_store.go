@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,62 +19,302 @@ import (
 // processes may share one database; leases keep them off each other's VMs.
 //
 // It keeps each job as one row holding the job as JSON, beside the columns that lookups
-// filter on, so that saving a job is a single-row write.
+// filter on, so that saving a job is a single-row write. Its two tables are its own -
+// failoverkit_jobs and failoverkit_leases by default, names no appliance table has - and it
+// is safe to point at the appliance's database: it creates its tables when they are missing
+// and never alters, adds to or drops any table.
 type GormStore struct {
-	db  *gorm.DB
-	now func() time.Time
+	db     *gorm.DB
+	jobs   string
+	leases string
+	now    func() time.Time
 }
 
-var migrateMu sync.Mutex
+// StoreOption configures NewGormStore.
+type StoreOption func(*storeConfig)
+
+type storeConfig struct {
+	prefix string
+}
+
+// DefaultTablePrefix is the prefix of the GormStore's table names: failoverkit_jobs and
+// failoverkit_leases.
+const DefaultTablePrefix = "failoverkit_"
+
+// WithTablePrefix names the store's tables <prefix>jobs and <prefix>leases instead of
+// failoverkit_jobs and failoverkit_leases, for databases with other naming conventions. The
+// prefix may hold lower-case ASCII letters, digits and underscores.
+func WithTablePrefix(prefix string) StoreOption {
+	return func(c *storeConfig) { c.prefix = prefix }
+}
+
+var tablePrefixRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+
+// schemaMu serialises the table checks of one process: gorm's dialects cache what they learn
+// of the server without a lock.
+var schemaMu sync.Mutex
 
 type jobRow struct {
-	ID        string    `gorm:"column:id;primaryKey;size:64"`
-	Kind      string    `gorm:"column:kind;size:32;not null"`
-	Status    string    `gorm:"column:status;size:32;not null;index"`
-	VMKey     string    `gorm:"column:vm_key;size:191;not null;index"`
-	Body      string    `gorm:"column:body;not null"`
-	CreatedAt time.Time `gorm:"column:created_at;not null"`
-	UpdatedAt time.Time `gorm:"column:updated_at;not null"`
+	ID        string    `gorm:"column:id"`
+	Kind      string    `gorm:"column:kind"`
+	Status    string    `gorm:"column:status"`
+	VMKey     string    `gorm:"column:vm_key"`
+	ExpiresMS *int64    `gorm:"column:expires_ms"`
+	Body      string    `gorm:"column:body"`
+	CreatedAt time.Time `gorm:"column:created_at"`
+	UpdatedAt time.Time `gorm:"column:updated_at"`
 }
-
-func (jobRow) TableName() string { return "failover_jobs" }
 
 type leaseRow struct {
-	Key       string `gorm:"column:lease_key;primaryKey;size:191"`
-	Holder    string `gorm:"column:holder;size:191;not null"`
-	ExpiresMS int64  `gorm:"column:expires_ms;not null"`
+	Key       string `gorm:"column:lease_key"`
+	Holder    string `gorm:"column:holder"`
+	Host      string `gorm:"column:host"`
+	PID       int64  `gorm:"column:pid"`
+	Started   string `gorm:"column:started"`
+	JobID     string `gorm:"column:job_id"`
+	ExpiresMS int64  `gorm:"column:expires_ms"`
+	Beat      int64  `gorm:"column:beat"`
+	BeatMS    int64  `gorm:"column:beat_ms"`
+	EveryMS   int64  `gorm:"column:every_ms"`
 }
 
-func (leaseRow) TableName() string { return "failover_leases" }
+func (r leaseRow) lease() Lease {
+	return Lease{Key: r.Key, Holder: Holder{Name: r.Holder, Host: r.Host, PID: int(r.PID), Started: r.Started},
+		JobID: r.JobID, Expires: time.UnixMilli(r.ExpiresMS), Beat: r.Beat, BeatAt: time.UnixMilli(r.BeatMS),
+		Every: time.Duration(r.EveryMS) * time.Millisecond}
+}
 
-// NewGormStore returns a store over db, creating its two tables (failover_jobs,
-// failover_leases) when they do not exist. It touches no other table.
-func NewGormStore(ctx context.Context, db *gorm.DB) (*GormStore, error) {
+func newLeaseRow(l Lease) leaseRow {
+	return leaseRow{Key: l.Key, Holder: l.Holder.Name, Host: l.Holder.Host, PID: int64(l.Holder.PID), Started: l.Holder.Started,
+		JobID: l.JobID, ExpiresMS: l.Expires.UnixMilli(), Beat: 0, BeatMS: l.BeatAt.UnixMilli(), EveryMS: l.Every.Milliseconds()}
+}
+
+// column families a table check accepts, by the type name the database reports.
+const (
+	famText = "text"
+	famInt  = "integer"
+	famTime = "time"
+)
+
+// storeTable describes one of the store's tables: its columns and their families, and the
+// DDL creating it per gorm dialect (%s is the table name).
+type storeTable struct {
+	suffix  string
+	columns []storeColumn
+	ddl     map[string][]string
+}
+
+type storeColumn struct{ name, family string }
+
+var storeTables = []storeTable{
+	{
+		suffix: "jobs",
+		columns: []storeColumn{{"id", famText}, {"kind", famText}, {"status", famText}, {"vm_key", famText},
+			{"expires_ms", famInt}, {"body", famText}, {"created_at", famTime}, {"updated_at", famTime}},
+		ddl: map[string][]string{
+			"mysql": {`CREATE TABLE IF NOT EXISTS %[1]s (
+				id VARCHAR(64) NOT NULL PRIMARY KEY,
+				kind VARCHAR(32) NOT NULL,
+				status VARCHAR(32) NOT NULL,
+				vm_key VARCHAR(191) NOT NULL,
+				expires_ms BIGINT NULL,
+				body LONGTEXT NOT NULL,
+				created_at DATETIME(3) NOT NULL,
+				updated_at DATETIME(3) NOT NULL,
+				KEY %[1]s_status (status),
+				KEY %[1]s_vm_key (vm_key)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`},
+			"postgres": {`CREATE TABLE IF NOT EXISTS %[1]s (
+				id VARCHAR(64) NOT NULL PRIMARY KEY,
+				kind VARCHAR(32) NOT NULL,
+				status VARCHAR(32) NOT NULL,
+				vm_key VARCHAR(191) NOT NULL,
+				expires_ms BIGINT NULL,
+				body TEXT NOT NULL,
+				created_at TIMESTAMPTZ NOT NULL,
+				updated_at TIMESTAMPTZ NOT NULL)`,
+				`CREATE INDEX IF NOT EXISTS %[1]s_status ON %[1]s (status)`,
+				`CREATE INDEX IF NOT EXISTS %[1]s_vm_key ON %[1]s (vm_key)`},
+			"sqlite": {`CREATE TABLE IF NOT EXISTS %[1]s (
+				id TEXT NOT NULL PRIMARY KEY,
+				kind TEXT NOT NULL,
+				status TEXT NOT NULL,
+				vm_key TEXT NOT NULL,
+				expires_ms INTEGER NULL,
+				body TEXT NOT NULL,
+				created_at DATETIME NOT NULL,
+				updated_at DATETIME NOT NULL)`,
+				`CREATE INDEX IF NOT EXISTS %[1]s_status ON %[1]s (status)`,
+				`CREATE INDEX IF NOT EXISTS %[1]s_vm_key ON %[1]s (vm_key)`},
+		},
+	},
+	{
+		suffix: "leases",
+		columns: []storeColumn{{"lease_key", famText}, {"holder", famText}, {"host", famText}, {"pid", famInt},
+			{"started", famText}, {"job_id", famText}, {"expires_ms", famInt}, {"beat", famInt}, {"beat_ms", famInt},
+			{"every_ms", famInt}},
+		ddl: map[string][]string{
+			"mysql": {`CREATE TABLE IF NOT EXISTS %[1]s (
+				lease_key VARCHAR(191) NOT NULL PRIMARY KEY,
+				holder VARCHAR(191) NOT NULL,
+				host VARCHAR(255) NOT NULL,
+				pid BIGINT NOT NULL,
+				started VARCHAR(64) NOT NULL,
+				job_id VARCHAR(64) NOT NULL,
+				expires_ms BIGINT NOT NULL,
+				beat BIGINT NOT NULL,
+				beat_ms BIGINT NOT NULL,
+				every_ms BIGINT NOT NULL
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`},
+			"postgres": {`CREATE TABLE IF NOT EXISTS %[1]s (
+				lease_key VARCHAR(191) NOT NULL PRIMARY KEY,
+				holder VARCHAR(191) NOT NULL,
+				host VARCHAR(255) NOT NULL,
+				pid BIGINT NOT NULL,
+				started VARCHAR(64) NOT NULL,
+				job_id VARCHAR(64) NOT NULL,
+				expires_ms BIGINT NOT NULL,
+				beat BIGINT NOT NULL,
+				beat_ms BIGINT NOT NULL,
+				every_ms BIGINT NOT NULL)`},
+			"sqlite": {`CREATE TABLE IF NOT EXISTS %[1]s (
+				lease_key TEXT NOT NULL PRIMARY KEY,
+				holder TEXT NOT NULL,
+				host TEXT NOT NULL,
+				pid INTEGER NOT NULL,
+				started TEXT NOT NULL,
+				job_id TEXT NOT NULL,
+				expires_ms INTEGER NOT NULL,
+				beat INTEGER NOT NULL,
+				beat_ms INTEGER NOT NULL,
+				every_ms INTEGER NOT NULL)`},
+		},
+	},
+}
+
+// NewGormStore returns a store over db. Its tables (failoverkit_jobs and failoverkit_leases,
+// or as WithTablePrefix names them) are created when missing. A table of that name that
+// exists must have exactly the store's columns; one that does not is refused with an error
+// naming it, and nothing is changed: the store never alters, adds to or drops a table, so it
+// can share the appliance's database without touching the appliance's tables.
+func NewGormStore(ctx context.Context, db *gorm.DB, opts ...StoreOption) (*GormStore, error) {
 	if db == nil {
 		return nil, fmt.Errorf("%w: NewGormStore needs a *gorm.DB", ErrInvalidRequest)
 	}
-	// Processes opening one new database at once race to create the tables, and the losers'
-	// CREATE fails; a second pass finds the tables there and leaves them be.
+	cfg := storeConfig{prefix: DefaultTablePrefix}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if !tablePrefixRE.MatchString(cfg.prefix) {
+		return nil, fmt.Errorf("%w: table prefix %q: use lower-case ASCII letters, digits and underscores, starting with a letter, at most 40 characters",
+			ErrInvalidRequest, cfg.prefix)
+	}
+	dialect := db.Name()
+	if _, ok := storeTables[0].ddl[dialect]; !ok {
+		return nil, fmt.Errorf("%w: the job store supports SQLite, MariaDB/MySQL and PostgreSQL, not the gorm dialect %q; fix: use one of those, or implement failover.Store",
+			ErrInvalidRequest, dialect)
+	}
+	s := &GormStore{db: db, jobs: cfg.prefix + "jobs", leases: cfg.prefix + "leases", now: time.Now}
+	for _, t := range storeTables {
+		if err := s.ensureTable(ctx, cfg.prefix+t.suffix, t, dialect); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Tables returns the names of the store's two tables: jobs and leases.
+func (s *GormStore) Tables() (jobs, leases string) { return s.jobs, s.leases }
+
+// ensureTable creates the table when it is missing and checks its shape when it exists.
+// Processes opening one new database at once race to create it; a loser's CREATE may fail
+// (PostgreSQL's IF NOT EXISTS is not atomic), and a second pass finds the table there.
+func (s *GormStore) ensureTable(ctx context.Context, name string, t storeTable, dialect string) error {
 	var err error
 	for attempt := range 5 {
-		// gorm's MySQL dialect caches what it learns of the server without a lock, so
-		// migrations in one process take turns.
-		migrateMu.Lock()
-		err = db.WithContext(ctx).AutoMigrate(&jobRow{}, &leaseRow{})
-		migrateMu.Unlock()
-		if err == nil {
-			break
+		schemaMu.Lock()
+		err = s.ensureTableOnce(ctx, name, t, dialect)
+		schemaMu.Unlock()
+		var shape *tableShapeError
+		if err == nil || errors.As(err, &shape) {
+			return err
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("failover: create job store tables: %w", errors.Join(err, ctx.Err()))
+			return storeError("job store", "create table "+name, errors.Join(err, ctx.Err()))
 		case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
 		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("failover: create job store tables: %w", err)
+	return storeError("job store", "create table "+name, err)
+}
+
+func (s *GormStore) ensureTableOnce(ctx context.Context, name string, t storeTable, dialect string) error {
+	db := s.db.WithContext(ctx)
+	if !db.Migrator().HasTable(name) {
+		for _, stmt := range t.ddl[dialect] {
+			if err := db.Exec(fmt.Sprintf(stmt, name)).Error; err != nil {
+				return err
+			}
+		}
 	}
-	return &GormStore{db: db, now: time.Now}, nil
+	types, err := db.Migrator().ColumnTypes(name)
+	if err != nil {
+		return err
+	}
+	have := map[string]string{}
+	for _, ct := range types {
+		have[strings.ToLower(ct.Name())] = family(ct.DatabaseTypeName())
+	}
+	var problems []string
+	for _, c := range t.columns {
+		fam, ok := have[c.name]
+		switch {
+		case !ok:
+			problems = append(problems, "no column "+c.name)
+		case fam != c.family:
+			problems = append(problems, fmt.Sprintf("column %s is not of %s type", c.name, c.family))
+		}
+		delete(have, c.name)
+	}
+	extra := make([]string, 0, len(have))
+	for c := range have {
+		extra = append(extra, c)
+	}
+	slices.Sort(extra)
+	if len(extra) > 0 {
+		problems = append(problems, "columns the store does not have: "+strings.Join(extra, ", "))
+	}
+	if len(problems) > 0 {
+		return &tableShapeError{table: name, problems: problems}
+	}
+	return nil
+}
+
+// tableShapeError refuses a table of the store's name that is not the store's.
+type tableShapeError struct {
+	table    string
+	problems []string
+}
+
+func (e *tableShapeError) Error() string {
+	return "failover: job store: table " + e.table + " exists but is not a failoverkit job store table (" +
+		strings.Join(e.problems, "; ") + "); it was left as it is; fix: give the store tables of its own with " +
+		"failover.WithTablePrefix, or, if the table is a leftover of an older failoverkit, rename or drop it yourself"
+}
+
+func (e *tableShapeError) Unwrap() error { return ErrStore }
+
+func family(typeName string) string {
+	t := strings.ToUpper(typeName)
+	switch {
+	case strings.Contains(t, "INT"):
+		return famInt
+	case strings.Contains(t, "CHAR"), strings.Contains(t, "TEXT"), strings.Contains(t, "CLOB"):
+		return famText
+	case strings.Contains(t, "DATE"), strings.Contains(t, "TIME"):
+		return famTime
+	}
+	return t
 }
 
 // SaveJob implements Store.
@@ -82,12 +325,16 @@ func (s *GormStore) SaveJob(ctx context.Context, job *Job) error {
 	}
 	row := jobRow{ID: job.ID, Kind: string(job.Kind), Status: string(job.Status), VMKey: job.VMKey,
 		Body: string(body), CreatedAt: job.CreatedAt.UTC(), UpdatedAt: job.UpdatedAt.UTC()}
-	err = s.db.WithContext(ctx).Clauses(clause.OnConflict{
+	if job.ExpiresAt != nil {
+		ms := job.ExpiresAt.UnixMilli()
+		row.ExpiresMS = &ms
+	}
+	err = s.db.WithContext(ctx).Table(s.jobs).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"kind", "status", "vm_key", "body", "updated_at"}),
+		DoUpdates: clause.AssignmentColumns([]string{"kind", "status", "vm_key", "expires_ms", "body", "updated_at"}),
 	}).Create(&row).Error
 	if err != nil {
-		return fmt.Errorf("failover: save job %s: %w", job.ID, err)
+		return storeError(s.jobs, "save job "+job.ID, err)
 	}
 	return nil
 }
@@ -95,35 +342,37 @@ func (s *GormStore) SaveJob(ctx context.Context, job *Job) error {
 // Job implements Store.
 func (s *GormStore) Job(ctx context.Context, id string) (*Job, error) {
 	var rows []jobRow
-	if err := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("failover: read job %s: %w", id, err)
+	if err := s.db.WithContext(ctx).Table(s.jobs).Select("id", "body").Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+		return nil, storeError(s.jobs, "read job "+id, err)
 	}
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("%w: %q", ErrJobNotFound, id)
 	}
-	return decodeJob(rows[0])
+	return s.decodeJob(rows[0])
 }
 
 // Jobs implements Store.
 func (s *GormStore) Jobs(ctx context.Context, filter JobFilter) ([]*Job, error) {
-	q := s.db.WithContext(ctx).Order("created_at, id")
+	q := s.db.WithContext(ctx).Table(s.jobs).Select("id", "body").Order("created_at, id")
 	if filter.VMKey != "" {
 		q = q.Where("vm_key = ?", filter.VMKey)
 	}
 	if len(filter.Status) > 0 {
-		statuses := make([]string, len(filter.Status))
-		for i, st := range filter.Status {
-			statuses[i] = string(st)
-		}
-		q = q.Where("status IN ?", statuses)
+		q = q.Where("status IN ?", stringsOf(filter.Status))
+	}
+	if len(filter.Kind) > 0 {
+		q = q.Where("kind IN ?", stringsOf(filter.Kind))
+	}
+	if !filter.ExpiredBy.IsZero() {
+		q = q.Where("expires_ms IS NOT NULL AND expires_ms <= ?", filter.ExpiredBy.UnixMilli())
 	}
 	var rows []jobRow
 	if err := q.Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("failover: list jobs: %w", err)
+		return nil, storeError(s.jobs, "list jobs", err)
 	}
 	jobs := make([]*Job, 0, len(rows))
 	for _, r := range rows {
-		j, err := decodeJob(r)
+		j, err := s.decodeJob(r)
 		if err != nil {
 			return nil, err
 		}
@@ -132,65 +381,103 @@ func (s *GormStore) Jobs(ctx context.Context, filter JobFilter) ([]*Job, error) 
 	return jobs, nil
 }
 
-func decodeJob(r jobRow) (*Job, error) {
+func stringsOf[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func (s *GormStore) decodeJob(r jobRow) (*Job, error) {
 	var j Job
 	if err := json.Unmarshal([]byte(r.Body), &j); err != nil {
-		return nil, fmt.Errorf("failover: job %s in the store is not readable (%v); inspect row id=%s of failover_jobs", r.ID, err, r.ID)
+		return nil, fmt.Errorf("%w: job %s in %s is not readable (%v); fix: inspect the row with id %q", ErrStore, r.ID, s.jobs, err, r.ID)
 	}
 	return &j, nil
 }
 
 // AcquireLease implements Store. An update takes over a free or expired lease; when there is
 // no row, an insert races any other process and the primary key picks one winner.
-func (s *GormStore) AcquireLease(ctx context.Context, key, holder string, ttl time.Duration) error {
-	now := s.now()
-	expires := now.Add(ttl).UnixMilli()
-	db := s.db.WithContext(ctx)
-	res := db.Model(&leaseRow{}).
-		Where("lease_key = ? AND (holder = ? OR expires_ms < ?)", key, holder, now.UnixMilli()).
-		Updates(map[string]any{"holder": holder, "expires_ms": expires})
+func (s *GormStore) AcquireLease(ctx context.Context, l Lease) error {
+	db := s.db.WithContext(ctx).Table(s.leases)
+	row := newLeaseRow(l)
+	res := db.Where("lease_key = ? AND (holder = ? OR expires_ms < ?)", l.Key, l.Holder.Name, s.now().UnixMilli()).
+		Updates(leaseUpdates(row))
 	if res.Error != nil {
-		return fmt.Errorf("failover: take lease on %s: %w", key, res.Error)
+		return storeError(s.leases, "take lease on "+l.Key, res.Error)
 	}
 	if res.RowsAffected == 1 {
 		return nil
 	}
-	insertErr := db.Create(&leaseRow{Key: key, Holder: holder, ExpiresMS: expires}).Error
+	insertErr := s.db.WithContext(ctx).Table(s.leases).Create(&row).Error
 	if insertErr == nil {
 		return nil
 	}
-	var cur leaseRow
-	if err := db.Where("lease_key = ?", key).Take(&cur).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return fmt.Errorf("failover: take lease on %s: %w", key, insertErr)
-		}
-		return fmt.Errorf("failover: take lease on %s: %w", key, errors.Join(insertErr, err))
-	}
-	if cur.Holder == holder {
+	cur, err := s.Lease(ctx, l.Key)
+	switch {
+	case err != nil:
+		return storeError(s.leases, "take lease on "+l.Key, errors.Join(insertErr, err))
+	case cur == nil:
+		return storeError(s.leases, "take lease on "+l.Key, insertErr)
+	case cur.Holder.Name == l.Holder.Name:
+		// MariaDB counts only changed rows: the holder re-acquiring with the same values.
 		return nil
 	}
-	return busy(key, cur.Holder)
+	return &LeaseHeldError{Lease: *cur}
+}
+
+func leaseUpdates(r leaseRow) map[string]any {
+	return map[string]any{"holder": r.Holder, "host": r.Host, "pid": r.PID, "started": r.Started, "job_id": r.JobID,
+		"expires_ms": r.ExpiresMS, "beat": 0, "beat_ms": r.BeatMS, "every_ms": r.EveryMS}
+}
+
+// Lease implements Store.
+func (s *GormStore) Lease(ctx context.Context, key string) (*Lease, error) {
+	var rows []leaseRow
+	if err := s.db.WithContext(ctx).Table(s.leases).Where("lease_key = ?", key).Limit(1).Find(&rows).Error; err != nil {
+		return nil, storeError(s.leases, "read lease on "+key, err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	l := rows[0].lease()
+	return &l, nil
 }
 
 // RenewLease implements Store.
-func (s *GormStore) RenewLease(ctx context.Context, key, holder string, ttl time.Duration) error {
-	res := s.db.WithContext(ctx).Model(&leaseRow{}).
-		Where("lease_key = ? AND holder = ?", key, holder).
-		Update("expires_ms", s.now().Add(ttl).UnixMilli())
+func (s *GormStore) RenewLease(ctx context.Context, key string, holder Holder, expires, at time.Time) error {
+	res := s.db.WithContext(ctx).Table(s.leases).Where("lease_key = ? AND holder = ?", key, holder.Name).
+		Updates(map[string]any{"expires_ms": expires.UnixMilli(), "beat": gorm.Expr("beat + 1"), "beat_ms": at.UnixMilli()})
 	if res.Error != nil {
-		return fmt.Errorf("failover: renew lease on %s: %w", key, res.Error)
+		return storeError(s.leases, "renew lease on "+key, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("%w: lease on %s was lost", ErrBusy, key)
+		return lostLease(key)
 	}
 	return nil
 }
 
+// TakeOverLease implements Store.
+func (s *GormStore) TakeOverLease(ctx context.Context, old, l Lease) error {
+	row := newLeaseRow(l)
+	res := s.db.WithContext(ctx).Table(s.leases).Where("lease_key = ? AND holder = ? AND beat = ?", old.Key, old.Holder.Name, old.Beat).
+		Updates(leaseUpdates(row))
+	if res.Error != nil {
+		return storeError(s.leases, "take over lease on "+l.Key, res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return nil
+	}
+	// Gone since it was read (released or taken over): compete for it as for a new one.
+	return s.AcquireLease(ctx, l)
+}
+
 // ReleaseLease implements Store.
-func (s *GormStore) ReleaseLease(ctx context.Context, key, holder string) error {
-	err := s.db.WithContext(ctx).Where("lease_key = ? AND holder = ?", key, holder).Delete(&leaseRow{}).Error
+func (s *GormStore) ReleaseLease(ctx context.Context, key string, holder Holder) error {
+	err := s.db.WithContext(ctx).Table(s.leases).Where("lease_key = ? AND holder = ?", key, holder.Name).Delete(&leaseRow{}).Error
 	if err != nil {
-		return fmt.Errorf("failover: release lease on %s: %w", key, err)
+		return storeError(s.leases, "release lease on "+key, err)
 	}
 	return nil
 }

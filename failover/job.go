@@ -78,6 +78,9 @@ type Job struct {
 	FailedStep string `json:"failed_step,omitempty"`
 	// Cleanup is the last compensation or rollback, if any.
 	Cleanup *Cleanup `json:"cleanup,omitempty"`
+	// ExpiresAt is when a test failover asked to last Request.TestDuration is due to be
+	// rolled back (Engine.RollbackExpired).
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	// CreatedAt and UpdatedAt are set by the engine.
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -245,6 +248,10 @@ func (j *Job) clone() *Job {
 	c.Steps = slices.Clone(j.Steps)
 	c.Ledger = slices.Clone(j.Ledger)
 	c.Credentials = slices.Clone(j.Credentials)
+	if j.ExpiresAt != nil {
+		t := *j.ExpiresAt
+		c.ExpiresAt = &t
+	}
 	if j.Cleanup != nil {
 		cl := *j.Cleanup
 		cl.Failures = slices.Clone(j.Cleanup.Failures)

@@ -13,18 +13,13 @@ import (
 type MemoryStore struct {
 	mu     sync.Mutex
 	jobs   map[string]*Job
-	leases map[string]lease
+	leases map[string]Lease
 	now    func() time.Time
-}
-
-type lease struct {
-	holder  string
-	expires time.Time
 }
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{jobs: map[string]*Job{}, leases: map[string]lease{}, now: time.Now}
+	return &MemoryStore{jobs: map[string]*Job{}, leases: map[string]Lease{}, now: time.Now}
 }
 
 // SaveJob implements Store.
@@ -75,45 +70,77 @@ func (s *MemoryStore) Jobs(ctx context.Context, filter JobFilter) ([]*Job, error
 }
 
 // AcquireLease implements Store.
-func (s *MemoryStore) AcquireLease(ctx context.Context, key, holder string, ttl time.Duration) error {
+func (s *MemoryStore) AcquireLease(ctx context.Context, l Lease) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
-	if l, ok := s.leases[key]; ok && l.holder != holder && now.Before(l.expires) {
-		return busy(key, l.holder)
+	if cur, ok := s.leases[l.Key]; ok && cur.Holder.Name != l.Holder.Name && s.now().Before(cur.Expires) {
+		return &LeaseHeldError{Lease: cur}
 	}
-	s.leases[key] = lease{holder: holder, expires: now.Add(ttl)}
+	l.Beat = 0
+	s.leases[l.Key] = l
 	return nil
 }
 
 // RenewLease implements Store.
-func (s *MemoryStore) RenewLease(ctx context.Context, key, holder string, ttl time.Duration) error {
+func (s *MemoryStore) RenewLease(ctx context.Context, key string, holder Holder, expires, at time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l, ok := s.leases[key]
-	if !ok || l.holder != holder {
-		return fmt.Errorf("%w: lease on %s was lost", ErrBusy, key)
+	if !ok || l.Holder.Name != holder.Name {
+		return lostLease(key)
 	}
-	s.leases[key] = lease{holder: holder, expires: s.now().Add(ttl)}
+	l.Expires, l.BeatAt = expires, at
+	l.Beat++
+	s.leases[key] = l
+	return nil
+}
+
+// TakeOverLease implements Store.
+func (s *MemoryStore) TakeOverLease(ctx context.Context, old, l Lease) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.leases[old.Key]
+	if ok && (cur.Holder.Name != old.Holder.Name || cur.Beat != old.Beat) {
+		return &LeaseHeldError{Lease: cur}
+	}
+	l.Beat = 0
+	s.leases[l.Key] = l
 	return nil
 }
 
 // ReleaseLease implements Store.
-func (s *MemoryStore) ReleaseLease(ctx context.Context, key, holder string) error {
+func (s *MemoryStore) ReleaseLease(ctx context.Context, key string, holder Holder) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if l, ok := s.leases[key]; ok && l.holder == holder {
+	if l, ok := s.leases[key]; ok && l.Holder.Name == holder.Name {
 		delete(s.leases, key)
 	}
 	return nil
 }
 
-func busy(key, holder string) error {
-	return fmt.Errorf("%w: %s is held by %s; wait for that operation to end (or for its lease to expire if its process died)", ErrBusy, key, holder)
+func lostLease(key string) error {
+	return fmt.Errorf("%w: the lease on %s was lost to another engine", ErrBusy, key)
+}
+
+// Lease implements Store.
+func (s *MemoryStore) Lease(ctx context.Context, key string) (*Lease, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.leases[key]
+	if !ok {
+		return nil, nil
+	}
+	return &l, nil
 }

@@ -64,14 +64,25 @@ func WithDefaultStepTimeout(d time.Duration) Option {
 // as it is for inspection, to be rolled back later with Rollback.
 func WithCompensation(on bool) Option { return func(e *Engine) { e.compensate = on } }
 
-// WithLeaseTTL sets how long a per-VM lease lasts without renewal (default 2 minutes). A
-// running operation renews it at a third of that; the lease of a process that died frees
-// itself after this long.
+// WithLeaseTTL sets how long a per-VM lease lasts without renewal (default 2 minutes): the
+// longest an engine that can no longer reach the store is waited for. A holder proven dead
+// (see WithHeartbeat) is taken over sooner.
 func WithLeaseTTL(d time.Duration) Option { return func(e *Engine) { e.leaseTTL = d } }
+
+// WithHeartbeat sets how often a running operation renews its lease (default 2 s; under a
+// quarter of the lease TTL). An engine that finds a VM's lease held takes it over at once
+// when the holder's process is gone from this host, and otherwise when the lease's heartbeat
+// stands still for three of the holder's intervals; a moving heartbeat is never taken over.
+func WithHeartbeat(d time.Duration) Option { return func(e *Engine) { e.heartbeat = d } }
 
 // WithHolder names this engine in leases (default: host name, process id and a random
 // suffix). Engines sharing a store must have different names.
-func WithHolder(name string) Option { return func(e *Engine) { e.holder = name } }
+func WithHolder(name string) Option { return func(e *Engine) { e.holderName = name } }
+
+// WithEventBuffer bounds how many events wait for a slow Observer (default 10000); when the
+// queue is full new events are dropped, counted and logged, so that the engine never waits
+// for an observer nor grows without bound.
+func WithEventBuffer(n int) Option { return func(e *Engine) { e.eventBuffer = n } }
 
 // WithVSpherePool makes the engine use pool for vCenter sessions. The caller keeps
 // ownership: Close does not close it. By default the engine makes its own pool and closes

@@ -11,6 +11,8 @@ type Plan struct {
 	Kind Kind `json:"kind"`
 	// Facts are what preflight found.
 	Facts Facts `json:"facts"`
+	// VMKey is the key of the source VM's lease: one operation per VM at a time.
+	VMKey string `json:"vm_key"`
 	// Steps are the steps the flow would run, with the calls each would make.
 	Steps []PlannedStep `json:"steps"`
 	// Credentials are the sets preflight resolved (never a secret).
@@ -46,7 +48,7 @@ func (e *Engine) Plan(ctx context.Context, kind Kind, req Request) (*Plan, error
 	}
 	j := r.job
 	f := j.Facts
-	p := &Plan{Kind: kind, Facts: f, Credentials: j.Credentials}
+	p := &Plan{Kind: kind, Facts: f, VMKey: j.VMKey, Credentials: j.Credentials}
 	for _, s := range r.forwardSteps() {
 		p.Steps = append(p.Steps, PlannedStep{Name: s.name, Calls: r.plannedCalls(s.name)})
 	}

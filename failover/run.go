@@ -30,6 +30,7 @@ type run struct {
 
 	leaseKey   string
 	stopLease  func()
+	leaseLost  error
 	crashed    bool
 	cancelRun  context.CancelFunc
 	stepCtxErr error
@@ -270,60 +271,4 @@ func (r *run) record(ctx context.Context, entry LedgerEntry, call func(ctx conte
 		return resource, errors.Join(err, serr)
 	}
 	return resource, err
-}
-
-// takeLease takes the per-VM lease and keeps it renewed until release; losing it cancels the
-// operation's context so the operation stops at its next safe point.
-func (r *run) takeLease(ctx context.Context, key string) (context.Context, error) {
-	if err := r.e.store.AcquireLease(ctx, key, r.e.holder, r.e.leaseTTL); err != nil {
-		return ctx, err
-	}
-	r.leaseKey = key
-	rctx, cancel := context.WithCancel(ctx)
-	r.cancelRun = cancel
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(r.e.leaseTTL / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if err := r.e.store.RenewLease(context.WithoutCancel(rctx), key, r.e.holder, r.e.leaseTTL); err != nil {
-					r.e.log.Error("failover: lost the VM lease; stopping the operation at its next safe point",
-						"job", r.job.ID, "lease", key, "error", err)
-					cancel()
-					return
-				}
-			}
-		}
-	}()
-	r.stopLease = func() {
-		close(done)
-		<-stopped
-		cancel()
-	}
-	return rctx, nil
-}
-
-// releaseLease stops renewing and frees the lease, unless the run crashed (a dead process
-// frees nothing; its lease expires).
-func (r *run) releaseLease(ctx context.Context) {
-	if r.stopLease == nil {
-		return
-	}
-	r.stopLease()
-	r.stopLease = nil
-	if r.crashed {
-		return
-	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := r.e.store.ReleaseLease(rctx, r.leaseKey, r.e.holder); err != nil {
-		r.e.log.Warn("failover: could not release the VM lease; it expires by itself",
-			"job", r.job.ID, "lease", r.leaseKey, "error", err)
-	}
 }

@@ -70,6 +70,7 @@ func TestStores(t *testing.T) {
 			t.Run("RoundTrip", func(t *testing.T) { testStoreRoundTrip(t, sc) })
 			t.Run("Filter", func(t *testing.T) { testStoreFilter(t, sc) })
 			t.Run("Lease", func(t *testing.T) { testStoreLease(t, sc) })
+			t.Run("TakeOver", func(t *testing.T) { testStoreTakeOver(t, sc) })
 			t.Run("LeaseRace", func(t *testing.T) { testStoreLeaseRace(t, sc) })
 		})
 	}
@@ -94,6 +95,8 @@ func testStoreRoundTrip(t *testing.T, sc storeCase) {
 
 	// Saving replaces the whole job.
 	job.Status = StatusSucceeded
+	due := created.Add(time.Hour)
+	job.ExpiresAt = &due
 	job.Cleanup = &Cleanup{Trigger: "rollback", Outcome: OutcomeCompletedWithErrors, Failures: []string{"x"}}
 	require.NoError(t, s.SaveJob(ctx, job))
 	got, err = s.Job(ctx, "job-1")
@@ -125,30 +128,97 @@ func testStoreFilter(t *testing.T, sc storeCase) {
 	assert.Equal(t, []string{"a", "b"}, ids(JobFilter{VMKey: "vm/a"}))
 	assert.Equal(t, []string{"a", "c"}, ids(JobFilter{Status: []Status{StatusRunning, StatusFailed}}))
 	assert.Empty(t, ids(JobFilter{VMKey: "vm/a", Status: []Status{StatusFailed}}))
+
+	live := sampleJob("d", StatusSucceeded, "vm/c", base.Add(3*time.Second))
+	live.Kind = KindLiveFailover
+	require.NoError(t, s.SaveJob(ctx, live))
+	assert.Equal(t, []string{"d"}, ids(JobFilter{Kind: []Kind{KindLiveFailover}}))
+	assert.Equal(t, []string{"a", "b", "c"}, ids(JobFilter{Kind: []Kind{KindTestFailover}}))
+
+	due, later := base.Add(time.Hour), base.Add(2*time.Hour)
+	b := sampleJob("b", StatusSucceeded, "vm/a", base.Add(time.Second))
+	b.ExpiresAt = &due
+	require.NoError(t, s.SaveJob(ctx, b))
+	c := sampleJob("c", StatusFailed, "vm/b", base.Add(2*time.Second))
+	c.ExpiresAt = &later
+	require.NoError(t, s.SaveJob(ctx, c))
+	assert.Empty(t, ids(JobFilter{ExpiredBy: due.Add(-time.Millisecond)}))
+	assert.Equal(t, []string{"b"}, ids(JobFilter{ExpiredBy: due}))
+	assert.Equal(t, []string{"b", "c"}, ids(JobFilter{ExpiredBy: later.Add(time.Minute)}))
+	assert.Equal(t, []string{"c"}, ids(JobFilter{ExpiredBy: later, Status: []Status{StatusFailed}}))
+}
+
+func holder(name string) Holder {
+	return Holder{Name: name, Host: "host-" + name, PID: 4242, Started: "boot/1"}
+}
+
+func leaseFor(key, name, job string, ttl time.Duration) Lease {
+	now := time.Now()
+	return Lease{Key: key, Holder: holder(name), JobID: job, Expires: now.Add(ttl), BeatAt: now, Every: time.Second}
 }
 
 func testStoreLease(t *testing.T, sc storeCase) {
 	ctx := context.Background()
 	a, b := sc.open(t)
-	require.NoError(t, a.AcquireLease(ctx, "vm/x", "engine-a", time.Minute))
-	require.NoError(t, a.AcquireLease(ctx, "vm/x", "engine-a", time.Minute), "re-entrant for its holder")
-	err := b.AcquireLease(ctx, "vm/x", "engine-b", time.Minute)
+	require.NoError(t, a.AcquireLease(ctx, leaseFor("vm/x", "engine-a", "job-a", time.Minute)))
+	require.NoError(t, a.AcquireLease(ctx, leaseFor("vm/x", "engine-a", "job-a", time.Minute)), "re-entrant for its holder")
+	err := b.AcquireLease(ctx, leaseFor("vm/x", "engine-b", "job-b", time.Minute))
 	require.ErrorIs(t, err, ErrBusy)
-	assert.Contains(t, err.Error(), "engine-a", "the error names the holder")
-	require.NoError(t, b.AcquireLease(ctx, "vm/y", "engine-b", time.Minute), "other VMs are free")
+	var held *LeaseHeldError
+	require.ErrorAs(t, err, &held)
+	assert.Equal(t, holder("engine-a"), held.Lease.Holder, "the answer names the holder and its process")
+	assert.Equal(t, "job-a", held.Lease.JobID)
+	assert.Equal(t, time.Second, held.Lease.Every)
+	assert.Contains(t, err.Error(), "engine-a")
+	assert.Contains(t, err.Error(), "job-a")
+	require.NoError(t, b.AcquireLease(ctx, leaseFor("vm/y", "engine-b", "job-b", time.Minute)), "other VMs are free")
 
-	require.NoError(t, a.RenewLease(ctx, "vm/x", "engine-a", time.Minute))
-	require.ErrorIs(t, b.RenewLease(ctx, "vm/x", "engine-b", time.Minute), ErrBusy)
+	beatAt := time.Now().Add(time.Second).Truncate(time.Millisecond)
+	require.NoError(t, a.RenewLease(ctx, "vm/x", holder("engine-a"), time.Now().Add(time.Minute), beatAt))
+	require.ErrorIs(t, b.RenewLease(ctx, "vm/x", holder("engine-b"), time.Now().Add(time.Minute), time.Now()), ErrBusy)
+	err = b.AcquireLease(ctx, leaseFor("vm/x", "engine-b", "job-b", time.Minute))
+	require.ErrorAs(t, err, &held)
+	assert.Equal(t, int64(1), held.Lease.Beat, "a renewal is a heartbeat")
+	assert.True(t, beatAt.Equal(held.Lease.BeatAt), "beat at %s, want %s", held.Lease.BeatAt, beatAt)
 
-	require.NoError(t, b.ReleaseLease(ctx, "vm/x", "engine-b"), "releasing another's lease is a no-op")
-	require.ErrorIs(t, b.AcquireLease(ctx, "vm/x", "engine-b", time.Minute), ErrBusy)
-	require.NoError(t, a.ReleaseLease(ctx, "vm/x", "engine-a"))
-	require.NoError(t, b.AcquireLease(ctx, "vm/x", "engine-b", time.Minute))
+	require.NoError(t, b.ReleaseLease(ctx, "vm/x", holder("engine-b")), "releasing another's lease is a no-op")
+	require.ErrorIs(t, b.AcquireLease(ctx, leaseFor("vm/x", "engine-b", "job-b", time.Minute)), ErrBusy)
+	require.NoError(t, a.ReleaseLease(ctx, "vm/x", holder("engine-a")))
+	require.NoError(t, b.AcquireLease(ctx, leaseFor("vm/x", "engine-b", "job-b", time.Minute)))
 
 	// An expired lease is taken over.
-	require.NoError(t, a.AcquireLease(ctx, "vm/z", "engine-a", -time.Second))
-	require.NoError(t, b.AcquireLease(ctx, "vm/z", "engine-b", time.Minute))
-	require.ErrorIs(t, a.RenewLease(ctx, "vm/z", "engine-a", time.Minute), ErrBusy, "the old holder learns it lost the lease")
+	require.NoError(t, a.AcquireLease(ctx, leaseFor("vm/z", "engine-a", "job-a", -time.Second)))
+	require.NoError(t, b.AcquireLease(ctx, leaseFor("vm/z", "engine-b", "job-b", time.Minute)))
+	require.ErrorIs(t, a.RenewLease(ctx, "vm/z", holder("engine-a"), time.Now().Add(time.Minute), time.Now()), ErrBusy,
+		"the old holder learns it lost the lease")
+}
+
+// TakeOverLease replaces exactly the lease that was read: a holder that beat since then keeps
+// it.
+func testStoreTakeOver(t *testing.T, sc storeCase) {
+	ctx := context.Background()
+	a, b := sc.open(t)
+	require.NoError(t, a.AcquireLease(ctx, leaseFor("vm/t", "engine-a", "job-a", time.Minute)))
+	var held *LeaseHeldError
+	require.ErrorAs(t, b.AcquireLease(ctx, leaseFor("vm/t", "engine-b", "job-b", time.Minute)), &held)
+	seen := held.Lease
+
+	require.NoError(t, a.RenewLease(ctx, "vm/t", holder("engine-a"), time.Now().Add(time.Minute), time.Now()))
+	err := b.TakeOverLease(ctx, seen, leaseFor("vm/t", "engine-b", "job-b", time.Minute))
+	require.ErrorIs(t, err, ErrBusy, "the holder beat after the lease was read: it lives")
+	require.NoError(t, a.RenewLease(ctx, "vm/t", holder("engine-a"), time.Now().Add(time.Minute), time.Now()), "and keeps its lease")
+
+	require.ErrorAs(t, b.AcquireLease(ctx, leaseFor("vm/t", "engine-b", "job-b", time.Minute)), &held)
+	require.NoError(t, b.TakeOverLease(ctx, held.Lease, leaseFor("vm/t", "engine-b", "job-b", time.Minute)))
+	require.ErrorIs(t, a.RenewLease(ctx, "vm/t", holder("engine-a"), time.Now().Add(time.Minute), time.Now()), ErrBusy)
+	err = a.AcquireLease(ctx, leaseFor("vm/t", "engine-a", "job-a", time.Minute))
+	require.ErrorAs(t, err, &held)
+	assert.Equal(t, "engine-b", held.Lease.Holder.Name)
+	assert.Equal(t, int64(0), held.Lease.Beat)
+
+	// A lease released meanwhile is competed for like a new one.
+	require.NoError(t, b.ReleaseLease(ctx, "vm/t", holder("engine-b")))
+	require.NoError(t, a.TakeOverLease(ctx, held.Lease, leaseFor("vm/t", "engine-a", "job-a", time.Minute)))
 }
 
 func testStoreLeaseRace(t *testing.T, sc storeCase) {
@@ -168,7 +238,7 @@ func testStoreLeaseRace(t *testing.T, sc storeCase) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err := store.AcquireLease(ctx, key, fmt.Sprintf("engine-%d", i), time.Minute)
+				err := store.AcquireLease(ctx, leaseFor(key, fmt.Sprintf("engine-%d", i), "job", time.Minute))
 				if err == nil {
 					mu.Lock()
 					winners++

@@ -18,7 +18,7 @@ func newEngine(ctx context.Context, db *gorm.DB, key []byte, logger *slog.Logger
 	if err != nil {
 		return nil, err
 	}
-	store, err := failover.NewGormStore(ctx, db) // failover_jobs, failover_leases
+	store, err := failover.NewGormStore(ctx, db) // failoverkit_jobs, failoverkit_leases
 	if err != nil {
 		return nil, err
 	}

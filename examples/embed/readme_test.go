@@ -31,7 +31,7 @@ func readmeSnippet(ctx context.Context, db *gorm.DB, vmPath string, volumes []fa
 	if err != nil {
 		return err
 	}
-	store, err := failover.NewGormStore(ctx, db) // adds failover_jobs and failover_leases
+	store, err := failover.NewGormStore(ctx, db) // its own tables: failoverkit_jobs, failoverkit_leases
 	if err != nil {
 		return err
 	}

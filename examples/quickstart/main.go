@@ -160,7 +160,7 @@ func run(ctx context.Context, out io.Writer, logger *slog.Logger, keep bool) err
 		d.say("\nThe database is kept at %s. Inspect it with:", d.dbPath)
 		d.say("   sqlite3 %s 'SELECT id, name, is_active, updated_at FROM ossea_configs;'", d.dbPath)
 		d.say("   sqlite3 %s 'SELECT id, credential_name, is_default, substr(password_encrypted, 1, 16) FROM vmware_credentials;'", d.dbPath)
-		d.say("   sqlite3 %s 'SELECT id, kind, status FROM failover_jobs;'", d.dbPath)
+		d.say("   sqlite3 %s 'SELECT id, kind, status FROM failoverkit_jobs;'", d.dbPath)
 	}
 	return nil
 }

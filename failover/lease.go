@@ -1,0 +1,156 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// thisProcess identifies the process an engine runs in, for its leases.
+func thisProcess(name string) Holder {
+	host, _ := os.Hostname()
+	pid := os.Getpid()
+	started, _ := processIdentity(pid)
+	return Holder{Name: name, Host: host, PID: pid, Started: started}
+}
+
+// deadAfter is how many heartbeat intervals a lease's beat must stand still before its holder
+// counts as dead.
+const deadAfter = 3
+
+func (e *Engine) lease(key, jobID string) Lease {
+	now := e.now()
+	return Lease{Key: key, Holder: e.holder, JobID: jobID, Expires: now.Add(e.leaseTTL), BeatAt: now, Every: e.heartbeat}
+}
+
+// acquire takes the per-VM lease for a job's operation. When another engine holds it, the
+// lease is taken over at once if that holder is provably dead - its process is gone from this
+// host, or its heartbeat has stood still for several of its intervals - and never while the
+// holder lives: then the answer is ErrBusy, as it is when the race for the takeover is lost.
+func (e *Engine) acquire(ctx context.Context, key, jobID string) error {
+	err := e.store.AcquireLease(ctx, e.lease(key, jobID))
+	var held *LeaseHeldError
+	if !errors.As(err, &held) {
+		return err
+	}
+	old := held.Lease
+	why, err := e.holderDead(ctx, old)
+	if err != nil {
+		return err
+	}
+	if err := e.store.TakeOverLease(ctx, old, e.lease(key, jobID)); err != nil {
+		return err
+	}
+	e.log.Warn("failover: took over the VM lease of a dead holder", "lease", key, "job", jobID,
+		"holder", old.Holder.String(), "holder_job", old.JobID, "why", why)
+	return nil
+}
+
+// holderDead proves the holder of old dead and says why, or returns the error to answer: a
+// *LeaseHeldError when the holder lives. It watches the lease's beat, so a live holder is
+// never mistaken for a dead one, whatever the clocks of the two machines say. A lease
+// released while it watches was held by a live operation that ended: the VM may have changed
+// under the caller's preflight, so that is ErrBusy too.
+func (e *Engine) holderDead(ctx context.Context, old Lease) (string, error) {
+	if old.Holder.Host != "" && old.Holder.Host == e.holder.Host && processGone(old.Holder.PID, old.Holder.Started) {
+		return fmt.Sprintf("its process %d is gone from this host", old.Holder.PID), nil
+	}
+	every := old.Every
+	if every <= 0 {
+		every = e.heartbeat
+	}
+	window := deadAfter * every
+	deadline := time.Now().Add(window)
+	for {
+		wait := min(every/2, time.Until(deadline))
+		if wait <= 0 {
+			return fmt.Sprintf("its heartbeat (every %s) stood still for %s", every, window), nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(wait):
+		}
+		cur, err := e.store.Lease(ctx, old.Key)
+		switch {
+		case err != nil:
+			return "", err
+		case cur == nil:
+			return "", &LeaseHeldError{Lease: old}
+		case cur.Holder.Name != old.Holder.Name || cur.Beat != old.Beat:
+			return "", &LeaseHeldError{Lease: *cur}
+		}
+	}
+}
+
+// takeLease takes the per-VM lease and keeps it alive with a heartbeat until release; losing
+// it, or failing to beat for long enough that another engine may take it over, cancels the
+// operation's context so the operation stops at once.
+func (r *run) takeLease(ctx context.Context, key string) (context.Context, error) {
+	if err := r.e.acquire(ctx, key, r.job.ID); err != nil {
+		return ctx, err
+	}
+	r.leaseKey = key
+	rctx, cancel := context.WithCancel(ctx)
+	r.cancelRun = cancel
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(r.e.heartbeat)
+		defer t.Stop()
+		lastBeat := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			now := r.e.now()
+			err := r.e.store.RenewLease(context.WithoutCancel(rctx), key, r.e.holder, now.Add(r.e.leaseTTL), now)
+			switch {
+			case err == nil:
+				lastBeat = time.Now()
+				continue
+			case errors.Is(err, ErrBusy):
+				r.e.log.Error("failover: lost the VM lease; stopping the operation", "job", r.job.ID, "lease", key, "error", err)
+			case time.Since(lastBeat) >= (deadAfter-1)*r.e.heartbeat:
+				// Another engine may soon take the lease over: stop before it does.
+				r.e.log.Error("failover: cannot renew the VM lease; stopping the operation", "job", r.job.ID, "lease", key, "error", err)
+			default:
+				r.e.log.Warn("failover: lease renewal failed; retrying", "job", r.job.ID, "lease", key, "error", err)
+				continue
+			}
+			r.leaseLost = err
+			cancel()
+			return
+		}
+	}()
+	r.stopLease = func() {
+		close(done)
+		<-stopped
+		cancel()
+	}
+	return rctx, nil
+}
+
+// releaseLease stops the heartbeat and frees the lease, unless the run crashed (a dead
+// process frees nothing; its lease is taken over or expires).
+func (r *run) releaseLease(ctx context.Context) {
+	if r.stopLease == nil {
+		return
+	}
+	r.stopLease()
+	r.stopLease = nil
+	if r.crashed {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := r.e.store.ReleaseLease(rctx, r.leaseKey, r.e.holder); err != nil {
+		r.e.log.Warn("failover: could not release the VM lease; the next operation on the VM takes it over",
+			"job", r.job.ID, "lease", r.leaseKey, "error", err)
+	}
+}

@@ -1,0 +1,151 @@
+package failover
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/vsphere"
+)
+
+// deadProcess starts a process on this host, notes its identity and waits for it to end: a
+// holder that provably died.
+func deadProcess(t *testing.T) (int, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcessSleeps$")
+	cmd.Env = append(os.Environ(), "FAILOVERKIT_TEST_SLEEP=1")
+	require.NoError(t, cmd.Start())
+	pid := cmd.Process.Pid
+	started, ok := processIdentity(pid)
+	require.True(t, ok, "the helper process is running")
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+	return pid, started
+}
+
+// TestHelperProcessSleeps is the process deadProcess starts and kills.
+func TestHelperProcessSleeps(t *testing.T) {
+	if os.Getenv("FAILOVERKIT_TEST_SLEEP") == "" {
+		t.Skip("a helper process for deadProcess")
+	}
+	time.Sleep(time.Minute)
+}
+
+// plantLease stores a lease on source 0's VM as another engine would hold it.
+func (f *fixture) plantLease(t *testing.T, h Holder, every time.Duration) Lease {
+	t.Helper()
+	key := f.vmKey(t)
+	now := time.Now()
+	l := Lease{Key: key, Holder: h, JobID: "20261128-deadbeef0000", Expires: now.Add(time.Hour), BeatAt: now, Every: every}
+	require.NoError(t, f.store.AcquireLease(context.Background(), l))
+	return l
+}
+
+// vmKey is the lease key the engine uses for source 0's VM.
+func (f *fixture) vmKey(t *testing.T) string {
+	t.Helper()
+	p, err := f.engine.Plan(context.Background(), KindTestFailover, f.request(0))
+	require.NoError(t, err)
+	return p.VMKey
+}
+
+// A lease whose holder's process is gone from this host is taken over at once: with an hour
+// between the holder's heartbeats, watching them would outlast the test's deadline.
+func TestLeaseOfDeadProcessIsTakenOverAtOnce(t *testing.T) {
+	t.Parallel()
+	for _, sc := range storeCases(t) {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			store, _ := sc.open(t)
+			f := newFixture(t, lab.Options{}, WithStore(store))
+			f.store = store
+			pid, started := deadProcess(t)
+			host, _ := os.Hostname()
+			f.plantLease(t, Holder{Name: "crashed-engine", Host: host, PID: pid, Started: started}, time.Hour)
+
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			job, err := f.engine.TestFailover(ctx, f.request(0))
+			require.NoError(t, err)
+			assert.Equal(t, StatusSucceeded, job.Status)
+			f.requireCleanAfterRollback(t, f.engine, job.ID, vsphere.PoweredOn)
+		})
+	}
+}
+
+// A holder elsewhere whose heartbeat stands still is dead: its lease is taken over after a
+// few of its intervals.
+func TestLeaseOfStalledHeartbeatIsTakenOver(t *testing.T) {
+	t.Parallel()
+	for _, sc := range storeCases(t) {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			store, _ := sc.open(t)
+			f := newFixture(t, lab.Options{}, WithStore(store))
+			f.store = store
+			f.plantLease(t, Holder{Name: "far-engine", Host: "another-host", PID: os.Getpid(), Started: "x"}, 20*time.Millisecond)
+
+			job, err := f.engine.TestFailover(context.Background(), f.request(0))
+			require.NoError(t, err)
+			assert.Equal(t, StatusSucceeded, job.Status)
+			f.requireCleanAfterRollback(t, f.engine, job.ID, vsphere.PoweredOn)
+		})
+	}
+}
+
+// A holder whose heartbeat moves is never taken over, even when its clock makes its last beat
+// look an hour old and its process id is one that does not exist here: it is on another
+// host.
+func TestLeaseOfLiveHolderIsNeverTakenOver(t *testing.T) {
+	t.Parallel()
+	for _, sc := range storeCases(t) {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			store, other := sc.open(t)
+			f := newFixture(t, lab.Options{}, WithStore(store))
+			f.store = store
+			pid, started := deadProcess(t)
+			h := Holder{Name: "live-engine", Host: "another-host", PID: pid, Started: started}
+			l := f.plantLease(t, h, 20*time.Millisecond)
+
+			ctx, stop := context.WithCancel(context.Background())
+			beating := make(chan struct{})
+			go func() {
+				defer close(beating)
+				for ctx.Err() == nil {
+					skewed := time.Now().Add(-time.Hour)
+					if !assert.NoError(t, other.RenewLease(context.Background(), l.Key, h, time.Now().Add(time.Hour), skewed)) {
+						return
+					}
+					select {
+					case <-ctx.Done():
+					case <-time.After(10 * time.Millisecond):
+					}
+				}
+			}()
+			before := f.lab.Cloud.State()
+			for range 3 {
+				job, err := f.engine.TestFailover(context.Background(), f.request(0))
+				require.ErrorIs(t, err, ErrBusy)
+				var held *LeaseHeldError
+				require.ErrorAs(t, err, &held)
+				assert.Equal(t, "live-engine", held.Lease.Holder.Name)
+				require.NotNil(t, job)
+				assert.Empty(t, job.Ledger, "nothing was changed")
+			}
+			stop()
+			<-beating
+			cur, err := store.Lease(context.Background(), l.Key)
+			require.NoError(t, err)
+			require.NotNil(t, cur)
+			assert.Equal(t, "live-engine", cur.Holder.Name, "the live holder keeps its lease")
+			assert.Equal(t, len(before.VMs), len(f.lab.Cloud.State().VMs))
+		})
+	}
+}
