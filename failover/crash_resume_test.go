@@ -19,8 +19,9 @@ const crashLeaseTTL = 150 * time.Millisecond
 
 // checkpoints runs the flow once cleanly and lists every checkpoint it passes: each step
 // boundary and each gap between a call and its ledger record.
-func checkpoints(t *testing.T, kind Kind) []string {
-	f := newFixture(t, lab.Options{})
+func checkpoints(t *testing.T, v variant) []string {
+	kind := v.kind
+	f := newFixture(t, lab.Options{}, v.opts()...)
 	var points []string
 	f.engine.checkpoint = func(p string) error {
 		points = append(points, p)
@@ -34,8 +35,9 @@ func checkpoints(t *testing.T, kind Kind) []string {
 
 // crashAt runs the flow on a SQLite job store and stops it dead at point, as a killed
 // process would stop. It returns the fixture and the job as the store holds it.
-func crashAt(t *testing.T, kind Kind, point string) (*fixture, *Job) {
-	f := newFixture(t, lab.Options{}, WithLeaseTTL(crashLeaseTTL))
+func crashAt(t *testing.T, v variant, point string) (*fixture, *Job) {
+	kind := v.kind
+	f := newFixture(t, lab.Options{}, append(v.opts(), WithLeaseTTL(crashLeaseTTL))...)
 	store, err := NewGormStore(context.Background(), testdb.Open(t, testdb.SQLite))
 	require.NoError(t, err)
 	f.store = store
@@ -72,14 +74,14 @@ func TestCrashResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs each flow once per checkpoint")
 	}
-	for _, kind := range []Kind{KindTestFailover, KindLiveFailover} {
-		points := checkpoints(t, kind)
-		t.Logf("%s: %d checkpoints", kind, len(points))
-		t.Run(string(kind)+"/rollback", func(t *testing.T) {
+	for _, v := range variants {
+		points := checkpoints(t, v)
+		t.Logf("%s: %d checkpoints", v, len(points))
+		t.Run(v.String()+"/rollback", func(t *testing.T) {
 			t.Parallel()
 			for _, p := range points {
 				t.Run(p, func(t *testing.T) {
-					f, job := crashAt(t, kind, p)
+					f, job := crashAt(t, v, p)
 					if job == nil { // died before recording anything, so it did nothing
 						f.requireClean(t, 0, vsphere.PoweredOn)
 						return
@@ -91,11 +93,11 @@ func TestCrashResume(t *testing.T) {
 				})
 			}
 		})
-		t.Run(string(kind)+"/resume", func(t *testing.T) {
+		t.Run(v.String()+"/resume", func(t *testing.T) {
 			t.Parallel()
 			for _, p := range points {
 				t.Run(p, func(t *testing.T) {
-					f, job := crashAt(t, kind, p)
+					f, job := crashAt(t, v, p)
 					if job == nil {
 						f.requireClean(t, 0, vsphere.PoweredOn)
 						return

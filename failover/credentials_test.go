@@ -226,7 +226,7 @@ func TestVCenterRotationMidOperationRetriesStepOnce(t *testing.T) {
 	f := newFixture(t, lab.Options{})
 	ctx := context.Background()
 	f.engine.checkpoint = func(point string) error {
-		if point == "before "+StepPowerOffSource {
+		if point == "before "+string(StepPowerOffSource) {
 			f.src.PutVSphere(vcAccount, f.lab.RotateVCenterPassword())
 			return f.lab.ExpireVCenterSessions(ctx)
 		}

@@ -3,17 +3,26 @@
 //
 // # Operations
 //
-// Engine.TestFailover proves a VM would come up in CloudStack: preflight, snapshot every
-// replicated volume, deploy a VM shaped like the source, delete the ROOT volume CloudStack
-// created with it, move the replicated volumes from the appliance VM onto it (boot volume at
-// device 0, then the data volumes in order), start it, validate. Engine.LiveFailover first
-// powers the source VM off (guest shutdown, then a hard power-off if the request allows) and
-// runs the final-sync hooks; the VM it creates is the real one. Engine.Rollback undoes a job:
-// stop the VM, move the volumes off it, revert them to their snapshots, reattach them to the
-// appliance at their original device ids, destroy the VM, delete the snapshots and, with
-// PowerOnSource, power the source VM back on. Engine.Resume continues a job whose process
-// died or whose context ended. Engine.Plan is a dry run. Engine.CheckCredentials logs in with
-// each credential set, for health endpoints and "test connectivity" buttons.
+// Engine.TestFailover proves a VM would come up in CloudStack: preflight; take the replicated
+// volumes off the appliance VM and snapshot them while detached (every cloud allows that; a
+// default KVM cloud refuses snapshots of volumes attached to a running VM); when
+// before-create hooks are registered (driver injection), put the volumes back on the
+// appliance for them and take them off again after; deploy a VM shaped like the source,
+// delete the ROOT volume CloudStack created with it, attach the replicated volumes (boot
+// volume at device 0, then the data volumes in order); start it; validate.
+// Engine.LiveFailover first powers the source VM off (guest shutdown, then a hard power-off
+// if the request allows) and runs the final-sync hooks; the VM it creates is the real one.
+// Engine.Rollback undoes a job: stop the VM, move the volumes off it, revert them to their
+// snapshots, reattach them to the appliance at their original device ids, destroy the VM,
+// delete the snapshots and, with PowerOnSource, power the source VM back on. Engine.Resume
+// continues a job whose process died or whose context ended. Engine.Plan is a dry run: it
+// reports the steps and the calls each would make, built by the same declarations that run.
+// Engine.CheckCredentials logs in with each credential set, for health endpoints and "test
+// connectivity" buttons.
+//
+// Per-volume work - detaches, snapshots, attaches, reverts, snapshot deletions - is
+// submitted side by side, at most WithVolumeParallelism calls at a time, so recovery time
+// does not grow with the number of disks. Each call is recorded in the ledger on its own.
 //
 // # Credentials
 //

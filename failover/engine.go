@@ -31,7 +31,8 @@ type Engine struct {
 	concurrency        int
 	slots              chan struct{}
 	hooks              map[Phase][]Hook
-	stepTimeouts       map[string]time.Duration
+	stepTimeouts       map[StepName]time.Duration
+	volumeParallelism  int
 	defaultStepTimeout time.Duration
 	compensate         bool
 	leaseTTL           time.Duration
@@ -73,7 +74,7 @@ func New(src credentials.Source, opts ...Option) (*Engine, error) {
 	e := &Engine{
 		src:          src,
 		hooks:        map[Phase][]Hook{},
-		stepTimeouts: map[string]time.Duration{},
+		stepTimeouts: map[StepName]time.Duration{},
 		compensate:   true,
 		now:          time.Now,
 		closed:       make(chan struct{}),
@@ -90,6 +91,9 @@ func New(src credentials.Source, opts ...Option) (*Engine, error) {
 	}
 	if e.concurrency <= 0 {
 		e.concurrency = 64
+	}
+	if e.volumeParallelism <= 0 {
+		e.volumeParallelism = 8
 	}
 	if e.defaultStepTimeout <= 0 {
 		e.defaultStepTimeout = 30 * time.Minute

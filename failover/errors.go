@@ -32,14 +32,14 @@ type StepError struct {
 	// JobID is the job.
 	JobID string
 	// Step is the step that failed.
-	Step string
+	Step StepName
 	// Err is the cause; it keeps its own type for errors.Is and errors.As.
 	Err error
 }
 
 // Error renders "failover: job <id>: step <step>: <cause>".
 func (e *StepError) Error() string {
-	return "failover: job " + e.JobID + ": step " + e.Step + ": " + e.Err.Error()
+	return "failover: job " + e.JobID + ": step " + string(e.Step) + ": " + e.Err.Error()
 }
 
 // Unwrap returns the cause.

@@ -32,7 +32,7 @@ type Event struct {
 	// Operation is the operation under way: a flow kind, "rollback", "resume", "compensation".
 	Operation string `json:"operation"`
 	// Step is the step concerned, for step events.
-	Step string `json:"step,omitempty"`
+	Step StepName `json:"step,omitempty"`
 	// Index and Total place the step: step Index of Total (1-based).
 	Index int `json:"index,omitempty"`
 	Total int `json:"total,omitempty"`

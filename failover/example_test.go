@@ -110,10 +110,10 @@ func Example() {
 	// Output:
 	// test failover: succeeded
 	//   preflight done
+	//   detach_volumes done
 	//   snapshot_volumes done
 	//   create_vm done
 	//   remove_root_volume done
-	//   detach_volumes done
 	//   attach_volumes done
 	//   start_vm done
 	//   validate done

@@ -27,8 +27,9 @@ func (in injection) String() string { return fmt.Sprintf("%s.%s#%d", in.system, 
 // enumerate runs the flow once cleanly and lists every call it makes, in order. Polls of
 // async jobs are left out: they are the client waiting, not the flow acting; failing the
 // async commands themselves (job status 2) covers failed jobs.
-func enumerate(t *testing.T, kind Kind) []injection {
-	f := newFixture(t, lab.Options{})
+func enumerate(t *testing.T, v variant) []injection {
+	kind := v.kind
+	f := newFixture(t, lab.Options{}, v.opts()...)
 	f.lab.Cloud.ResetCalls()
 	f.lab.ResetVSphereCalls()
 	job, err := f.run(kind)
@@ -49,6 +50,29 @@ func enumerate(t *testing.T, kind Kind) []injection {
 		out = append(out, injection{"vsphere", m, seen["vs:"+m]})
 	}
 	return out
+}
+
+// variant is a shape of flow the matrices run: a kind, with or without before-create hooks
+// (which add the steps that return the volumes to the appliance and release them again).
+type variant struct {
+	kind  Kind
+	hooks bool
+}
+
+var variants = []variant{{KindTestFailover, false}, {KindLiveFailover, false}, {KindTestFailover, true}}
+
+func (v variant) String() string {
+	if v.hooks {
+		return string(v.kind) + "+hooks"
+	}
+	return string(v.kind)
+}
+
+func (v variant) opts() []Option {
+	if !v.hooks {
+		return nil
+	}
+	return []Option{WithHook(PhaseBeforeCreate, func(context.Context, *Job) error { return nil })}
 }
 
 func (f *fixture) run(kind Kind) (*Job, error) {
@@ -79,20 +103,20 @@ func TestFaultMatrix(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the fault matrix runs every flow once per call it makes")
 	}
-	for _, kind := range []Kind{KindTestFailover, KindLiveFailover} {
-		points := enumerate(t, kind)
-		t.Logf("%s: %d injection points", kind, len(points))
+	for _, v := range variants {
+		kind := v.kind
+		points := enumerate(t, v)
+		t.Logf("%s: %d injection points", v, len(points))
 		for _, mode := range []string{"compensation", "rollback"} {
-			t.Run(string(kind)+"/"+mode, func(t *testing.T) {
+			t.Run(v.String()+"/"+mode, func(t *testing.T) {
 				t.Parallel()
 				for _, in := range points {
 					t.Run(in.String(), func(t *testing.T) {
-						var f *fixture
-						if mode == "compensation" {
-							f = newFixture(t, lab.Options{})
-						} else {
-							f = newFixture(t, lab.Options{}, WithCompensation(false))
+						opts := v.opts()
+						if mode == "rollback" {
+							opts = append(opts, WithCompensation(false))
 						}
+						f := newFixture(t, lab.Options{}, opts...)
 						f.lab.Cloud.ResetCalls()
 						f.lab.ResetVSphereCalls()
 						f.inject(in)
@@ -142,9 +166,8 @@ func TestFaultMatrix(t *testing.T) {
 }
 
 func isUndoPoint(point string) bool {
-	for _, s := range []string{StepStopVM, StepDetachFromVM, StepRevertSnapshots, StepReattachVolumes,
-		StepDestroyVM, StepDeleteRootVolume, StepDeleteSnapshots, StepPowerOnSource} {
-		if point == "before "+s {
+	for _, s := range cleanupOrder {
+		if point == "before "+string(s.name) {
 			return true
 		}
 	}

@@ -64,25 +64,25 @@ func (req Request) check() error {
 // forward runs the flow's steps in order; on resume, steps already done are skipped. It
 // returns the context the rest of the operation must use (bound to the VM lease).
 func (r *run) forward(ctx context.Context, resuming bool) (context.Context, error) {
+	r.opCtx = ctx
 	for _, s := range r.forwardSteps() {
 		if resuming && r.done(s.name) {
 			r.skip(s.name)
-		} else if err := r.step(ctx, s.name, false, s.fn); err != nil {
+		} else if err := r.step(ctx, s, false); err != nil {
+			if r.leaseCtx != nil {
+				ctx = r.leaseCtx
+			}
 			return ctx, err
 		}
-		if s.name == StepPreflight && r.stopLease == nil {
-			lctx, err := r.takeLease(ctx, r.job.VMKey)
-			if err != nil {
-				return ctx, &StepError{JobID: r.job.ID, Step: StepPreflight, Err: err}
-			}
-			ctx = lctx
+		if r.leaseCtx != nil {
+			ctx = r.leaseCtx // preflight took the lease
 		}
 	}
 	return ctx, nil
 }
 
 // done reports whether the last record of the forward step name says it finished.
-func (r *run) done(name string) bool {
+func (r *run) done(name StepName) bool {
 	for i := len(r.job.Steps) - 1; i >= 0; i-- {
 		if s := r.job.Steps[i]; s.Name == name && !s.Undo {
 			return s.Status == StepDone
@@ -94,7 +94,7 @@ func (r *run) done(name string) bool {
 // finish records how the flow ended, compensates a failed one, and releases the lease.
 func (r *run) finish(ctx context.Context, err error) (*Job, error) {
 	defer r.releaseLease(ctx)
-	if r.crashed {
+	if r.crashed.Load() {
 		return r.job.clone(), errCrashed
 	}
 	j := r.job
@@ -115,7 +115,7 @@ func (r *run) finish(ctx context.Context, err error) (*Job, error) {
 		if cerr := r.undo(ctx, "compensation", true); cerr != nil {
 			err = errors.Join(err, cerr)
 		}
-		if r.crashed {
+		if r.crashed.Load() {
 			return r.job.clone(), errCrashed
 		}
 	}
@@ -124,7 +124,7 @@ func (r *run) finish(ctx context.Context, err error) (*Job, error) {
 	return j.clone(), err
 }
 
-func failedStep(err error) string {
+func failedStep(err error) StepName {
 	var se *StepError
 	if errors.As(err, &se) {
 		return se.Step
@@ -182,12 +182,16 @@ func (r *run) preflight(ctx context.Context) error {
 			if vm, err = r.vc.FindVM(ctx, req.VM); err != nil {
 				return preflightErr(err)
 			}
+			// The lease comes before the volumes are looked at: another operation on the VM
+			// may have moved them until it ended.
+			if r.op != opPlan && r.stopLease == nil {
+				if r.leaseCtx, err = r.takeLease(r.opCtx, vmKey(r.vc.Host(), vm)); err != nil {
+					return err
+				}
+			}
 			if shape, err = r.vc.Describe(ctx, vm); err != nil {
 				return preflightErr(err)
 			}
-			return nil
-		},
-		func(ctx context.Context) (err error) {
 			if attached, err = r.cs.ListVolumes(ctx, f.ApplianceVMID); err != nil {
 				return preflightErr(fmt.Errorf("list the volumes of appliance VM %s: %w", f.ApplianceVMID, err))
 			}
@@ -216,9 +220,12 @@ func (r *run) preflight(ctx context.Context) error {
 	f.CPUs, f.MemoryMB = int(shape.CPUs), int(shape.MemoryMB)
 	f.TargetName = targetName(r.job, req.Name, vm.Name)
 	r.job.Facts = f
-	r.job.VMKey = "vsphere/" + r.vc.Host() + "/" + vm.InstanceUUID
+	r.job.VMKey = vmKey(r.vc.Host(), vm)
 	return nil
 }
+
+// vmKey is the key of a source VM's lease.
+func vmKey(host string, vm vsphere.VM) string { return "vsphere/" + host + "/" + vm.InstanceUUID }
 
 // parallel runs fns at once and returns their errors in the order of fns.
 func parallel(ctx context.Context, fns ...func(context.Context) error) []error {
@@ -378,7 +385,7 @@ func (r *run) powerOffSource(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if state == vsphere.PoweredOff && r.lastEntry(ActionSourcePowerOff, "") != nil {
+	if _, i := r.lastEntry(ActionSourcePowerOff, ""); state == vsphere.PoweredOff && i >= 0 {
 		return nil // powered off by this job before a crash
 	}
 	policy := r.job.Request.PowerOff
@@ -389,64 +396,250 @@ func (r *run) powerOffSource(ctx context.Context) error {
 	return err
 }
 
-func (r *run) hooks(p Phase) stepFunc {
-	return func(ctx context.Context) error {
-		for _, h := range r.e.hooks[p] {
-			if err := h(ctx, r.job.clone()); err != nil {
-				return fmt.Errorf("%s hook: %w", p, err)
-			}
-		}
+func (r *run) powerOffCalls() []string {
+	f := r.job.Facts
+	if !f.SourcePoweredOn {
 		return nil
 	}
+	hard := "no hard power-off"
+	if r.job.Request.PowerOff.AllowHard {
+		hard = "then hard power-off"
+	}
+	return []string{fmt.Sprintf("vCenter: shut down guest of %s (%s)", f.SourceVMPath, hard)}
 }
 
-// lastEntry returns the last ledger entry of action for volume ("" for any), or nil.
-func (r *run) lastEntry(action Action, volume string) *LedgerEntry {
-	for i := len(r.job.Ledger) - 1; i >= 0; i-- {
-		le := &r.job.Ledger[i]
-		if le.Action == action && (volume == "" || le.Volume == volume) {
-			return le
+func (r *run) runHooks(ctx context.Context, p Phase) error {
+	for _, h := range r.e.hooks[p] {
+		if err := h(ctx, r.job.clone()); err != nil {
+			return fmt.Errorf("%s hook: %w", p, err)
 		}
 	}
 	return nil
 }
 
-func (r *run) snapshotVolumes(ctx context.Context) error {
+// placed is where the replicated volumes are now, by volume id.
+type placed map[string]cloudstack.Volume
+
+// volumesNow finds where every replicated volume is: one listing of the appliance's volumes
+// and, when the job has a VM, one of its volumes; the rare volume in neither (detached, or
+// elsewhere) is looked up by itself.
+func (r *run) volumesNow(ctx context.Context, target string) (placed, error) {
+	if len(r.job.Facts.Volumes) == 0 {
+		return placed{}, nil // preflight did not get that far
+	}
+	vms := []string{r.job.Facts.ApplianceVMID}
+	if target != "" {
+		vms = append(vms, target)
+	}
+	lists := make([][]cloudstack.Volume, len(vms))
+	fns := make([]func(context.Context) error, len(vms))
+	for i, vm := range vms {
+		fns[i] = func(ctx context.Context) (err error) {
+			lists[i], err = r.cs.ListVolumes(ctx, vm)
+			return err
+		}
+	}
+	if err := firstError(parallel(ctx, fns...)); err != nil {
+		return nil, err
+	}
+	at := placed{}
+	for _, l := range lists {
+		for _, v := range l {
+			if r.replicated(v.ID) {
+				at[v.ID] = v
+			}
+		}
+	}
+	var missing []string
 	for _, v := range r.job.Facts.Volumes {
-		if err := r.ensureSnapshot(ctx, v.ID); err != nil {
-			return err
+		if _, ok := at[v.ID]; !ok {
+			missing = append(missing, v.ID)
 		}
 	}
-	return nil
+	found := make([]*cloudstack.Volume, len(missing))
+	fns = fns[:0]
+	for i, id := range missing {
+		fns = append(fns, func(ctx context.Context) (err error) {
+			found[i], err = r.cs.GetVolume(ctx, id)
+			return err
+		})
+	}
+	if err := firstError(parallel(ctx, fns...)); err != nil {
+		return nil, err
+	}
+	for _, v := range found {
+		at[v.ID] = *v
+	}
+	return at, nil
 }
 
-// ensureSnapshot takes the rollback snapshot of a volume unless the ledger (or, after a
-// crash during the call, CloudStack) shows this job already has it.
-func (r *run) ensureSnapshot(ctx context.Context, volume string) error {
-	if le := r.lastEntry(ActionSnapshotCreate, volume); le != nil {
-		if le.State == LedgerDone {
-			return nil
-		}
-		if s, err := r.findSnapshot(ctx, le); err != nil {
-			return err
-		} else if s != "" {
-			return r.settle(ctx, le, s)
+func (r *run) replicated(id string) bool {
+	for _, v := range r.job.Facts.Volumes {
+		if v.ID == id {
+			return true
 		}
 	}
-	name := fmt.Sprintf("fk-%s-%d", r.job.ID, len(r.job.Ledger)+1)
-	_, err := r.record(ctx, LedgerEntry{Action: ActionSnapshotCreate, Volume: volume, Name: name}, func(ctx context.Context) (string, error) {
-		s, err := r.cs.CreateSnapshot(ctx, volume, name)
-		if s != nil {
-			return s.ID, err
+	return false
+}
+
+// offApplianceActions are the detaches that take the replicated volumes off the appliance:
+// every one on a fresh run (at == nil, for Plan), else those still attached there.
+func (r *run) offApplianceActions(act Action, at placed) []action {
+	f := r.job.Facts
+	var acts []action
+	for _, v := range f.Volumes {
+		if at != nil && at[v.ID].VMID != f.ApplianceVMID {
+			continue
 		}
-		return "", err
-	})
-	return err
+		id := v.ID
+		acts = append(acts, action{
+			text:  fmt.Sprintf("detachVolume id=%s (from appliance %s device %d)", id, f.ApplianceVMID, v.ApplianceDevID),
+			entry: LedgerEntry{Action: act, Volume: id, VM: f.ApplianceVMID, DeviceID: v.ApplianceDevID},
+			call: func(ctx context.Context) (string, error) {
+				_, err := r.cs.DetachVolume(ctx, id)
+				return id, err
+			},
+		})
+	}
+	return acts
+}
+
+// offAppliance detaches every replicated volume still on the appliance, side by side.
+func (r *run) offAppliance(ctx context.Context, act Action) error {
+	target, err := r.target(ctx)
+	if err != nil {
+		return err
+	}
+	at, err := r.volumesNow(ctx, target)
+	if err != nil {
+		return err
+	}
+	for _, v := range r.job.Facts.Volumes {
+		if vm := at[v.ID].VMID; vm != "" && vm != r.job.Facts.ApplianceVMID && vm != target {
+			return fmt.Errorf("volume %s is attached to VM %s, neither the appliance nor this job's VM; fix: detach it there and resume", v.ID, vm)
+		}
+	}
+	return r.runActions(ctx, r.offApplianceActions(act, at), false)
+}
+
+// toApplianceActions are the attaches that put volumes back on the appliance at the devices
+// they had: every one on a fresh run (need == nil), else those in need.
+func (r *run) toApplianceActions(act Action, need map[string]bool) []action {
+	f := r.job.Facts
+	var acts []action
+	for _, v := range f.Volumes {
+		if need != nil && !need[v.ID] {
+			continue
+		}
+		id, dev := v.ID, v.ApplianceDevID
+		acts = append(acts, action{
+			text:  fmt.Sprintf("attachVolume id=%s virtualmachineid=%s deviceid=%d (back on the appliance)", id, f.ApplianceVMID, dev),
+			entry: LedgerEntry{Action: act, Volume: id, VM: f.ApplianceVMID, DeviceID: dev},
+			call: func(ctx context.Context) (string, error) {
+				_, err := r.cs.AttachVolume(ctx, id, f.ApplianceVMID, int64(dev))
+				return id, err
+			},
+		})
+	}
+	return acts
+}
+
+// toAppliance puts every replicated volume that is detached back on the appliance at its
+// device. A volume attached elsewhere is an error per volume; the others still go back.
+func (r *run) toAppliance(ctx context.Context, act Action) error {
+	target, err := r.target(ctx)
+	if err != nil {
+		return err
+	}
+	at, err := r.volumesNow(ctx, target)
+	if err != nil {
+		return err
+	}
+	f := r.job.Facts
+	need := map[string]bool{}
+	var errs []error
+	for _, v := range f.Volumes {
+		cur := at[v.ID]
+		switch {
+		case cur.VMID == f.ApplianceVMID && cur.DeviceID == int64(v.ApplianceDevID):
+		case cur.VMID == f.ApplianceVMID:
+			errs = append(errs, fmt.Errorf("volume %s: attached to the appliance at device %d instead of %d; fix: move it back by hand", v.ID, cur.DeviceID, v.ApplianceDevID))
+		case cur.VMID != "":
+			errs = append(errs, fmt.Errorf("volume %s: still attached to VM %s; fix: detach it and roll back again", v.ID, cur.VMID))
+		default:
+			need[v.ID] = true
+		}
+	}
+	if err := r.runActions(ctx, r.toApplianceActions(act, need), true); err != nil {
+		errs = append(errs, err)
+	}
+	return joinVolumeErrors(errs)
+}
+
+// snapshotActions are the rollback snapshots to take: of every volume on a fresh run (need ==
+// nil), else of those in need.
+func (r *run) snapshotActions(need map[string]bool) []action {
+	tries := map[string]int{}
+	for _, le := range r.entries(ActionSnapshotCreate) {
+		tries[le.Volume]++
+	}
+	var acts []action
+	for i, v := range r.job.Facts.Volumes {
+		if need != nil && !need[v.ID] {
+			continue
+		}
+		id := v.ID
+		// The name is known before the call, so that a snapshot whose call outlived its
+		// process is found by name. A retry gets a name of its own.
+		name := fmt.Sprintf("fk-%s-v%d", r.job.ID, i+1)
+		if n := tries[id]; n > 0 {
+			name += fmt.Sprintf("-r%d", n)
+		}
+		acts = append(acts, action{
+			text:  fmt.Sprintf("createSnapshot volumeid=%s name=%s", id, name),
+			entry: LedgerEntry{Action: ActionSnapshotCreate, Volume: id, Name: name},
+			call: func(ctx context.Context) (string, error) {
+				s, err := r.cs.CreateSnapshot(ctx, id, name)
+				if s != nil {
+					return s.ID, err
+				}
+				return "", err
+			},
+		})
+	}
+	return acts
+}
+
+// snapshotVolumes takes the rollback snapshot of every replicated volume, side by side, unless
+// the ledger (or, after a crash during the call, CloudStack) shows this job already has it.
+// The volumes are detached by then: a default KVM cloud snapshots volumes of running VMs
+// only with kvm.snapshot.enabled, and the appliance runs.
+func (r *run) snapshotVolumes(ctx context.Context) error {
+	need := map[string]bool{}
+	for _, v := range r.job.Facts.Volumes {
+		le, i := r.lastEntry(ActionSnapshotCreate, v.ID)
+		switch {
+		case i < 0:
+			need[v.ID] = true
+		case le.State == LedgerDone:
+		default:
+			s, err := r.findSnapshot(ctx, le)
+			if err != nil {
+				return err
+			}
+			if s == "" {
+				need[v.ID] = true
+			} else if err := r.settle(ctx, i, s); err != nil {
+				return err
+			}
+		}
+	}
+	return r.runActions(ctx, r.snapshotActions(need), false)
 }
 
 // findSnapshot returns the id of the snapshot a ledger entry created, looking it up by name
 // when the entry has no id (the process stopped during the call).
-func (r *run) findSnapshot(ctx context.Context, le *LedgerEntry) (string, error) {
+func (r *run) findSnapshot(ctx context.Context, le LedgerEntry) (string, error) {
 	if le.Resource != "" {
 		return le.Resource, nil
 	}
@@ -455,24 +648,18 @@ func (r *run) findSnapshot(ctx context.Context, le *LedgerEntry) (string, error)
 		return "", err
 	}
 	for _, s := range snaps {
-		if s.Name == le.Name {
+		if s.Name == le.Name && s.State != cloudstack.SnapshotError {
 			return s.ID, nil
 		}
 	}
 	return "", nil
 }
 
-// settle records that an entry's call did complete, as found by looking.
-func (r *run) settle(ctx context.Context, le *LedgerEntry, resource string) error {
-	le.Resource, le.State, le.Error, le.At = resource, LedgerDone, "", r.e.now().UTC()
-	return r.save(ctx)
-}
-
 // target returns the id of the VM this job created, or "" when there is none. An entry
 // without an id (the process stopped during the deploy call) is resolved by name.
 func (r *run) target(ctx context.Context) (string, error) {
-	le := r.lastEntry(ActionVMCreate, "")
-	if le == nil {
+	le, i := r.lastEntry(ActionVMCreate, "")
+	if i < 0 {
 		return "", nil
 	}
 	if le.Resource != "" {
@@ -484,22 +671,14 @@ func (r *run) target(ctx context.Context) (string, error) {
 	}
 	for _, vm := range vms {
 		if vm.State != cloudstack.VMDestroyed && vm.State != cloudstack.VMExpunging {
-			return vm.ID, r.settle(ctx, le, vm.ID)
+			return vm.ID, r.settle(ctx, i, vm.ID)
 		}
 	}
 	return "", nil
 }
 
-func (r *run) createVM(ctx context.Context) error {
-	id, err := r.target(ctx)
-	if err != nil {
-		return err
-	}
-	if id != "" {
-		if _, err := r.cs.GetVM(ctx, id); err == nil || !errors.Is(err, cloudstack.ErrNotFound) {
-			return err
-		}
-	}
+// deploySpec is the new VM as the facts describe it.
+func (r *run) deploySpec() cloudstack.DeploySpec {
 	f := r.job.Facts
 	spec := cloudstack.DeploySpec{
 		Name:              f.TargetName,
@@ -513,7 +692,27 @@ func (r *run) createVM(ctx context.Context) error {
 	if f.CustomOffering {
 		spec.CPUs, spec.MemoryMB = f.CPUs, f.MemoryMB
 	}
-	_, err = r.record(ctx, LedgerEntry{Action: ActionVMCreate, Name: f.TargetName}, func(ctx context.Context) (string, error) {
+	return spec
+}
+
+func (r *run) createVMCalls() []string {
+	spec := r.deploySpec()
+	return []string{fmt.Sprintf("deployVirtualMachine name=%s zoneid=%s templateid=%s serviceofferingid=%s networkids=%s startvm=false",
+		spec.Name, spec.Zone, spec.TemplateID, spec.ServiceOfferingID, strings.Join(spec.NetworkIDs, ","))}
+}
+
+func (r *run) createVM(ctx context.Context) error {
+	id, err := r.target(ctx)
+	if err != nil {
+		return err
+	}
+	if id != "" {
+		if _, err := r.cs.GetVM(ctx, id); err == nil || !errors.Is(err, cloudstack.ErrNotFound) {
+			return err
+		}
+	}
+	spec := r.deploySpec()
+	_, err = r.record(ctx, LedgerEntry{Action: ActionVMCreate, Name: spec.Name}, func(ctx context.Context) (string, error) {
 		vm, err := r.cs.DeployVM(ctx, spec)
 		if vm != nil {
 			return vm.ID, err
@@ -521,15 +720,6 @@ func (r *run) createVM(ctx context.Context) error {
 		return "", err
 	})
 	return err
-}
-
-func (r *run) replicated(id string) bool {
-	for _, v := range r.job.Facts.Volumes {
-		if v.ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 // removeRootVolume deletes the ROOT volume CloudStack created with the new VM: the VM boots
@@ -566,38 +756,8 @@ func (r *run) removeRootVolume(ctx context.Context) error {
 	return nil
 }
 
-func (r *run) detachVolumes(ctx context.Context) error {
-	f := r.job.Facts
-	target, err := r.target(ctx)
-	if err != nil {
-		return err
-	}
-	for _, fv := range f.Volumes {
-		v, err := r.cs.GetVolume(ctx, fv.ID)
-		if err != nil {
-			return err
-		}
-		switch v.VMID {
-		case "", target:
-			continue
-		case f.ApplianceVMID:
-		default:
-			return fmt.Errorf("volume %s is attached to VM %s, neither the appliance nor this job's VM; fix: detach it there and resume", fv.ID, v.VMID)
-		}
-		_, err = r.record(ctx, LedgerEntry{Action: ActionVolumeDetach, Volume: fv.ID, VM: f.ApplianceVMID, DeviceID: fv.ApplianceDevID},
-			func(ctx context.Context) (string, error) {
-				_, err := r.cs.DetachVolume(ctx, fv.ID)
-				return fv.ID, err
-			})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// placements are where the replicated volumes go on the new VM: boot volume at device 0,
-// then the others in order.
+// placements are where the replicated volumes go on the new VM, fixed up front: boot volume
+// at device 0, then the others in order.
 func (r *run) placements() []cloudstack.Placement {
 	ids := make([]string, len(r.job.Facts.Volumes))
 	for i, v := range r.job.Facts.Volumes {
@@ -606,32 +766,53 @@ func (r *run) placements() []cloudstack.Placement {
 	return cloudstack.BootOrder(ids...)
 }
 
+// attachActions are the attaches of the replicated volumes to the new VM at their planned
+// devices: every one on a fresh run (need == nil), else those in need.
+func (r *run) attachActions(target string, need map[string]bool) []action {
+	var acts []action
+	for _, p := range r.placements() {
+		if need != nil && !need[p.VolumeID] {
+			continue
+		}
+		acts = append(acts, action{
+			text:  fmt.Sprintf("attachVolume id=%s virtualmachineid=%s deviceid=%d", p.VolumeID, target, p.DeviceID),
+			entry: LedgerEntry{Action: ActionVolumeAttach, Volume: p.VolumeID, VM: target, DeviceID: int(p.DeviceID)},
+			call: func(ctx context.Context) (string, error) {
+				_, err := r.cs.AttachVolume(ctx, p.VolumeID, target, p.DeviceID)
+				return p.VolumeID, err
+			},
+		})
+	}
+	return acts
+}
+
+// attachVolumes attaches the replicated volumes to the new VM, all submitted together; each
+// has its device id fixed up front, so the order on the VM is exact whatever order
+// CloudStack runs them in.
 func (r *run) attachVolumes(ctx context.Context) error {
 	target, err := r.target(ctx)
 	if err != nil {
 		return err
 	}
+	if target == "" {
+		return fmt.Errorf("the VM this job created is gone; roll the job back")
+	}
+	at, err := r.volumesNow(ctx, target)
+	if err != nil {
+		return err
+	}
+	need := map[string]bool{}
 	for _, p := range r.placements() {
-		v, err := r.cs.GetVolume(ctx, p.VolumeID)
-		if err != nil {
-			return err
-		}
-		if v.VMID == target && v.DeviceID == p.DeviceID {
-			continue
-		}
-		if v.VMID != "" {
+		v := at[p.VolumeID]
+		switch {
+		case v.VMID == target && v.DeviceID == p.DeviceID:
+		case v.VMID != "":
 			return fmt.Errorf("volume %s is attached to VM %s at device %d, not detached as expected; fix: roll the job back", p.VolumeID, v.VMID, v.DeviceID)
-		}
-		_, err = r.record(ctx, LedgerEntry{Action: ActionVolumeAttach, Volume: p.VolumeID, VM: target, DeviceID: int(p.DeviceID)},
-			func(ctx context.Context) (string, error) {
-				_, err := r.cs.AttachVolume(ctx, p.VolumeID, target, p.DeviceID)
-				return p.VolumeID, err
-			})
-		if err != nil {
-			return err
+		default:
+			need[p.VolumeID] = true
 		}
 	}
-	return nil
+	return r.runActions(ctx, r.attachActions(target, need), false)
 }
 
 func (r *run) startVM(ctx context.Context) error {
@@ -643,8 +824,12 @@ func (r *run) startVM(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if vm.State == cloudstack.VMRunning {
-		return nil
+	switch vm.State {
+	case cloudstack.VMRunning:
+		return nil // CloudStack refuses to start a running VM
+	case cloudstack.VMStarting:
+		_, err := r.cs.WaitVMState(ctx, target, cloudstack.VMRunning)
+		return err
 	}
 	_, err = r.record(ctx, LedgerEntry{Action: ActionVMStart, Resource: target, VM: target}, func(ctx context.Context) (string, error) {
 		_, err := r.cs.StartVM(ctx, target)

@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -69,8 +70,8 @@ func TestLiveFailoverAndRollbackPoweringSourceOn(t *testing.T) {
 	power, err := f.lab.PowerState(src.Name)
 	require.NoError(t, err)
 	assert.Equal(t, vsphere.PoweredOff, power, "a live failover powers the source off")
-	assert.Equal(t, f.stepNames(job), []string{StepPreflight, StepPowerOffSource, StepFinalSync, StepSnapshotVolumes,
-		StepCreateVM, StepRemoveRootVolume, StepDetachVolumes, StepAttachVolumes, StepStartVM, StepValidate})
+	assert.Equal(t, []StepName{StepPreflight, StepPowerOffSource, StepFinalSync, StepDetachVolumes, StepSnapshotVolumes,
+		StepCreateVM, StepRemoveRootVolume, StepAttachVolumes, StepStartVM, StepValidate}, f.stepNames(job))
 	assert.NotContains(t, job.Facts.TargetName, "-test-", "the VM created is the real one")
 
 	back, err := f.engine.Rollback(ctx, job.ID, PowerOnSource())
@@ -91,8 +92,8 @@ func TestLiveRollbackWithoutPowerOnLeavesSourceOff(t *testing.T) {
 	f.requireClean(t, 0, vsphere.PoweredOff)
 }
 
-func (f *fixture) stepNames(job *Job) []string {
-	var names []string
+func (f *fixture) stepNames(job *Job) []StepName {
+	var names []StepName
 	for _, s := range job.Steps {
 		names = append(names, s.Name)
 	}
@@ -240,4 +241,62 @@ func TestCustomOfferingTakesSourceShape(t *testing.T) {
 	assert.Equal(t, job.Facts.CPUs, vm.CPUNumber, "CPUs come from the source VM")
 	assert.Equal(t, job.Facts.MemoryMB, vm.MemoryMB, "memory comes from the source VM")
 	f.requireCleanAfterRollback(t, f.engine, job.ID, vsphere.PoweredOn)
+}
+
+// Before-create hooks (driver injection) get the replicated volumes on the appliance, at their
+// devices, after the rollback snapshots: so a rollback reverts what the hooks wrote too.
+func TestBeforeCreateHooksRunOnTheApplianceAfterTheSnapshots(t *testing.T) {
+	t.Parallel()
+	var f *fixture
+	var sawOnAppliance, sawSnapshots bool
+	f = newFixture(t, lab.Options{VolumesPerVM: 3}, WithHook(PhaseBeforeCreate, func(ctx context.Context, job *Job) error {
+		st := f.lab.Cloud.State()
+		src := f.lab.Sources[0]
+		sawOnAppliance, sawSnapshots = true, true
+		for k, id := range src.VolumeIDs {
+			v, _ := st.Volume(id)
+			sawOnAppliance = sawOnAppliance && v.VMID == src.ApplianceVMID && v.DeviceID == src.DeviceIDs[k]
+			sawSnapshots = sawSnapshots && len(st.SnapshotsOf(id)) == 1
+		}
+		return nil
+	}))
+	ctx := context.Background()
+	job, err := f.engine.TestFailover(ctx, f.request(0))
+	require.NoError(t, err)
+	assert.True(t, sawOnAppliance, "the hook saw every volume on the appliance at its device")
+	assert.True(t, sawSnapshots, "the hook ran after the rollback snapshots")
+	assert.Equal(t, []StepName{StepPreflight, StepDetachVolumes, StepSnapshotVolumes, StepReturnVolumes, StepBeforeCreate,
+		StepCreateVM, StepRemoveRootVolume, StepReleaseVolumes, StepAttachVolumes, StepStartVM, StepValidate}, f.stepNames(job))
+
+	back, err := f.engine.Rollback(ctx, job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, StatusRolledBack, back.Status)
+	f.requireClean(t, 0, vsphere.PoweredOn)
+	st := f.lab.Cloud.State()
+	for _, id := range f.lab.Sources[0].VolumeIDs {
+		v, _ := st.Volume(id)
+		snaps := st.SnapshotsOf(id)
+		require.Len(t, snaps, 1)
+		assert.Equal(t, snaps[0].ID, v.RevertedFrom, "volume %s is reverted to its rollback snapshot", id)
+	}
+}
+
+// A hook that fails after the volumes went back to the appliance: compensation takes them
+// off again to revert what the hook may have written, and puts them back.
+func TestFailedBeforeCreateHookIsCompensatedWithReverts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, lab.Options{}, WithHook(PhaseBeforeCreate, func(context.Context, *Job) error {
+		return errors.New("driver injection failed")
+	}))
+	job, err := f.engine.TestFailover(context.Background(), f.request(0))
+	require.Error(t, err)
+	assert.Equal(t, StepBeforeCreate, job.FailedStep)
+	require.NotNil(t, job.Cleanup)
+	assert.Equal(t, OutcomeCompleted, job.Cleanup.Outcome, "failures: %v", job.Cleanup.Failures)
+	f.requireClean(t, 0, vsphere.PoweredOn)
+	st := f.lab.Cloud.State()
+	for _, id := range f.lab.Sources[0].VolumeIDs {
+		v, _ := st.Volume(id)
+		assert.NotEmpty(t, v.RevertedFrom, "volume %s is reverted", id)
+	}
 }

@@ -75,7 +75,7 @@ type Job struct {
 	// Error is the error that ended the flow, with its remedy, if any.
 	Error string `json:"error,omitempty"`
 	// FailedStep names the step that failed, if any.
-	FailedStep string `json:"failed_step,omitempty"`
+	FailedStep StepName `json:"failed_step,omitempty"`
 	// Cleanup is the last compensation or rollback, if any.
 	Cleanup *Cleanup `json:"cleanup,omitempty"`
 	// ExpiresAt is when a test failover asked to last Request.TestDuration is due to be
@@ -135,8 +135,8 @@ const (
 
 // Step is one step of a flow or of a cleanup.
 type Step struct {
-	// Name is the step's name (see the Step* constants).
-	Name string `json:"name"`
+	// Name is the step's name.
+	Name StepName `json:"name"`
 	// Undo is true for cleanup steps.
 	Undo bool `json:"undo,omitempty"`
 	// Status is where the step stands.
@@ -160,6 +160,8 @@ const (
 	ActionVMCreate        Action = "vm_create"
 	ActionRootVolumeDrop  Action = "root_volume_delete"
 	ActionVolumeDetach    Action = "volume_detach"
+	ActionVolumeReturn    Action = "volume_return"
+	ActionVolumeRelease   Action = "volume_release"
 	ActionVolumeAttach    Action = "volume_attach"
 	ActionVMStart         Action = "vm_start"
 	ActionSnapshotRevert  Action = "snapshot_revert"
@@ -218,7 +220,7 @@ type CredentialUse struct {
 	// Meta is where the set came from, its version and fingerprint.
 	Meta credentials.Meta `json:"meta"`
 	// Step is the step that fetched it ("" for the start of an operation).
-	Step string `json:"step,omitempty"`
+	Step StepName `json:"step,omitempty"`
 	// Reason says why it was fetched: "operation start" or "rejected mid-operation".
 	Reason string `json:"reason"`
 	// Changed is true when this fetch found a version other than the one in use.

@@ -144,7 +144,7 @@ func (r *run) releaseLease(ctx context.Context) {
 	}
 	r.stopLease()
 	r.stopLease = nil
-	if r.crashed {
+	if r.crashed.Load() {
 		return
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -50,10 +50,16 @@ func WithHook(p Phase, h Hook) Option {
 	return func(e *Engine) { e.hooks[p] = append(e.hooks[p], h) }
 }
 
-// WithStepTimeout bounds one step by name (see the Step* constants).
-func WithStepTimeout(step string, d time.Duration) Option {
+// WithStepTimeout bounds one step (see the Step* constants).
+func WithStepTimeout(step StepName, d time.Duration) Option {
 	return func(e *Engine) { e.stepTimeouts[step] = d }
 }
+
+// WithVolumeParallelism bounds how many calls of one per-volume step run at once (default
+// 8): snapshots, reverts and snapshot deletions of different volumes, and the detaches and
+// attaches that move them, are submitted side by side so that recovery time does not grow
+// with the number of disks, but a VM with 20 disks does not flood the cloud.
+func WithVolumeParallelism(n int) Option { return func(e *Engine) { e.volumeParallelism = n } }
 
 // WithDefaultStepTimeout bounds every step without a timeout of its own (default 30 minutes).
 func WithDefaultStepTimeout(d time.Duration) Option {

@@ -22,7 +22,7 @@ type Plan struct {
 // PlannedStep is one step of a plan.
 type PlannedStep struct {
 	// Name is the step's name.
-	Name string `json:"name"`
+	Name StepName `json:"name"`
 	// Calls are the changing calls the step would make, in order, in words.
 	Calls []string `json:"calls,omitempty"`
 }
@@ -42,7 +42,7 @@ func (e *Engine) Plan(ctx context.Context, kind Kind, req Request) (*Plan, error
 		return nil, err
 	}
 	defer leave()
-	r := e.newRun(e.newJob(kind, req), "plan")
+	r := e.newRun(e.newJob(kind, req), opPlan)
 	if err := r.preflight(ctx); err != nil {
 		return nil, err
 	}
@@ -50,45 +50,14 @@ func (e *Engine) Plan(ctx context.Context, kind Kind, req Request) (*Plan, error
 	f := j.Facts
 	p := &Plan{Kind: kind, Facts: f, VMKey: j.VMKey, Credentials: j.Credentials}
 	for _, s := range r.forwardSteps() {
-		p.Steps = append(p.Steps, PlannedStep{Name: s.name, Calls: r.plannedCalls(s.name)})
+		ps := PlannedStep{Name: s.name}
+		if s.calls != nil {
+			ps.Calls = s.calls(r)
+		}
+		p.Steps = append(p.Steps, ps)
 	}
 	return p, nil
 }
 
-// plannedCalls describes what a step of a fresh run would call.
-func (r *run) plannedCalls(step string) []string {
-	f := r.job.Facts
-	var calls []string
-	switch step {
-	case StepPowerOffSource:
-		if f.SourcePoweredOn {
-			hard := "no hard power-off"
-			if r.job.Request.PowerOff.AllowHard {
-				hard = "then hard power-off"
-			}
-			calls = append(calls, fmt.Sprintf("vCenter: shut down guest of %s (%s)", f.SourceVMPath, hard))
-		}
-	case StepFinalSync, StepBeforeCreate, StepAfterStart:
-		calls = append(calls, "caller hooks")
-	case StepSnapshotVolumes:
-		for _, v := range f.Volumes {
-			calls = append(calls, "createSnapshot volumeid="+v.ID)
-		}
-	case StepCreateVM:
-		calls = append(calls, fmt.Sprintf("deployVirtualMachine name=%s zoneid=%s templateid=%s serviceofferingid=%s networkids=%s startvm=false",
-			f.TargetName, f.Zone, f.TemplateID, f.ServiceOfferingID, f.NetworkID))
-	case StepRemoveRootVolume:
-		calls = append(calls, "detachVolume id=<ROOT volume of the new VM>", "deleteVolume id=<ROOT volume of the new VM>")
-	case StepDetachVolumes:
-		for _, v := range f.Volumes {
-			calls = append(calls, fmt.Sprintf("detachVolume id=%s (from appliance %s device %d)", v.ID, f.ApplianceVMID, v.ApplianceDevID))
-		}
-	case StepAttachVolumes:
-		for _, p := range r.placements() {
-			calls = append(calls, fmt.Sprintf("attachVolume id=%s virtualmachineid=<new VM> deviceid=%d", p.VolumeID, p.DeviceID))
-		}
-	case StepStartVM:
-		calls = append(calls, "startVirtualMachine id=<new VM>")
-	}
-	return calls
-}
+// opPlan names the dry run among operations: it takes no lease.
+const opPlan = "plan"

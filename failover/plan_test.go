@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,13 +37,27 @@ func TestPlanChangesNothingAndMatchesTheRun(t *testing.T) {
 	assert.Equal(t, vsphere.PoweredOn, power)
 	assert.Len(t, plan.Credentials, 2)
 
+	f.lab.Cloud.ResetCalls()
 	job, err := f.engine.LiveFailover(ctx, f.request(0))
 	require.NoError(t, err)
-	var planned []string
+	var planned []StepName
+	want := map[string]int{}
 	for _, s := range plan.Steps {
 		planned = append(planned, s.Name)
+		for _, c := range s.Calls {
+			if cmd, _, _ := strings.Cut(c, " "); !strings.HasSuffix(cmd, ":") && cmd != "caller" {
+				want[cmd]++
+			}
+		}
 	}
 	assert.Equal(t, f.stepNames(job), planned, "the plan lists the steps the flow runs")
+	made := map[string]int{}
+	for _, c := range f.lab.Cloud.Calls() {
+		if !strings.HasPrefix(c.Command, "list") && c.Command != "queryAsyncJobResult" {
+			made[c.Command]++
+		}
+	}
+	assert.Equal(t, want, made, "the plan lists the changing calls the flow makes")
 	var snapshots int
 	for _, s := range plan.Steps {
 		if s.Name == StepSnapshotVolumes {

@@ -60,7 +60,7 @@ func (e *Engine) rollback(ctx context.Context, job *Job, powerOn bool, trigger s
 	}
 	r.emit(Event{Type: EventJobStarted, Status: job.Status})
 	err := r.undo(ctx, trigger, powerOn)
-	if r.crashed {
+	if r.crashed.Load() {
 		return job.clone(), errCrashed
 	}
 	switch {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
@@ -26,14 +28,23 @@ type run struct {
 	srcVM *vsphere.VM
 	// revertFailed holds volumes whose revert failed in this cleanup: their snapshots are
 	// kept so that a later rollback can revert them.
-	revertFailed map[string]bool
+	revertFailed sync.Map
 
-	leaseKey   string
-	stopLease  func()
-	leaseLost  error
-	crashed    bool
-	cancelRun  context.CancelFunc
-	stepCtxErr error
+	// mu guards job while a step's actions run side by side; outside them the job belongs
+	// to the goroutine running the operation.
+	mu sync.Mutex
+	// pointMu serialises crash-test checkpoints.
+	pointMu sync.Mutex
+	crashed atomic.Bool
+
+	// opCtx is the operation's context; leaseCtx, once the lease is taken, is opCtx bound to
+	// the lease, which the rest of the operation uses.
+	opCtx     context.Context
+	leaseCtx  context.Context
+	leaseKey  string
+	stopLease func()
+	leaseLost error
+	cancelRun context.CancelFunc
 }
 
 func (e *Engine) newRun(job *Job, op string) *run {
@@ -42,7 +53,13 @@ func (e *Engine) newRun(job *Job, op string) *run {
 
 // save writes the job; a crashed run writes nothing more.
 func (r *run) save(ctx context.Context) error {
-	if r.crashed {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.saveLocked(ctx)
+}
+
+func (r *run) saveLocked(ctx context.Context) error {
+	if r.crashed.Load() {
 		return errCrashed
 	}
 	r.job.UpdatedAt = r.e.now().UTC()
@@ -58,14 +75,19 @@ func (r *run) save(ctx context.Context) error {
 
 // point is a crash-test checkpoint.
 func (r *run) point(format string, args ...any) error {
-	if r.crashed {
+	if r.crashed.Load() {
 		return errCrashed
 	}
 	if r.e.checkpoint == nil {
 		return nil
 	}
+	r.pointMu.Lock()
+	defer r.pointMu.Unlock()
+	if r.crashed.Load() {
+		return errCrashed
+	}
 	if err := r.e.checkpoint(fmt.Sprintf(format, args...)); err != nil {
-		r.crashed = true
+		r.crashed.Store(true)
 		return errCrashed
 	}
 	return nil
@@ -76,14 +98,11 @@ func (r *run) emit(ev Event) {
 	r.e.events.send(ev)
 }
 
-// stepFunc is one step's work. It must be idempotent: it checks the actual state before
-// acting, so that it can run again after a crash or a credential change.
-type stepFunc func(ctx context.Context) error
-
-// step runs fn as the named step: records it, times it, bounds it, and retries it once with
-// re-fetched credentials when a call was rejected as unauthenticated and the stored set has
-// changed since the operation fetched it.
-func (r *run) step(ctx context.Context, name string, undo bool, fn stepFunc) error {
+// step runs def as one step of the job: records it, times it, bounds it, and retries it once
+// with re-fetched credentials when a call was rejected as unauthenticated and the stored set
+// has changed since the operation fetched it.
+func (r *run) step(ctx context.Context, def *stepDef, undo bool) error {
+	name := def.name
 	r.index++
 	if err := r.point("before %s", name); err != nil {
 		return err
@@ -91,55 +110,65 @@ func (r *run) step(ctx context.Context, name string, undo bool, fn stepFunc) err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	r.mu.Lock()
 	r.job.Steps = append(r.job.Steps, Step{Name: name, Undo: undo, Status: StepRunning, StartedAt: r.e.now().UTC()})
 	si := len(r.job.Steps) - 1
-	if err := r.save(ctx); err != nil {
+	err := r.saveLocked(ctx)
+	r.mu.Unlock()
+	if err != nil {
 		return err
 	}
 	r.emit(Event{Type: EventStepStarted, Step: name, Index: r.index, Total: r.total})
 	start := r.e.now()
 
-	err := r.attempt(ctx, si, name, fn)
-	if err != nil && !r.crashed && isUnauthenticated(err) {
+	err = r.attempt(ctx, si, def)
+	if err != nil && !r.crashed.Load() && isUnauthenticated(err) {
 		if changed, rerr := r.refetch(ctx, name, err); rerr != nil {
 			err = rerr
 		} else if changed {
 			r.emit(Event{Type: EventCredentialsChanged, Step: name, Index: r.index, Total: r.total})
-			err = r.attempt(ctx, si, name, fn)
+			err = r.attempt(ctx, si, def)
 		}
 	}
-	if r.crashed {
+	if r.crashed.Load() {
 		return errCrashed
 	}
+	r.mu.Lock()
 	st := &r.job.Steps[si]
 	st.FinishedAt = r.e.now().UTC()
 	elapsed := r.e.now().Sub(start)
 	if err != nil {
 		st.Status, st.Error = StepFailed, err.Error()
+		serr := r.saveLocked(ctx)
+		r.mu.Unlock()
 		r.emit(Event{Type: EventStepFailed, Step: name, Index: r.index, Total: r.total, Duration: elapsed, Error: err.Error()})
-		if serr := r.save(ctx); serr != nil {
+		if serr != nil {
 			return errors.Join(err, serr)
 		}
 		return &StepError{JobID: r.job.ID, Step: name, Err: err}
 	}
 	st.Status = StepDone
+	err = r.saveLocked(ctx)
+	r.mu.Unlock()
 	r.emit(Event{Type: EventStepFinished, Step: name, Index: r.index, Total: r.total, Duration: elapsed})
-	return r.save(ctx)
+	return err
 }
 
-func (r *run) attempt(ctx context.Context, si int, name string, fn stepFunc) error {
+func (r *run) attempt(ctx context.Context, si int, def *stepDef) error {
+	r.mu.Lock()
 	r.job.Steps[si].Attempts++
+	r.mu.Unlock()
 	timeout := r.e.defaultStepTimeout
-	if d, ok := r.e.stepTimeouts[name]; ok {
+	if d, ok := r.e.stepTimeouts[def.name]; ok {
 		timeout = d
 	}
 	sctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return fn(sctx)
+	return def.run(r, sctx)
 }
 
 // skip records a step found already done (on resume).
-func (r *run) skip(name string) {
+func (r *run) skip(name StepName) {
 	r.index++
 	r.emit(Event{Type: EventStepSkipped, Step: name, Index: r.index, Total: r.total})
 }
@@ -151,7 +180,7 @@ func isUnauthenticated(err error) bool {
 // refetch handles a call rejected as unauthenticated: it fetches the set again once and
 // reports whether its version changed (and the clients were rebuilt with it). An unchanged
 // version means the stored set itself is wrong: the original error, with its remedy, stands.
-func (r *run) refetch(ctx context.Context, step string, cause error) (bool, error) {
+func (r *run) refetch(ctx context.Context, step StepName, cause error) (bool, error) {
 	var ce *credentials.Error
 	kind := credentials.KindCloudStack
 	if errors.As(cause, &ce) && ce.Kind != "" {
@@ -181,7 +210,7 @@ func (r *run) refetch(ctx context.Context, step string, cause error) (bool, erro
 }
 
 // resolveCloudStack fetches the CloudStack set the request names and builds the client.
-func (r *run) resolveCloudStack(ctx context.Context, step, reason string) error {
+func (r *run) resolveCloudStack(ctx context.Context, step StepName, reason string) error {
 	set, err := r.e.src.CloudStack(ctx, r.job.Request.CloudStack)
 	if err != nil {
 		return err
@@ -198,7 +227,7 @@ func (r *run) resolveCloudStack(ctx context.Context, step, reason string) error 
 
 // resolveVSphere fetches the vCenter set the request names (by account, or linked to its VM
 // context) and gets a pooled client.
-func (r *run) resolveVSphere(ctx context.Context, step, reason string) error {
+func (r *run) resolveVSphere(ctx context.Context, step StepName, reason string) error {
 	req := r.job.Request
 	ref := req.VCenter
 	var set credentials.VSphere
@@ -227,7 +256,7 @@ func (r *run) resolveVSphere(ctx context.Context, step, reason string) error {
 	return nil
 }
 
-func (r *run) recordCredentials(kind credentials.Kind, ref credentials.Ref, meta credentials.Meta, step, reason string, changed bool) {
+func (r *run) recordCredentials(kind credentials.Kind, ref credentials.Ref, meta credentials.Meta, step StepName, reason string, changed bool) {
 	r.job.Credentials = append(r.job.Credentials, CredentialUse{
 		Kind: kind, Account: ref.String(), Meta: meta, Step: step, Reason: reason, Changed: changed,
 	})
@@ -239,36 +268,4 @@ func (r *run) recordCredentials(kind credentials.Kind, ref credentials.Ref, meta
 		"job", r.job.ID, "operation", r.op, "kind", string(kind), "account", ref.String(),
 		"origin", meta.Origin.String(), "version", meta.Version, "fingerprint", meta.Fingerprint,
 		"reason", reason, "changed_mid_operation", changed)
-}
-
-// record runs one changing call between an intent entry and its outcome in the ledger.
-// call returns the id of what it created or changed, if any; an id returned with an error
-// (a VM CloudStack announced before its job failed) is recorded too, for cleanup.
-func (r *run) record(ctx context.Context, entry LedgerEntry, call func(ctx context.Context) (string, error)) (string, error) {
-	entry.Seq = len(r.job.Ledger) + 1
-	entry.State = LedgerIntent
-	entry.At = r.e.now().UTC()
-	r.job.Ledger = append(r.job.Ledger, entry)
-	li := len(r.job.Ledger) - 1
-	if err := r.save(ctx); err != nil {
-		return "", err
-	}
-	resource, err := call(ctx)
-	if perr := r.point("after call %s %d", entry.Action, entry.Seq); perr != nil {
-		return "", perr
-	}
-	le := &r.job.Ledger[li]
-	if resource != "" {
-		le.Resource = resource
-	}
-	le.At = r.e.now().UTC()
-	if err != nil {
-		le.State, le.Error = LedgerFailed, err.Error()
-	} else {
-		le.State = LedgerDone
-	}
-	if serr := r.save(ctx); serr != nil {
-		return resource, errors.Join(err, serr)
-	}
-	return resource, err
 }

@@ -17,7 +17,7 @@ func (r *run) undo(ctx context.Context, trigger string, powerOn bool) error {
 	j := r.job
 	cl := &Cleanup{Trigger: trigger, PowerOnSource: powerOn, StartedAt: r.e.now().UTC()}
 	j.Cleanup = cl
-	r.revertFailed = map[string]bool{}
+	r.revertFailed.Clear()
 	steps := r.undoSteps(powerOn)
 	r.index, r.total = 0, len(steps)
 	if err := r.save(ctx); err != nil {
@@ -33,8 +33,8 @@ func (r *run) undo(ctx context.Context, trigger string, powerOn bool) error {
 	if r.cs != nil {
 		for _, s := range steps {
 			attempted++
-			err := r.step(ctx, s.name, true, s.fn)
-			if r.crashed {
+			err := r.step(ctx, s, true)
+			if r.crashed.Load() {
 				return errCrashed
 			}
 			if err != nil {
@@ -77,12 +77,13 @@ func (r *run) undo(ctx context.Context, trigger string, powerOn bool) error {
 // poweredOffSource reports whether this job powered the source VM off (or may have: an
 // intent without an outcome counts).
 func (r *run) poweredOffSource() bool {
-	return r.job.Facts.SourcePoweredOn && r.lastEntry(ActionSourcePowerOff, "") != nil
+	_, i := r.lastEntry(ActionSourcePowerOff, "")
+	return r.job.Facts.SourcePoweredOn && i >= 0
 }
 
 func gone(err error) bool { return errors.Is(err, cloudstack.ErrNotFound) }
 
-// liveTarget returns the job's VM if it still exists.
+// liveTarget returns the job's VM if it still exists and is not destroyed.
 func (r *run) liveTarget(ctx context.Context) (*cloudstack.VM, error) {
 	id, err := r.target(ctx)
 	if err != nil || id == "" {
@@ -103,7 +104,14 @@ func (r *run) liveTarget(ctx context.Context) (*cloudstack.VM, error) {
 
 func (r *run) stopTarget(ctx context.Context) error {
 	vm, err := r.liveTarget(ctx)
-	if err != nil || vm == nil || vm.State == cloudstack.VMStopped {
+	if err != nil || vm == nil {
+		return err
+	}
+	switch vm.State {
+	case cloudstack.VMStopped:
+		return nil
+	case cloudstack.VMStopping:
+		_, err := r.cs.WaitVMState(ctx, vm.ID, cloudstack.VMStopped)
 		return err
 	}
 	_, err = r.record(ctx, LedgerEntry{Action: ActionVMStop, Resource: vm.ID, VM: vm.ID}, func(ctx context.Context) (string, error) {
@@ -113,95 +121,211 @@ func (r *run) stopTarget(ctx context.Context) error {
 	return err
 }
 
-// eachVolume runs fn for every replicated volume, keeping going past failures.
-func (r *run) eachVolume(fn func(VolumeFact) error) error {
-	var errs *multierror.Error
-	for _, v := range r.job.Facts.Volumes {
-		if err := fn(v); err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("volume %s: %w", v.ID, err))
+// written reports whether something may have written to volume since its rollback snapshot:
+// the new VM (an attach to it was tried) or the before-create hooks (they started).
+func (r *run) written(volume string) bool {
+	if _, i := r.lastEntry(ActionVolumeAttach, volume); i >= 0 {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.job.Steps {
+		if s.Name == StepBeforeCreate && !s.Undo {
+			return true
 		}
 	}
-	return errs.ErrorOrNil()
+	return false
+}
+
+// needsRevert reports whether volume must be reverted to its rollback snapshot.
+func (r *run) needsRevert(volume string) bool {
+	_, i := r.lastEntry(ActionSnapshotCreate, volume)
+	return i >= 0 && r.written(volume)
+}
+
+// attachedBy reports whether vm is a VM this job attached volumes to.
+func (r *run) attachedBy(vm string) bool {
+	for _, le := range r.entries(ActionVolumeAttach) {
+		if le.VM == vm {
+			return true
+		}
+	}
+	return false
+}
+
+// detachFromTargetActions are the detaches that free the volumes for their revert and return:
+// from the job's VM, and from the appliance for a volume that must be reverted (a revert needs
+// the volume detached or its VM stopped, and the appliance runs). At == nil plans them.
+func (r *run) detachFromTargetActions(at placed) []action {
+	appliance := r.job.Facts.ApplianceVMID
+	var acts []action
+	for _, fv := range r.job.Facts.Volumes {
+		id, vm, dev := fv.ID, "<new VM>", 0
+		if at != nil {
+			cur := at[id]
+			vm, dev = cur.VMID, int(cur.DeviceID)
+			switch {
+			case vm == "":
+				continue
+			case vm == appliance && !r.needsRevert(id):
+				continue
+			case vm != appliance && !r.attachedBy(vm):
+				continue // not the job's VM: reattach_volumes reports it
+			}
+		}
+		acts = append(acts, action{
+			text:  fmt.Sprintf("detachVolume id=%s (from %s)", id, vm),
+			entry: LedgerEntry{Action: ActionVolumeDetachVM, Volume: id, VM: vm, DeviceID: dev},
+			call: func(ctx context.Context) (string, error) {
+				_, err := r.cs.DetachVolume(ctx, id)
+				return id, err
+			},
+		})
+	}
+	return acts
 }
 
 func (r *run) detachFromTarget(ctx context.Context) error {
-	appliance := r.job.Facts.ApplianceVMID
-	return r.eachVolume(func(fv VolumeFact) error {
-		v, err := r.cs.GetVolume(ctx, fv.ID)
-		if err != nil {
-			return err
-		}
-		if v.VMID == "" || v.VMID == appliance {
-			return nil
-		}
-		_, err = r.record(ctx, LedgerEntry{Action: ActionVolumeDetachVM, Volume: fv.ID, VM: v.VMID, DeviceID: int(v.DeviceID)},
-			func(ctx context.Context) (string, error) {
-				_, err := r.cs.DetachVolume(ctx, fv.ID)
-				return fv.ID, err
-			})
+	target, err := r.target(ctx)
+	if err != nil {
 		return err
-	})
+	}
+	at, err := r.volumesNow(ctx, target)
+	if err != nil {
+		return err
+	}
+	return r.runActions(ctx, r.detachFromTargetActions(at), true)
 }
 
-// revertSnapshots reverts every volume the new VM may have written to (any volume an attach
-// was tried for) to its rollback snapshot, once per snapshot.
-func (r *run) revertSnapshots(ctx context.Context) error {
-	return r.eachVolume(func(fv VolumeFact) error {
-		if r.lastEntry(ActionVolumeAttach, fv.ID) == nil {
-			return nil
+// revertActions are the reverts of the volumes in snaps (volume id to snapshot id); nil plans
+// one per volume.
+func (r *run) revertActions(snaps map[string]string) []action {
+	var acts []action
+	for _, fv := range r.job.Facts.Volumes {
+		id, snap := fv.ID, "<rollback snapshot of "+fv.ID+">"
+		if snaps != nil {
+			var ok bool
+			if snap, ok = snaps[id]; !ok {
+				continue
+			}
 		}
-		le := r.lastEntry(ActionSnapshotCreate, fv.ID)
-		if le == nil {
-			r.revertFailed[fv.ID] = true
-			return fmt.Errorf("no rollback snapshot was taken, so the volume cannot be reverted; fix: restore it from replication")
+		acts = append(acts, action{
+			text:  "revertSnapshot id=" + snap,
+			entry: LedgerEntry{Action: ActionSnapshotRevert, Resource: snap, Volume: id},
+			call: func(ctx context.Context) (string, error) {
+				err := r.cs.RevertSnapshot(ctx, snap)
+				if err != nil {
+					r.revertFailed.Store(id, true)
+				}
+				return snap, err
+			},
+		})
+	}
+	return acts
+}
+
+// revertSnapshots reverts every volume something may have written to since its snapshot
+// (the new VM, the before-create hooks) to that snapshot, side by side, once per snapshot.
+func (r *run) revertSnapshots(ctx context.Context) error {
+	var errs []error
+	snaps := map[string]string{}
+	for _, fv := range r.job.Facts.Volumes {
+		if !r.written(fv.ID) {
+			continue
+		}
+		le, i := r.lastEntry(ActionSnapshotCreate, fv.ID)
+		if i < 0 {
+			r.revertFailed.Store(fv.ID, true)
+			errs = append(errs, fmt.Errorf("volume %s: no rollback snapshot was taken, so it cannot be reverted; fix: restore it from replication", fv.ID))
+			continue
 		}
 		snap, err := r.findSnapshot(ctx, le)
 		if err != nil || snap == "" {
-			r.revertFailed[fv.ID] = true
+			r.revertFailed.Store(fv.ID, true)
 			if err == nil {
 				err = fmt.Errorf("rollback snapshot %s is missing, so the volume cannot be reverted; fix: restore it from replication", le.Name)
 			}
-			return err
+			errs = append(errs, volumeErr(fv.ID, err))
+			continue
 		}
-		if done := r.lastEntry(ActionSnapshotRevert, fv.ID); done != nil && done.State == LedgerDone && done.Resource == snap {
-			return nil
+		if done, i := r.lastEntry(ActionSnapshotRevert, fv.ID); i >= 0 && done.State == LedgerDone && done.Resource == snap {
+			continue
 		}
-		_, err = r.record(ctx, LedgerEntry{Action: ActionSnapshotRevert, Resource: snap, Volume: fv.ID}, func(ctx context.Context) (string, error) {
-			return snap, r.cs.RevertSnapshot(ctx, snap)
-		})
+		snaps[fv.ID] = snap
+	}
+	if err := r.runActions(ctx, r.revertActions(snaps), true); err != nil {
+		errs = append(errs, err)
+	}
+	return joinVolumeErrors(errs)
+}
+
+// deleteSnapshotActions are the deletions of the snapshots in snaps (snapshot id to volume);
+// nil plans one per volume.
+func (r *run) deleteSnapshotActions(snaps map[string]string) []action {
+	var acts []action
+	if snaps == nil {
+		for _, fv := range r.job.Facts.Volumes {
+			acts = append(acts, action{text: "deleteSnapshot id=<rollback snapshot of " + fv.ID + ">"})
+		}
+		return acts
+	}
+	for _, fv := range r.job.Facts.Volumes {
+		for snap, vol := range snaps {
+			if vol != fv.ID {
+				continue
+			}
+			acts = append(acts, action{
+				text:  "deleteSnapshot id=" + snap,
+				entry: LedgerEntry{Action: ActionSnapshotDelete, Resource: snap, Volume: vol},
+				call: func(ctx context.Context) (string, error) {
+					if err := r.cs.DeleteSnapshot(ctx, snap); err != nil && !gone(err) {
+						return snap, err
+					}
+					return snap, nil
+				},
+			})
+		}
+	}
+	return acts
+}
+
+// deleteSnapshots deletes every snapshot this job took, side by side, except those of volumes
+// whose revert failed in this cleanup: they are what a later rollback reverts to.
+func (r *run) deleteSnapshots(ctx context.Context) error {
+	deleted := map[string]bool{}
+	for _, le := range r.entries(ActionSnapshotDelete) {
+		if le.State == LedgerDone {
+			deleted[le.Resource] = true
+		}
+	}
+	var errs []error
+	snaps := map[string]string{}
+	for _, le := range r.entries(ActionSnapshotCreate) {
+		if _, failed := r.revertFailed.Load(le.Volume); failed {
+			continue
+		}
+		snap, err := r.findSnapshot(ctx, le)
 		if err != nil {
-			r.revertFailed[fv.ID] = true
+			errs = append(errs, volumeErr(le.Volume, err))
+			continue
 		}
-		return err
-	})
+		if snap != "" && !deleted[snap] {
+			snaps[snap] = le.Volume
+		}
+	}
+	if err := r.runActions(ctx, r.deleteSnapshotActions(snaps), true); err != nil {
+		errs = append(errs, err)
+	}
+	return joinVolumeErrors(errs)
 }
 
 func (r *run) reattachVolumes(ctx context.Context) error {
-	appliance := r.job.Facts.ApplianceVMID
-	return r.eachVolume(func(fv VolumeFact) error {
-		v, err := r.cs.GetVolume(ctx, fv.ID)
-		if err != nil {
-			return err
-		}
-		switch {
-		case v.VMID == appliance && v.DeviceID == int64(fv.ApplianceDevID):
-			return nil
-		case v.VMID == appliance:
-			return fmt.Errorf("attached to the appliance at device %d instead of %d; fix: move it back by hand", v.DeviceID, fv.ApplianceDevID)
-		case v.VMID != "":
-			return fmt.Errorf("still attached to VM %s; fix: detach it and roll back again", v.VMID)
-		}
-		_, err = r.record(ctx, LedgerEntry{Action: ActionVolumeReattach, Volume: fv.ID, VM: appliance, DeviceID: fv.ApplianceDevID},
-			func(ctx context.Context) (string, error) {
-				_, err := r.cs.AttachVolume(ctx, fv.ID, appliance, int64(fv.ApplianceDevID))
-				return fv.ID, err
-			})
-		return err
-	})
+	return r.toAppliance(ctx, ActionVolumeReattach)
 }
 
 // destroyTarget expunges the job's VM, but never while a replicated volume is attached to
-// it: destroying a VM deletes its ROOT volume, which may be the replicated boot volume.
+// it: destroying a VM deletes its ROOT volume, which may be the replicated boot volume. A VM
+// already destroyed is left to CloudStack's expunge.
 func (r *run) destroyTarget(ctx context.Context) error {
 	vm, err := r.liveTarget(ctx)
 	if err != nil || vm == nil {
@@ -227,9 +351,10 @@ func (r *run) destroyTarget(ctx context.Context) error {
 func (r *run) deleteRootVolumes(ctx context.Context) error {
 	var errs *multierror.Error
 	seen := map[string]bool{}
-	for i := len(r.job.Ledger) - 1; i >= 0; i-- {
-		le := r.job.Ledger[i]
-		if le.Action != ActionRootVolumeDrop || seen[le.Volume] {
+	drops := r.entries(ActionRootVolumeDrop)
+	for i := len(drops) - 1; i >= 0; i-- {
+		le := drops[i]
+		if seen[le.Volume] {
 			continue
 		}
 		seen[le.Volume] = true
@@ -252,39 +377,6 @@ func (r *run) deleteRootVolumes(ctx context.Context) error {
 		})
 		if err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("root volume %s: %w", le.Volume, err))
-		}
-	}
-	return errs.ErrorOrNil()
-}
-
-// deleteSnapshots deletes every snapshot this job took, except those of volumes whose revert
-// failed in this cleanup: they are what a later rollback reverts to.
-func (r *run) deleteSnapshots(ctx context.Context) error {
-	var errs *multierror.Error
-	for i := range r.job.Ledger {
-		le := &r.job.Ledger[i]
-		if le.Action != ActionSnapshotCreate || r.revertFailed[le.Volume] {
-			continue
-		}
-		snap, err := r.findSnapshot(ctx, le)
-		if err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("volume %s: %w", le.Volume, err))
-			continue
-		}
-		if snap == "" {
-			continue
-		}
-		if _, err := r.cs.GetSnapshot(ctx, snap); gone(err) {
-			continue
-		} else if err != nil {
-			errs = multierror.Append(errs, err)
-			continue
-		}
-		_, err = r.record(ctx, LedgerEntry{Action: ActionSnapshotDelete, Resource: snap, Volume: le.Volume}, func(ctx context.Context) (string, error) {
-			return snap, r.cs.DeleteSnapshot(ctx, snap)
-		})
-		if err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("snapshot %s of volume %s: %w", snap, le.Volume, err))
 		}
 	}
 	return errs.ErrorOrNil()
