@@ -42,12 +42,12 @@ func printJob(w io.Writer, job *failover.Job, detailed bool) {
 	for _, c := range job.Credentials {
 		why := c.Reason
 		if c.Step != "" {
-			why += " at " + c.Step
+			why += " at " + string(c.Step)
 		}
 		row(string(c.Kind)+" credentials", c.Meta.Describe()+" ("+why+")")
 	}
 	if job.FailedStep != "" {
-		row("failed step", job.FailedStep)
+		row("failed step", string(job.FailedStep))
 	}
 	if job.Error != "" {
 		row("error", job.Error)

@@ -202,7 +202,7 @@ func TestInterruptThenResume(t *testing.T) {
 		if id, ok := strings.CutPrefix(line, "test_failover job "); ok {
 			jobID, _, _ = strings.Cut(id, ":")
 		}
-		if strings.HasPrefix(line, "[3/8] create_vm ...") {
+		if strings.HasPrefix(line, "[4/8] create_vm ...") {
 			require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 			break
 		}

@@ -73,7 +73,7 @@ func TestBusyExitsFour(t *testing.T) {
 		if id, ok := strings.CutPrefix(line, "test_failover job "); ok {
 			jobID, _, _ = strings.Cut(id, ":")
 		}
-		if strings.HasPrefix(line, "[3/8] create_vm ...") {
+		if strings.HasPrefix(line, "[4/8] create_vm ...") {
 			break
 		}
 	}

@@ -33,8 +33,8 @@ func TestQuickstartTellsTheStory(t *testing.T) {
 	out := string(raw)
 
 	// 1. the test failover, step by step with progress and timing.
-	for i, step := range []string{"preflight", "snapshot_volumes", "create_vm", "remove_root_volume",
-		"detach_volumes", "attach_volumes", "start_vm", "validate"} {
+	for i, step := range []string{"preflight", "detach_volumes", "snapshot_volumes", "create_vm", "remove_root_volume",
+		"attach_volumes", "start_vm", "validate"} {
 		assert.Regexp(t, regexp.MustCompile(`\[ ?`+string(rune('1'+i))+`/8\] `+step+` +done +[0-9.]+[µm]?s`), out)
 	}
 	assert.Contains(t, out, "is running with the replicated volumes")
