@@ -216,7 +216,7 @@ func (f *fixture) requireCleanAfterRollback(t *testing.T, e *Engine, id string, 
 	back, err := e.Rollback(context.Background(), id, opts...)
 	require.NoError(t, err)
 	assert.Equal(t, StatusRolledBack, back.Status)
-	f.requireClean(t, 0, power)
+	f.requireClean(t, f.sourceOf(back), power)
 }
 
 // The vCenter password rotated, and the session expired, in the middle of a live failover:

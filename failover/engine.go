@@ -30,7 +30,8 @@ type Engine struct {
 	events             *mailbox
 	concurrency        int
 	slots              chan struct{}
-	hooks              map[Phase][]Hook
+	hooks              map[Phase][]hook
+	devicePaths        DevicePaths
 	stepTimeouts       map[StepName]time.Duration
 	volumeParallelism  int
 	defaultStepTimeout time.Duration
@@ -73,7 +74,7 @@ func New(src credentials.Source, opts ...Option) (*Engine, error) {
 	}
 	e := &Engine{
 		src:          src,
-		hooks:        map[Phase][]Hook{},
+		hooks:        map[Phase][]hook{},
 		stepTimeouts: map[StepName]time.Duration{},
 		compensate:   true,
 		now:          time.Now,
@@ -91,6 +92,9 @@ func New(src credentials.Source, opts ...Option) (*Engine, error) {
 	}
 	if e.concurrency <= 0 {
 		e.concurrency = 64
+	}
+	if e.devicePaths == nil {
+		e.devicePaths = VirtioDevicePaths()
 	}
 	if e.volumeParallelism <= 0 {
 		e.volumeParallelism = 8

@@ -21,6 +21,9 @@ const (
 	// EventCredentialsChanged: a step was rejected as unauthenticated, the re-fetched set had
 	// a new version, and the step is retried with it.
 	EventCredentialsChanged EventType = "credentials_changed"
+	// EventWarning: something went wrong that does not stop the operation (a best-effort
+	// hook failed); Error says what. The job's Warnings keep it.
+	EventWarning EventType = "warning"
 )
 
 // Event reports progress of a job.

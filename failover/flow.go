@@ -12,7 +12,7 @@ import (
 )
 
 func (e *Engine) failover(ctx context.Context, kind Kind, req Request) (*Job, error) {
-	if err := req.check(); err != nil {
+	if err := req.check(kind); err != nil {
 		return nil, err
 	}
 	leave, err := e.enter(ctx)
@@ -28,7 +28,7 @@ func (e *Engine) failover(ctx context.Context, kind Kind, req Request) (*Job, er
 }
 
 // check rejects requests that cannot be run, before anything is fetched.
-func (req Request) check() error {
+func (req Request) check(kind Kind) error {
 	var problems []string
 	if req.VMContext != "" && !req.VCenter.IsDefault() {
 		problems = append(problems, "name the vCenter set either by account (VCenter) or by VM context (VMContext), not both")
@@ -54,6 +54,12 @@ func (req Request) check() error {
 	}
 	if boots > 1 {
 		problems = append(problems, "mark at most one volume as the boot volume")
+	}
+	switch {
+	case req.TestDuration < 0:
+		problems = append(problems, "TestDuration must not be negative")
+	case req.TestDuration > 0 && kind != KindTestFailover:
+		problems = append(problems, "TestDuration applies to test failovers only; a live failover ends with Commit or Rollback")
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalidRequest, strings.Join(problems, "; "))
@@ -101,6 +107,7 @@ func (r *run) finish(ctx context.Context, err error) (*Job, error) {
 	switch {
 	case err == nil:
 		j.Status, j.Error, j.FailedStep = StatusSucceeded, "", ""
+		j.ExpiresAt = j.Request.expiry(j.Kind, r.e.now())
 	case ctx.Err() != nil:
 		j.Status, j.Error = StatusInterrupted, err.Error()
 		j.FailedStep = failedStep(err)
@@ -206,18 +213,24 @@ func (r *run) preflight(ctx context.Context) error {
 	for _, v := range attached {
 		device[v.ID] = v.DeviceID
 	}
+	paths, err := r.e.devicePaths.DevicePaths(ctx, f.ApplianceVMID, attached)
+	if err != nil {
+		return fmt.Errorf("%w: the device paths of the volumes on appliance VM %s: %w", ErrPreflight, f.ApplianceVMID, err)
+	}
 	for _, v := range bootFirst(req.Volumes) {
 		dev, ok := device[v.ID]
 		if !ok {
 			return fmt.Errorf("%w: volume %s is not attached to appliance VM %s; fix: attach it (replication must be in place) or correct the volume list",
 				ErrPreflight, v.ID, f.ApplianceVMID)
 		}
-		f.Volumes = append(f.Volumes, VolumeFact{ID: v.ID, Boot: len(f.Volumes) == 0, ApplianceDevID: int(dev)})
+		f.Volumes = append(f.Volumes, VolumeFact{ID: v.ID, Boot: len(f.Volumes) == 0, ApplianceDevID: int(dev), AppliancePath: paths[v.ID]})
 	}
 	r.srcVM = &vm
 	f.SourceVMPath, f.SourceVMUUID = vm.Path, vm.InstanceUUID
 	f.SourcePoweredOn = shape.PowerState == vsphere.PoweredOn
 	f.CPUs, f.MemoryMB = int(shape.CPUs), int(shape.MemoryMB)
+	f.GuestID, f.GuestFamily = shape.GuestID, shape.Family()
+	f.Firmware, f.SecureBoot = shape.Firmware, shape.SecureBoot
 	f.TargetName = targetName(r.job, req.Name, vm.Name)
 	r.job.Facts = f
 	r.job.VMKey = vmKey(r.vc.Host(), vm)
@@ -408,13 +421,36 @@ func (r *run) powerOffCalls() []string {
 	return []string{fmt.Sprintf("vCenter: shut down guest of %s (%s)", f.SourceVMPath, hard)}
 }
 
+// runHooks runs the hooks of a phase in order. A required hook's failure fails the step; a
+// best-effort hook's is recorded on the job as a warning, once per hook and attempt, and the
+// next hook runs.
 func (r *run) runHooks(ctx context.Context, p Phase) error {
 	for _, h := range r.e.hooks[p] {
-		if err := h(ctx, r.job.clone()); err != nil {
-			return fmt.Errorf("%s hook: %w", p, err)
+		err := h.fn(ctx, r.job.clone())
+		if err == nil {
+			continue
 		}
+		if !h.bestEffort {
+			return fmt.Errorf("%s: %w", h.name, err)
+		}
+		msg := fmt.Sprintf("%s (best effort) failed: %v", h.name, err)
+		r.mu.Lock()
+		r.job.Warnings = append(r.job.Warnings, msg)
+		r.mu.Unlock()
+		r.e.log.Warn("failover: a best-effort hook failed; going on", "job", r.job.ID, "phase", string(p), "hook", h.name, "error", err)
+		r.emit(Event{Type: EventWarning, Step: hookStepName(p), Error: msg})
 	}
 	return nil
+}
+
+func hookStepName(p Phase) StepName {
+	switch p {
+	case PhaseFinalSync:
+		return StepFinalSync
+	case PhaseBeforeCreate:
+		return StepBeforeCreate
+	}
+	return StepAfterStart
 }
 
 // placed is where the replicated volumes are now, by volume id.

@@ -3,6 +3,8 @@ package failover
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -249,7 +251,9 @@ func TestBeforeCreateHooksRunOnTheApplianceAfterTheSnapshots(t *testing.T) {
 	t.Parallel()
 	var f *fixture
 	var sawOnAppliance, sawSnapshots bool
+	var seen *Job
 	f = newFixture(t, lab.Options{VolumesPerVM: 3}, WithHook(PhaseBeforeCreate, func(ctx context.Context, job *Job) error {
+		seen = job
 		st := f.lab.Cloud.State()
 		src := f.lab.Sources[0]
 		sawOnAppliance, sawSnapshots = true, true
@@ -265,6 +269,17 @@ func TestBeforeCreateHooksRunOnTheApplianceAfterTheSnapshots(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, sawOnAppliance, "the hook saw every volume on the appliance at its device")
 	assert.True(t, sawSnapshots, "the hook ran after the rollback snapshots")
+	require.NotNil(t, seen)
+	// The appliance's own ROOT volume is /dev/vda; the replicated boot volume is the next disk.
+	boot := seen.Facts.Volumes[0]
+	assert.True(t, boot.Boot)
+	assert.Equal(t, f.lab.Sources[0].VolumeIDs[0], boot.ID)
+	assert.Equal(t, "/dev/vdb", boot.AppliancePath, "the hook gets the boot volume's device on the appliance")
+	for _, v := range seen.Facts.Volumes {
+		assert.Regexp(t, `^/dev/vd[a-z]+$`, v.AppliancePath)
+	}
+	assert.NotEmpty(t, seen.Facts.GuestFamily)
+	assert.Contains(t, []string{"bios", "efi"}, seen.Facts.Firmware)
 	assert.Equal(t, []StepName{StepPreflight, StepDetachVolumes, StepSnapshotVolumes, StepReturnVolumes, StepBeforeCreate,
 		StepCreateVM, StepRemoveRootVolume, StepReleaseVolumes, StepAttachVolumes, StepStartVM, StepValidate}, f.stepNames(job))
 
@@ -299,4 +314,36 @@ func TestFailedBeforeCreateHookIsCompensatedWithReverts(t *testing.T) {
 		v, _ := st.Volume(id)
 		assert.NotEmpty(t, v.RevertedFrom, "volume %s is reverted", id)
 	}
+}
+
+// A best-effort hook that fails is a warning on the job and an event; the flow goes on, and
+// the required hooks after it still run.
+func TestBestEffortHookFailureIsAWarning(t *testing.T) {
+	t.Parallel()
+	var events []Event
+	var mu sync.Mutex
+	ran := false
+	f := newFixture(t, lab.Options{},
+		WithHook(PhaseBeforeCreate, func(context.Context, *Job) error { return errors.New("no virtio drivers for this guest") },
+			BestEffort(), HookName("inject drivers")),
+		WithHook(PhaseBeforeCreate, func(context.Context, *Job) error { ran = true; return nil }),
+		WithObserver(ObserverFunc(func(e Event) { mu.Lock(); events = append(events, e); mu.Unlock() })))
+	job, err := f.engine.TestFailover(context.Background(), f.request(0))
+	require.NoError(t, err)
+	assert.Equal(t, StatusSucceeded, job.Status)
+	assert.True(t, ran, "the next hook ran")
+	require.Len(t, job.Warnings, 1)
+	assert.Contains(t, job.Warnings[0], "inject drivers")
+	assert.Contains(t, job.Warnings[0], "no virtio drivers")
+	require.NoError(t, f.engine.Close(context.Background()))
+	mu.Lock()
+	defer mu.Unlock()
+	var warned bool
+	for _, e := range events {
+		if e.Type == EventWarning && e.Step == StepBeforeCreate && strings.Contains(e.Error, "inject drivers") {
+			warned = true
+		}
+	}
+	assert.True(t, warned, "the warning is an event")
+	f.requireCleanAfterRollback(t, f.newEngine(), job.ID, vsphere.PoweredOn)
 }

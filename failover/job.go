@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
 // Kind is the kind of flow a job runs.
@@ -19,8 +20,8 @@ const (
 // Status is where a job stands.
 type Status string
 
-// Job statuses. A job is in exactly one; the terminal ones are Succeeded, Failed, RolledBack
-// and RollbackIncomplete, and only a job in Succeeded, Failed, Interrupted or
+// Job statuses. A job is in exactly one; the terminal ones are Succeeded, Failed, RolledBack,
+// RollbackIncomplete and Committed, and only a job in Succeeded, Failed, Interrupted or
 // RollbackIncomplete can be rolled back (again).
 const (
 	// StatusRunning: a flow is under way (or the process running it died; see Resume).
@@ -39,6 +40,12 @@ const (
 	// StatusRollbackIncomplete: a rollback ran but some undo steps failed; Job.Cleanup lists
 	// them and Rollback may be called again.
 	StatusRollbackIncomplete Status = "rollback_incomplete"
+	// StatusCommitting: Commit is deleting the rollback snapshots of a live failover (or
+	// stopped midway: Commit or Resume finishes it).
+	StatusCommitting Status = "committing"
+	// StatusCommitted: a live failover was accepted; its VM is the production VM and it can
+	// no longer be rolled back.
+	StatusCommitted Status = "committed"
 )
 
 // Outcome is the true result of a cleanup (compensation or rollback).
@@ -74,13 +81,17 @@ type Job struct {
 	Credentials []CredentialUse `json:"credentials"`
 	// Error is the error that ended the flow, with its remedy, if any.
 	Error string `json:"error,omitempty"`
+	// Warnings are what went wrong without stopping the job (a best-effort hook that failed).
+	Warnings []string `json:"warnings,omitempty"`
 	// FailedStep names the step that failed, if any.
 	FailedStep StepName `json:"failed_step,omitempty"`
 	// Cleanup is the last compensation or rollback, if any.
 	Cleanup *Cleanup `json:"cleanup,omitempty"`
 	// ExpiresAt is when a test failover asked to last Request.TestDuration is due to be
-	// rolled back (Engine.RollbackExpired).
+	// rolled back (Engine.RollbackExpired): TestDuration after it succeeded.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// CommittedAt is when a live failover was committed (Engine.Commit).
+	CommittedAt *time.Time `json:"committed_at,omitempty"`
 	// CreatedAt and UpdatedAt are set by the engine.
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -96,6 +107,14 @@ type Facts struct {
 	// CPUs and MemoryMB are the source VM's shape.
 	CPUs     int `json:"cpus,omitempty"`
 	MemoryMB int `json:"memory_mb,omitempty"`
+	// GuestID is the source VM's configured guest OS (a vSphere guest id) and GuestFamily
+	// its family: what a driver-injection hook needs to know.
+	GuestID     string              `json:"guest_id,omitempty"`
+	GuestFamily vsphere.GuestFamily `json:"guest_family,omitempty"`
+	// Firmware is the source VM's firmware, "bios" or "efi", and SecureBoot whether UEFI
+	// Secure Boot is on.
+	Firmware   string `json:"firmware,omitempty"`
+	SecureBoot bool   `json:"secure_boot,omitempty"`
 	// ApplianceVMID is the appliance VM the replicated volumes belong to.
 	ApplianceVMID string `json:"appliance_vm_id,omitempty"`
 	// Volumes are the replicated volumes in attach order (boot volume first) with the device
@@ -117,9 +136,15 @@ type Facts struct {
 
 // VolumeFact is one replicated volume as preflight found it.
 type VolumeFact struct {
-	ID             string `json:"id"`
-	Boot           bool   `json:"boot,omitempty"`
-	ApplianceDevID int    `json:"appliance_device_id"`
+	// ID is the CloudStack volume id.
+	ID string `json:"id"`
+	// Boot marks the boot volume.
+	Boot bool `json:"boot,omitempty"`
+	// ApplianceDevID is its CloudStack device id on the appliance VM, where it returns.
+	ApplianceDevID int `json:"appliance_device_id"`
+	// AppliancePath is its block device on the appliance (e.g. /dev/vdb), as the engine's
+	// DevicePaths resolved it: where a driver-injection hook finds it.
+	AppliancePath string `json:"appliance_path,omitempty"`
 }
 
 // StepStatus is where a step stands.
@@ -250,9 +275,14 @@ func (j *Job) clone() *Job {
 	c.Steps = slices.Clone(j.Steps)
 	c.Ledger = slices.Clone(j.Ledger)
 	c.Credentials = slices.Clone(j.Credentials)
+	c.Warnings = slices.Clone(j.Warnings)
 	if j.ExpiresAt != nil {
 		t := *j.ExpiresAt
 		c.ExpiresAt = &t
+	}
+	if j.CommittedAt != nil {
+		t := *j.CommittedAt
+		c.CommittedAt = &t
 	}
 	if j.Cleanup != nil {
 		cl := *j.Cleanup

@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -27,10 +28,28 @@ const (
 	PhaseAfterStart Phase = "after_start"
 )
 
-// Hook is caller code run at a phase. It gets the job as it stands (a copy). An error fails
-// the step like any other. A hook may run again when a job is resumed, so it must be safe to
-// repeat.
+// Hook is caller code run at a phase. It gets the job as it stands (a copy): Job.Facts holds
+// what a driver-injection script needs - every replicated volume's device path on the
+// appliance (VolumeFact.AppliancePath), the guest OS family and the firmware. A required
+// hook's error fails the step like any other; a best-effort hook's error is recorded on the
+// job (Job.Warnings) and reported as an EventWarning, and the flow goes on. A hook may run
+// again when a job is resumed, so it must be safe to repeat.
 type Hook func(ctx context.Context, job *Job) error
+
+// HookOption configures a hook added with WithHook.
+type HookOption func(*hook)
+
+type hook struct {
+	fn         Hook
+	name       string
+	bestEffort bool
+}
+
+// BestEffort makes a hook's failure a warning on the job instead of a failed step.
+func BestEffort() HookOption { return func(h *hook) { h.bestEffort = true } }
+
+// HookName names a hook in the job's warnings and errors (default: "<phase> hook <n>").
+func HookName(name string) HookOption { return func(h *hook) { h.name = name } }
 
 // WithStore sets the job store (default: a new MemoryStore).
 func WithStore(s Store) Option { return func(e *Engine) { e.store = s } }
@@ -45,10 +64,24 @@ func WithObserver(o Observer) Option { return func(e *Engine) { e.observer = o }
 // operation over the limit waits for a slot, or for its context to end.
 func WithConcurrency(n int) Option { return func(e *Engine) { e.concurrency = n } }
 
-// WithHook adds a hook at a phase; hooks of one phase run in the order added.
-func WithHook(p Phase, h Hook) Option {
-	return func(e *Engine) { e.hooks[p] = append(e.hooks[p], h) }
+// WithHook adds a hook at a phase; hooks of one phase run in the order added. Hooks are
+// required unless BestEffort is given.
+func WithHook(p Phase, h Hook, opts ...HookOption) Option {
+	return func(e *Engine) {
+		hk := hook{fn: h}
+		for _, o := range opts {
+			o(&hk)
+		}
+		if hk.name == "" {
+			hk.name = fmt.Sprintf("%s hook %d", p, len(e.hooks[p])+1)
+		}
+		e.hooks[p] = append(e.hooks[p], hk)
+	}
 }
+
+// WithDevicePaths sets how the before-create hooks learn where each replicated volume is on
+// the appliance (VolumeFact.AppliancePath); the default is VirtioDevicePaths.
+func WithDevicePaths(d DevicePaths) Option { return func(e *Engine) { e.devicePaths = d } }
 
 // WithStepTimeout bounds one step (see the Step* constants).
 func WithStepTimeout(step StepName, d time.Duration) Option {

@@ -34,7 +34,7 @@ func (e *Engine) Plan(ctx context.Context, kind Kind, req Request) (*Plan, error
 	if kind != KindTestFailover && kind != KindLiveFailover {
 		return nil, fmt.Errorf("%w: unknown flow %q", ErrInvalidRequest, kind)
 	}
-	if err := req.check(); err != nil {
+	if err := req.check(kind); err != nil {
 		return nil, err
 	}
 	leave, err := e.enter(ctx)

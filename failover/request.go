@@ -36,6 +36,10 @@ type Request struct {
 	DiskOfferingID    string `json:"disk_offering_id,omitempty"`
 	// PowerOff says how a live failover powers off the source VM.
 	PowerOff PowerOffPolicy `json:"power_off"`
+	// TestDuration, for a test failover, is how long the test VM may live: the job records
+	// when it expires (Job.ExpiresAt, counted from its success) and Engine.RollbackExpired
+	// rolls it back after that. Zero keeps it until it is rolled back.
+	TestDuration time.Duration `json:"test_duration,omitempty"`
 }
 
 // Volume is one replicated volume.

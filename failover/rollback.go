@@ -39,8 +39,13 @@ func (e *Engine) Rollback(ctx context.Context, jobID string, opts ...RollbackOpt
 	if err != nil {
 		return nil, err
 	}
-	if job.Status == StatusRolledBack {
-		return job, fmt.Errorf("%w: job %s is already rolled back", ErrJobState, job.ID)
+	switch job.Status {
+	case StatusRolledBack:
+		return job, fmt.Errorf("%w: job %s is already rolled back; nothing to do", ErrJobState, job.ID)
+	case StatusCommitted:
+		return job, fmt.Errorf("%w: job %s was committed: its VM is the production VM and its rollback snapshots are deleted, so it cannot be rolled back; fix: nothing to undo - fail the VM back with a new failover if needed", ErrJobState, job.ID)
+	case StatusCommitting:
+		return job, fmt.Errorf("%w: job %s is being committed (or its commit stopped midway) and some rollback snapshots may be gone; fix: run Commit again to finish it", ErrJobState, job.ID)
 	}
 	return e.rollback(ctx, job, cfg.powerOn, "rollback")
 }
@@ -95,6 +100,8 @@ func (e *Engine) Resume(ctx context.Context, jobID string) (*Job, error) {
 		return nil, err
 	}
 	switch {
+	case job.Status == StatusCommitting:
+		return e.commit(ctx, job)
 	case job.Status == StatusRollingBack:
 		return e.rollback(ctx, job, job.Cleanup != nil && job.Cleanup.PowerOnSource, "rollback")
 	case job.Status == StatusFailed && job.Cleanup != nil && job.Cleanup.Outcome == "":

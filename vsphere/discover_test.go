@@ -183,7 +183,10 @@ func TestDescribe(t *testing.T) {
 	disks := devices.SelectByType((*types.VirtualDisk)(nil))
 	require.Len(t, disks, 2)
 	second := disks[1].(*types.VirtualDisk)
+	// vcsim replaces BootOptions whole where vCenter leaves unset fields as they are, so the
+	// Secure Boot flag goes in the same spec as the boot order.
 	reconfigure(t, admin, types.VirtualMachineConfigSpec{BootOptions: &types.VirtualMachineBootOptions{
+		EfiSecureBootEnabled: types.NewBool(true),
 		BootOrder: []types.BaseVirtualMachineBootOptionsBootableDevice{
 			&types.VirtualMachineBootOptionsBootableDiskDevice{DeviceKey: second.Key},
 		},
@@ -204,6 +207,8 @@ func TestDescribe(t *testing.T) {
 	assert.Equal(t, int64(3072), shape.MemoryMB)
 	assert.Equal(t, "rhel9_64Guest", shape.GuestID)
 	assert.Equal(t, "efi", shape.Firmware)
+	assert.True(t, shape.SecureBoot)
+	assert.Equal(t, vsphere.GuestLinux, shape.Family())
 	assert.Equal(t, vsphere.PoweredOn, shape.PowerState)
 	assert.True(t, shape.ToolsRunning)
 
@@ -247,4 +252,25 @@ func (v *fakeVCenter) simVMDestroy(name string) error {
 		return err
 	}
 	return task.Wait(context.Background())
+}
+
+func TestGuestFamily(t *testing.T) {
+	t.Parallel()
+	for id, want := range map[string]vsphere.GuestFamily{
+		"windows2019srv_64Guest": vsphere.GuestWindows,
+		"windows9_64Guest":       vsphere.GuestWindows,
+		"winNetStandardGuest":    vsphere.GuestWindows,
+		"rhel9_64Guest":          vsphere.GuestLinux,
+		"ubuntu64Guest":          vsphere.GuestLinux,
+		"otherLinux64Guest":      vsphere.GuestLinux,
+		"other5xLinux64Guest":    vsphere.GuestLinux,
+		"sles15_64Guest":         vsphere.GuestLinux,
+		"debian12_64Guest":       vsphere.GuestLinux,
+		"freebsd13_64Guest":      vsphere.GuestOther,
+		"solaris11_64Guest":      vsphere.GuestOther,
+		"otherGuest64":           vsphere.GuestOther,
+		"":                       vsphere.GuestOther,
+	} {
+		assert.Equal(t, want, vsphere.Shape{GuestID: id}.Family(), id)
+	}
 }

@@ -3,6 +3,7 @@ package vsphere
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/property"
@@ -36,6 +37,8 @@ type Shape struct {
 	GuestFullName string `json:"guest_full_name,omitempty"`
 	// Firmware is "bios" or "efi".
 	Firmware string `json:"firmware"`
+	// SecureBoot reports UEFI Secure Boot enabled (config.bootOptions.efiSecureBootEnabled).
+	SecureBoot bool `json:"secure_boot,omitempty"`
 	// PowerState is the power state when Describe read it.
 	PowerState PowerState `json:"power_state"`
 	// ToolsStatus is VMware Tools' status ("toolsOk", "toolsNotRunning", "toolsNotInstalled", "toolsOld").
@@ -99,6 +102,41 @@ type NIC struct {
 	AdapterType string `json:"adapter_type"`
 	// StartConnected reports whether the adapter connects when the VM powers on.
 	StartConnected bool `json:"start_connected"`
+}
+
+// GuestFamily is the broad kind of guest OS: what a driver-injection script or a template
+// choice needs to know.
+type GuestFamily string
+
+// The guest OS families.
+const (
+	GuestWindows GuestFamily = "windows"
+	GuestLinux   GuestFamily = "linux"
+	GuestOther   GuestFamily = "other"
+)
+
+// linuxGuests are the prefixes of vSphere guest ids (VirtualMachineGuestOsIdentifier) of
+// Linux distributions whose id does not say "linux".
+var linuxGuests = []string{"rhel", "centos", "oracle", "ubuntu", "debian", "sles", "suse", "opensuse", "fedora",
+	"asianux", "coreos", "vmwarephoton", "mandrake", "mandriva", "turbolinux", "redhat", "rocky", "almalinux",
+	"amazonlinux", "miraclelinux", "pardus", "fusionos", "prolinux", "kylinlinux"}
+
+// Family returns the guest OS family of the configured guest id: Windows for the windows*
+// ids, Linux for the Linux distributions, Other for the rest (BSDs, Solaris, unknown).
+func (s Shape) Family() GuestFamily {
+	id := strings.ToLower(s.GuestID)
+	switch {
+	case strings.HasPrefix(id, "win"):
+		return GuestWindows
+	case strings.Contains(id, "linux"):
+		return GuestLinux
+	}
+	for _, p := range linuxGuests {
+		if strings.HasPrefix(id, p) {
+			return GuestLinux
+		}
+	}
+	return GuestOther
 }
 
 // BootDisk returns the boot disk and true, or false when the VM has no disk.
@@ -196,6 +234,9 @@ func shapeOf(vm VM, m *mo.VirtualMachine, portgroups map[string]string) Shape {
 	s.Firmware = cfg.Firmware
 	if s.Firmware == "" {
 		s.Firmware = string(types.GuestOsDescriptorFirmwareTypeBios)
+	}
+	if b := cfg.BootOptions; b != nil && b.EfiSecureBootEnabled != nil {
+		s.SecureBoot = *b.EfiSecureBootEnabled && s.Firmware == string(types.GuestOsDescriptorFirmwareTypeEfi)
 	}
 
 	devices := object.VirtualDeviceList(cfg.Hardware.Device)
