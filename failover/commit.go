@@ -29,6 +29,7 @@ func (e *Engine) Commit(ctx context.Context, jobID string) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer e.track(job.ID)()
 	switch {
 	case job.Status == StatusCommitted:
 		return job, nil
@@ -61,6 +62,9 @@ func (e *Engine) commit(ctx context.Context, job *Job) (*Job, error) {
 	}
 	if r.crashed.Load() {
 		return job.clone(), errCrashed
+	}
+	if r.storeFailed != nil {
+		return job.clone(), r.storeFailed
 	}
 	if err == nil {
 		now := e.now().UTC()

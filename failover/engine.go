@@ -41,6 +41,7 @@ type Engine struct {
 	holderName         string
 	holder             Holder
 	eventBuffer        int
+	saveTimeout        time.Duration
 	pool               *vsphere.Pool
 	ownPool            bool
 	csOpts             []cloudstack.Option
@@ -61,9 +62,10 @@ type Engine struct {
 	mu       sync.Mutex
 	closing  bool
 	running  int
-	closed   chan struct{} // closed when Close begins
-	drained  chan struct{} // closed when Close has begun and no operation runs
-	shutdown sync.Once     // the events and the pool are closed once
+	active   map[string]int // jobs this engine runs an operation on
+	closed   chan struct{}  // closed when Close begins
+	drained  chan struct{}  // closed when Close has begun and no operation runs
+	shutdown sync.Once      // the events and the pool are closed once
 	closeErr error
 }
 
@@ -80,6 +82,7 @@ func New(src credentials.Source, opts ...Option) (*Engine, error) {
 		now:          time.Now,
 		closed:       make(chan struct{}),
 		drained:      make(chan struct{}),
+		active:       map[string]int{},
 	}
 	for _, opt := range opts {
 		opt(e)
@@ -117,6 +120,9 @@ func New(src credentials.Source, opts ...Option) (*Engine, error) {
 		e.holderName = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), randomHex(4))
 	}
 	e.holder = thisProcess(e.holderName)
+	if e.saveTimeout <= 0 {
+		e.saveTimeout = 30 * time.Second
+	}
 	if e.eventBuffer <= 0 {
 		e.eventBuffer = 10000
 	}
@@ -164,12 +170,83 @@ func (e *Engine) Close(ctx context.Context) error {
 	return e.closeErr
 }
 
-// Job returns the job with the given id.
-func (e *Engine) Job(ctx context.Context, id string) (*Job, error) { return e.store.Job(ctx, id) }
+// Job returns the job with the given id, reconciled (see Jobs).
+func (e *Engine) Job(ctx context.Context, id string) (*Job, error) {
+	j, err := e.store.Job(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return e.reconcile(ctx, j), nil
+}
 
-// Jobs returns the jobs that match filter, oldest first.
+// Jobs returns the jobs that match filter, oldest first. A job the store still says is
+// running, although no live operation holds its VM - its process died, or its job store
+// failed before it could record its end - is reported, and recorded, as interrupted: what
+// the operation itself answered, and what Resume and Rollback continue from.
 func (e *Engine) Jobs(ctx context.Context, filter JobFilter) ([]*Job, error) {
-	return e.store.Jobs(ctx, filter)
+	jobs, err := e.store.Jobs(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	for i, j := range jobs {
+		jobs[i] = e.reconcile(ctx, j)
+	}
+	return jobs, nil
+}
+
+// reconcile turns a job left running by an operation that is gone into an interrupted one.
+// A job whose record is fresh, or whose lease a live holder has, is left as it is; so is one
+// this engine runs.
+func (e *Engine) reconcile(ctx context.Context, j *Job) *Job {
+	if j.Status != StatusRunning || e.isActive(j.ID) || e.now().Sub(j.UpdatedAt) < deadAfter*e.heartbeat {
+		return j
+	}
+	if j.VMKey != "" {
+		l, err := e.store.Lease(ctx, j.VMKey)
+		if err != nil {
+			return j
+		}
+		if l != nil && l.JobID == j.ID && !e.leaseGone(*l) {
+			return j
+		}
+	}
+	j.Status = StatusInterrupted
+	if j.Error == "" {
+		j.Error = "the operation stopped without recording its end (its process died or the job store failed); fix: Resume or Rollback the job"
+	}
+	if err := e.store.SaveJob(ctx, j); err != nil {
+		e.log.Warn("failover: could not record a job found interrupted", "job", j.ID, "error", err)
+	}
+	return j
+}
+
+// leaseGone reports whether a lease no longer protects anything: expired, or held by a
+// process gone from this host.
+func (e *Engine) leaseGone(l Lease) bool {
+	if !e.now().Before(l.Expires) {
+		return true
+	}
+	return l.Holder.Host != "" && l.Holder.Host == e.holder.Host && processGone(l.Holder.PID, l.Holder.Started)
+}
+
+// track marks a job as run by this engine until the returned function is called.
+func (e *Engine) track(id string) func() {
+	e.mu.Lock()
+	e.active[id]++
+	e.mu.Unlock()
+	return func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.active[id]--; e.active[id] <= 0 {
+			delete(e.active, id)
+		}
+	}
+}
+
+func (e *Engine) isActive(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.active[id] > 0
 }
 
 // TestFailover proves the source VM would come up in CloudStack: it snapshots the replicated

@@ -21,6 +21,7 @@ func (e *Engine) failover(ctx context.Context, kind Kind, req Request) (*Job, er
 	}
 	defer leave()
 	r := e.newRun(e.newJob(kind, req), string(kind))
+	defer e.track(r.job.ID)()
 	r.total = len(r.forwardSteps())
 	r.emit(Event{Type: EventJobStarted})
 	ctx, err = r.forward(ctx, false)
@@ -104,6 +105,15 @@ func (r *run) finish(ctx context.Context, err error) (*Job, error) {
 		return r.job.clone(), errCrashed
 	}
 	j := r.job
+	if r.storeFailed != nil {
+		// The store holds the last durable record; the operation stopped where it was, and
+		// nothing is undone that could not be recorded. The next read of the job reconciles
+		// the store with this outcome.
+		j.Status, j.Error, j.FailedStep = StatusInterrupted, r.storeFailed.Error(), failedStep(err)
+		r.emit(Event{Type: EventJobFinished, Status: j.Status, Error: j.Error})
+		r.e.log.Error("failover: job stopped: the job store failed", "job", j.ID, "operation", r.op, "error", r.storeFailed)
+		return j.clone(), r.storeFailed
+	}
 	switch {
 	case err == nil:
 		j.Status, j.Error, j.FailedStep = StatusSucceeded, "", ""

@@ -149,8 +149,28 @@ func (r *run) releaseLease(ctx context.Context) {
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := r.e.store.ReleaseLease(rctx, r.leaseKey, r.e.holder); err != nil {
-		r.e.log.Warn("failover: could not release the VM lease; the next operation on the VM takes it over",
-			"job", r.job.ID, "lease", r.leaseKey, "error", err)
+	err := r.e.store.ReleaseLease(rctx, r.leaseKey, r.e.holder)
+	if err == nil {
+		return
 	}
+	r.e.log.Warn("failover: could not release the VM lease; retrying in the background until the lease expires",
+		"job", r.job.ID, "lease", r.leaseKey, "error", err)
+	// The store may be back in a moment: free the lease then, so that the next operation on
+	// the VM need not prove this engine dead.
+	key, until := r.leaseKey, time.Now().Add(r.e.leaseTTL)
+	go func() {
+		for time.Now().Before(until) {
+			select {
+			case <-r.e.closed:
+				return // a closed engine is as good as dead: the lease is taken over
+			case <-time.After(r.e.heartbeat):
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err := r.e.store.ReleaseLease(ctx, key, r.e.holder)
+			cancel()
+			if err == nil {
+				return
+			}
+		}
+	}()
 }

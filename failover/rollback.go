@@ -39,6 +39,7 @@ func (e *Engine) Rollback(ctx context.Context, jobID string, opts ...RollbackOpt
 	if err != nil {
 		return nil, err
 	}
+	defer e.track(job.ID)()
 	switch job.Status {
 	case StatusRolledBack:
 		return job, fmt.Errorf("%w: job %s is already rolled back; nothing to do", ErrJobState, job.ID)
@@ -67,6 +68,10 @@ func (e *Engine) rollback(ctx context.Context, job *Job, powerOn bool, trigger s
 	err := r.undo(ctx, trigger, powerOn)
 	if r.crashed.Load() {
 		return job.clone(), errCrashed
+	}
+	if r.storeFailed != nil {
+		r.emit(Event{Type: EventJobFinished, Status: job.Status, Error: r.storeFailed.Error()})
+		return job.clone(), r.storeFailed
 	}
 	switch {
 	case trigger != "rollback":
@@ -99,6 +104,7 @@ func (e *Engine) Resume(ctx context.Context, jobID string) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer e.track(job.ID)()
 	switch {
 	case job.Status == StatusCommitting:
 		return e.commit(ctx, job)

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/credentials"
@@ -39,8 +38,13 @@ type run struct {
 
 	// opCtx is the operation's context; leaseCtx, once the lease is taken, is opCtx bound to
 	// the lease, which the rest of the operation uses.
-	opCtx     context.Context
-	leaseCtx  context.Context
+	opCtx    context.Context
+	leaseCtx context.Context
+	// durable is what the last record that reached the store holds; storeFailed, once set,
+	// is the failure that stopped the operation: nothing more is written or changed.
+	durable     durable
+	storeFailed error
+
 	leaseKey  string
 	stopLease func()
 	leaseLost error
@@ -62,15 +66,67 @@ func (r *run) saveLocked(ctx context.Context) error {
 	if r.crashed.Load() {
 		return errCrashed
 	}
+	if r.storeFailed != nil {
+		return r.storeFailed // nothing more is changed once a record failed
+	}
 	r.job.UpdatedAt = r.e.now().UTC()
 	// A job record must reach the store even when the operation's context has ended: the
 	// record of what was done is what makes the job recoverable.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.e.saveTimeout)
 	defer cancel()
 	if err := r.e.store.SaveJob(sctx, r.job); err != nil {
-		return fmt.Errorf("failover: job %s could not be recorded; stopping before changing anything more: %w", r.job.ID, err)
+		r.storeFailed = r.storeFailure(err)
+		return r.storeFailed
 	}
+	r.durable = durableOf(r.job)
 	return nil
+}
+
+// durable is what the last record that reached the store says: its last step and ledger
+// entry.
+type durable struct {
+	step  string
+	entry string
+}
+
+func durableOf(j *Job) durable {
+	var d durable
+	if n := len(j.Steps); n > 0 {
+		s := j.Steps[n-1]
+		d.step = fmt.Sprintf("step %s %s", s.Name, s.Status)
+	}
+	if n := len(j.Ledger); n > 0 {
+		le := j.Ledger[n-1]
+		d.entry = fmt.Sprintf("ledger entry %d (%s", le.Seq, le.Action)
+		if le.Volume != "" {
+			d.entry += " of volume " + le.Volume
+		}
+		d.entry += ", " + string(le.State) + ")"
+	}
+	return d
+}
+
+// storeFailure is the error of an operation that stopped because its job could not be
+// recorded: it names the store's failure, what the last durable record says, and the fix.
+func (r *run) storeFailure(cause error) error {
+	last := "nothing of the job"
+	switch {
+	case r.durable.step != "" && r.durable.entry != "":
+		last = r.durable.step + " and " + r.durable.entry
+	case r.durable.step != "":
+		last = r.durable.step + ", no ledger entry"
+	}
+	what := "Rollback"
+	if r.op != "rollback" && r.op != "compensation" {
+		what = "Rollback (or Resume)"
+	}
+	err := fmt.Errorf("failover: job %s could not be recorded, so the operation stopped before changing anything more; "+
+		"the last record in the job store holds %s: %w; fix: bring the job store back, then run %s on job %s",
+		r.job.ID, last, cause, what, r.job.ID)
+	if !errors.Is(cause, ErrStore) {
+		err = fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	return err
 }
 
 // point is a crash-test checkpoint.
