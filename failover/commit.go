@@ -53,8 +53,8 @@ func (e *Engine) commit(ctx context.Context, job *Job) (*Job, error) {
 	defer r.releaseLease(ctx)
 	job.Status = StatusCommitting
 	r.total = 1
-	r.emit(Event{Type: EventJobStarted, Status: job.Status})
 	err := r.save(ctx)
+	r.started(ctx)
 	if err == nil {
 		if err = r.resolveCloudStack(ctx, "", "operation start"); err == nil {
 			err = r.step(ctx, commitStep, false)
@@ -71,7 +71,7 @@ func (e *Engine) commit(ctx context.Context, job *Job) (*Job, error) {
 		job.Status, job.CommittedAt = StatusCommitted, &now
 		err = r.save(ctx)
 	}
-	r.emit(Event{Type: EventJobFinished, Status: job.Status})
+	err = r.ended(ctx, err)
 	e.log.Info("failover: commit finished", "job", job.ID, "status", string(job.Status))
 	return job.clone(), err
 }

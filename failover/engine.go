@@ -32,6 +32,7 @@ type Engine struct {
 	slots              chan struct{}
 	hooks              map[Phase][]hook
 	devicePaths        DevicePaths
+	journals           []Journal
 	stepTimeouts       map[StepName]time.Duration
 	volumeParallelism  int
 	defaultStepTimeout time.Duration

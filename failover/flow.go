@@ -23,7 +23,7 @@ func (e *Engine) failover(ctx context.Context, kind Kind, req Request) (*Job, er
 	r := e.newRun(e.newJob(kind, req), string(kind))
 	defer e.track(r.job.ID)()
 	r.total = len(r.forwardSteps())
-	r.emit(Event{Type: EventJobStarted})
+	r.started(ctx)
 	ctx, err = r.forward(ctx, false)
 	return r.finish(ctx, err)
 }
@@ -74,7 +74,7 @@ func (r *run) forward(ctx context.Context, resuming bool) (context.Context, erro
 	r.opCtx = ctx
 	for _, s := range r.forwardSteps() {
 		if resuming && r.done(s.name) {
-			r.skip(s.name)
+			r.skip(ctx, s.name)
 		} else if err := r.step(ctx, s, false); err != nil {
 			if r.leaseCtx != nil {
 				ctx = r.leaseCtx
@@ -110,6 +110,7 @@ func (r *run) finish(ctx context.Context, err error) (*Job, error) {
 		// nothing is undone that could not be recorded. The next read of the job reconciles
 		// the store with this outcome.
 		j.Status, j.Error, j.FailedStep = StatusInterrupted, r.storeFailed.Error(), failedStep(err)
+		r.journalAfter(ctx, JournalEvent{Type: EventJobFinished, Err: r.storeFailed})
 		r.emit(Event{Type: EventJobFinished, Status: j.Status, Error: j.Error})
 		r.e.log.Error("failover: job stopped: the job store failed", "job", j.ID, "operation", r.op, "error", r.storeFailed)
 		return j.clone(), r.storeFailed
@@ -136,7 +137,7 @@ func (r *run) finish(ctx context.Context, err error) (*Job, error) {
 			return r.job.clone(), errCrashed
 		}
 	}
-	r.emit(Event{Type: EventJobFinished, Status: j.Status, Error: j.Error})
+	err = r.ended(ctx, err)
 	r.e.log.Info("failover: job finished", "job", j.ID, "operation", r.op, "status", string(j.Status), "failed_step", j.FailedStep)
 	return j.clone(), err
 }

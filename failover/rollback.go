@@ -64,7 +64,7 @@ func (e *Engine) rollback(ctx context.Context, job *Job, powerOn bool, trigger s
 	if trigger == "rollback" {
 		job.Status = StatusRollingBack
 	}
-	r.emit(Event{Type: EventJobStarted, Status: job.Status})
+	r.started(ctx)
 	err := r.undo(ctx, trigger, powerOn)
 	if r.crashed.Load() {
 		return job.clone(), errCrashed
@@ -84,7 +84,7 @@ func (e *Engine) rollback(ctx context.Context, job *Job, powerOn bool, trigger s
 	if serr := r.save(ctx); serr != nil {
 		err = errors.Join(err, serr)
 	}
-	r.emit(Event{Type: EventJobFinished, Status: job.Status})
+	err = r.ended(ctx, err)
 	e.log.Info("failover: rollback finished", "job", job.ID, "status", string(job.Status), "outcome", string(job.Cleanup.Outcome))
 	return job.clone(), err
 }
@@ -126,7 +126,7 @@ func (e *Engine) Resume(ctx context.Context, jobID string) (*Job, error) {
 	}
 	job.Status = StatusRunning
 	r.total = len(r.forwardSteps())
-	r.emit(Event{Type: EventJobStarted, Status: job.Status})
+	r.started(ctx)
 	if r.done(StepPreflight) {
 		// Preflight's facts stand; fetch this operation's own credentials.
 		if err := r.resolveCloudStack(ctx, "", "operation start"); err != nil {

@@ -44,6 +44,8 @@ type run struct {
 	// is the failure that stopped the operation: nothing more is written or changed.
 	durable     durable
 	storeFailed error
+	// journalErr collects the journals' failures after the fact, for the operation's error.
+	journalErr error
 
 	leaseKey  string
 	stopLease func()
@@ -177,7 +179,10 @@ func (r *run) step(ctx context.Context, def *stepDef, undo bool) error {
 	r.emit(Event{Type: EventStepStarted, Step: name, Index: r.index, Total: r.total})
 	start := r.e.now()
 
-	err = r.attempt(ctx, si, def)
+	err = r.journal(ctx, JournalEvent{Type: EventStepStarted, Step: name, Undo: undo, Index: r.index, Total: r.total})
+	if err == nil {
+		err = r.attempt(ctx, si, def)
+	}
 	if err != nil && !r.crashed.Load() && isUnauthenticated(err) {
 		if changed, rerr := r.refetch(ctx, name, err); rerr != nil {
 			err = rerr
@@ -201,12 +206,16 @@ func (r *run) step(ctx context.Context, def *stepDef, undo bool) error {
 		if serr != nil {
 			return errors.Join(err, serr)
 		}
+		r.journalAfter(ctx, JournalEvent{Type: EventStepFailed, Step: name, Undo: undo, Index: r.index, Total: r.total, Err: err})
 		return &StepError{JobID: r.job.ID, Step: name, Err: err}
 	}
 	st.Status = StepDone
 	err = r.saveLocked(ctx)
 	r.mu.Unlock()
 	r.emit(Event{Type: EventStepFinished, Step: name, Index: r.index, Total: r.total, Duration: elapsed})
+	if err == nil {
+		r.journalAfter(ctx, JournalEvent{Type: EventStepFinished, Step: name, Undo: undo, Index: r.index, Total: r.total})
+	}
 	return err
 }
 
@@ -224,9 +233,31 @@ func (r *run) attempt(ctx context.Context, si int, def *stepDef) error {
 }
 
 // skip records a step found already done (on resume).
-func (r *run) skip(name StepName) {
+func (r *run) skip(ctx context.Context, name StepName) {
 	r.index++
 	r.emit(Event{Type: EventStepSkipped, Step: name, Index: r.index, Total: r.total})
+	r.journalAfter(ctx, JournalEvent{Type: EventStepSkipped, Step: name, Index: r.index, Total: r.total})
+}
+
+// started tells the observer and the journals that the operation starts.
+func (r *run) started(ctx context.Context) {
+	r.emit(Event{Type: EventJobStarted, Status: r.job.Status})
+	r.journalAfter(ctx, JournalEvent{Type: EventJobStarted})
+}
+
+// ended tells the observer and the journals how the operation ended, records what the
+// journals could not, and returns err joined with their failures.
+func (r *run) ended(ctx context.Context, err error) error {
+	j := r.job
+	r.emit(Event{Type: EventJobFinished, Status: j.Status, Error: j.Error})
+	r.journalAfter(ctx, JournalEvent{Type: EventJobFinished, Err: err})
+	if r.journalErr == nil {
+		return err
+	}
+	if serr := r.save(ctx); serr != nil {
+		err = errors.Join(err, serr)
+	}
+	return errors.Join(err, r.journalErr)
 }
 
 func isUnauthenticated(err error) bool {
