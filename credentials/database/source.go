@@ -186,8 +186,8 @@ func pickCloudStack(ref credentials.Ref, rows []*cloudStackRow, strict bool) (*c
 		}
 		return nil, nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
 			Problem: "no active row in " + tableCloudStack + ": every configuration was deleted (is_active = 0: " + strings.Join(all, ", ") + ")",
-			Remedy: "save a configuration in " + guiCloudStack + ", restore a deleted one with Writer.ActivateCloudStack " +
-				"(or is_active = 1 on its row), or create one with Writer.PutCloudStack"}
+			Remedy: "activate one: restore a deleted configuration with Writer.ActivateCloudStack (or is_active = 1 on its row), " +
+				"save one in " + guiCloudStack + ", or create one with Writer.PutCloudStack"}
 	}
 }
 
