@@ -111,12 +111,19 @@ func Create(t testing.TB, db *gorm.DB, opts ...Option) {
 // to replication: the NOT NULL columns, the rest left to their defaults. Empty fields are
 // derived from ContextID.
 type VMContext struct {
-	ContextID   string
-	VMName      string
-	VMwareVMID  string
-	VMPath      string
+	// ContextID is context_id, the row's key; required.
+	ContextID string
+	// VMName is vm_name (default "vm-<ContextID>").
+	VMName string
+	// VMwareVMID is vmware_vm_id (default "vmid-<ContextID>").
+	VMwareVMID string
+	// VMPath is vm_path (default "/dc/vm/<VMName>").
+	VMPath string
+	// VCenterHost is vcenter_host (default "vcenter.example.invalid"); (vm_name,
+	// vcenter_host) and (vmware_vm_id, vcenter_host) are UNIQUE.
 	VCenterHost string
-	Datacenter  string
+	// Datacenter is datacenter (default "dc").
+	Datacenter string
 }
 
 // InsertVMContext inserts c into vm_replication_contexts, as the appliance would; failoverkit
