@@ -42,7 +42,7 @@ func ExampleSecret() {
 	fmt.Println(set.Password.Reveal() == "example-password")
 	// Output:
 	// [REDACTED]
-	// {Host:vc.example.invalid Username:svc-migrate Password:[REDACTED] Datacenter: InsecureSkipVerify:false Meta:{Origin: Version: Fingerprint: FetchedAt:0001-01-01 00:00:00 +0000 UTC}}
+	// {Host:vc.example.invalid Username:svc-migrate Password:[REDACTED] Datacenter: InsecureSkipVerify:false Meta:{Origin: Version: Fingerprint: FetchedAt:0001-01-01 00:00:00 +0000 UTC Warnings:[]}}
 	// {"host":"vc.example.invalid","username":"svc-migrate","password":"[REDACTED]","origin":{"source":""},"version":"","fingerprint":"","fetched_at":"0001-01-01T00:00:00Z"}
 	// 19 true
 	// true

@@ -45,6 +45,11 @@ type Meta struct {
 	Fingerprint string `json:"fingerprint"`
 	// FetchedAt is when the source read the set.
 	FetchedAt time.Time `json:"fetched_at"`
+	// Warnings are things the source accepted but an operator should fix: several sets
+	// claiming to be the default, an unencrypted stored secret read by opt-in. They never
+	// hold a secret. A source that logs a warning also carries it here, so that a health
+	// check (failover.Engine.CheckCredentials) can report it.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Describe renders the metadata for a log line or a remedy: origin, version, fingerprint.

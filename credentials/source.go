@@ -21,7 +21,7 @@ type Source interface {
 }
 
 // VMLinker is implemented by sources that link a replicated VM to its vCenter set - the
-// database source does, through vm_replication_contexts.vmware_credential_id. The failover
+// database source does, through vm_replication_contexts.credential_id. The failover
 // Engine uses it when a request names a VM context rather than a vCenter account. Like
 // Source, it must read the backing store on every call and be safe for concurrent use.
 type VMLinker interface {

@@ -19,7 +19,10 @@ type CredentialCheck struct {
 	Account string           `json:"account"`
 	// OK is true when the set was fetched and the system accepted it.
 	OK bool `json:"ok"`
-	// Meta describes the set fetched (zero when the fetch failed).
+	// Meta describes the set fetched (zero when the fetch failed). Meta.Warnings carries what
+	// the source accepted but reported, such as several CloudStack configurations active at
+	// once (the default is then the appliance's choice, which may not be the intended one);
+	// the check can be OK with warnings.
 	Meta credentials.Meta `json:"meta"`
 	// Identity says who the system let in: "user@vcenter", "account at CloudStack URL".
 	Identity string `json:"identity,omitempty"`

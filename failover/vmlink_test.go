@@ -9,6 +9,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/lab"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 	"github.com/ossea-migrate/failoverkit/vsphere"
@@ -38,7 +39,9 @@ func TestVMContextSelectsTheLinkedVCenterSet(t *testing.T) {
 	require.NoError(t, w.SetDefaultVSphere(ctx, "vc-default"))
 	_, err = w.PutVSphere(ctx, "vc-linked", f.lab.VSphereSet())
 	require.NoError(t, err)
-	require.NoError(t, w.LinkVM(ctx, "ctx-1", src.Name, "vc-linked"))
+	// The appliance creates replication contexts; failoverkit only links them.
+	appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1", VMName: src.Name})
+	require.NoError(t, w.LinkVM(ctx, "ctx-1", "vc-linked"))
 	source, err := database.New(db, database.WithKey(key))
 	require.NoError(t, err)
 	e, err := New(source, WithLogger(testLogger()), WithVSpherePool(f.pool), WithCloudStackOptions(fastPolls()...))

@@ -31,7 +31,9 @@ func BenchmarkFetch(b *testing.B) {
 					Password: credentials.NewSecret(fakeSecret(b, "pw")), Datacenter: "DC"})
 				require.NoError(b, err)
 			}
-			require.NoError(b, w.ActivateCloudStack(ctx, "production"))
+			// Deleted configurations, as an appliance keeps them, leave production the default.
+			require.NoError(b, w.DeleteCloudStack(ctx, "spare-1"))
+			require.NoError(b, w.DeleteCloudStack(ctx, "spare-2"))
 			require.NoError(b, w.SetDefaultVSphere(ctx, "production"))
 
 			b.Run("cloudstack", func(b *testing.B) {

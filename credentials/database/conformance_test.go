@@ -13,25 +13,46 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/credentialstest"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 )
 
 // dbHarness drives the conformance suite through the Writer, so the suite also checks that
-// what the Writer stores is what the Source reads.
+// what the Writer stores is what the Source reads. csWriter writes the CloudStack sets (a
+// writer without a key stores their keys in plaintext), w everything else.
 type dbHarness struct {
-	src *database.Source
-	w   *database.Writer
+	db       *gorm.DB
+	src      *database.Source
+	w        *database.Writer
+	csWriter *database.Writer
 }
 
 func (h dbHarness) Source() credentials.Source { return h.src }
 func (h dbHarness) Atomic() bool               { return true }
 
+// PutCloudStack saves the set, which leaves it active as the appliance's save does. The
+// default is the active configuration with the lowest id, so making one the default means
+// deleting (deactivating) the others, as an operator would in the GUI.
 func (h dbHarness) PutCloudStack(ctx context.Context, account string, c credentials.CloudStack, makeDefault bool) error {
-	if _, err := h.w.PutCloudStack(ctx, account, c); err != nil {
+	w := h.csWriter
+	if w == nil {
+		w = h.w
+	}
+	if _, err := w.PutCloudStack(ctx, account, c); err != nil {
 		return err
 	}
-	if makeDefault {
-		return h.w.ActivateCloudStack(ctx, account)
+	if !makeDefault {
+		return nil
+	}
+	var others []string
+	if err := h.db.WithContext(ctx).Raw("SELECT name FROM ossea_configs WHERE is_active = ? AND name <> ?", true, account).
+		Scan(&others).Error; err != nil {
+		return err
+	}
+	for _, name := range others {
+		if err := w.DeleteCloudStack(ctx, name); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -68,13 +89,20 @@ func newKey(t testing.TB) []byte {
 	return key
 }
 
-// newStore opens a fresh migrated database on backend with a Source and a Writer sharing a
-// random key.
-// Options given apply to both.
+// newStore opens a fresh migrated database on backend with a Source and a Writer on it
+// (newSourceAndWriter).
 func newStore(t testing.TB, backend testdb.Backend, opts ...database.Option) (*gorm.DB, *database.Source, *database.Writer) {
 	t.Helper()
 	db := testdb.Open(t, backend)
 	require.NoError(t, database.Migrate(context.Background(), db))
+	src, w := newSourceAndWriter(t, db, opts...)
+	return db, src, w
+}
+
+// newSourceAndWriter returns a Source and a Writer on db sharing a random key; options given
+// apply to both.
+func newSourceAndWriter(t testing.TB, db *gorm.DB, opts ...database.Option) (*database.Source, *database.Writer) {
+	t.Helper()
 	key := newKey(t)
 	opts = append([]database.Option{database.WithKey(key), database.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
 	src, err := database.New(db, opts...)
@@ -82,7 +110,7 @@ func newStore(t testing.TB, backend testdb.Backend, opts ...database.Option) (*g
 	t.Cleanup(func() { _ = src.Close() })
 	w, err := database.NewWriter(db, append(opts, database.WithoutValidation())...)
 	require.NoError(t, err)
-	return db, src, w
+	return src, w
 }
 
 func TestConformance(t *testing.T) {
@@ -91,8 +119,8 @@ func TestConformance(t *testing.T) {
 		t.Run(string(backend), func(t *testing.T) {
 			t.Parallel()
 			credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
-				_, src, w := newStore(t, backend)
-				return dbHarness{src: src, w: w}
+				db, src, w := newStore(t, backend)
+				return dbHarness{db: db, src: src, w: w}
 			})
 		})
 	}
@@ -103,17 +131,37 @@ func TestConformance(t *testing.T) {
 func TestConformanceWithUsageTracking(t *testing.T) {
 	t.Parallel()
 	credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
-		_, src, w := newStore(t, testdb.SQLite, database.WithUsageTracking(8))
-		return dbHarness{src: src, w: w}
+		db, src, w := newStore(t, testdb.SQLite, database.WithUsageTracking(8))
+		return dbHarness{db: db, src: src, w: w}
 	})
 }
 
-// TestConformanceWithEncryptedCloudStackKeys runs the suite with encrypted api_key and
-// secret_key columns.
-func TestConformanceWithEncryptedCloudStackKeys(t *testing.T) {
+// TestConformancePlaintextCloudStackKeys runs the suite with the CloudStack keys stored in
+// plaintext (a writer without a key, as the appliance's other save paths store them) and a
+// source that has the key: each value is read as what it is. The other runs store them
+// encrypted.
+func TestConformancePlaintextCloudStackKeys(t *testing.T) {
 	t.Parallel()
 	credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
-		_, src, w := newStore(t, testdb.SQLite, database.WithEncryptedCloudStackKeys())
-		return dbHarness{src: src, w: w}
+		db, src, w := newStore(t, testdb.SQLite)
+		keyless, err := database.NewWriter(db, database.WithoutValidation())
+		require.NoError(t, err)
+		return dbHarness{db: db, src: src, w: w, csWriter: keyless}
 	})
+}
+
+// TestConformanceOnApplianceSchema runs the suite on the appliance's deployed tables rather
+// than those Migrate creates.
+func TestConformanceOnApplianceSchema(t *testing.T) {
+	t.Parallel()
+	for _, backend := range testdb.Backends(t) {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
+				db := appliancedb.Open(t, backend)
+				src, w := newSourceAndWriter(t, db)
+				return dbHarness{db: db, src: src, w: w}
+			})
+		})
+	}
 }

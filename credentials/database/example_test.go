@@ -16,8 +16,8 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 )
 
-// Example sets up the embedded default (SQLite), stores a CloudStack configuration and a
-// vCenter set with the Writer, and fetches them the way every operation does.
+// Example sets up the embedded default (SQLite), stores a CloudStack configuration (saved, so
+// active) and a vCenter set with the Writer, and fetches them the way every operation does.
 func Example() {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "failoverkit-example")
@@ -46,9 +46,6 @@ func Example() {
 		APIKey: credentials.NewSecret("example-api-key"), SecretKey: credentials.NewSecret("example-secret-key"),
 	})
 	if err != nil {
-		panic(err)
-	}
-	if err := w.ActivateCloudStack(ctx, "production"); err != nil {
 		panic(err)
 	}
 	if _, err := w.PutVSphere(ctx, "lab-vc", credentials.VSphere{

@@ -15,78 +15,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gorm.io/gorm"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 )
-
-// omaDDL is the appliance's schema as its MariaDB dump has it (column names, types,
-// nullability, defaults, extra columns this package does not read), with the PostgreSQL and
-// SQLite spellings of the same types.
-var omaDDL = map[testdb.Backend][]string{
-	testdb.MariaDB: {
-		"CREATE TABLE ossea_configs (" +
-			"id int(11) NOT NULL AUTO_INCREMENT, name varchar(255) NOT NULL, api_url varchar(255) NOT NULL, " +
-			"api_key varchar(255) NOT NULL, secret_key varchar(255) NOT NULL, domain varchar(255) DEFAULT NULL, " +
-			"zone varchar(255) NOT NULL, template_id varchar(255) DEFAULT NULL, network_id varchar(255) DEFAULT NULL, " +
-			"service_offering_id varchar(255) DEFAULT NULL, disk_offering_id varchar(255) DEFAULT NULL, " +
-			"oma_vm_id varchar(255) DEFAULT NULL, created_at timestamp NULL DEFAULT current_timestamp(), " +
-			"updated_at timestamp NULL DEFAULT current_timestamp() ON UPDATE current_timestamp(), " +
-			"is_active tinyint(1) DEFAULT 1, PRIMARY KEY (id), UNIQUE KEY name (name)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-		"CREATE TABLE vmware_credentials (" +
-			"id int(11) NOT NULL AUTO_INCREMENT, credential_name varchar(255) NOT NULL, vcenter_host varchar(255) NOT NULL, " +
-			"username varchar(255) NOT NULL, password_encrypted text NOT NULL, datacenter varchar(255) NOT NULL, " +
-			"is_active tinyint(1) DEFAULT 1, is_default tinyint(1) DEFAULT 0, " +
-			"created_at timestamp NULL DEFAULT current_timestamp(), " +
-			"updated_at timestamp NULL DEFAULT current_timestamp() ON UPDATE current_timestamp(), " +
-			"created_by varchar(255) DEFAULT NULL, last_used timestamp NULL DEFAULT NULL, usage_count int(11) DEFAULT 0, " +
-			"PRIMARY KEY (id), UNIQUE KEY credential_name (credential_name)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-		"CREATE TABLE vm_replication_contexts (" +
-			"context_id varchar(64) NOT NULL, vm_name varchar(255) NOT NULL, vmware_vm_id varchar(255) NOT NULL, " +
-			"vm_path varchar(500) NOT NULL, vcenter_host varchar(255) NOT NULL, datacenter varchar(255) NOT NULL, " +
-			"current_status enum('discovered','replicating','ready_for_failover','failed_over_test','failed_over_live','completed','failed','cleanup_required') DEFAULT 'discovered', " +
-			"vmware_credential_id int(11) DEFAULT NULL, created_at timestamp NULL DEFAULT current_timestamp(), " +
-			"PRIMARY KEY (context_id), KEY idx_vm_name (vm_name), " +
-			"CONSTRAINT fk_vmc_cred FOREIGN KEY (vmware_credential_id) REFERENCES vmware_credentials (id) ON DELETE SET NULL) ENGINE=InnoDB",
-	},
-	testdb.Postgres: {
-		"CREATE TABLE ossea_configs (" +
-			"id serial PRIMARY KEY, name varchar(255) NOT NULL UNIQUE, api_url varchar(255) NOT NULL, " +
-			"api_key varchar(255) NOT NULL, secret_key varchar(255) NOT NULL, domain varchar(255), zone varchar(255) NOT NULL, " +
-			"template_id varchar(255), network_id varchar(255), service_offering_id varchar(255), disk_offering_id varchar(255), " +
-			"oma_vm_id varchar(255), created_at timestamp DEFAULT now(), updated_at timestamp DEFAULT now(), is_active boolean DEFAULT true)",
-		"CREATE TABLE vmware_credentials (" +
-			"id serial PRIMARY KEY, credential_name varchar(255) NOT NULL UNIQUE, vcenter_host varchar(255) NOT NULL, " +
-			"username varchar(255) NOT NULL, password_encrypted text NOT NULL, datacenter varchar(255) NOT NULL, " +
-			"is_active boolean DEFAULT true, is_default boolean DEFAULT false, created_at timestamp DEFAULT now(), " +
-			"updated_at timestamp DEFAULT now(), created_by varchar(255), last_used timestamp, usage_count integer DEFAULT 0)",
-		"CREATE TABLE vm_replication_contexts (" +
-			"context_id varchar(64) PRIMARY KEY, vm_name varchar(255) NOT NULL, vmware_vm_id varchar(255) NOT NULL, " +
-			"vm_path varchar(500) NOT NULL, vcenter_host varchar(255) NOT NULL, datacenter varchar(255) NOT NULL, " +
-			"current_status varchar(32) DEFAULT 'discovered', " +
-			"vmware_credential_id integer REFERENCES vmware_credentials (id) ON DELETE SET NULL, created_at timestamp DEFAULT now())",
-	},
-	testdb.SQLite: {
-		"CREATE TABLE ossea_configs (" +
-			"id integer PRIMARY KEY AUTOINCREMENT, name varchar(255) NOT NULL UNIQUE, api_url varchar(255) NOT NULL, " +
-			"api_key varchar(255) NOT NULL, secret_key varchar(255) NOT NULL, domain varchar(255), zone varchar(255) NOT NULL, " +
-			"template_id varchar(255), network_id varchar(255), service_offering_id varchar(255), disk_offering_id varchar(255), " +
-			"oma_vm_id varchar(255), created_at datetime DEFAULT CURRENT_TIMESTAMP, updated_at datetime DEFAULT CURRENT_TIMESTAMP, " +
-			"is_active tinyint(1) DEFAULT 1)",
-		"CREATE TABLE vmware_credentials (" +
-			"id integer PRIMARY KEY AUTOINCREMENT, credential_name varchar(255) NOT NULL UNIQUE, vcenter_host varchar(255) NOT NULL, " +
-			"username varchar(255) NOT NULL, password_encrypted text NOT NULL, datacenter varchar(255) NOT NULL, " +
-			"is_active tinyint(1) DEFAULT 1, is_default tinyint(1) DEFAULT 0, created_at datetime DEFAULT CURRENT_TIMESTAMP, " +
-			"updated_at datetime DEFAULT CURRENT_TIMESTAMP, created_by varchar(255), last_used datetime, usage_count int DEFAULT 0)",
-		"CREATE TABLE vm_replication_contexts (" +
-			"context_id varchar(64) PRIMARY KEY, vm_name varchar(255) NOT NULL, vmware_vm_id varchar(255) NOT NULL, " +
-			"vm_path varchar(500) NOT NULL, vcenter_host varchar(255) NOT NULL, datacenter varchar(255) NOT NULL, " +
-			"current_status varchar(32) DEFAULT 'discovered', vmware_credential_id int REFERENCES vmware_credentials (id), " +
-			"created_at datetime DEFAULT CURRENT_TIMESTAMP)",
-	},
-}
 
 // omaEncrypt encrypts the way the appliance does, written out here independently of the
 // package's Cipher: base64(nonce || AES-256-GCM seal).
@@ -117,13 +51,6 @@ func omaDecrypt(t testing.TB, key []byte, stored string) string {
 	return string(plain)
 }
 
-func createOMATables(t testing.TB, db *gorm.DB, backend testdb.Backend) {
-	t.Helper()
-	for _, ddl := range omaDDL[backend] {
-		require.NoError(t, db.Exec(ddl).Error)
-	}
-}
-
 func fakeSecret(t testing.TB, what string) string {
 	t.Helper()
 	b := make([]byte, 9)
@@ -132,14 +59,16 @@ func fakeSecret(t testing.TB, what string) string {
 	return "fake-" + what + "-" + base64.RawURLEncoding.EncodeToString(b)
 }
 
+// TestExistingOMADatabase reads and writes rows as the appliance has them, on its deployed
+// tables.
 func TestExistingOMADatabase(t *testing.T) {
 	t.Parallel()
 	for _, backend := range testdb.Backends(t) {
 		t.Run(string(backend), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			db := testdb.Open(t, backend)
-			createOMATables(t, db, backend)
+			db := appliancedb.Open(t, backend)
+			before := appliancedb.Snapshot(t, db)
 			key := newKey(t)
 			apiKey, secretKey := fakeSecret(t, "apikey"), fakeSecret(t, "secretkey")
 			password, otherPassword := fakeSecret(t, "password"), fakeSecret(t, "password")
@@ -156,16 +85,11 @@ func TestExistingOMADatabase(t *testing.T) {
 			require.NoError(t, db.Exec("INSERT INTO vmware_credentials (credential_name, vcenter_host, username, password_encrypted, "+
 				"datacenter) VALUES (?, ?, ?, ?, ?)",
 				"Lab-vCenter", "lab-vc.example.invalid:8443", "svc-migrate", omaEncrypt(t, key, otherPassword), "LAB").Error)
-			for _, vm := range []struct {
-				id, name string
-				cred     any
-			}{{"ctx-pgtest1-20250101-120000", "pgtest1", nil}, {"ctx-labvm-20250101-120000", "labvm", 2}} {
-				require.NoError(t, db.Exec("INSERT INTO vm_replication_contexts (context_id, vm_name, vmware_vm_id, vm_path, "+
-					"vcenter_host, datacenter, vmware_credential_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-					vm.id, vm.name, "vm-"+vm.name, "/DC-1/vm/"+vm.name, "vcenter.example.invalid", "DC-1", vm.cred).Error)
-			}
+			appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-pgtest1-20250101-120000", VMName: "pgtest1"})
+			appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-labvm-20250101-120000", VMName: "labvm"})
+			require.NoError(t, db.Exec("UPDATE vm_replication_contexts SET credential_id = 2 WHERE vm_name = 'labvm'").Error)
 
-			src, err := database.New(db, database.WithKey(key))
+			src, err := database.New(db, database.WithKey(key), database.WithLogger(slog.New(slog.DiscardHandler)))
 			require.NoError(t, err)
 
 			cs, err := src.CloudStack(ctx, credentials.Ref{})
@@ -213,19 +137,17 @@ func TestExistingOMADatabase(t *testing.T) {
 			_, err = w.PutCloudStack(ctx, "second-ossea", credentials.CloudStack{APIURL: "https://c2.example.invalid/client/api",
 				APIKey: credentials.NewSecret(fakeSecret(t, "k")), SecretKey: credentials.NewSecret(fakeSecret(t, "s")), Zone: "z"})
 			require.NoError(t, err)
-			require.NoError(t, w.ActivateCloudStack(ctx, "second-ossea"))
 			active, err := src.CloudStack(ctx, credentials.Ref{})
 			require.NoError(t, err)
-			assert.Equal(t, "second-ossea", active.Origin.Account)
+			assert.Equal(t, "production-ossea", active.Origin.Account, "the appliance keeps using the lowest id")
+			assert.NotEmpty(t, active.Warnings, "and the ambiguity is reported")
+			second, err := src.CloudStack(ctx, credentials.Account("second-ossea"))
+			require.NoError(t, err, "the writer's encrypted keys read back")
+			assert.Empty(t, second.Warnings)
 
-			// Migrate leaves the appliance's tables as they are.
+			// Migrate and every write left the appliance's tables as they were.
 			require.NoError(t, database.Migrate(ctx, db))
-			cols, err := db.Migrator().ColumnTypes("vm_replication_contexts")
-			require.NoError(t, err)
-			assert.Len(t, cols, 9, "Migrate must not alter an existing table")
-			again, err := src.VSphereForVM(ctx, "pgtest1")
-			require.NoError(t, err)
-			assert.Equal(t, password, again.Password.Reveal())
+			appliancedb.RequireSame(t, before, appliancedb.Snapshot(t, db), "reading and writing the appliance's rows, and Migrate,")
 		})
 	}
 }
@@ -238,8 +160,7 @@ func TestUsageTrackingOnOMATables(t *testing.T) {
 		t.Run(string(backend), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			db := testdb.Open(t, backend)
-			createOMATables(t, db, backend)
+			db := appliancedb.Open(t, backend)
 			key := newKey(t)
 			require.NoError(t, db.Exec("INSERT INTO vmware_credentials (credential_name, vcenter_host, username, password_encrypted, "+
 				"datacenter, is_default) VALUES (?, ?, ?, ?, ?, ?)",

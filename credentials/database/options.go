@@ -22,12 +22,14 @@ type config struct {
 	now             func() time.Time
 	insecure        map[credentials.Kind]map[string]bool
 	skipValidation  bool
-	encryptedKeys   bool
+	strictDefault   bool
 }
 
 // WithKey sets the 32-byte key that decrypts (Source) and encrypts (Writer)
-// vmware_credentials.password_encrypted. Without it a Source still reads CloudStack configs,
-// and answers ErrDecrypt for vCenter sets. Get the key from KeyFromEnv or ParseKey.
+// vmware_credentials.password_encrypted and ossea_configs.api_key and secret_key. Without it
+// a Source still reads plaintext CloudStack keys, and answers ErrDecrypt (cause
+// ErrKeyMissing) for encrypted values; a Writer stores CloudStack keys in plaintext and
+// refuses vCenter passwords. Get the key from KeyFromEnv or ParseKey.
 func WithKey(key []byte) Option {
 	return func(c *config) {
 		c.key = append([]byte(nil), key...)
@@ -41,10 +43,12 @@ func WithLogger(logger *slog.Logger) Option {
 	return func(c *config) { c.logger = logger }
 }
 
-// AcceptPlaintextPasswords opts in to reading rows whose password_encrypted holds
-// TEMP_PLAINTEXT_<password>, which are refused by default. Every read of such a row logs a
-// warning naming the row (never the password). Re-encrypt the rows with
-// Writer.ReencryptPlaintext and drop this option.
+// AcceptPlaintextPasswords opts in to reading vCenter passwords stored unencrypted, which are
+// refused by default (ErrDecrypt, cause ErrPlaintext): values starting with TEMP_ (the
+// appliance drops their first 15 characters, the TEMP_PLAINTEXT_ marker) and bare passwords
+// (what the appliance stores when it runs without a key). Every read of such a row logs a
+// warning naming the row (never the password) and carries it in Meta.Warnings. Re-encrypt
+// the rows with Writer.ReencryptPlaintext and drop this option.
 func AcceptPlaintextPasswords() Option {
 	return func(c *config) { c.acceptPlaintext = true }
 }
@@ -88,14 +92,11 @@ func WithInsecureSkipVerify(kind credentials.Kind, accounts ...string) Option {
 	}
 }
 
-// WithEncryptedCloudStackKeys declares that ossea_configs.api_key and secret_key hold
-// values encrypted like vCenter passwords (appliance releases that encrypt the CloudStack
-// configuration do this), so the Source decrypts them and the Writer encrypts them. It needs
-// WithKey. Without it both columns are read and written as plaintext, as the appliance's
-// original schema stores them. The choice is explicit because a wrong guess either way would
-// hand CloudStack an unusable key.
-func WithEncryptedCloudStackKeys() Option {
-	return func(c *config) { c.encryptedKeys = true }
+// StrictDefault makes a default CloudStack lookup (the zero Ref) fail with ErrAmbiguous when
+// ossea_configs has several active rows, instead of using the one with the lowest id as the
+// appliance does (with a warning). For integrators who would rather stop than guess.
+func StrictDefault() Option {
+	return func(c *config) { c.strictDefault = true }
 }
 
 // WithoutValidation lets a Writer store sets that fail CloudStack.Check or VSphere.Check

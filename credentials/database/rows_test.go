@@ -2,6 +2,8 @@ package database_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 )
 
@@ -71,9 +74,9 @@ func TestOddCloudStackRows(t *testing.T) {
 				field    credentials.Field
 				contains []string
 			}{
-				{name: "NULL api_key", rows: func(k, s string) []row {
+				{name: "empty api_key", rows: func(k, s string) []row {
 					r := cloudStackRow("a", true, k, s)
-					r["api_key"] = nil
+					r["api_key"] = ""
 					return []row{r}
 				}, category: credentials.ErrIncomplete, field: credentials.FieldAPIKey, contains: []string{"api_key", "ossea_configs id=", "OSSEA"}},
 				{name: "empty api_url", rows: func(k, s string) []row {
@@ -113,7 +116,7 @@ func TestOddCloudStackRows(t *testing.T) {
 				}, category: credentials.ErrInvalid, field: credentials.FieldAPIURL},
 				{name: "NULL optional columns", rows: func(k, s string) []row {
 					r := cloudStackRow("a", true, k, s)
-					for _, c := range []string{"domain", "zone", "template_id", "network_id", "service_offering_id", "disk_offering_id", "oma_vm_id"} {
+					for _, c := range []string{"domain", "template_id", "network_id", "service_offering_id", "disk_offering_id", "oma_vm_id"} {
 						r[c] = nil
 					}
 					return []row{r}
@@ -122,15 +125,19 @@ func TestOddCloudStackRows(t *testing.T) {
 					r := cloudStackRow("a", true, k, s)
 					r["is_active"] = nil
 					return []row{r}
-				}, category: credentials.ErrNotFound, contains: []string{"no active row", `"a"`, "activate"}},
+				}, category: credentials.ErrNotFound, contains: []string{"no active row", `"a"`, "deleted", "ActivateCloudStack"}},
 				{name: "no rows", rows: func(string, string) []row { return nil },
 					category: credentials.ErrNotFound, contains: []string{"no rows", "OSSEA"}},
-				{name: "two active rows", rows: func(k, s string) []row {
-					return []row{cloudStackRow("first", true, k, s), cloudStackRow("second", true, k, s), cloudStackRow("third", false, k, s)}
-				}, category: credentials.ErrAmbiguous, contains: []string{`"first"`, `"second"`, "deactivate all but one"}},
-				{name: "named inactive row is usable", rows: func(k, s string) []row {
+				{name: "two active rows: the lowest id", rows: func(k, s string) []row {
+					return []row{cloudStackRow("third", false, k, "other-"+s), cloudStackRow("first", true, k, s), cloudStackRow("second", true, k, "other-"+s)}
+				}},
+				{name: "named inactive row is deleted", rows: func(k, s string) []row {
 					return []row{cloudStackRow("on", true, k, s), cloudStackRow("off", false, k, s)}
-				}, ref: credentials.Account("off")},
+				}, ref: credentials.Account("off"), category: credentials.ErrNotFound,
+					contains: []string{`"off"`, "deleted", "is_active", "ActivateCloudStack", "OSSEA"}},
+				{name: "inactive row by id is deleted", rows: func(k, s string) []row {
+					return []row{cloudStackRow("on", true, k, s), cloudStackRow("off", false, k, s)}
+				}, ref: credentials.AccountID(2), category: credentials.ErrNotFound, contains: []string{"id=2", "deleted"}},
 				{name: "named missing is not the default", rows: func(k, s string) []row {
 					return []row{cloudStackRow("on", true, k, s)}
 				}, ref: credentials.Account("nope"), category: credentials.ErrNotFound, contains: []string{`"nope"`, "OrDefault"}},
@@ -185,14 +192,14 @@ func TestOddVSphereRows(t *testing.T) {
 				{name: "NULL password", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("a", true, true, "")}
 				}, category: credentials.ErrIncomplete, field: credentials.FieldPassword, contains: []string{"password_encrypted", "VMware"}},
-				{name: "NULL username and datacenter", rows: func(t *testing.T, key []byte, pw string) []row {
+				{name: "empty username and datacenter", rows: func(t *testing.T, key []byte, pw string) []row {
 					r := vSphereRow("a", true, true, omaEncrypt(t, key, pw))
-					r["username"], r["datacenter"] = nil, nil
+					r["username"], r["datacenter"] = "", ""
 					return []row{r}
 				}, category: credentials.ErrIncomplete, field: credentials.FieldUsername},
-				{name: "NULL datacenter is fine", rows: func(t *testing.T, key []byte, pw string) []row {
+				{name: "empty datacenter is fine", rows: func(t *testing.T, key []byte, pw string) []row {
 					r := vSphereRow("a", true, true, omaEncrypt(t, key, pw))
-					r["datacenter"] = nil
+					r["datacenter"] = ""
 					return []row{r}
 				}},
 				{name: "host with a path", rows: func(t *testing.T, key []byte, pw string) []row {
@@ -200,19 +207,28 @@ func TestOddVSphereRows(t *testing.T) {
 					r["vcenter_host"] = "vc.example.invalid/sdk"
 					return []row{r}
 				}, category: credentials.ErrInvalid, field: credentials.FieldHost, contains: []string{"vcenter_host"}},
-				{name: "garbled ciphertext", rows: func(t *testing.T, key []byte, pw string) []row {
+				{name: "not base64: a bare password, not garbled ciphertext", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("a", true, true, "!!not*base64!!")}
-				}, category: credentials.ErrDecrypt, field: credentials.FieldPassword, cause: database.ErrCiphertextEncoding},
-				{name: "short ciphertext", rows: func(t *testing.T, key []byte, pw string) []row {
+				}, category: credentials.ErrDecrypt, field: credentials.FieldPassword, cause: database.ErrPlaintext,
+					contains: []string{"bare, unencrypted password", "ReencryptPlaintext", "AcceptPlaintextPasswords"}},
+				{name: "short base64: a bare password", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("a", true, true, "AAAAAAAA")}
-				}, category: credentials.ErrDecrypt, field: credentials.FieldPassword, cause: database.ErrCiphertextShort},
+				}, category: credentials.ErrDecrypt, field: credentials.FieldPassword, cause: database.ErrPlaintext,
+					contains: []string{"bare, unencrypted password"}},
+				{name: "encrypted form, altered", rows: func(t *testing.T, key []byte, pw string) []row {
+					raw, err := base64.StdEncoding.DecodeString(omaEncrypt(t, key, pw))
+					require.NoError(t, err)
+					raw[len(raw)-1] ^= 1 // a bit of the tag: still the encrypted form, no longer authentic
+					return []row{vSphereRow("a", true, true, base64.StdEncoding.EncodeToString(raw))}
+				}, category: credentials.ErrDecrypt, field: credentials.FieldPassword, cause: database.ErrCiphertextAuth,
+					contains: []string{"does not decrypt", database.KeyEnv}},
 				{name: "wrong key", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("a", true, true, omaEncrypt(t, otherKey, pw))}
 				}, category: credentials.ErrDecrypt, field: credentials.FieldPassword, cause: database.ErrCiphertextAuth,
 					contains: []string{database.KeyEnv, "vmware_credentials id="}},
 				{name: "plaintext refused", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("a", true, true, "TEMP_PLAINTEXT_"+pw)}
-				}, category: credentials.ErrDecrypt, field: credentials.FieldPassword,
+				}, category: credentials.ErrDecrypt, field: credentials.FieldPassword, cause: database.ErrPlaintext,
 					contains: []string{"TEMP_PLAINTEXT_", "ReencryptPlaintext", "re-enter", `"a"`}},
 				{name: "two defaults", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("x", true, true, omaEncrypt(t, key, pw)), vSphereRow("y", true, true, omaEncrypt(t, key, pw))}
@@ -268,41 +284,95 @@ func TestOddVSphereRows(t *testing.T) {
 	}
 }
 
-func TestPlaintextOptIn(t *testing.T) {
+// TestPlaintextPasswords covers the unencrypted forms deployed databases hold: TEMP_ values
+// (the appliance drops the first 15 characters, whatever follows TEMP_) and bare passwords.
+// Each is refused by default with its own message, read with a warning on every use when
+// opted in, and re-encrypted by ReencryptPlaintext.
+func TestPlaintextPasswords(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db := testdb.Open(t, testdb.SQLite)
-	require.NoError(t, database.Migrate(ctx, db))
-	pw := fakeSecret(t, "password")
-	insert(t, db, "vmware_credentials", vSphereRow("legacy", true, true, "TEMP_PLAINTEXT_"+pw))
+	for _, backend := range testdb.Backends(t) {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := appliancedb.Open(t, backend)
+			key := newKey(t)
+			pws := map[string]string{}
+			stored := map[string]string{}
+			for _, name := range []string{"temp-plaintext", "temp-other", "bare", "encrypted"} {
+				pws[name] = fakeSecret(t, "password")
+			}
+			stored["temp-plaintext"] = "TEMP_PLAINTEXT_" + pws["temp-plaintext"]
+			stored["temp-other"] = "TEMP_ENCRYPTME_" + pws["temp-other"] // any TEMP_ value loses 15 characters
+			stored["bare"] = pws["bare"]
+			stored["encrypted"] = omaEncrypt(t, key, pws["encrypted"])
+			stored["temp-short"] = "TEMP_PLAIN"
+			for _, name := range []string{"temp-plaintext", "temp-other", "bare", "encrypted", "temp-short"} {
+				insert(t, db, "vmware_credentials", vSphereRow(name, true, false, stored[name]))
+			}
+			secrets := []string{pws["temp-plaintext"], pws["temp-other"], pws["bare"], pws["encrypted"]}
 
-	logs := &recorder{}
-	src, err := database.New(db, database.AcceptPlaintextPasswords(), database.WithLogger(slog.New(logs)))
-	require.NoError(t, err)
-	for i := 1; i <= 3; i++ {
-		v, err := src.VSphere(ctx, credentials.Ref{})
-		require.NoError(t, err, "no key is needed for a plaintext row")
-		assert.Equal(t, pw, v.Password.Reveal())
-		assert.Equal(t, i, logs.count(slog.LevelWarn, "unencrypted"), "a warning on every use")
+			strict, err := database.New(db, database.WithKey(key), database.WithLogger(slog.New(slog.DiscardHandler)))
+			require.NoError(t, err)
+			for name, fragments := range map[string][]string{
+				"temp-plaintext": {"unencrypted TEMP_ value", "re-enter", "ReencryptPlaintext", "AcceptPlaintextPasswords"},
+				"temp-other":     {"unencrypted TEMP_ value", "ReencryptPlaintext"},
+				"bare":           {"bare, unencrypted password", database.KeyEnv, "ReencryptPlaintext", "AcceptPlaintextPasswords"},
+			} {
+				_, err := strict.VSphere(ctx, credentials.Account(name))
+				requireErr(t, err, credentials.ErrDecrypt, credentials.FieldPassword, secrets, append(fragments, `"`+name+`"`)...)
+				assert.ErrorIs(t, err, database.ErrPlaintext, name)
+				assert.NotErrorIs(t, err, database.ErrCiphertextEncoding, "%s is not reported as garbled ciphertext", name)
+			}
+			_, err = strict.VSphere(ctx, credentials.Account("temp-short"))
+			requireErr(t, err, credentials.ErrDecrypt, credentials.FieldPassword, nil, "shorter than the 15-character")
+
+			logs := &recorder{}
+			lax, err := database.New(db, database.AcceptPlaintextPasswords(), database.WithLogger(slog.New(logs)))
+			require.NoError(t, err)
+			warnings := 0
+			for i := 1; i <= 2; i++ {
+				for _, name := range []string{"temp-plaintext", "temp-other", "bare"} {
+					v, err := lax.VSphere(ctx, credentials.Account(name))
+					require.NoError(t, err, "no key is needed for a plaintext row")
+					assert.Equal(t, pws[name], v.Password.Reveal(), name)
+					require.Len(t, v.Warnings, 1, name)
+					assert.Contains(t, v.Warnings[0], "stored unencrypted")
+					warnings++
+					assert.Equal(t, warnings, logs.count(slog.LevelWarn, "unencrypted"), "a warning on every use")
+				}
+			}
+			_, err = lax.VSphere(ctx, credentials.Account("encrypted"))
+			requireErr(t, err, credentials.ErrDecrypt, credentials.FieldPassword, secrets, "WithKey")
+			assert.ErrorIs(t, err, database.ErrKeyMissing, "opting in to plaintext does not read encrypted values without the key")
+			_, err = lax.VSphere(ctx, credentials.Account("temp-short"))
+			require.Error(t, err, "a TEMP_ value too short for the marker holds no password, opt-in or not")
+			for _, p := range secrets {
+				assert.NotContains(t, logs.text(), p)
+			}
+
+			// Re-encrypting fixes the three rows; the strict source then reads them all.
+			w, err := database.NewWriter(db, database.WithKey(key))
+			require.NoError(t, err)
+			n, err := w.ReencryptPlaintext(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, 3, n)
+			for _, name := range []string{"temp-plaintext", "temp-other", "bare", "encrypted"} {
+				v, err := strict.VSphere(ctx, credentials.Account(name))
+				require.NoError(t, err, name)
+				assert.Equal(t, pws[name], v.Password.Reveal(), name)
+				assert.Empty(t, v.Warnings)
+				var now string
+				require.NoError(t, db.Raw("SELECT password_encrypted FROM vmware_credentials WHERE credential_name = ?", name).Scan(&now).Error)
+				assert.Equal(t, pws[name], omaDecrypt(t, key, now), "the appliance can read %s", name)
+			}
+			var short string
+			require.NoError(t, db.Raw("SELECT password_encrypted FROM vmware_credentials WHERE credential_name = 'temp-short'").Scan(&short).Error)
+			assert.Equal(t, stored["temp-short"], short, "a value holding no password is left alone")
+			n, err = w.ReencryptPlaintext(ctx)
+			require.NoError(t, err)
+			assert.Zero(t, n, "nothing left to re-encrypt")
+		})
 	}
-	assert.Contains(t, logs.text(), "vmware_credentials id=1")
-	assert.NotContains(t, logs.text(), pw)
-
-	// Re-encrypting fixes the row: the default source (no opt-in) then reads it.
-	key := newKey(t)
-	w, err := database.NewWriter(db, database.WithKey(key))
-	require.NoError(t, err)
-	n, err := w.ReencryptPlaintext(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, 1, n)
-	strict, err := database.New(db, database.WithKey(key))
-	require.NoError(t, err)
-	v, err := strict.VSphere(ctx, credentials.Ref{})
-	require.NoError(t, err)
-	assert.Equal(t, pw, v.Password.Reveal())
-	n, err = w.ReencryptPlaintext(ctx)
-	require.NoError(t, err)
-	assert.Zero(t, n)
 }
 
 func TestNoKeyConfigured(t *testing.T) {
@@ -321,8 +391,81 @@ func TestNoKeyConfigured(t *testing.T) {
 	requireErr(t, err, credentials.ErrDecrypt, credentials.FieldPassword, []string{pw}, "WithKey", database.KeyEnv)
 	assert.ErrorIs(t, err, database.ErrKeyMissing)
 	c, err := src.CloudStack(ctx, credentials.Ref{})
-	require.NoError(t, err, "CloudStack keys are plaintext: no key needed")
+	require.NoError(t, err, "plaintext CloudStack keys need no key")
 	assert.Equal(t, s, c.SecretKey.Reveal())
+}
+
+// cloudStackKey returns a key shaped as CloudStack makes them: Base64.encodeBase64URLSafeString
+// of a 64-byte HmacSHA1 key, 86 characters.
+func cloudStackKey(t testing.TB) string {
+	t.Helper()
+	b := make([]byte, 64)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// TestCloudStackKeysPerValue reads a database where the appliance stored CloudStack keys
+// encrypted on some rows and in plaintext on others (even within one row).
+func TestCloudStackKeysPerValue(t *testing.T) {
+	t.Parallel()
+	for _, backend := range testdb.Backends(t) {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := appliancedb.Open(t, backend)
+			key, otherKey := newKey(t), newKey(t)
+			type pair struct{ k, s string }
+			plain := map[string]pair{}
+			stored := map[string]pair{}
+			for _, name := range []string{"encrypted", "plaintext", "mixed", "wrong-key", "short-base64"} {
+				plain[name] = pair{cloudStackKey(t), cloudStackKey(t)}
+			}
+			enc := func(k []byte, v string) string { return omaEncrypt(t, k, v) }
+			stored["encrypted"] = pair{enc(key, plain["encrypted"].k), enc(key, plain["encrypted"].s)}
+			stored["plaintext"] = plain["plaintext"]
+			stored["mixed"] = pair{enc(key, plain["mixed"].k), plain["mixed"].s}
+			stored["wrong-key"] = pair{plain["wrong-key"].k, enc(otherKey, plain["wrong-key"].s)}
+			// Plaintext keys of other origins that happen to be standard base64: too short to
+			// be nonce+tag, so plaintext.
+			plain["short-base64"] = pair{"c2hvcnRrZXk=", "YW5vdGhlcnNob3J0a2V5"}
+			stored["short-base64"] = plain["short-base64"]
+			for _, name := range []string{"encrypted", "plaintext", "mixed", "wrong-key", "short-base64"} {
+				insert(t, db, "ossea_configs", cloudStackRow(name, true, stored[name].k, stored[name].s))
+			}
+			var secrets []string
+			for _, p := range plain {
+				secrets = append(secrets, p.k, p.s)
+			}
+			for _, p := range stored {
+				secrets = append(secrets, p.k, p.s)
+			}
+
+			src, err := database.New(db, database.WithKey(key), database.WithLogger(slog.New(slog.DiscardHandler)))
+			require.NoError(t, err)
+			for _, name := range []string{"encrypted", "plaintext", "mixed", "short-base64"} {
+				c, err := src.CloudStack(ctx, credentials.Account(name))
+				require.NoError(t, err, name)
+				assert.Equal(t, plain[name].k, c.APIKey.Reveal(), name)
+				assert.Equal(t, plain[name].s, c.SecretKey.Reveal(), name)
+			}
+			_, err = src.CloudStack(ctx, credentials.Account("wrong-key"))
+			requireErr(t, err, credentials.ErrDecrypt, credentials.FieldSecretKey, secrets,
+				"secret_key", `"wrong-key"`, "ossea_configs id=4", database.KeyEnv, "RotateCloudStackKeys")
+			assert.ErrorIs(t, err, database.ErrCiphertextAuth)
+
+			keyless, err := database.New(db, database.WithLogger(slog.New(slog.DiscardHandler)))
+			require.NoError(t, err)
+			c, err := keyless.CloudStack(ctx, credentials.Account("plaintext"))
+			require.NoError(t, err, "plaintext keys need no key")
+			assert.Equal(t, plain["plaintext"].s, c.SecretKey.Reveal())
+			for name, field := range map[string]credentials.Field{"encrypted": credentials.FieldAPIKey, "mixed": credentials.FieldAPIKey} {
+				_, err := keyless.CloudStack(ctx, credentials.Account(name))
+				requireErr(t, err, credentials.ErrDecrypt, field, secrets, "api_key", `"`+name+`"`, "WithKey", database.KeyEnv)
+				assert.ErrorIs(t, err, database.ErrKeyMissing, name)
+			}
+		})
+	}
 }
 
 func TestMissingTables(t *testing.T) {
@@ -355,56 +498,6 @@ func TestMissingColumns(t *testing.T) {
 			requireErr(t, err, credentials.ErrInvalid, "", nil, "disk_offering_id", "oma_vm_id")
 		})
 	}
-}
-
-func TestEncryptedCloudStackKeys(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db := testdb.Open(t, testdb.SQLite)
-	require.NoError(t, database.Migrate(ctx, db))
-	key := newKey(t)
-	k, s := fakeSecret(t, "apikey"), fakeSecret(t, "secretkey")
-	encK, encS := omaEncrypt(t, key, k), omaEncrypt(t, key, s)
-	insert(t, db, "ossea_configs", cloudStackRow("enc", true, encK, encS))
-
-	src, err := database.New(db, database.WithKey(key), database.WithEncryptedCloudStackKeys())
-	require.NoError(t, err)
-	c, err := src.CloudStack(ctx, credentials.Ref{})
-	require.NoError(t, err)
-	assert.Equal(t, k, c.APIKey.Reveal())
-	assert.Equal(t, s, c.SecretKey.Reveal())
-
-	plain, err := database.New(db, database.WithKey(key))
-	require.NoError(t, err)
-	c, err = plain.CloudStack(ctx, credentials.Ref{})
-	require.NoError(t, err, "without the option the columns are taken as they are")
-	assert.Equal(t, encS, c.SecretKey.Reveal())
-
-	wrong, err := database.New(db, database.WithKey(newKey(t)), database.WithEncryptedCloudStackKeys())
-	require.NoError(t, err)
-	_, err = wrong.CloudStack(ctx, credentials.Ref{})
-	requireErr(t, err, credentials.ErrDecrypt, credentials.FieldAPIKey, []string{k, s, encK, encS}, "api_key", database.KeyEnv)
-	assert.ErrorIs(t, err, database.ErrCiphertextAuth)
-
-	keyless, err := database.New(db, database.WithEncryptedCloudStackKeys())
-	require.NoError(t, err)
-	_, err = keyless.CloudStack(ctx, credentials.Ref{})
-	requireErr(t, err, credentials.ErrDecrypt, credentials.FieldAPIKey, []string{k, s}, "WithKey")
-
-	// The writer stores them the same way.
-	w, err := database.NewWriter(db, database.WithKey(key), database.WithEncryptedCloudStackKeys())
-	require.NoError(t, err)
-	k2, s2 := credentials.NewSecret(fakeSecret(t, "apikey")), credentials.NewSecret(fakeSecret(t, "secretkey"))
-	require.NoError(t, w.RotateCloudStackKeys(ctx, "enc", k2, s2))
-	var storedSecret string
-	require.NoError(t, db.Raw("SELECT secret_key FROM ossea_configs WHERE name = 'enc'").Scan(&storedSecret).Error)
-	assert.Equal(t, s2.Reveal(), omaDecrypt(t, key, storedSecret))
-	c, err = src.CloudStack(ctx, credentials.Ref{})
-	require.NoError(t, err)
-	assert.True(t, c.APIKey.Equal(k2))
-	keylessWriter, err := database.NewWriter(db, database.WithEncryptedCloudStackKeys())
-	require.NoError(t, err)
-	require.ErrorIs(t, keylessWriter.RotateCloudStackKeys(ctx, "enc", k2, s2), database.ErrKeyMissing)
 }
 
 func TestInsecureSkipVerifyOption(t *testing.T) {

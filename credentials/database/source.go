@@ -16,9 +16,6 @@ import (
 
 const sourceName = "database"
 
-// plaintextPrefix marks a password the appliance stored unencrypted.
-const plaintextPrefix = "TEMP_PLAINTEXT_"
-
 // GUI settings named in remedies.
 const (
 	guiCloudStack = "the OMA GUI's OSSEA (CloudStack) configuration"
@@ -71,9 +68,11 @@ func (s *Source) Close() error {
 	return nil
 }
 
-// CloudStack returns the CloudStack configuration ref selects: the row of ossea_configs with
-// is_active set (zero Ref), or the row with the given name (Ref.Name) or id (Ref.ID),
-// active or not.
+// CloudStack returns the CloudStack configuration ref selects: the active row of
+// ossea_configs with the lowest id, as the appliance picks it (zero Ref), or the active row
+// with the given name (Ref.Name) or id (Ref.ID). A row with is_active = 0 was deleted in the
+// appliance and is ErrNotFound. When several rows are active the default carries a warning
+// naming the others (Meta.Warnings, and logged), or is ErrAmbiguous under StrictDefault.
 func (s *Source) CloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
 	return credentials.FallBack(ctx, s.cfg.logger, sourceName, credentials.KindCloudStack, ref, s.cloudStack)
 }
@@ -99,9 +98,12 @@ func (s *Source) cloudStack(ctx context.Context, ref credentials.Ref) (credentia
 	if err != nil {
 		return credentials.CloudStack{}, s.readError(ctx, kind, ref, tableCloudStack, err)
 	}
-	row, err := pickCloudStack(ref, filter(rows, func(r *cloudStackRow) bool { return match(r.id, r.name.get()) }))
+	row, warnings, err := pickCloudStack(ref, filter(rows, func(r *cloudStackRow) bool { return match(r.id, r.name.get()) }), s.cfg.strictDefault)
 	if err != nil {
 		return credentials.CloudStack{}, err
+	}
+	for _, w := range warnings {
+		s.cfg.logger.WarnContext(ctx, "credentials: "+w, "source", sourceName, "kind", string(kind), "location", row.location())
 	}
 	name := row.name.get()
 	apiKey, err := s.cloudStackKey(ref, row, credentials.FieldAPIKey, row.apiKey.get())
@@ -130,47 +132,28 @@ func (s *Source) cloudStack(ctx context.Context, ref credentials.Ref) (credentia
 	}
 	c.Stamp(credentials.Origin{Source: sourceName, Account: name, Location: row.location()},
 		rowVersion(row.location(), name, c.ContentVersion()), s.cfg.now())
+	c.Warnings = warnings
 	return c, nil
 }
 
-// cloudStackKey returns a key column's value, decrypted when WithEncryptedCloudStackKeys
-// says the column is encrypted. An empty column stays empty for Check to report.
-func (s *Source) cloudStackKey(ref credentials.Ref, row *cloudStackRow, field credentials.Field, stored string) (string, error) {
-	if !s.cfg.encryptedKeys || stored == "" {
-		return stored, nil
-	}
-	column := columnOf[field]
-	if s.cipher == nil {
-		return "", &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: credentials.KindCloudStack,
-			Account: ref.String(), Field: field,
-			Problem: "no encryption key configured to decrypt " + column + " of " + row.named(),
-			Remedy:  "pass database.WithKey(key) with the key from database.KeyFromEnv (" + KeyEnv + "), or drop WithEncryptedCloudStackKeys if the column is plaintext",
-			Err:     ErrKeyMissing}
-	}
-	plain, err := s.cipher.Decrypt(stored)
-	if err != nil {
-		var cause error = ErrCiphertextAuth
-		var ce *credentials.Error
-		if errors.As(err, &ce) && ce.Err != nil {
-			cause = ce.Err
-		}
-		return "", &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: credentials.KindCloudStack,
-			Account: ref.String(), Field: field, Problem: column + " of " + row.named() + " cannot be decrypted",
-			Remedy: "give the source the appliance's key (" + KeyEnv + "); if the column holds a plaintext key, drop WithEncryptedCloudStackKeys; " +
-				"otherwise save the keys again in " + guiCloudStack + " or call Writer.RotateCloudStackKeys",
-			Err: cause}
-	}
-	return plain, nil
-}
-
-func pickCloudStack(ref credentials.Ref, rows []*cloudStackRow) (*cloudStackRow, error) {
+// pickCloudStack picks the row ref names, or the default: the active row with the lowest
+// id, as the appliance's own code does (rows come ordered by id). Several active rows give
+// a warning naming them all, or ErrAmbiguous when strict.
+func pickCloudStack(ref credentials.Ref, rows []*cloudStackRow, strict bool) (*cloudStackRow, []string, error) {
 	const kind = credentials.KindCloudStack
 	if !ref.IsDefault() {
 		if len(rows) == 0 {
-			return nil, namedMissing(kind, ref, tableCloudStack, "name",
+			return nil, nil, namedMissing(kind, ref, tableCloudStack, "name",
 				"create it ("+guiCloudStack+", or Writer.PutCloudStack) or correct the account name")
 		}
-		return rows[0], nil
+		r := rows[0]
+		if !r.active {
+			return nil, nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+				Problem: "the configuration " + r.named() + " was deleted (is_active = 0: the appliance deletes a configuration by deactivating it)",
+				Remedy: "restore it by saving it again in " + guiCloudStack + ", with Writer.ActivateCloudStack, or by setting is_active to 1 on " +
+					r.location() + "; or name a configuration that is in use"}
+		}
+		return r, nil, nil
 	}
 	var active []*cloudStackRow
 	var labels []string
@@ -182,24 +165,29 @@ func pickCloudStack(ref credentials.Ref, rows []*cloudStackRow) (*cloudStackRow,
 	}
 	switch {
 	case len(active) == 1:
-		return active[0], nil
+		return active[0], nil, nil
+	case len(active) > 1 && strict:
+		return nil, nil, &credentials.Error{Category: credentials.ErrAmbiguous, Source: sourceName, Kind: kind, Account: ref.String(),
+			Problem: "more than one active row in " + tableCloudStack + ": " + strings.Join(labels, ", ") +
+				" (the appliance would use " + active[0].label() + ", the lowest id; database.StrictDefault refuses to guess)",
+			Remedy: "delete the configurations not in use in " + guiCloudStack + " (or Writer.DeleteCloudStack), or name the account to use"}
 	case len(active) > 1:
-		return nil, &credentials.Error{Category: credentials.ErrAmbiguous, Source: sourceName, Kind: kind, Account: ref.String(),
-			Problem: "more than one active row in " + tableCloudStack + ": " + strings.Join(labels, ", "),
-			Remedy: "deactivate all but one (set is_active to 0 on the others, or call Writer.ActivateCloudStack with the one to keep, " +
-				"which deactivates the rest); saving the configuration in " + guiCloudStack + " also leaves one active"}
+		return active[0], []string{"several active CloudStack configurations in " + tableCloudStack + ": " + strings.Join(labels, ", ") +
+			"; using " + active[0].label() + ", the lowest id, as the appliance does. Delete the ones not in use in " + guiCloudStack +
+			" (or Writer.DeleteCloudStack), or name the account to use"}, nil
 	case len(rows) == 0:
-		return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+		return nil, nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
 			Problem: tableCloudStack + " has no rows",
-			Remedy:  "fill in and save " + guiCloudStack + ", or create a row with Writer.PutCloudStack and activate it with Writer.ActivateCloudStack"}
+			Remedy:  "fill in and save " + guiCloudStack + ", or create a configuration with Writer.PutCloudStack"}
 	default:
 		all := make([]string, 0, len(rows))
 		for _, r := range rows {
 			all = append(all, r.label())
 		}
-		return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
-			Problem: "no active row in " + tableCloudStack + " (inactive: " + strings.Join(all, ", ") + ")",
-			Remedy:  "activate one: set is_active to 1 on one row, call Writer.ActivateCloudStack, or save the configuration in " + guiCloudStack}
+		return nil, nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+			Problem: "no active row in " + tableCloudStack + ": every configuration was deleted (is_active = 0: " + strings.Join(all, ", ") + ")",
+			Remedy: "activate one: restore a deleted configuration with Writer.ActivateCloudStack (or is_active = 1 on its row), " +
+				"save one in " + guiCloudStack + ", or create one with Writer.PutCloudStack"}
 	}
 }
 
@@ -226,7 +214,7 @@ func (s *Source) vSphereRow(ctx context.Context, ref credentials.Ref) (credentia
 	if err != nil {
 		return credentials.VSphere{}, nil, err
 	}
-	password, err := s.password(ctx, ref, row)
+	password, warnings, err := s.password(ctx, ref, row)
 	if err != nil {
 		return credentials.VSphere{}, nil, err
 	}
@@ -243,6 +231,7 @@ func (s *Source) vSphereRow(ctx context.Context, ref credentials.Ref) (credentia
 	}
 	v.Stamp(credentials.Origin{Source: sourceName, Account: name, Location: row.location()},
 		rowVersion(row.location(), name, v.ContentVersion()), s.cfg.now())
+	v.Warnings = warnings
 	if s.usage != nil {
 		s.usage.record(row.id)
 	}
@@ -300,52 +289,6 @@ func pickVSphere(ref credentials.Ref, rows []*vSphereRow) (*vSphereRow, error) {
 			Problem: "no row in " + tableVSphere + " is marked default",
 			Remedy:  "choose the default set in " + guiVSphere + ", set is_default to 1 on one active row, or call Writer.SetDefaultVSphere"}
 	}
-}
-
-// password returns the clear password of row, refusing TEMP_PLAINTEXT_ values unless the
-// caller opted in. An empty column yields "" so that Check reports the field as missing.
-func (s *Source) password(ctx context.Context, ref credentials.Ref, row *vSphereRow) (string, error) {
-	const kind = credentials.KindVSphere
-	stored := row.passwordEncrypted.get()
-	if stored == "" {
-		return "", nil
-	}
-	if strings.HasPrefix(stored, plaintextPrefix) {
-		if !s.cfg.acceptPlaintext {
-			return "", &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: kind, Account: ref.String(),
-				Field:   credentials.FieldPassword,
-				Problem: "password_encrypted of " + row.named() + " holds an unencrypted " + plaintextPrefix + " value",
-				Remedy: "re-encrypt it: re-enter the password of this set in " + guiVSphere + ", or run Writer.ReencryptPlaintext " +
-					"(database.NewWriter with the appliance's key); database.AcceptPlaintextPasswords() reads such rows meanwhile, with a warning on every use"}
-		}
-		s.cfg.logger.WarnContext(ctx, "credentials: using an unencrypted vCenter password; re-encrypt it (Writer.ReencryptPlaintext or re-enter it in the OMA GUI)",
-			"source", sourceName, "account", row.name.get(), "location", row.location())
-		return strings.TrimPrefix(stored, plaintextPrefix), nil
-	}
-	if s.cipher == nil {
-		return "", &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: kind, Account: ref.String(),
-			Field:   credentials.FieldPassword,
-			Problem: "no encryption key configured to decrypt password_encrypted of " + row.location(),
-			Remedy:  "pass database.WithKey(key) with the key from database.KeyFromEnv (" + KeyEnv + ", as the OMA API service has it)",
-			Err:     ErrKeyMissing}
-	}
-	password, err := s.cipher.Decrypt(stored)
-	if err != nil {
-		var cause error = ErrCiphertextAuth
-		var ce *credentials.Error
-		if errors.As(err, &ce) && ce.Err != nil {
-			cause = ce.Err
-		}
-		remedy := "the stored value is corrupt: re-enter the password of this set in " + guiVSphere + " or call Writer.RotateVSpherePassword"
-		if errors.Is(cause, ErrCiphertextAuth) {
-			remedy = "give the source the appliance's key (" + KeyEnv + " of the OMA API service); if the key was changed on purpose, " +
-				"re-enter the password of this set in " + guiVSphere + " or call Writer.RotateVSpherePassword"
-		}
-		return "", &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: kind, Account: ref.String(),
-			Field: credentials.FieldPassword, Problem: "password_encrypted of " + row.named() + " cannot be decrypted",
-			Remedy: remedy, Err: cause}
-	}
-	return password, nil
 }
 
 // selector returns the test a row must pass to be the one ref names: every row for the
@@ -487,7 +430,7 @@ func missingColumns(ctx context.Context, db *gorm.DB, table string) []string {
 		have[strings.ToLower(t.Name())] = true
 	}
 	want := map[string]string{tableCloudStack: cloudStackColumns, tableVSphere: vSphereColumns,
-		tableVMContexts: "context_id, vm_name, vmware_credential_id"}[table]
+		tableVMContexts: "context_id, vm_name"}[table]
 	var missing []string
 	for _, c := range strings.Split(want, ", ") {
 		if !have[c] {

@@ -56,7 +56,8 @@ func TestUsageTrackerRecordsAndStops(t *testing.T) {
 	ctx := context.Background()
 	db := testdb.Open(t, testdb.SQLite)
 	require.NoError(t, Migrate(ctx, db))
-	require.NoError(t, db.Exec("INSERT INTO vmware_credentials (id, credential_name, usage_count) VALUES (5, 'vc', NULL)").Error)
+	require.NoError(t, db.Exec("INSERT INTO vmware_credentials (id, credential_name, vcenter_host, username, password_encrypted, datacenter, usage_count) "+
+		"VALUES (5, 'vc', 'vc.example.invalid', 'u', '', 'dc', NULL)").Error)
 	cfg := newConfig([]Option{WithUsageTracking(64)})
 	u := startUsageTracker(db, cfg)
 	var wg sync.WaitGroup

@@ -3,6 +3,7 @@ package database
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,15 +12,25 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 )
 
-// ErrExists is the cause (Err) of the ErrInvalid a Create call returns when a set of that
-// name exists.
-var ErrExists = errors.New("a credential set with this name exists")
+// Causes (Err) of Writer errors, for errors.Is.
+var (
+	// ErrExists: a Create call found a set of that name (an active one, for CloudStack).
+	ErrExists = errors.New("a credential set with this name exists")
+	// ErrInUse: DeleteVSphere found replication contexts linked to the set.
+	ErrInUse = errors.New("the credential set is linked to replication contexts")
+	// ErrNoContext: LinkVM found no replication context with that id; the appliance creates
+	// them, never failoverkit.
+	ErrNoContext = errors.New("no such replication context")
+)
 
 // Writer creates and changes credential sets in the appliance's tables: for tests, the
-// quickstart and integrators' admin screens. It writes the same formats the appliance does:
-// CloudStack keys in plaintext (as ossea_configs holds them), vCenter passwords encrypted
-// with AES-256-GCM. Every method runs in one transaction. A Writer is safe for concurrent
-// use.
+// quickstart and integrators' admin screens. It writes only what the appliance itself
+// writes, in its formats: CloudStack keys encrypted with the key (as the appliance's
+// configuration handler does when MIGRATEKIT_CRED_ENCRYPTION_KEY is set) or in plaintext
+// without one (as its other save paths do); vCenter passwords always encrypted; a CloudStack
+// configuration deleted by clearing is_active, as the GUI does; and never a
+// vm_replication_contexts row, which only the appliance creates. It never changes a table's
+// definition. Every method runs in one transaction. A Writer is safe for concurrent use.
 type Writer struct {
 	db     *gorm.DB
 	cfg    config
@@ -56,20 +67,25 @@ const (
 	updateOnly
 )
 
-// PutCloudStack creates the CloudStack configuration name, or replaces its values when it
-// exists, and returns its id. A new configuration is inactive: activate it with
-// ActivateCloudStack. Meta and InsecureSkipVerify are not stored (the table has no column).
+// PutCloudStack saves the CloudStack configuration name, creating it or replacing its
+// values, and returns its id. The saved configuration is active, as the appliance's save
+// leaves it (a deleted one of that name is restored). Other configurations are left as they
+// are - the appliance's save deactivates only rows of the same name - so several can be
+// active; default lookups then use the lowest id. With the writer's key the API and secret
+// keys are stored encrypted, without it in plaintext. Meta and InsecureSkipVerify are not
+// stored (the table has no column).
 func (w *Writer) PutCloudStack(ctx context.Context, name string, c credentials.CloudStack) (int64, error) {
 	return w.putCloudStack(ctx, name, c, upsert)
 }
 
-// CreateCloudStack is PutCloudStack that fails (ErrInvalid, cause ErrExists) when name exists.
+// CreateCloudStack is PutCloudStack that fails (ErrInvalid, cause ErrExists) when an active
+// configuration of that name exists; a deleted one is restored with the new values.
 func (w *Writer) CreateCloudStack(ctx context.Context, name string, c credentials.CloudStack) (int64, error) {
 	return w.putCloudStack(ctx, name, c, createOnly)
 }
 
-// UpdateCloudStack replaces the values of the existing configuration name (ErrNotFound if
-// there is none).
+// UpdateCloudStack replaces the values of the existing configuration name, leaving it active
+// (ErrNotFound if there is none).
 func (w *Writer) UpdateCloudStack(ctx context.Context, name string, c credentials.CloudStack) error {
 	_, err := w.putCloudStack(ctx, name, c, updateOnly)
 	return err
@@ -88,10 +104,13 @@ func (w *Writer) putCloudStack(ctx context.Context, name string, c credentials.C
 		"service_offering_id", "disk_offering_id", "oma_vm_id"}
 	vals := []any{c.APIURL, apiKey, secretKey, c.Domain, c.Zone, c.TemplateID, c.NetworkID,
 		c.ServiceOfferingID, c.DiskOfferingID, c.ApplianceVMID}
-	return w.put(ctx, kind, name, mode, cols, vals, []string{"is_active"}, []any{false})
+	// Saving makes the configuration active, on insert and update alike.
+	cols, vals = append(cols, "is_active"), append(vals, true)
+	return w.put(ctx, kind, name, mode, cols, vals, nil, nil)
 }
 
-// RotateCloudStackKeys replaces the API key and secret key of the configuration name.
+// RotateCloudStackKeys replaces the API key and secret key of the configuration name,
+// encrypted with the writer's key or in plaintext without one.
 func (w *Writer) RotateCloudStackKeys(ctx context.Context, name string, apiKey, secretKey credentials.Secret) error {
 	const kind = credentials.KindCloudStack
 	if !w.cfg.skipValidation && (blankOrPadded(apiKey.Reveal()) || blankOrPadded(secretKey.Reveal())) {
@@ -106,21 +125,28 @@ func (w *Writer) RotateCloudStackKeys(ctx context.Context, name string, apiKey, 
 	return w.updateColumns(ctx, kind, name, []string{"api_key", "secret_key"}, []any{storedKey, storedSecret})
 }
 
-// cloudStackKeys returns the stored form of the two keys: plaintext, or encrypted under
-// WithEncryptedCloudStackKeys.
+// cloudStackKeys returns the stored form of the two keys: encrypted when the writer has a
+// key, as the appliance's configuration handler stores them; plaintext otherwise. A plaintext
+// key that has the form of an encrypted value is refused, since a Source would read it back
+// as one.
 func (w *Writer) cloudStackKeys(name string, apiKey, secretKey credentials.Secret) (string, string, error) {
-	if !w.cfg.encryptedKeys {
-		return apiKey.Reveal(), secretKey.Reveal(), nil
-	}
 	stored := make([]string, 2)
 	for i, k := range []credentials.Secret{apiKey, secretKey} {
 		if k.IsZero() {
 			continue
 		}
 		if w.cipher == nil {
-			e := w.noKey(credentials.KindCloudStack, name).(*credentials.Error)
-			e.Field, e.Problem = credentials.FieldAPIKey, "the writer has no encryption key for CloudStack keys (WithEncryptedCloudStackKeys)"
-			return "", "", e
+			if looksEncrypted(k.Reveal()) {
+				field := []credentials.Field{credentials.FieldAPIKey, credentials.FieldSecretKey}[i]
+				return "", "", &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: credentials.KindCloudStack,
+					Account: name, Field: field,
+					Problem: "the " + string(field) + " has the form of an encrypted value (padded standard base64 of 28 bytes or more), " +
+						"so stored in plaintext it would be read back as encrypted",
+					Remedy: "give the writer the appliance's key (database.WithKey) so that it stores the keys encrypted, " +
+						"or check that this is the key CloudStack issued (CloudStack's keys are 86 characters of URL-safe base64)"}
+			}
+			stored[i] = k.Reveal()
+			continue
 		}
 		v, err := w.cipher.Encrypt(k.Reveal())
 		if err != nil {
@@ -131,21 +157,25 @@ func (w *Writer) cloudStackKeys(name string, apiKey, secretKey credentials.Secre
 	return stored[0], stored[1], nil
 }
 
-// ActivateCloudStack makes name the active configuration and deactivates every other one,
-// in one transaction, so that readers see either the old or the new active row.
+// ActivateCloudStack sets is_active on the configuration name, restoring it if it was
+// deleted. Other configurations are not touched: the appliance never deactivates one
+// configuration because another is activated. When several are active, default lookups use
+// the lowest id (with a warning); delete the others to choose another default.
 func (w *Writer) ActivateCloudStack(ctx context.Context, name string) error {
-	return w.exclusive(ctx, credentials.KindCloudStack, name, "is_active", nil)
+	return w.updateColumns(ctx, credentials.KindCloudStack, name, []string{"is_active"}, []any{true})
 }
 
-// DeactivateCloudStack clears is_active on name. With no active configuration left, default
-// lookups answer ErrNotFound.
+// DeactivateCloudStack clears is_active on name, which is how the appliance deletes a
+// configuration: named lookups of it answer ErrNotFound, and with no active configuration
+// left, so do default lookups. ActivateCloudStack or saving it again restores it.
 func (w *Writer) DeactivateCloudStack(ctx context.Context, name string) error {
 	return w.updateColumns(ctx, credentials.KindCloudStack, name, []string{"is_active"}, []any{false})
 }
 
-// DeleteCloudStack deletes the configuration name (ErrNotFound if there is none).
+// DeleteCloudStack deletes the configuration name the way the appliance's GUI does: it
+// clears is_active (DeactivateCloudStack) and keeps the row (ErrNotFound if there is none).
 func (w *Writer) DeleteCloudStack(ctx context.Context, name string) error {
-	return w.delete(ctx, credentials.KindCloudStack, name)
+	return w.DeactivateCloudStack(ctx, name)
 }
 
 // PutVSphere creates the vCenter set name, or replaces its values when it exists, and
@@ -213,14 +243,54 @@ func (w *Writer) SetDefaultVSphere(ctx context.Context, name string) error {
 	return w.exclusive(ctx, credentials.KindVSphere, name, "is_default", []string{"is_active"})
 }
 
-// DeleteVSphere deletes the set name (ErrNotFound if there is none). Replication contexts
-// linked to it then fail to resolve until they are linked again (LinkVM).
+// DeleteVSphere deletes the set name (ErrNotFound if there is none). A set that replication
+// contexts are linked to is refused (ErrInvalid, cause ErrInUse, naming them): the
+// appliance's foreign key would set their links to NULL, silently moving those VMs to the
+// default set. Link them elsewhere first (LinkVM).
 func (w *Writer) DeleteVSphere(ctx context.Context, name string) error {
-	return w.delete(ctx, credentials.KindVSphere, name)
+	const kind = credentials.KindVSphere
+	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		id, err := w.idOf(ctx, tx, kind, name)
+		if err != nil {
+			return err
+		}
+		if tx.Migrator().HasTable(tableVMContexts) {
+			cols, err := contextColumns(ctx, tx)
+			if err != nil {
+				return err
+			}
+			for _, col := range linkColumnsIn(cols) {
+				linked, err := queryRows(ctx, tx, "SELECT context_id FROM "+tableVMContexts+" WHERE "+col+" = ? ORDER BY context_id", []any{id},
+					func(r *text) []any { return []any{r} })
+				if err != nil {
+					return err
+				}
+				if len(linked) > 0 {
+					ids := make([]string, 0, len(linked))
+					for _, l := range linked {
+						ids = append(ids, l.get())
+					}
+					return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: name,
+						Problem: "replication contexts are linked to this set (" + tableVMContexts + "." + col + "): " + strings.Join(ids, ", "),
+						Remedy: "link those VMs to another set first (Writer.LinkVM, or the OMA GUI), then delete it; " +
+							"deleting it now would move them to the default set without a word",
+						Err: ErrInUse}
+				}
+			}
+		}
+		return tx.Exec("DELETE FROM "+tableVSphere+" WHERE id = ?", id).Error
+	})
+	if err != nil {
+		return w.writeError(ctx, kind, name, tableVSphere, err)
+	}
+	return nil
 }
 
-// ReencryptPlaintext encrypts every vCenter password stored as TEMP_PLAINTEXT_<password> and
-// returns how many rows it changed. A row changed concurrently is left for the next run.
+// ReencryptPlaintext encrypts every vCenter password stored unencrypted - a TEMP_ value
+// (whose first 15 characters the appliance drops, as it does here) or a bare password - and
+// returns how many rows it changed. Values that are encrypted, or have the encrypted form
+// (even under another key), and TEMP_ values too short to hold a password are left alone. A
+// row changed concurrently is left for the next run.
 func (w *Writer) ReencryptPlaintext(ctx context.Context) (int, error) {
 	const kind = credentials.KindVSphere
 	if w.cipher == nil {
@@ -228,26 +298,37 @@ func (w *Writer) ReencryptPlaintext(ctx context.Context) (int, error) {
 	}
 	n := 0
 	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		type plain struct {
-			id     int64
-			stored text
+		type stored struct {
+			id    int64
+			value text
 		}
-		rows, err := queryRows(ctx, tx, "SELECT id, password_encrypted FROM "+tableVSphere+" WHERE password_encrypted LIKE ?",
-			[]any{plaintextPrefix + "%"}, func(r *plain) []any { return []any{&r.id, &r.stored} })
+		rows, err := queryRows(ctx, tx, "SELECT id, password_encrypted FROM "+tableVSphere+" ORDER BY id", nil,
+			func(r *stored) []any { return []any{&r.id, &r.value} })
 		if err != nil {
 			return err
 		}
 		for _, r := range rows {
-			value, ok := strings.CutPrefix(r.stored.get(), plaintextPrefix)
-			if !ok {
-				continue // LIKE treats _ as a wildcard
+			value := r.value.get()
+			var plain string
+			switch {
+			case value == "":
+				continue
+			case strings.HasPrefix(value, tempPrefix):
+				if len(value) < tempStrip {
+					continue
+				}
+				plain = value[tempStrip:]
+			case looksEncrypted(value):
+				continue
+			default:
+				plain = value
 			}
-			stored, err := w.cipher.Encrypt(value)
+			sealed, err := w.cipher.Encrypt(plain)
 			if err != nil {
 				return err
 			}
 			res := tx.Exec("UPDATE "+tableVSphere+" SET password_encrypted = ?, updated_at = ? WHERE id = ? AND password_encrypted = ?",
-				stored, w.cfg.now().UTC(), r.id, r.stored.get())
+				sealed, w.cfg.now().UTC(), r.id, value)
 			if res.Error != nil {
 				return res.Error
 			}
@@ -261,14 +342,17 @@ func (w *Writer) ReencryptPlaintext(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// LinkVM links the replication context contextID to the vCenter set credentialName, or
-// clears the link (the VM then uses the default set) when credentialName is "". When no
-// context contextID exists, one is created with vmName; on the appliance's own table, which
-// has more required columns, create contexts through the appliance instead.
-func (w *Writer) LinkVM(ctx context.Context, contextID, vmName, credentialName string) error {
+// LinkVM links the existing replication context contextID to the vCenter set
+// credentialName, or clears the link (the VM then uses the default set) when credentialName
+// is "". It writes the link column the table has (credential_id as deployed, or
+// vmware_credential_id), and nothing else but updated_at. It never creates a context: only
+// the appliance does, when a VM is added to replication, so a missing one is ErrNotFound
+// (cause ErrNoContext).
+func (w *Writer) LinkVM(ctx context.Context, contextID, credentialName string) error {
 	const kind = credentials.KindVSphere
+	account := "vm " + contextID
 	if blankOrPadded(contextID) {
-		return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: "vm " + vmName,
+		return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: account,
 			Problem: "the context id is empty or padded", Remedy: "pass the context_id of the replication context"}
 	}
 	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -280,20 +364,39 @@ func (w *Writer) LinkVM(ctx context.Context, contextID, vmName, credentialName s
 			}
 			link = id
 		}
+		cols, err := contextColumns(ctx, tx)
+		if err != nil {
+			return err
+		}
+		present := linkColumnsIn(cols)
+		if len(present) == 0 {
+			return noLinkColumn(kind, account)
+		}
 		var count int64
 		if err := tx.Raw("SELECT COUNT(*) FROM "+tableVMContexts+" WHERE context_id = ?", contextID).Scan(&count).Error; err != nil {
 			return err
 		}
-		now := w.cfg.now().UTC()
-		if count > 0 {
-			return tx.Exec("UPDATE "+tableVMContexts+" SET vmware_credential_id = ?, updated_at = ? WHERE context_id = ?",
-				link, now, contextID).Error
+		if count == 0 {
+			return &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: account,
+				Problem: "no replication context with context_id " + strconv.Quote(contextID) + " in " + tableVMContexts,
+				Remedy: "the appliance creates replication contexts when a VM is added to replication (OMA GUI); " +
+					"failoverkit never inserts one: add the VM there first, or pass the context_id of an existing context",
+				Err: ErrNoContext}
 		}
-		return tx.Exec("INSERT INTO "+tableVMContexts+" (context_id, vm_name, vmware_credential_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-			contextID, vmName, link, now, now).Error
+		set := make([]string, 0, len(present)+1)
+		args := make([]any, 0, len(present)+2)
+		for _, c := range present {
+			set = append(set, c+" = ?")
+			args = append(args, link)
+		}
+		if slices.Contains(cols, "updated_at") {
+			set = append(set, "updated_at = ?")
+			args = append(args, w.cfg.now().UTC())
+		}
+		return tx.Exec("UPDATE "+tableVMContexts+" SET "+strings.Join(set, ", ")+" WHERE context_id = ?", append(args, contextID)...).Error
 	})
 	if err != nil {
-		return w.writeError(ctx, kind, credentialName, tableVMContexts, err)
+		return w.writeError(ctx, kind, account, tableVMContexts, err)
 	}
 	return nil
 }
@@ -335,19 +438,25 @@ func (w *Writer) put(ctx context.Context, kind credentials.Kind, name string, mo
 	table, nameCol := tableFor(kind), nameColumn(kind)
 	var id int64
 	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		ids, err := queryRows(ctx, tx, "SELECT id FROM "+table+" WHERE "+nameCol+" = ?", []any{name},
-			func(r *int64) []any { return []any{r} })
+		type existing struct {
+			id     int64
+			active flag
+		}
+		rows, err := queryRows(ctx, tx, "SELECT id, is_active FROM "+table+" WHERE "+nameCol+" = ?", []any{name},
+			func(r *existing) []any { return []any{&r.id, &r.active} })
 		if err != nil {
 			return err
 		}
 		now := w.cfg.now().UTC()
-		if len(ids) > 0 {
-			if mode == createOnly {
+		if len(rows) > 0 {
+			// A deleted CloudStack configuration (is_active = 0) is gone for the appliance,
+			// whose save of that name reuses the row; a vCenter set exists until deleted.
+			if mode == createOnly && (kind == credentials.KindVSphere || bool(rows[0].active)) {
 				return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: name,
 					Problem: "a row named " + strconv.Quote(name) + " exists in " + table,
 					Remedy:  "choose another name, or update the existing set", Err: ErrExists}
 			}
-			id = *ids[0]
+			id = rows[0].id
 			set := make([]string, 0, len(cols)+1)
 			for _, c := range cols {
 				set = append(set, c+" = ?")

@@ -2,6 +2,7 @@ package database_test
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 )
 
@@ -35,34 +37,58 @@ func TestWriter(t *testing.T) {
 			src, err := database.New(db, database.WithKey(key))
 			require.NoError(t, err)
 
-			// CloudStack: create, duplicate, update, activate exclusively, rotate.
+			// CloudStack: a saved configuration is active; several can be; the lowest id is
+			// the default; deleting clears is_active and keeps the row.
+			logs := &recorder{}
+			src, err = database.New(db, database.WithKey(key), database.WithLogger(slog.New(logs)))
+			require.NoError(t, err)
 			idA, err := w.CreateCloudStack(ctx, "a", validCloudStack(t, "z1"))
 			require.NoError(t, err)
 			_, err = w.CreateCloudStack(ctx, "a", validCloudStack(t, "z1"))
 			require.ErrorIs(t, err, database.ErrExists)
 			require.ErrorIs(t, w.UpdateCloudStack(ctx, "nope", validCloudStack(t, "z")), credentials.ErrNotFound)
+			c, err := src.CloudStack(ctx, credentials.Ref{})
+			require.NoError(t, err, "a saved configuration is active")
+			assert.Equal(t, "a", c.Origin.Account)
+			assert.Empty(t, c.Warnings)
 			idB, err := w.PutCloudStack(ctx, "b", validCloudStack(t, "z2"))
 			require.NoError(t, err)
 			assert.NotEqual(t, idA, idB)
-			_, err = src.CloudStack(ctx, credentials.Ref{})
-			require.ErrorIs(t, err, credentials.ErrNotFound, "new configurations are inactive")
+			c, err = src.CloudStack(ctx, credentials.Ref{})
+			require.NoError(t, err, "saving b left a active: the appliance deactivates only rows of the same name")
+			assert.Equal(t, "a", c.Origin.Account, "the lowest id")
+			require.Len(t, c.Warnings, 1)
+			assert.Contains(t, c.Warnings[0], `"b"`)
+			assert.Equal(t, 1, logs.count(slog.LevelWarn, "several active CloudStack configurations"))
 
-			require.NoError(t, w.ActivateCloudStack(ctx, "a"))
-			require.NoError(t, w.ActivateCloudStack(ctx, "b"))
-			c, err := src.CloudStack(ctx, credentials.Ref{})
-			require.NoError(t, err, "activating b deactivated a")
-			assert.Equal(t, "b", c.Origin.Account)
-			byID, err := src.CloudStack(ctx, credentials.AccountID(idA))
+			require.NoError(t, w.DeleteCloudStack(ctx, "a"))
+			c, err = src.CloudStack(ctx, credentials.Ref{})
 			require.NoError(t, err)
+			assert.Equal(t, "b", c.Origin.Account, "with a deleted, b is the default")
+			_, err = src.CloudStack(ctx, credentials.AccountID(idA))
+			require.ErrorIs(t, err, credentials.ErrNotFound, "a deleted configuration is gone for named lookups too")
+			require.NoError(t, w.ActivateCloudStack(ctx, "a"))
+			byID, err := src.CloudStack(ctx, credentials.AccountID(idA))
+			require.NoError(t, err, "ActivateCloudStack restores it")
 			assert.Equal(t, "a", byID.Origin.Account)
+			require.NoError(t, w.DeactivateCloudStack(ctx, "a"))
+			again, err := w.CreateCloudStack(ctx, "a", validCloudStack(t, "z3"))
+			require.NoError(t, err, "creating a deleted configuration's name restores it, as the appliance's save does")
+			assert.Equal(t, idA, again)
+			restored, err := src.CloudStack(ctx, credentials.Account("a"))
+			require.NoError(t, err)
+			assert.Equal(t, "z3", restored.Zone)
 
+			c, err = src.CloudStack(ctx, credentials.Account("b"))
+			require.NoError(t, err)
 			newKeyV, newSecret := credentials.NewSecret(fakeSecret(t, "k")), credentials.NewSecret(fakeSecret(t, "s"))
 			require.NoError(t, w.RotateCloudStackKeys(ctx, "b", newKeyV, newSecret))
-			rotated, err := src.CloudStack(ctx, credentials.Ref{})
+			rotated, err := src.CloudStack(ctx, credentials.Account("b"))
 			require.NoError(t, err)
 			assert.True(t, rotated.SecretKey.Equal(newSecret))
 			assert.NotEqual(t, c.Version, rotated.Version)
-			require.NoError(t, w.DeactivateCloudStack(ctx, "b"))
+			require.NoError(t, w.DeleteCloudStack(ctx, "a"))
+			require.NoError(t, w.DeleteCloudStack(ctx, "b"))
 			_, err = src.CloudStack(ctx, credentials.Ref{})
 			require.ErrorIs(t, err, credentials.ErrNotFound)
 
@@ -113,7 +139,7 @@ func TestWriter(t *testing.T) {
 			require.NoError(t, w.DeleteVSphere(ctx, "v2"))
 			require.ErrorIs(t, w.DeleteVSphere(ctx, "v2"), credentials.ErrNotFound)
 			require.ErrorIs(t, w.ActivateCloudStack(ctx, "missing"), credentials.ErrNotFound)
-			require.ErrorIs(t, w.LinkVM(ctx, "ctx-1", "vm", "missing"), credentials.ErrNotFound)
+			require.ErrorIs(t, w.LinkVM(ctx, "ctx-1", "missing"), credentials.ErrNotFound)
 
 			// Without a key the writer refuses to store a vCenter password.
 			keyless, err := database.NewWriter(db)
@@ -127,6 +153,68 @@ func TestWriter(t *testing.T) {
 			cancel()
 			_, err = w.PutCloudStack(cctx, "z", validCloudStack(t, "z"))
 			require.ErrorIs(t, err, context.Canceled)
+		})
+	}
+}
+
+// TestWriterStoresCloudStackKeysAsTheAppliance: with the key the writer encrypts the keys
+// exactly as the appliance's configuration handler does (the appliance's own decryption reads
+// them); without it, it stores plaintext, as the appliance's other save paths do.
+func TestWriterStoresCloudStackKeysAsTheAppliance(t *testing.T) {
+	t.Parallel()
+	for _, backend := range testdb.Backends(t) {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := appliancedb.Open(t, backend)
+			key := newKey(t)
+			w, err := database.NewWriter(db, database.WithKey(key))
+			require.NoError(t, err)
+			keyless, err := database.NewWriter(db)
+			require.NoError(t, err)
+			storedKeys := func(name string) (string, string) {
+				var r struct{ APIKey, SecretKey string }
+				require.NoError(t, db.Raw("SELECT api_key, secret_key FROM ossea_configs WHERE name = ?", name).Scan(&r).Error)
+				return r.APIKey, r.SecretKey
+			}
+
+			enc := validCloudStack(t, "z")
+			_, err = w.PutCloudStack(ctx, "encrypted", enc)
+			require.NoError(t, err)
+			k, s := storedKeys("encrypted")
+			assert.Equal(t, enc.APIKey.Reveal(), omaDecrypt(t, key, k))
+			assert.Equal(t, enc.SecretKey.Reveal(), omaDecrypt(t, key, s))
+			rotated := credentials.NewSecret(fakeSecret(t, "s"))
+			require.NoError(t, w.RotateCloudStackKeys(ctx, "encrypted", enc.APIKey, rotated))
+			_, s = storedKeys("encrypted")
+			assert.Equal(t, rotated.Reveal(), omaDecrypt(t, key, s))
+
+			plain := validCloudStack(t, "z")
+			plain.APIKey, plain.SecretKey = credentials.NewSecret(cloudStackKey(t)), credentials.NewSecret(cloudStackKey(t))
+			_, err = keyless.PutCloudStack(ctx, "plaintext", plain)
+			require.NoError(t, err)
+			k, s = storedKeys("plaintext")
+			assert.Equal(t, plain.APIKey.Reveal(), k)
+			assert.Equal(t, plain.SecretKey.Reveal(), s)
+
+			src, err := database.New(db, database.WithKey(key), database.WithLogger(slog.New(slog.DiscardHandler)))
+			require.NoError(t, err)
+			for name, want := range map[string]credentials.Secret{"encrypted": rotated, "plaintext": plain.SecretKey} {
+				c, err := src.CloudStack(ctx, credentials.Account(name))
+				require.NoError(t, err, name)
+				assert.True(t, c.SecretKey.Equal(want), name)
+			}
+
+			// Without a key, a value with the encrypted form would be read back as one.
+			looksSealed := validCloudStack(t, "z")
+			looksSealed.SecretKey = credentials.NewSecret(omaEncrypt(t, newKey(t), "x"))
+			_, err = keyless.PutCloudStack(ctx, "confusing", looksSealed)
+			requireErr(t, err, credentials.ErrInvalid, credentials.FieldSecretKey, []string{looksSealed.SecretKey.Reveal()}, "WithKey")
+			_, err = w.PutCloudStack(ctx, "confusing", looksSealed)
+			require.NoError(t, err, "with the key it is stored encrypted, so it reads back as given")
+			c, err := src.CloudStack(ctx, credentials.Account("confusing"))
+			require.NoError(t, err)
+			assert.True(t, c.SecretKey.Equal(looksSealed.SecretKey))
 		})
 	}
 }

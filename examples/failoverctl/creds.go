@@ -34,9 +34,12 @@ and how to fix it. It exits 3 when any set fails.
 
 Which sets: those named with --cloudstack-account and --vcenter-account (repeatable); with
 none named, the default sets (the active CloudStack config and the default vCenter set) and
-every other set the source can list: the inactive ossea_configs rows and the other active
-vmware_credentials rows of --db; every account suffix of CLOUDSTACK_API_URL_* and VSPHERE_SERVER_* with --env.
-Vault cannot be listed without list rights, so with --vault only the defaults are checked.`,
+every other set the source can list: the other active ossea_configs rows (rows with
+is_active = 0 were deleted in the appliance) and the other active vmware_credentials rows of
+--db; every account suffix of CLOUDSTACK_API_URL_* and VSPHERE_SERVER_* with --env.
+Vault cannot be listed without list rights, so with --vault only the defaults are checked.
+Warnings the source reports with a set (for example several CloudStack configurations active
+at once, so that the default is ambiguous) are printed under it.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.checkCredentials(cmd.Context(), csAccounts, vcAccounts)
@@ -69,7 +72,7 @@ func (a *app) checkCredentials(ctx context.Context, csAccounts, vcAccounts []str
 		vcRefs = append([]credentials.Ref{{}}, vc...)
 	}
 	if s.backend.mode == "database" && !s.backend.hasKey {
-		fmt.Fprintln(a.stderr, "note: no key given (--key-file or "+database.KeyEnv+"), so vCenter passwords cannot be decrypted")
+		fmt.Fprintln(a.stderr, "note: no key given (--key-file or "+database.KeyEnv+"), so vCenter passwords and encrypted CloudStack keys cannot be decrypted")
 	}
 	checks, err := s.engine.CheckCredentials(ctx, csRefs, vcRefs)
 	s.finish(ctx)
@@ -98,6 +101,9 @@ func (a *app) checkCredentials(ctx context.Context, csAccounts, vcAccounts []str
 		if c.Meta.Version != "" {
 			fmt.Fprintf(a.stdout, "        %s\n", c.Meta.Describe())
 		}
+		for _, w := range c.Meta.Warnings {
+			fmt.Fprintf(a.stdout, "        warning: %s\n", w)
+		}
 	}
 	if failed > 0 {
 		return &credentialsFailed{failed: failed, total: len(checks)}
@@ -123,9 +129,12 @@ func refs(flag string, accounts []string) ([]credentials.Ref, error) {
 func listAccounts(ctx context.Context, b *backend) (cloudStack, vCenter []credentials.Ref) {
 	switch {
 	case b.db != nil:
-		// The default sets are checked as such; these are the others.
-		return namesOf(ctx, b.db, "ossea_configs", "name", "is_active IS NULL OR is_active = ?", false),
-			namesOf(ctx, b.db, "vmware_credentials", "credential_name", "is_active = ? AND (is_default IS NULL OR is_default = ?)", true, false)
+		// The default sets are checked as such; these are the others. A CloudStack row with
+		// is_active = 0 was deleted; the default is the active row with the lowest id.
+		cloudStack = namesOf(ctx, b.db, "ossea_configs", "name",
+			"is_active = ? AND id > (SELECT MIN(id) FROM ossea_configs WHERE is_active = ?)", true, true)
+		vCenter = namesOf(ctx, b.db, "vmware_credentials", "credential_name", "is_active = ? AND (is_default IS NULL OR is_default = ?)", true, false)
+		return cloudStack, vCenter
 	case b.mode == "env":
 		return envAccounts("CLOUDSTACK_API_URL_"), envAccounts("VSPHERE_SERVER_")
 	}

@@ -87,9 +87,10 @@ func TestCredsCheckSourceProblems(t *testing.T) {
 		remedy string
 	}{
 		{
+			// The writer stored the CloudStack keys encrypted, as the appliance does with a key.
 			name:   "no key",
 			args:   []string{"creds", "check", "--db", f.dbPath, "--store", f.store},
-			stdout: "ok      cloudstack default",
+			stdout: "FAILED  cloudstack default",
 			remedy: database.KeyEnv,
 		},
 		{
@@ -128,6 +129,39 @@ func TestCredsCheckSourceProblems(t *testing.T) {
 			requireNoSecret(t, o, f.secrets(t))
 		})
 	}
+}
+
+// TestCredsCheckReportsSeveralActiveConfigurations: the appliance can hold several active
+// CloudStack configurations and uses the lowest id; the check passes, says so under the
+// default set, and checks the other active configurations by name - not the deleted ones.
+func TestCredsCheckReportsSeveralActiveConfigurations(t *testing.T) {
+	t.Parallel()
+	f := newLabDB(t)
+	ctx := context.Background()
+	cs, err := f.lab.CloudStackSet(testCloud)
+	require.NoError(t, err)
+	for _, name := range []string{"second-config", "deleted-config"} {
+		_, err = f.writer.PutCloudStack(ctx, name, cs)
+		require.NoError(t, err)
+	}
+	require.NoError(t, f.writer.DeleteCloudStack(ctx, "deleted-config"))
+
+	o := cli(t, nil, f.flags("creds", "check")...)
+	require.Equal(t, exitOK, o.code, o.stderr)
+	assert.Contains(t, o.stdout, "ok      cloudstack default ("+testCloud+")")
+	assert.Contains(t, o.stdout, "warning: several active CloudStack configurations")
+	assert.Contains(t, o.stdout, `"second-config" (id=2)`)
+	assert.Contains(t, o.stdout, "ok      cloudstack second-config", "the other active configuration is checked by name")
+	assert.NotContains(t, o.stdout, "cloudstack deleted-config", "a deleted configuration is not checked")
+
+	o = cli(t, nil, f.flags("creds", "check", "--json")...)
+	require.Equal(t, exitOK, o.code)
+	_, res := o.jsonLines(t)
+	require.NotEmpty(t, res.Checks)
+	assert.True(t, res.Checks[0].OK)
+	require.Len(t, res.Checks[0].Meta.Warnings, 1, "the JSON result carries the warning")
+	assert.Contains(t, res.Checks[0].Meta.Warnings[0], "lowest id")
+	requireNoSecret(t, o, f.secrets(t))
 }
 
 func readKey(t *testing.T, path string) string {

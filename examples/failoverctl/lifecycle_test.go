@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/failover"
+	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/lab"
 )
 
@@ -266,7 +268,12 @@ func TestVMContextUsesTheLinkedSet(t *testing.T) {
 	ctx := context.Background()
 	_, err := f.writer.PutVSphere(ctx, "vc-linked", f.lab.VSphereSet())
 	require.NoError(t, err)
-	require.NoError(t, f.writer.LinkVM(ctx, "ctx-1", f.lab.Sources[0].Name, "vc-linked"))
+	// The appliance creates replication contexts; failoverkit only links them.
+	db, closeDB, err := openDB(ctx, f.dbPath, false, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	t.Cleanup(closeDB)
+	appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1", VMName: f.lab.Sources[0].Name})
+	require.NoError(t, f.writer.LinkVM(ctx, "ctx-1", "vc-linked"))
 
 	o := cli(t, nil, f.flags(append([]string{"plan", "--json", "--vm-context", "ctx-1"}, f.requestFlags()...)...)...)
 	require.Equal(t, exitOK, o.code, o.stderr)
