@@ -27,19 +27,50 @@ type Request struct {
 	// Name overrides the new VM's name; by default it is derived from the source VM's name
 	// and the job.
 	Name string `json:"name,omitempty"`
-	// Zone, TemplateID, NetworkID, ServiceOfferingID and DiskOfferingID override the defaults
-	// stored with the CloudStack credential set.
+	// Zone, TemplateID, ServiceOfferingID and DiskOfferingID override the defaults stored
+	// with the CloudStack credential set.
 	Zone              string `json:"zone,omitempty"`
 	TemplateID        string `json:"template_id,omitempty"`
-	NetworkID         string `json:"network_id,omitempty"`
 	ServiceOfferingID string `json:"service_offering_id,omitempty"`
 	DiskOfferingID    string `json:"disk_offering_id,omitempty"`
+	// Networks maps the source VM's networks to CloudStack networks: every NIC of the source
+	// VM gets a NIC, in the source's order, on the network its source network maps to.
+	Networks NetworkMapping `json:"networks,omitzero"`
+	// NetworkID is the CloudStack network for the source networks Networks does not map. Empty
+	// means none: preflight refuses a NIC whose network is not mapped - except on a VM with a
+	// single NIC and no mapping at all, which goes on the credential set's default network.
+	NetworkID string `json:"network_id,omitempty"`
+	// KeepMACs gives the new VM's NICs the MAC addresses of the source NICs (a live failover
+	// usually wants them: licences and DHCP reservations follow the MAC).
+	KeepMACs bool `json:"keep_macs,omitempty"`
+	// Templates chooses the template by the source's guest OS family when TemplateID is
+	// empty; a family it does not name gets the credential set's default template.
+	Templates map[vsphere.GuestFamily]string `json:"templates,omitempty"`
+	// AllowTemplateMismatch deploys on a template whose OS type contradicts the source's
+	// guest (a Windows guest on a Linux template), which preflight otherwise refuses.
+	AllowTemplateMismatch bool `json:"allow_template_mismatch,omitempty"`
 	// PowerOff says how a live failover powers off the source VM.
 	PowerOff PowerOffPolicy `json:"power_off"`
 	// TestDuration, for a test failover, is how long the test VM may live: the job records
 	// when it expires (Job.ExpiresAt, counted from its success) and Engine.RollbackExpired
 	// rolls it back after that. Zero keeps it until it is rolled back.
 	TestDuration time.Duration `json:"test_duration,omitempty"`
+}
+
+// NetworkMapping maps source networks, by the name vCenter reports for them
+// (vsphere.NIC.Network), to CloudStack network ids: one mapping for test failovers, usually
+// onto isolated test networks, and one for live failovers.
+type NetworkMapping struct {
+	Test map[string]string `json:"test,omitempty"`
+	Live map[string]string `json:"live,omitempty"`
+}
+
+// For returns the mapping a flow of kind uses.
+func (m NetworkMapping) For(kind Kind) map[string]string {
+	if kind == KindLiveFailover {
+		return m.Live
+	}
+	return m.Test
 }
 
 // Volume is one replicated volume.
