@@ -118,3 +118,63 @@ func TestCheckCredentials(t *testing.T) {
 		assert.True(t, c.OK, c.Error)
 	}
 }
+
+// A set CloudStack accepts but whose stored settings would fail a failover's preflight - no
+// appliance VM id, a zone or template that does not exist - does not pass the check, and each
+// such setting says what to fix; a set whose settings are right passes with each one checked.
+func TestCheckCredentialsChecksWhatAFailoverNeeds(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, lab.Options{})
+	ctx := context.Background()
+	account := f.lab.Sources[0].CloudAccount
+	good, err := f.lab.CloudStackSet(account)
+	require.NoError(t, err)
+
+	checks, err := f.engine.CheckCredentials(ctx, []credentials.Ref{credentials.Account(account)}, nil)
+	require.NoError(t, err)
+	require.True(t, checks[0].OK, checks[0].Error)
+	require.Len(t, checks[0].Settings, 6)
+	for _, s := range checks[0].Settings {
+		assert.True(t, s.OK, "%s: %s", s.Field, s.Error)
+		assert.NotEmpty(t, s.Value, s.Field)
+	}
+
+	const missing = "00000000-0000-4000-8000-0000000000ff"
+	for name, tc := range map[string]struct {
+		mutate func(*credentials.CloudStack)
+		field  credentials.Field
+	}{
+		"no appliance VM":     {func(c *credentials.CloudStack) { c.ApplianceVMID = "" }, credentials.FieldApplianceVMID},
+		"unknown appliance":   {func(c *credentials.CloudStack) { c.ApplianceVMID = missing }, credentials.FieldApplianceVMID},
+		"unknown zone":        {func(c *credentials.CloudStack) { c.Zone = "no-such-zone" }, credentials.FieldZone},
+		"unknown template":    {func(c *credentials.CloudStack) { c.TemplateID = missing }, credentials.FieldTemplateID},
+		"unknown network":     {func(c *credentials.CloudStack) { c.NetworkID = missing }, credentials.FieldNetworkID},
+		"unknown offering":    {func(c *credentials.CloudStack) { c.ServiceOfferingID = missing }, credentials.FieldServiceOfferingID},
+		"no service offering": {func(c *credentials.CloudStack) { c.ServiceOfferingID = "" }, credentials.FieldServiceOfferingID},
+	} {
+		t.Run(name, func(t *testing.T) {
+			set := good
+			tc.mutate(&set)
+			src := credentials.NewMemory(testLogger())
+			src.PutCloudStack("broken", set)
+			e, err := New(src, WithLogger(testLogger()), WithCloudStackOptions(fastPolls()...))
+			require.NoError(t, err)
+			defer e.Close(ctx)
+			checks, err := e.CheckCredentials(ctx, []credentials.Ref{credentials.Account("broken")}, nil)
+			require.NoError(t, err)
+			c := checks[0]
+			assert.False(t, c.OK, "a set a failover would reject does not pass")
+			assert.NotEmpty(t, c.Identity, "the keys themselves work")
+			var bad []credentials.Field
+			for _, s := range c.Settings {
+				if !s.OK {
+					bad = append(bad, s.Field)
+					assert.NotEmpty(t, s.Remedy, s.Field)
+					assert.Contains(t, s.Remedy, string(s.Field))
+				}
+			}
+			assert.Equal(t, []credentials.Field{tc.field}, bad)
+			assert.Contains(t, c.Remedy, string(tc.field))
+		})
+	}
+}

@@ -88,15 +88,32 @@ func (a *app) checkCredentials(ctx context.Context, csAccounts, vcAccounts []str
 		}
 		if !c.OK {
 			failed++
-			fmt.Fprintf(a.stderr, "%s %s: %s\nfix: %s\n", c.Kind, account, withoutRemedy(c.Error, c.Remedy), orUnknown(c.Remedy))
+			if c.Identity == "" {
+				fmt.Fprintf(a.stderr, "%s %s: %s\nfix: %s\n", c.Kind, account, withoutRemedy(c.Error, c.Remedy), orUnknown(c.Remedy))
+			}
+			for _, s := range c.Settings {
+				if !s.OK {
+					fmt.Fprintf(a.stderr, "%s %s: setting %s: %s\nfix: %s\n", c.Kind, account, s.Field, firstLine(s.Error), orUnknown(s.Remedy))
+				}
+			}
 		}
 		if a.json {
 			continue
 		}
-		if c.OK {
+		switch {
+		case c.OK:
 			fmt.Fprintf(a.stdout, "ok      %s %s: %s [%s]\n", c.Kind, account, c.Identity, round(c.Duration))
-		} else {
+		case c.Identity != "":
+			fmt.Fprintf(a.stdout, "FAILED  %s %s: %s, but settings a failover needs are wrong\n", c.Kind, account, c.Identity)
+		default:
 			fmt.Fprintf(a.stdout, "FAILED  %s %s: %s\n", c.Kind, account, firstLine(withoutRemedy(c.Error, c.Remedy)))
+		}
+		for _, s := range c.Settings {
+			mark := "ok"
+			if !s.OK {
+				mark = "FAILED"
+			}
+			fmt.Fprintf(a.stdout, "        %-6s %s %s\n", mark, s.Field, orNone(s.Value))
 		}
 		if c.Meta.Version != "" {
 			fmt.Fprintf(a.stdout, "        %s\n", c.Meta.Describe())
@@ -188,4 +205,11 @@ func orUnknown(s string) string {
 		return "see the error above"
 	}
 	return s
+}
+
+func orNone(v string) string {
+	if v == "" {
+		return "(not set)"
+	}
+	return v
 }

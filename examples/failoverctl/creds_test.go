@@ -185,8 +185,12 @@ func TestCredsCheckEnvironment(t *testing.T) {
 		"CLOUDSTACK_SECRET_KEY_PROD_EU=" + cs.SecretKey.Reveal(),
 		"VSPHERE_SERVER=" + vc.Host, "VSPHERE_USER=" + vc.Username, "VSPHERE_PASSWORD=" + vc.Password.Reveal(),
 	}
+	for _, suffix := range []string{"", "_PROD_EU"} {
+		env = append(env, "CLOUDSTACK_ZONE"+suffix+"="+cs.Zone, "CLOUDSTACK_APPLIANCE_VM_ID"+suffix+"="+cs.ApplianceVMID,
+			"CLOUDSTACK_TEMPLATE_ID"+suffix+"="+cs.TemplateID, "CLOUDSTACK_SERVICE_OFFERING_ID"+suffix+"="+cs.ServiceOfferingID)
+	}
 	o := cli(t, env, "creds", "check", "--env", "--json", "--store", f.store)
-	require.Equal(t, exitOK, o.code)
+	require.Equal(t, exitOK, o.code, o.stderr)
 	_, res := o.jsonLines(t)
 	var got []string
 	for _, c := range res.Checks {
@@ -195,5 +199,28 @@ func TestCredsCheckEnvironment(t *testing.T) {
 		got = append(got, string(c.Kind)+" "+c.Account)
 	}
 	assert.Equal(t, []string{"cloudstack default", "cloudstack prod_eu", "vsphere default"}, got)
+	requireNoSecret(t, o, f.secrets(t))
+}
+
+// TestCredsCheckFailsWhatAFailoverWouldReject: keys CloudStack accepts, stored without the
+// appliance VM id and with a zone that does not exist, fail the check - exit code and one
+// remedy per setting - as the test failover would fail its preflight.
+func TestCredsCheckFailsWhatAFailoverWouldReject(t *testing.T) {
+	t.Parallel()
+	f := newLabDB(t)
+	cs, err := f.lab.CloudStackSet(testCloud)
+	require.NoError(t, err)
+	env := []string{
+		"CLOUDSTACK_API_URL=" + cs.APIURL, "CLOUDSTACK_API_KEY=" + cs.APIKey.Reveal(), "CLOUDSTACK_SECRET_KEY=" + cs.SecretKey.Reveal(),
+		"CLOUDSTACK_ZONE=no-such-zone", "CLOUDSTACK_TEMPLATE_ID=" + cs.TemplateID, "CLOUDSTACK_SERVICE_OFFERING_ID=" + cs.ServiceOfferingID,
+	}
+	o := cli(t, env, "creds", "check", "--env", "--store", f.store)
+	assert.NotEqual(t, exitOK, o.code)
+	assert.Contains(t, o.stdout, "FAILED  cloudstack default")
+	assert.Contains(t, o.stdout, "but settings a failover needs are wrong")
+	assert.Contains(t, o.stderr, "setting appliance_vm_id: the appliance VM is not set")
+	assert.Contains(t, o.stderr, "fix: fill in appliance_vm_id of env account default")
+	assert.Contains(t, o.stderr, "setting zone:")
+	assert.Contains(t, o.stderr, "fix: correct zone of env account default")
 	requireNoSecret(t, o, f.secrets(t))
 }

@@ -49,8 +49,9 @@ func TestCredsCheckVault(t *testing.T) {
 	vc := f.lab.VSphereSet()
 	token := "fake-token-" + strings.ReplaceAll(t.Name(), "/", "-")
 	srv := fakeVault(t, token, map[string]map[string]any{
-		"failoverkit/cloudstack/default": {"api_url": cs.APIURL, "api_key": cs.APIKey.Reveal(), "secret_key": cs.SecretKey.Reveal(), "zone": cs.Zone},
-		"failoverkit/vsphere/default":    {"server": vc.Host, "user": vc.Username, "password": vc.Password.Reveal(), "datacenter": vc.Datacenter},
+		"failoverkit/cloudstack/default": {"api_url": cs.APIURL, "api_key": cs.APIKey.Reveal(), "secret_key": cs.SecretKey.Reveal(), "zone": cs.Zone,
+			"appliance_vm_id": cs.ApplianceVMID, "template_id": cs.TemplateID, "service_offering_id": cs.ServiceOfferingID},
+		"failoverkit/vsphere/default": {"server": vc.Host, "user": vc.Username, "password": vc.Password.Reveal(), "datacenter": vc.Datacenter},
 	})
 	secrets := append(f.secrets(t), token)
 
