@@ -5,28 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
-
-// Async job status values of queryAsyncJobResult.
-const (
-	jobPending   = 0
-	jobSucceeded = 1
-	jobFailed    = 2
-)
-
-// submitted is the immediate answer to an async command.
-type submitted struct {
-	JobID string `json:"jobid"`
-	ID    string `json:"id"`
-}
-
-// jobResult is queryAsyncJobResult's answer.
-type jobResult struct {
-	JobStatus     int             `json:"jobstatus"`
-	JobResultCode int             `json:"jobresultcode"`
-	JobResultType string          `json:"jobresulttype"`
-	JobResult     json.RawMessage `json:"jobresult"`
-}
 
 // async sends an async command and waits for its job, decoding the job's result object into
 // out (nil to ignore it). It returns the id CloudStack announced with the job ("" when none),
@@ -42,7 +23,7 @@ func (c *Client) async(ctx context.Context, command string, p *params, out any) 
 // asyncAnnounced is async with a hook called with the id CloudStack announced for the
 // resource the job creates, before the job is waited for.
 func (c *Client) asyncAnnounced(ctx context.Context, command string, p *params, out any, announce func(id string)) (string, error) {
-	var sub submitted
+	var sub wire.Submitted
 	if err := c.request(ctx, command, "", p, &sub); err != nil {
 		return "", err
 	}
@@ -65,14 +46,14 @@ func (c *Client) wait(ctx context.Context, command, jobID string, out any) error
 	delay := c.pollFirst
 	var timer *time.Timer
 	for {
-		var r jobResult
+		var r wire.AsyncJob
 		if err := c.request(ctx, command, jobID, p, &r); err != nil {
 			return err
 		}
 		switch r.JobStatus {
-		case jobSucceeded:
+		case wire.JobSucceeded:
 			return decodeJobResult(command, jobID, r.JobResult, out)
-		case jobFailed:
+		case wire.JobFailed:
 			return c.jobError(command, jobID, r)
 		}
 		if !deadline.IsZero() && time.Now().Add(delay).After(deadline) {
@@ -97,9 +78,9 @@ func (c *Client) wait(ctx context.Context, command, jobID string, out any) error
 	}
 }
 
-func (c *Client) jobError(command, jobID string, r jobResult) error {
+func (c *Client) jobError(command, jobID string, r wire.AsyncJob) error {
 	e := &APIError{Command: command, JobID: jobID}
-	var jf jobFailure
+	var jf wire.Error
 	if len(r.JobResult) > 0 && r.JobResult[0] == '{' && json.Unmarshal(r.JobResult, &jf) == nil {
 		return c.classifier.jobFailed(e, jf)
 	}
@@ -108,7 +89,7 @@ func (c *Client) jobError(command, jobID string, r jobResult) error {
 	if json.Unmarshal(r.JobResult, &text) != nil {
 		text = string(r.JobResult)
 	}
-	return c.classifier.jobFailed(e, jobFailure{ErrorCode: r.JobResultCode, ErrorText: text})
+	return c.classifier.jobFailed(e, wire.Error{ErrorCode: r.JobResultCode, ErrorText: text})
 }
 
 // decodeJobResult decodes the one object inside a job result ({"volume": {...}}) into out.

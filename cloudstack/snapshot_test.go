@@ -16,7 +16,7 @@ import (
 func liveSnapshots(sim *simulator.Simulator) int {
 	n := 0
 	for _, s := range sim.State().Snapshots {
-		if s.State != string(cloudstack.SnapshotDestroyed) {
+		if s.State != cloudstack.SnapshotDestroyed {
 			n++
 		}
 	}
@@ -94,7 +94,7 @@ func TestSnapshotVolumes(t *testing.T) {
 		cloudstack.OnSnapshotCreated(func(s cloudstack.Snapshot) {
 			mu.Lock()
 			announced = append(announced, s.ID)
-			if st, ok := r.sim.State().Snapshot(s.ID); ok && st.State != string(cloudstack.SnapshotBackedUp) {
+			if st, ok := r.sim.State().Snapshot(s.ID); ok && st.State != cloudstack.SnapshotBackedUp {
 				unfinished++
 			}
 			mu.Unlock()

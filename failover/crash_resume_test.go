@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/internal/lab"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 	"github.com/ossea-migrate/failoverkit/vsphere"
@@ -121,16 +121,16 @@ func (f *fixture) requireNoDuplicates(t *testing.T, i int) {
 	st := f.lab.Cloud.State()
 	var running int
 	for _, vm := range st.VMs {
-		if vm.ID != s.ApplianceVMID && vm.State != cssim.VMDestroyed && vm.State != cssim.VMExpunged {
+		if vm.ID != s.ApplianceVMID && vm.State != cloudstack.VMDestroyed && vm.State != cloudstack.VMExpunging {
 			running++
-			assert.Equal(t, cssim.VMRunning, vm.State)
+			assert.Equal(t, cloudstack.VMRunning, vm.State)
 		}
 	}
 	assert.Equal(t, 1, running, "one VM was created")
 	for _, id := range s.VolumeIDs {
 		live := 0
 		for _, snap := range st.SnapshotsOf(id) {
-			if snap.State != cssim.SnapshotDestroyed {
+			if snap.State != cloudstack.SnapshotDestroyed {
 				live++
 			}
 		}

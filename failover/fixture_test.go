@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
-	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/internal/lab"
 	"github.com/ossea-migrate/failoverkit/vsphere"
@@ -105,7 +104,7 @@ func (f *fixture) requireClean(t testing.TB, i int, wantPower vsphere.PowerState
 	s := f.lab.Sources[i]
 	st := f.lab.Cloud.State()
 	for _, vm := range st.VMs {
-		if vm.State == cssim.VMDestroyed || vm.State == cssim.VMExpunged {
+		if vm.State == cloudstack.VMDestroyed || vm.State == cloudstack.VMExpunging {
 			continue
 		}
 		assert.Contains(t, []string{s.ApplianceVMID}, vm.ID, "orphaned VM %s (%s, %s)", vm.Name, vm.ID, vm.State)
@@ -116,13 +115,13 @@ func (f *fixture) requireClean(t testing.TB, i int, wantPower vsphere.PowerState
 		assert.Equal(t, s.ApplianceVMID, v.VMID, "volume %s is not on the appliance", id)
 		assert.Equal(t, s.DeviceIDs[k], v.DeviceID, "volume %s is at another device", id)
 		for _, snap := range st.SnapshotsOf(id) {
-			if snap.State != cssim.SnapshotDestroyed {
+			if snap.State != cloudstack.SnapshotDestroyed {
 				t.Errorf("snapshot %s of volume %s left behind (%s)", snap.Name, id, snap.State)
 			}
 		}
 	}
 	for _, v := range st.Volumes {
-		if v.Type == cssim.VolumeRoot && !v.Attached() && v.State != cssim.VolumeExpunged {
+		if v.Type == cloudstack.VolumeRoot && !v.Attached() && v.State != cloudstack.VolumeExpunged {
 			t.Errorf("orphaned ROOT volume %s (%s)", v.Name, v.ID)
 		}
 	}

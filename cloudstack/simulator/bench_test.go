@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/apache/cloudstack-go/v2/cloudstack"
+	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 )
 
@@ -21,7 +21,7 @@ func BenchmarkFailoverSequence(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cs := cloudstack.NewAsyncClient(sim.URL(), seed.APIKey, seed.SecretKey, false)
+	cs := csgo.NewAsyncClient(sim.URL(), seed.APIKey, seed.SecretKey, false)
 	must := func(_ any, err error) {
 		if err != nil {
 			b.Fatal(err)

@@ -45,9 +45,9 @@
 // "snapshot", "zone", "serviceoffering", "diskoffering", "template", "network"); an empty
 // list is {}. Async commands answer {"jobid": ...} (plus "id" for creates);
 // queryAsyncJobResult answers jobstatus 0 (pending), 1 (with jobresult holding the object,
-// e.g. {"virtualmachine": {...}}) or 2 (jobresult {"errorcode": N, "errortext": "..."},
-// jobresultcode N), which cloudstack-go's async client reports as
-// `Undefined error: {"errorcode":N,"errortext":"..."}`.
+// e.g. {"virtualmachine": {...}}) or 2 (jobresult {"uuidList": [], "errorcode": N,
+// "errortext": "..."}, jobresultcode N), which cloudstack-go's async client reports as
+// `Undefined error: {"uuidList":[],"errorcode":N,"errortext":"..."}`.
 //
 // By default a job completes before its submission returns, so the first poll sees the
 // result and no poll waits. WithPendingPolls(n) keeps jobs pending for n polls (VMs show
@@ -100,8 +100,8 @@
 //   - destroyVirtualMachine: as UserVmManagerImpl.destroyVm, the VM is stopped, every data
 //     volume is detached (and kept, unless listed in volumeids, which are deleted), and the
 //     VM becomes Destroyed with its ROOT volume still attached; with expunge=true (or a
-//     later expungeVirtualMachine, which needs a Destroyed VM) it becomes Expunged and its
-//     ROOT volume is deleted.
+//     later expungeVirtualMachine, which needs a Destroyed VM) it becomes Expunging and is
+//     removed (VM.Removed; CloudStack has no Expunged state), and its ROOT volume is deleted.
 //   - listVirtualMachines: filters id, ids, name, state, zoneid, templateid,
 //     serviceofferingid, networkid, keyword; destroyed VMs are listed (as for an
 //     administrator), expunged ones are not.
@@ -129,6 +129,16 @@
 //     RevertedFrom records it.
 //   - deleteSnapshot: not while the snapshot is being created (530).
 //   - queryAsyncJobResult.
+//
+// # Types
+//
+// The simulator speaks in the client's types where they mean the same thing: states and
+// kinds are cloudstack.VMState, cloudstack.VolumeType, cloudstack.VolumeState and
+// cloudstack.SnapshotState, offerings are cloudstack.ServiceOffering and
+// cloudstack.DiskOffering, and every answer is encoded from the same wire structs the
+// client decodes. VM, Volume and Snapshot are the simulator's own records: they hold what
+// the server keeps (owner, device ids, deployment details, revert history), not the client's
+// view of it.
 //
 // # Seeding and inspection
 //

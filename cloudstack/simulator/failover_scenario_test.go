@@ -3,6 +3,7 @@ package simulator_test
 import (
 	"testing"
 
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,11 +61,11 @@ func TestTestFailoverAndRollbackScenario(t *testing.T) {
 		assert.Equal(t, seed.VolumeIDs[i], v.ID)
 		assert.Equal(t, i, v.DeviceID)
 	}
-	assert.Equal(t, simulator.VolumeRoot, onTest[0].Type)
+	assert.Equal(t, cloudstack.VolumeRoot, onTest[0].Type)
 	assert.Len(t, st.VolumesOf(seed.ApplianceVMID), 1, "only the appliance's own ROOT is left on it")
 	tv, _ := st.VM(vm.Id)
-	assert.Equal(t, simulator.VMRunning, tv.State)
-	assert.Equal(t, 4, tv.CPUNumber)
+	assert.Equal(t, cloudstack.VMRunning, tv.State)
+	assert.Equal(t, 4, tv.CPUs)
 
 	// Rollback: stop, detach, revert, reattach at the original devices, destroy, delete
 	// snapshots.
@@ -97,13 +98,14 @@ func TestTestFailoverAndRollbackScenario(t *testing.T) {
 	for i, v := range seed.VolumeIDs {
 		assert.Equal(t, v, back[i+1].ID)
 		assert.Equal(t, seed.DeviceIDs[i], back[i+1].DeviceID)
-		assert.Equal(t, simulator.VolumeDataDisk, back[i+1].Type, "the boot disk is a data disk again")
+		assert.Equal(t, cloudstack.VolumeData, back[i+1].Type, "the boot disk is a data disk again")
 		assert.Equal(t, snaps[v], back[i+1].RevertedFrom)
 	}
 	tv, _ = st.VM(vm.Id)
-	assert.Equal(t, simulator.VMExpunged, tv.State)
+	assert.Equal(t, cloudstack.VMExpunging, tv.State)
+	assert.True(t, tv.Expunged())
 	for _, s := range st.Snapshots {
-		assert.Equal(t, simulator.SnapshotDestroyed, s.State)
+		assert.Equal(t, cloudstack.SnapshotDestroyed, s.State)
 	}
 
 	// Every call used the ops account's key and none failed.

@@ -3,6 +3,8 @@ package simulator
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
 
 // command is one API command. Exactly one of sync and submit is set.
@@ -50,7 +52,7 @@ func (s *Simulator) submitLocked(cmd command, r *request, call *Call, fault *Fau
 		created:   s.clock(),
 		callIndex: -1,
 	}
-	body := map[string]any{"jobid": j.ID}
+	body := wire.Submitted{JobID: j.ID}
 	call.JobID = j.ID
 	if fault != nil {
 		call.Faulted = true
@@ -61,9 +63,7 @@ func (s *Simulator) submitLocked(cmd command, r *request, call *Call, fault *Fau
 			call.JobID = ""
 			return nil, err
 		}
-		if plan.createdID != "" {
-			body["id"] = plan.createdID
-		}
+		body.ID = plan.createdID
 		j.InstanceType, j.InstanceID, j.finish = plan.instanceType, plan.instanceID, plan.finish
 		if plan.begin != nil {
 			if err := plan.begin(); err != nil {
@@ -92,7 +92,8 @@ func (s *Simulator) submitLocked(cmd command, r *request, call *Call, fault *Fau
 func (s *Simulator) failJobLocked(j *job, e *apiError) {
 	j.Status, j.ErrorCode, j.ErrorText = 2, e.code, e.text
 	j.completed = s.clock()
-	b, _ := json.Marshal(map[string]any{"errorcode": e.code, "errortext": e.text})
+	// ApiAsyncJobDispatcher sets no cserrorcode in a failed job's result.
+	b, _ := json.Marshal(wire.Error{UUIDList: []string{}, ErrorCode: e.code, ErrorText: e.text})
 	j.result = b
 }
 
@@ -100,7 +101,7 @@ func (s *Simulator) completeJobLocked(j *job) {
 	j.Status = 1
 	j.completed = s.clock()
 	if j.finish == nil {
-		j.result = json.RawMessage(`{"success":true}`)
+		j.result, _ = json.Marshal(successBody())
 		return
 	}
 	key, obj := j.finish()
@@ -145,26 +146,24 @@ func (s *Simulator) queryAsyncJobResult(r *request) (any, *apiError) {
 	return s.jobJSON(j), nil
 }
 
-func (s *Simulator) jobJSON(j *job) map[string]any {
-	out := map[string]any{
-		"jobid":           j.ID,
-		"accountid":       j.accountID,
-		"userid":          j.accountID,
-		"cmd":             "org.apache.cloudstack.api.command." + j.Command,
-		"jobstatus":       j.Status,
-		"jobprocstatus":   0,
-		"jobresultcode":   0,
-		"created":         csTime(j.created),
-		"jobinstancetype": j.InstanceType,
-		"jobinstanceid":   j.InstanceID,
+func (s *Simulator) jobJSON(j *job) wire.AsyncJob {
+	out := wire.AsyncJob{
+		JobID:           j.ID,
+		AccountID:       j.accountID,
+		UserID:          j.accountID,
+		Cmd:             "org.apache.cloudstack.api.command." + j.Command,
+		JobStatus:       j.Status,
+		Created:         csTime(j.created),
+		JobInstanceType: j.InstanceType,
+		JobInstanceID:   j.InstanceID,
 	}
-	if j.Status != 0 {
-		out["completed"] = csTime(j.completed)
-		out["jobresulttype"] = "object"
-		out["jobresult"] = j.result
+	if j.Status != wire.JobPending {
+		out.Completed = csTime(j.completed)
+		out.JobResultType = "object"
+		out.JobResult = j.result
 	}
-	if j.Status == 2 {
-		out["jobresultcode"] = j.ErrorCode
+	if j.Status == wire.JobFailed {
+		out.JobResultCode = j.ErrorCode
 	}
 	return out
 }

@@ -11,6 +11,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
 
 // APIPath is the path the simulator serves the API on, as a real management server does.
@@ -37,8 +40,8 @@ type Simulator struct {
 	accounts         map[string]*account // by name
 	byKey            map[string]*account // by current API key
 	zones            map[string]*Zone
-	serviceOfferings map[string]*ServiceOffering
-	diskOfferings    map[string]*DiskOffering
+	serviceOfferings map[string]*cloudstack.ServiceOffering
+	diskOfferings    map[string]*cloudstack.DiskOffering
 	templates        map[string]*Template
 	networks         map[string]*Network
 	vms              map[string]*VM
@@ -82,8 +85,8 @@ func New(opts ...Option) *Simulator {
 		accounts:           map[string]*account{},
 		byKey:              map[string]*account{},
 		zones:              map[string]*Zone{},
-		serviceOfferings:   map[string]*ServiceOffering{},
-		diskOfferings:      map[string]*DiskOffering{},
+		serviceOfferings:   map[string]*cloudstack.ServiceOffering{},
+		diskOfferings:      map[string]*cloudstack.DiskOffering{},
 		templates:          map[string]*Template{},
 		networks:           map[string]*Network{},
 		vms:                map[string]*VM{},
@@ -274,12 +277,14 @@ func errorEnvelope(command string, e *apiError) []byte {
 	if _, known := commands[command]; known {
 		name = lower(command)
 	}
-	body := map[string]any{"uuidList": []string{}, "errorcode": e.code, "errortext": e.text}
-	if e.csCode != 0 {
-		body["cserrorcode"] = e.csCode
-	}
-	b, _ := json.Marshal(map[string]any{name + "response": body})
+	b, _ := json.Marshal(map[string]wire.Error{name + "response": {UUIDList: []string{}, ErrorCode: e.code, CSErrorCode: e.csCode, ErrorText: e.text}})
 	return b
+}
+
+// successBody is the answer of a command that returns no object.
+func successBody() wire.Success {
+	ok := wire.Bool(true)
+	return wire.Success{Success: &ok}
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {

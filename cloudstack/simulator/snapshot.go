@@ -1,8 +1,13 @@
 package simulator
 
+import (
+	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
+)
+
 func (s *Simulator) liveSnapshot(r *request, param, id string) (*Snapshot, *apiError) {
 	sn, ok := s.snapshots[id]
-	if !ok || sn.State == SnapshotDestroyed {
+	if !ok || sn.State == cloudstack.SnapshotDestroyed {
 		return nil, invalidID(r.command, param, id)
 	}
 	return sn, nil
@@ -17,7 +22,7 @@ func (s *Simulator) createSnapshot(r *request) (*jobPlan, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if vol.State != VolumeReady {
+	if vol.State != cloudstack.VolumeReady {
 		return nil, paramErr("VolumeId: %s is not in Ready state but %s. Cannot take snapshot.", vol.ID, vol.State)
 	}
 	name := r.get("name")
@@ -27,24 +32,24 @@ func (s *Simulator) createSnapshot(r *request) (*jobPlan, *apiError) {
 	}
 	// CloudStack allocates the record before answering, then backs it up in the job.
 	sn := &Snapshot{ID: id, Name: name, Account: r.account.name, VolumeID: vol.ID, VolumeType: vol.Type,
-		ZoneID: vol.ZoneID, State: "Allocated", SizeBytes: vol.SizeBytes, Created: s.clock()}
+		ZoneID: vol.ZoneID, State: cloudstack.SnapshotAllocated, SizeBytes: vol.SizeBytes, Created: s.clock()}
 	s.snapshots[id] = sn
 	s.snapshotOrder = append(s.snapshotOrder, sn)
 	return &jobPlan{createdID: id, instanceType: "Snapshot", instanceID: id,
 		begin: func() *apiError {
-			if vm := s.vms[vol.VMID]; vm != nil && vm.State != VMRunning && vm.State != VMStopped && vm.State != VMDestroyed {
-				sn.State = "Error"
+			if vm := s.vms[vol.VMID]; vm != nil && vm.State != cloudstack.VMRunning && vm.State != cloudstack.VMStopped && vm.State != cloudstack.VMDestroyed {
+				sn.State = cloudstack.SnapshotError
 				return stateErr("VM %s is in transitional state %s; cannot snapshot volume %s", vm.Name, vm.State, vol.Name)
 			}
-			if vm := s.vms[vol.VMID]; vm != nil && vm.State == VMRunning && s.noRunningSnapshots && s.hypervisorOf(vm) == "KVM" {
-				sn.State = "Error"
+			if vm := s.vms[vol.VMID]; vm != nil && vm.State == cloudstack.VMRunning && s.noRunningSnapshots && s.hypervisorOf(vm) == "KVM" {
+				sn.State = cloudstack.SnapshotError
 				return stateErr("KVM Snapshot is not supported for Running VMs. It is disabled by default due to a possible volume corruption in certain cases. To enable it set global settings kvm.snapshot.enabled to True. See the documentation for more details.")
 			}
-			sn.State = "Creating"
+			sn.State = cloudstack.SnapshotCreating
 			return nil
 		},
 		finish: func() (string, any) {
-			sn.State = SnapshotBackedUp
+			sn.State = cloudstack.SnapshotBackedUp
 			return "snapshot", s.snapshotJSON(sn)
 		}}, nil
 }
@@ -60,9 +65,9 @@ func (s *Simulator) listSnapshots(r *request) (any, *apiError) {
 			return nil, invalidID(r.command, "volumeid", id)
 		}
 	}
-	var items []snapshotWire
+	var items []wire.Snapshot
 	for _, sn := range s.snapshotOrder {
-		if sn.State == SnapshotDestroyed {
+		if sn.State == cloudstack.SnapshotDestroyed {
 			continue
 		}
 		if (r.get("id") != "" && sn.ID != r.get("id")) || (r.get("volumeid") != "" && sn.VolumeID != r.get("volumeid")) ||
@@ -71,7 +76,7 @@ func (s *Simulator) listSnapshots(r *request) (any, *apiError) {
 		}
 		items = append(items, s.snapshotJSON(sn))
 	}
-	return listBody(r, "snapshot", items)
+	return listBody(r, items)
 }
 
 func (s *Simulator) revertSnapshot(r *request) (*jobPlan, *apiError) {
@@ -87,13 +92,13 @@ func (s *Simulator) revertSnapshot(r *request) (*jobPlan, *apiError) {
 		begin: func() *apiError {
 			// Checks and texts follow SnapshotManagerImpl.revertSnapshot.
 			vol, ok := s.volumes[sn.VolumeID]
-			if !ok || vol.State != VolumeReady {
+			if !ok || vol.State != cloudstack.VolumeReady {
 				return paramErr("The volume is not in Ready state.")
 			}
-			if vm := s.vms[vol.VMID]; vm != nil && vm.State != VMStopped {
+			if vm := s.vms[vol.VMID]; vm != nil && vm.State != cloudstack.VMStopped {
 				return paramErr("The VM the specified disk is attached to is not in the shutdown state.")
 			}
-			if sn.State != SnapshotBackedUp {
+			if sn.State != cloudstack.SnapshotBackedUp {
 				return stateErr("snapshot %s [%s] does not exists in data store", sn.Name, sn.ID)
 			}
 			return nil
@@ -118,14 +123,14 @@ func (s *Simulator) deleteSnapshot(r *request) (*jobPlan, *apiError) {
 	}
 	return &jobPlan{instanceType: "Snapshot", instanceID: id,
 		begin: func() *apiError {
-			if sn.State == "Creating" {
+			if sn.State == cloudstack.SnapshotCreating {
 				return stateErr("Snapshot %s is being created; try again later", sn.ID)
 			}
 			return nil
 		},
 		finish: func() (string, any) {
-			sn.State = SnapshotDestroyed
-			return "", map[string]any{"success": true}
+			sn.State = cloudstack.SnapshotDestroyed
+			return "", successBody()
 		}}, nil
 }
 

@@ -3,7 +3,8 @@ package simulator_test
 import (
 	"testing"
 
-	"github.com/apache/cloudstack-go/v2/cloudstack"
+	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,7 +23,7 @@ func TestSnapshots(t *testing.T) {
 	assert.Equal(t, vol, sn.Volumeid)
 	assert.Equal(t, "replica-1", sn.Volumename)
 	assert.Equal(t, "DATADISK", sn.Volumetype)
-	assert.True(t, cloudstack.IsID(sn.Id))
+	assert.True(t, csgo.IsID(sn.Id))
 	other, err := e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(e.seed.VolumeIDs[1]))
 	require.NoError(t, err)
 
@@ -63,7 +64,7 @@ func TestSnapshots(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, d.Success)
 	s, _ = e.sim.State().Snapshot(sn.Id)
-	assert.Equal(t, simulator.SnapshotDestroyed, s.State)
+	assert.Equal(t, cloudstack.SnapshotDestroyed, s.State)
 	lp = e.cs.Snapshot.NewListSnapshotsParams()
 	lp.SetId(sn.Id)
 	l, err = e.cs.Snapshot.ListSnapshots(lp)

@@ -3,7 +3,8 @@ package simulator_test
 import (
 	"testing"
 
-	"github.com/apache/cloudstack-go/v2/cloudstack"
+	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,12 +26,12 @@ func TestDeployVirtualMachine(t *testing.T) {
 		assert.Equal(t, e.seed.NetworkID, vm.Nic[0].Networkid)
 		assert.True(t, vm.Nic[0].Isdefault)
 		assert.NotEmpty(t, vm.Nic[0].Ipaddress)
-		assert.True(t, cloudstack.IsID(vm.Id))
+		assert.True(t, csgo.IsID(vm.Id))
 
 		st := e.sim.State()
 		vols := st.VolumesOf(vm.Id)
 		require.Len(t, vols, 1)
-		assert.Equal(t, simulator.VolumeRoot, vols[0].Type)
+		assert.Equal(t, cloudstack.VolumeRoot, vols[0].Type)
 		assert.Equal(t, 0, vols[0].DeviceID)
 		assert.Equal(t, int64(8<<30), vols[0].SizeBytes)
 		assert.Equal(t, "deployVirtualMachine", e.lastCall(t, "deployVirtualMachine").Command)
@@ -55,7 +56,7 @@ func TestDeployVirtualMachine(t *testing.T) {
 		vols := e.sim.State().VolumesOf(vm.Id)
 		require.Len(t, vols, 2)
 		assert.Equal(t, int64(20<<30), vols[0].SizeBytes)
-		assert.Equal(t, simulator.VolumeDataDisk, vols[1].Type)
+		assert.Equal(t, cloudstack.VolumeData, vols[1].Type)
 		assert.Equal(t, 1, vols[1].DeviceID)
 		assert.Equal(t, e.seed.DiskOfferingID, vols[1].DiskOfferingID)
 	})
@@ -78,38 +79,38 @@ func TestDeployVirtualMachineRules(t *testing.T) {
 
 	tests := []struct {
 		name  string
-		build func(p *cloudstack.DeployVirtualMachineParams)
+		build func(p *csgo.DeployVirtualMachineParams)
 	}{
-		{"missing zone id", func(p *cloudstack.DeployVirtualMachineParams) { p.SetZoneid("") }},
-		{"unknown zone", func(p *cloudstack.DeployVirtualMachineParams) { p.SetZoneid(missing) }},
-		{"unknown template", func(p *cloudstack.DeployVirtualMachineParams) { p.SetTemplateid(missing) }},
-		{"unknown offering", func(p *cloudstack.DeployVirtualMachineParams) { p.SetServiceofferingid(missing) }},
-		{"unknown network", func(p *cloudstack.DeployVirtualMachineParams) { p.SetNetworkids([]string{missing}) }},
-		{"unknown disk offering", func(p *cloudstack.DeployVirtualMachineParams) { p.SetDiskofferingid(missing) }},
-		{"template of another zone", func(p *cloudstack.DeployVirtualMachineParams) { p.SetTemplateid(otherTemplate) }},
-		{"network of another zone", func(p *cloudstack.DeployVirtualMachineParams) { p.SetNetworkids([]string{otherNet}) }},
-		{"zone with two networks needs networkids", func(p *cloudstack.DeployVirtualMachineParams) {
+		{"missing zone id", func(p *csgo.DeployVirtualMachineParams) { p.SetZoneid("") }},
+		{"unknown zone", func(p *csgo.DeployVirtualMachineParams) { p.SetZoneid(missing) }},
+		{"unknown template", func(p *csgo.DeployVirtualMachineParams) { p.SetTemplateid(missing) }},
+		{"unknown offering", func(p *csgo.DeployVirtualMachineParams) { p.SetServiceofferingid(missing) }},
+		{"unknown network", func(p *csgo.DeployVirtualMachineParams) { p.SetNetworkids([]string{missing}) }},
+		{"unknown disk offering", func(p *csgo.DeployVirtualMachineParams) { p.SetDiskofferingid(missing) }},
+		{"template of another zone", func(p *csgo.DeployVirtualMachineParams) { p.SetTemplateid(otherTemplate) }},
+		{"network of another zone", func(p *csgo.DeployVirtualMachineParams) { p.SetNetworkids([]string{otherNet}) }},
+		{"zone with two networks needs networkids", func(p *csgo.DeployVirtualMachineParams) {
 			p.SetZoneid(otherZone)
 			p.SetTemplateid(otherTemplate)
 		}},
-		{"custom offering without details", func(p *cloudstack.DeployVirtualMachineParams) {
+		{"custom offering without details", func(p *csgo.DeployVirtualMachineParams) {
 			p.SetServiceofferingid(e.seed.CustomServiceOfferingID)
 		}},
-		{"custom offering without memory", func(p *cloudstack.DeployVirtualMachineParams) {
+		{"custom offering without memory", func(p *csgo.DeployVirtualMachineParams) {
 			p.SetServiceofferingid(e.seed.CustomServiceOfferingID)
 			p.SetDetails(map[string]string{"cpuNumber": "2"})
 		}},
-		{"custom offering with bad cpu", func(p *cloudstack.DeployVirtualMachineParams) {
+		{"custom offering with bad cpu", func(p *csgo.DeployVirtualMachineParams) {
 			p.SetServiceofferingid(e.seed.CustomServiceOfferingID)
 			p.SetDetails(map[string]string{"cpuNumber": "two", "memory": "1024"})
 		}},
-		{"custom disk offering without size", func(p *cloudstack.DeployVirtualMachineParams) {
+		{"custom disk offering without size", func(p *csgo.DeployVirtualMachineParams) {
 			p.SetDiskofferingid(e.seed.CustomDiskOfferingID)
 		}},
-		{"root disk smaller than template", func(p *cloudstack.DeployVirtualMachineParams) { p.SetRootdisksize(1) }},
-		{"name with underscore", func(p *cloudstack.DeployVirtualMachineParams) { p.SetName("bad_name") }},
-		{"name starting with a digit", func(p *cloudstack.DeployVirtualMachineParams) { p.SetName("1vm") }},
-		{"name in use", func(p *cloudstack.DeployVirtualMachineParams) { p.SetName("taken") }},
+		{"root disk smaller than template", func(p *csgo.DeployVirtualMachineParams) { p.SetRootdisksize(1) }},
+		{"name with underscore", func(p *csgo.DeployVirtualMachineParams) { p.SetName("bad_name") }},
+		{"name starting with a digit", func(p *csgo.DeployVirtualMachineParams) { p.SetName("1vm") }},
+		{"name in use", func(p *csgo.DeployVirtualMachineParams) { p.SetName("taken") }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -132,15 +133,15 @@ func TestVirtualMachineLifecycle(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
 	vm := e.deploy(t, "life", false)
-	state := func() simulator.VMState {
+	state := func() cloudstack.VMState {
 		v, ok := e.sim.State().VM(vm.Id)
 		require.True(t, ok)
 		return v.State
 	}
 	require.NoError(t, e.start(t, vm.Id))
-	assert.Equal(t, simulator.VMRunning, state())
+	assert.Equal(t, cloudstack.VMRunning, state())
 	require.NoError(t, e.start(t, vm.Id), "starting a running VM succeeds")
-	assert.Equal(t, simulator.VMRunning, state())
+	assert.Equal(t, cloudstack.VMRunning, state())
 
 	_, err := e.cs.VirtualMachine.RebootVirtualMachine(e.cs.VirtualMachine.NewRebootVirtualMachineParams(vm.Id))
 	require.NoError(t, err)
@@ -152,7 +153,7 @@ func TestVirtualMachineLifecycle(t *testing.T) {
 	assert.Equal(t, "Stopped", r.State)
 	assert.Equal(t, "true", e.lastCall(t, "stopVirtualMachine").Params.Get("forced"))
 	e.stop(t, vm.Id) // stopping a stopped VM succeeds
-	assert.Equal(t, simulator.VMStopped, state())
+	assert.Equal(t, cloudstack.VMStopped, state())
 
 	_, err = e.cs.VirtualMachine.RebootVirtualMachine(e.cs.VirtualMachine.NewRebootVirtualMachineParams(vm.Id))
 	require.ErrorContains(t, err, `"errorcode":431`)
@@ -164,7 +165,7 @@ func TestVirtualMachineLifecycle(t *testing.T) {
 	err = e.start(t, vm.Id)
 	require.ErrorContains(t, err, `"errorcode":530`)
 	assert.Equal(t, 530, e.lastCall(t, "startVirtualMachine").ErrorCode)
-	assert.Equal(t, simulator.VMStopped, state())
+	assert.Equal(t, cloudstack.VMStopped, state())
 	require.NoError(t, e.attach(root.ID, vm.Id, 0))
 	require.NoError(t, e.start(t, vm.Id))
 
@@ -195,14 +196,14 @@ func TestDestroyAndExpunge(t *testing.T) {
 	assert.Equal(t, "Destroyed", r.State)
 	st := e.sim.State()
 	v, _ := st.VM(vm.Id)
-	assert.Equal(t, simulator.VMDestroyed, v.State)
+	assert.Equal(t, cloudstack.VMDestroyed, v.State)
 	require.Len(t, st.VolumesOf(vm.Id), 1, "only the ROOT stays attached to a destroyed VM")
 	assert.Equal(t, root, st.VolumesOf(vm.Id)[0].ID)
 	kept, _ := st.Volume(d1)
 	assert.False(t, kept.Attached(), "destroy detaches data volumes")
-	assert.Equal(t, simulator.VolumeReady, kept.State)
+	assert.Equal(t, cloudstack.VolumeReady, kept.State)
 	gone, _ := st.Volume(d2)
-	assert.Equal(t, simulator.VolumeExpunged, gone.State, "volumeids are deleted with the VM")
+	assert.Equal(t, cloudstack.VolumeExpunged, gone.State, "volumeids are deleted with the VM")
 
 	lp := e.cs.VirtualMachine.NewListVirtualMachinesParams()
 	lp.SetId(vm.Id)
@@ -219,11 +220,12 @@ func TestDestroyAndExpunge(t *testing.T) {
 	require.NoError(t, err)
 	st = e.sim.State()
 	v, _ = st.VM(vm.Id)
-	assert.Equal(t, simulator.VMExpunged, v.State)
+	assert.Equal(t, cloudstack.VMExpunging, v.State, "CloudStack has no Expunged state")
+	assert.True(t, v.Expunged(), "an expunged VM is removed")
 	rv, _ := st.Volume(root)
-	assert.Equal(t, simulator.VolumeExpunged, rv.State, "expunge deletes the ROOT volume")
+	assert.Equal(t, cloudstack.VolumeExpunged, rv.State, "expunge deletes the ROOT volume")
 	dv, _ := st.Volume(d1)
-	assert.Equal(t, simulator.VolumeReady, dv.State, "expunge keeps data volumes")
+	assert.Equal(t, cloudstack.VolumeReady, dv.State, "expunge keeps data volumes")
 	assert.False(t, dv.Attached())
 	assert.Equal(t, -1, dv.DeviceID)
 
@@ -238,7 +240,7 @@ func TestDestroyAndExpunge(t *testing.T) {
 	p.SetExpunge(true)
 	r, err = e.cs.VirtualMachine.DestroyVirtualMachine(p)
 	require.NoError(t, err)
-	assert.Equal(t, "Expunged", r.State)
+	assert.Equal(t, string(cloudstack.VMExpunging), r.State)
 	assert.Empty(t, e.sim.State().VolumesOf(vm2.Id))
 }
 
@@ -248,25 +250,25 @@ func TestListVirtualMachines(t *testing.T) {
 	e.deploy(t, "alpha", true)
 	e.deploy(t, "beta", false)
 
-	list := func(set func(p *cloudstack.ListVirtualMachinesParams)) (*cloudstack.ListVirtualMachinesResponse, error) {
+	list := func(set func(p *csgo.ListVirtualMachinesParams)) (*csgo.ListVirtualMachinesResponse, error) {
 		p := e.cs.VirtualMachine.NewListVirtualMachinesParams()
 		set(p)
 		return e.cs.VirtualMachine.ListVirtualMachines(p)
 	}
 	tests := []struct {
 		name string
-		set  func(p *cloudstack.ListVirtualMachinesParams)
+		set  func(p *csgo.ListVirtualMachinesParams)
 		want []string
 	}{
-		{"all", func(*cloudstack.ListVirtualMachinesParams) {}, []string{"oma", "alpha", "beta"}},
-		{"by name", func(p *cloudstack.ListVirtualMachinesParams) { p.SetName("beta") }, []string{"beta"}},
-		{"by state", func(p *cloudstack.ListVirtualMachinesParams) { p.SetState("running") }, []string{"oma", "alpha"}},
-		{"by keyword", func(p *cloudstack.ListVirtualMachinesParams) { p.SetKeyword("LP") }, []string{"alpha"}},
-		{"by zone", func(p *cloudstack.ListVirtualMachinesParams) { p.SetZoneid(e.seed.ZoneID) }, []string{"oma", "alpha", "beta"}},
-		{"by network", func(p *cloudstack.ListVirtualMachinesParams) { p.SetNetworkid(e.seed.NetworkID) }, []string{"oma", "alpha", "beta"}},
-		{"by id", func(p *cloudstack.ListVirtualMachinesParams) { p.SetId(e.seed.ApplianceVMID) }, []string{"oma"}},
-		{"page 2 of size 2", func(p *cloudstack.ListVirtualMachinesParams) { p.SetPage(2); p.SetPagesize(2) }, []string{"beta"}},
-		{"no match", func(p *cloudstack.ListVirtualMachinesParams) { p.SetName("nobody") }, nil},
+		{"all", func(*csgo.ListVirtualMachinesParams) {}, []string{"oma", "alpha", "beta"}},
+		{"by name", func(p *csgo.ListVirtualMachinesParams) { p.SetName("beta") }, []string{"beta"}},
+		{"by state", func(p *csgo.ListVirtualMachinesParams) { p.SetState("running") }, []string{"oma", "alpha"}},
+		{"by keyword", func(p *csgo.ListVirtualMachinesParams) { p.SetKeyword("LP") }, []string{"alpha"}},
+		{"by zone", func(p *csgo.ListVirtualMachinesParams) { p.SetZoneid(e.seed.ZoneID) }, []string{"oma", "alpha", "beta"}},
+		{"by network", func(p *csgo.ListVirtualMachinesParams) { p.SetNetworkid(e.seed.NetworkID) }, []string{"oma", "alpha", "beta"}},
+		{"by id", func(p *csgo.ListVirtualMachinesParams) { p.SetId(e.seed.ApplianceVMID) }, []string{"oma"}},
+		{"page 2 of size 2", func(p *csgo.ListVirtualMachinesParams) { p.SetPage(2); p.SetPagesize(2) }, []string{"beta"}},
+		{"no match", func(p *csgo.ListVirtualMachinesParams) { p.SetName("nobody") }, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -284,7 +286,7 @@ func TestListVirtualMachines(t *testing.T) {
 			}
 		})
 	}
-	_, err := list(func(p *cloudstack.ListVirtualMachinesParams) { p.SetId("5e000000-0000-4000-8000-0000000fffff") })
+	_, err := list(func(p *csgo.ListVirtualMachinesParams) { p.SetId("5e000000-0000-4000-8000-0000000fffff") })
 	require.ErrorContains(t, err, "CloudStack API error 431")
 
 	// cloudstack-go's lookup helpers work against the simulator.

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
 
 // defaultMaxDataVolumes is KVM's max_data_volumes_limit in CloudStack's
@@ -20,7 +23,7 @@ const reservedDeviceID = 3
 func (s *Simulator) addVolumeLocked(v *Volume) *Volume {
 	v.ID = s.nextID()
 	if v.State == "" {
-		v.State = VolumeReady
+		v.State = cloudstack.VolumeReady
 	}
 	if v.VMID == "" {
 		v.DeviceID = -1
@@ -35,7 +38,7 @@ func (s *Simulator) addVolumeLocked(v *Volume) *Volume {
 
 func (s *Simulator) liveVolume(r *request, param, id string) (*Volume, *apiError) {
 	v, ok := s.volumes[id]
-	if !ok || v.State == VolumeExpunged {
+	if !ok || v.State == cloudstack.VolumeExpunged {
 		return nil, invalidID(r.command, param, id)
 	}
 	return v, nil
@@ -43,7 +46,7 @@ func (s *Simulator) liveVolume(r *request, param, id string) (*Volume, *apiError
 
 func (s *Simulator) volumeAtLocked(vmID string, device int) *Volume {
 	for _, v := range s.volumes {
-		if v.VMID == vmID && v.DeviceID == device && v.State != VolumeExpunged {
+		if v.VMID == vmID && v.DeviceID == device && v.State != cloudstack.VolumeExpunged {
 			return v
 		}
 	}
@@ -75,12 +78,12 @@ func (s *Simulator) listVolumes(r *request) (any, *apiError) {
 		return nil, invalidID(r.command, "zoneid", id)
 	}
 	typ := r.get("type")
-	if typ != "" && !equalFold(typ, string(VolumeRoot)) && !equalFold(typ, string(VolumeDataDisk)) {
+	if typ != "" && !equalFold(typ, string(cloudstack.VolumeRoot)) && !equalFold(typ, string(cloudstack.VolumeData)) {
 		return nil, paramErr("Unable to execute API command listvolumes due to invalid value %s for parameter type: use ROOT or DATADISK", typ)
 	}
 	var vols []*Volume
 	for _, v := range s.volumeOrder {
-		if v.State == VolumeExpunged {
+		if v.State == cloudstack.VolumeExpunged {
 			continue
 		}
 		if (r.get("id") != "" && v.ID != r.get("id")) ||
@@ -97,11 +100,11 @@ func (s *Simulator) listVolumes(r *request) (any, *apiError) {
 		// CloudStack lists a VM's volumes in device order.
 		slices.SortStableFunc(vols, func(a, b *Volume) int { return a.DeviceID - b.DeviceID })
 	}
-	items := make([]volumeWire, 0, len(vols))
+	items := make([]wire.Volume, 0, len(vols))
 	for _, v := range vols {
 		items = append(items, s.volumeJSON(v))
 	}
-	return listBody(r, "volume", items)
+	return listBody(r, items)
 }
 
 func (s *Simulator) createVolume(r *request) (*jobPlan, *apiError) {
@@ -125,7 +128,7 @@ func (s *Simulator) createVolume(r *request) (*jobPlan, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if off.Customized {
+	if off.Custom {
 		if !has || n < 1 {
 			return nil, paramErr("This disk offering requires a custom size specified")
 		}
@@ -138,7 +141,7 @@ func (s *Simulator) createVolume(r *request) (*jobPlan, *apiError) {
 		name = fmt.Sprintf("DATA-%d", s.idSeq+1)
 	}
 	v := s.addVolumeLocked(&Volume{
-		Name: name, Account: r.account.name, Type: VolumeDataDisk, State: VolumeAllocated, ZoneID: zoneID,
+		Name: name, Account: r.account.name, Type: cloudstack.VolumeData, State: cloudstack.VolumeAllocated, ZoneID: zoneID,
 		SizeBytes: size << 30, DiskOfferingID: off.ID,
 	})
 	return &jobPlan{createdID: v.ID, instanceType: "Volume", instanceID: v.ID,
@@ -171,7 +174,7 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 			if vol.VMID != "" {
 				return paramErr("Please specify a volume that is not attached to any VM.")
 			}
-			if vm.State != VMRunning && vm.State != VMStopped {
+			if vm.State != cloudstack.VMRunning && vm.State != cloudstack.VMStopped {
 				return paramErr("Please specify a VM that is either running or stopped.")
 			}
 			if vm.ZoneID != vol.ZoneID {
@@ -180,7 +183,7 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 			if !hasDev || dev != 0 {
 				data := 0
 				for _, v := range s.volumes {
-					if v.VMID == vm.ID && v.Type == VolumeDataDisk {
+					if v.VMID == vm.ID && v.Type == cloudstack.VolumeData {
 						data++
 					}
 				}
@@ -191,7 +194,7 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 			device := int(dev)
 			switch {
 			case hasDev && dev == 0:
-				if vm.State != VMStopped {
+				if vm.State != cloudstack.VMStopped {
 					return paramErr("Root volume detach can happen only when vm is in states: Stopped or Destroyed")
 				}
 				if s.volumeAtLocked(vm.ID, 0) != nil {
@@ -214,10 +217,10 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 			// CloudStack's VolumeDao.attachVolume: device 0 makes the volume the ROOT.
 			vol.VMID, vol.DeviceID = vm.ID, device
 			if device == 0 {
-				vol.Type = VolumeRoot
+				vol.Type = cloudstack.VolumeRoot
 			}
-			if vol.State == VolumeAllocated {
-				vol.State = VolumeReady
+			if vol.State == cloudstack.VolumeAllocated {
+				vol.State = cloudstack.VolumeReady
 			}
 			return nil
 		},
@@ -258,16 +261,16 @@ func (s *Simulator) detachVolume(r *request) (*jobPlan, *apiError) {
 				return paramErr("The specified volume is not attached to a VM.")
 			}
 			vm := s.vms[vol.VMID]
-			if vm.State != VMRunning && vm.State != VMStopped && vm.State != VMDestroyed {
+			if vm.State != cloudstack.VMRunning && vm.State != cloudstack.VMStopped && vm.State != cloudstack.VMDestroyed {
 				return paramErr("Please specify a VM that is either running or stopped.")
 			}
 			// CloudStack's check reads "Stopped or Destroyed" but, as written, admits only
 			// Stopped; the simulator does what the server does.
-			if vol.Type == VolumeRoot && vm.State != VMStopped {
+			if vol.Type == cloudstack.VolumeRoot && vm.State != cloudstack.VMStopped {
 				return paramErr("Root volume detach can happen only when vm is in states: Stopped or Destroyed")
 			}
 			// CloudStack's VolumeDao.detachVolume turns a detached ROOT into a DATADISK.
-			vol.VMID, vol.DeviceID, vol.Type = "", -1, VolumeDataDisk
+			vol.VMID, vol.DeviceID, vol.Type = "", -1, cloudstack.VolumeData
 			return nil
 		},
 		finish: func() (string, any) { return "volume", s.volumeJSON(vol) }}, nil
@@ -285,8 +288,8 @@ func (s *Simulator) deleteVolume(r *request) (any, *apiError) {
 	if vol.VMID != "" {
 		return nil, paramErr("Please specify a volume that is not attached to any VM.")
 	}
-	vol.State = VolumeExpunged
-	return map[string]any{"success": true}, nil
+	vol.State = cloudstack.VolumeExpunged
+	return successBody(), nil
 }
 
 // ipInCIDR returns the seq-th host address of a CIDR, skipping the network and gateway

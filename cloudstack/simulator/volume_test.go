@@ -3,7 +3,8 @@ package simulator_test
 import (
 	"testing"
 
-	"github.com/apache/cloudstack-go/v2/cloudstack"
+	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,7 +19,7 @@ func TestListVolumes(t *testing.T) {
 	detached, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{Name: "spare"})
 	require.NoError(t, err)
 
-	list := func(set func(p *cloudstack.ListVolumesParams)) []string {
+	list := func(set func(p *csgo.ListVolumesParams)) []string {
 		t.Helper()
 		p := e.cs.Volume.NewListVolumesParams()
 		set(p)
@@ -32,14 +33,14 @@ func TestListVolumes(t *testing.T) {
 		return names
 	}
 	assert.Equal(t, []string{"ROOT-oma", "data-a", "data-b", "boot"},
-		list(func(p *cloudstack.ListVolumesParams) { p.SetVirtualmachineid(e.seed.ApplianceVMID) }), "device order")
-	assert.Equal(t, []string{"data-a", "data-b", "boot"}, list(func(p *cloudstack.ListVolumesParams) {
+		list(func(p *csgo.ListVolumesParams) { p.SetVirtualmachineid(e.seed.ApplianceVMID) }), "device order")
+	assert.Equal(t, []string{"data-a", "data-b", "boot"}, list(func(p *csgo.ListVolumesParams) {
 		p.SetVirtualmachineid(e.seed.ApplianceVMID)
 		p.SetType("DATADISK")
 	}))
-	assert.Equal(t, []string{"ROOT-oma"}, list(func(p *cloudstack.ListVolumesParams) { p.SetType("ROOT") }))
-	assert.Equal(t, []string{"spare"}, list(func(p *cloudstack.ListVolumesParams) { p.SetId(detached) }))
-	assert.Len(t, list(func(p *cloudstack.ListVolumesParams) {}), 5)
+	assert.Equal(t, []string{"ROOT-oma"}, list(func(p *csgo.ListVolumesParams) { p.SetType("ROOT") }))
+	assert.Equal(t, []string{"spare"}, list(func(p *csgo.ListVolumesParams) { p.SetId(detached) }))
+	assert.Len(t, list(func(p *csgo.ListVolumesParams) {}), 5)
 
 	p := e.cs.Volume.NewListVolumesParams()
 	p.SetVirtualmachineid(e.seed.ApplianceVMID)
@@ -143,7 +144,7 @@ func TestAttachVolumeRules(t *testing.T) {
 		v := spare()
 		require.NoError(t, e.attach(v, stopped.Id, 0))
 		vol, _ := e.sim.State().Volume(v)
-		assert.Equal(t, simulator.VolumeRoot, vol.Type)
+		assert.Equal(t, cloudstack.VolumeRoot, vol.Type)
 		assert.Equal(t, 0, vol.DeviceID)
 		require.NoError(t, e.start(t, stopped.Id))
 	})
@@ -160,7 +161,7 @@ func TestDetachAndDeleteVolumeRules(t *testing.T) {
 	_, err = e.cs.Volume.DeleteVolume(e.cs.Volume.NewDeleteVolumeParams(e.seed.VolumeIDs[0]))
 	require.ErrorContains(t, err, "CloudStack API error 431", "an attached volume cannot be deleted")
 
-	r, err := func() (*cloudstack.DetachVolumeResponse, error) {
+	r, err := func() (*csgo.DetachVolumeResponse, error) {
 		p := e.cs.Volume.NewDetachVolumeParams()
 		p.SetId(e.seed.VolumeIDs[0])
 		return e.cs.Volume.DetachVolume(p)
@@ -182,7 +183,7 @@ func TestDetachAndDeleteVolumeRules(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, del.Success)
 	v, _ := e.sim.State().Volume(e.seed.VolumeIDs[0])
-	assert.Equal(t, simulator.VolumeExpunged, v.State)
+	assert.Equal(t, cloudstack.VolumeExpunged, v.State)
 	_, err = e.cs.Volume.DeleteVolume(e.cs.Volume.NewDeleteVolumeParams(e.seed.VolumeIDs[0]))
 	require.ErrorContains(t, err, "CloudStack API error 431", "deleting twice")
 
@@ -215,7 +216,7 @@ func TestCreateVolume(t *testing.T) {
 	vm := e.deploy(t, "holder", false)
 	require.NoError(t, e.attach(v.Id, vm.Id, -1))
 	st, _ := e.sim.State().Volume(v.Id)
-	assert.Equal(t, simulator.VolumeReady, st.State)
+	assert.Equal(t, cloudstack.VolumeReady, st.State)
 	_, err = e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(v.Id))
 	require.NoError(t, err)
 
