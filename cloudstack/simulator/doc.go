@@ -41,13 +41,25 @@
 //
 // Responses use CloudStack's envelopes: {"<command lower-cased>response": {...}}, or
 // {"errorresponse": {...}} for an error about a missing or unknown command. Lists carry
-// "count" and the items under the key cloudstack-go expects ("virtualmachine", "volume",
-// "snapshot", "zone", "serviceoffering", "diskoffering", "template", "network"); an empty
-// list is {}. Async commands answer {"jobid": ...} (plus "id" for creates);
-// queryAsyncJobResult answers jobstatus 0 (pending), 1 (with jobresult holding the object,
-// e.g. {"virtualmachine": {...}}) or 2 (jobresult {"uuidList": [], "errorcode": N,
+// "count" (the total before paging) and the page's items under the key cloudstack-go expects
+// ("virtualmachine", "volume", "snapshot", "zone", "serviceoffering", "diskoffering",
+// "template", "network", "api"); as ApiResponseSerializer writes them, an empty list is {}
+// and a page past the end is {"count": N} with no items key. Paging follows BaseListCmd:
+// page and pagesize come together (431 `"page" parameter is required when "pagesize" is
+// specified`, and the converse), pagesize -1 alone lists everything, and a page holds at
+// most 500 items (default.page.size). Async commands answer {"jobid": ...} (plus "id" for
+// creates); queryAsyncJobResult answers jobstatus 0 (pending), 1 (with jobresult holding the
+// object, e.g. {"virtualmachine": {...}}) or 2 (jobresult {"uuidList": [], "errorcode": N,
 // "errortext": "..."}, jobresultcode N), which cloudstack-go's async client reports as
 // `Undefined error: {"uuidList":[],"errorcode":N,"errortext":"..."}`.
+//
+// listApis answers as the Api Discovery plugin does: every command the account may call
+// (all of Commands, or those SetAllowedCommands allows), each with its description, isasync
+// and the parameters the simulator reads - name, type, length, required, description as
+// CloudStack's own listApis gives them, required as the *Cmd classes declare it. The
+// "response" field list is left out. Required parameters are enforced from the same table,
+// as ParamProcessWorker enforces the annotations, so what listApis says is what the
+// simulator does.
 //
 // By default a job completes before its submission returns, so the first poll sees the
 // result and no poll waits. WithPendingPolls(n) keeps jobs pending for n polls (VMs show
@@ -60,10 +72,16 @@
 //
 // Errors carry CloudStack's codes as both HTTP status and errorcode: 401 authentication,
 // 431 missing or invalid parameter, unknown id and most rule violations, 432 unknown
-// command, 530 internal and state errors; cserrorcode follows the Java exception
-// CloudStack would throw (4350 with 431, 9999 with 432, 4250 with 530; none with 401). As
-// on the real server, parameter problems (a missing parameter, an id naming nothing) fail
-// the HTTP call, and so do the checks of deployVirtualMachine, createVolume and
+// command, 530 internal and state errors. cserrorcode names the Java exception behind the
+// answer, as ApiServer reports it: 9999 (ServerApiException) for parameter processing - a
+// missing parameter, an id naming nothing, a number that does not parse - and for paging
+// and 432; 4350 (InvalidParameterValueException) for a 431 from a rule; 4250
+// (CloudRuntimeException) for 530; none for 401. A failed job's result carries no
+// cserrorcode (ApiAsyncJobDispatcher sets none). Booleans are read as Boolean.valueOf
+// reads them: anything but "true" is false, never an error.
+//
+// As on the real server, parameter processing fails the HTTP call for every command, async
+// ones included, and so do the checks of deployVirtualMachine, createVolume and
 // createSnapshot, which CloudStack runs before it creates the job; rule violations of the
 // other async commands fail their job. An id that never existed is a 431 error, also in
 // list filters; an id of an expunged VM, deleted volume or deleted snapshot gives an empty
@@ -107,8 +125,10 @@
 //     administrator), expunged ones are not.
 //   - listVolumes: filters id, virtualmachineid (then in device order), type, zoneid, name,
 //     keyword; deleted volumes are not listed.
-//   - createVolume: a DATADISK from a disk offering in a zone (size for customized ones);
-//     it is Allocated until its first attach and cannot be snapshotted before.
+//   - createVolume: a DATADISK from a disk offering in a zone (size for customized ones, 1
+//     to 1024 GB), as VolumeApiServiceImpl.allocVolume checks: neither is a required
+//     parameter, so their absence is a 431 rule error; it is Allocated until its first
+//     attach and cannot be snapshotted before.
 //   - attachVolume: the volume must not be attached, the VM must be Running or Stopped and
 //     in the volume's zone; deviceid 0 needs a Stopped VM without a volume at device 0 and
 //     makes the volume its ROOT; otherwise the VM may hold at most 26 data volumes
@@ -128,7 +148,7 @@
 //     or attached to a Stopped VM (431); the snapshot must be backed up (530). The volume's
 //     RevertedFrom records it.
 //   - deleteSnapshot: not while the snapshot is being created (530).
-//   - queryAsyncJobResult.
+//   - queryAsyncJobResult; listApis (name optional).
 //
 // # Types
 //

@@ -122,12 +122,11 @@ func (s *Simulator) networkJSON(n *Network) wire.Network {
 }
 
 // listBody renders a list response: count (the total before paging) and the page's items,
-// which wire.List encodes as CloudStack does ({} when empty).
+// which wire.List encodes as CloudStack does ({} when empty, no items key past the end).
+// processParams has checked page and pagesize; the page is cut as BaseListCmd.getStartIndex
+// and getPageSizeVal do: a page below 1 is the first, pagesize -1 is everything.
 func listBody[T wire.Item](r *request, items []T) (any, *apiError) {
 	total := len(items)
-	if total == 0 {
-		return wire.List[T]{}, nil
-	}
 	page, hasPage, err := r.integer("page")
 	if err != nil {
 		return nil, err
@@ -136,13 +135,17 @@ func listBody[T wire.Item](r *request, items []T) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if hasPage || hasSize {
-		if !hasPage || page < 1 {
-			page = 1
-		}
-		if !hasSize || size < 1 {
-			size = 500
-		}
+	if !hasSize {
+		size = maxPageSize
+	}
+	if !hasPage || page < 1 {
+		page = 1
+	}
+	switch {
+	case size == unlimitedPageSize:
+	case size < 1:
+		items = nil
+	default:
 		start := (page - 1) * size
 		if start >= int64(len(items)) {
 			items = nil

@@ -201,7 +201,7 @@ func (s *Simulator) handle(call *Call, params url.Values) (int, []byte) {
 	permitted := true
 	if acct != nil {
 		call.Account = acct.name
-		permitted = acct.allowed == nil || acct.allowed[call.Command]
+		permitted = acct.may(call.Command)
 	}
 	s.mu.Unlock()
 
@@ -235,11 +235,13 @@ func (s *Simulator) handle(call *Call, params url.Values) (int, []byte) {
 	req := newRequest(call.Command, params, acct)
 	var (
 		body any
-		err  *apiError
+		err  = processParams(req)
 	)
-	if cmd.async() {
+	switch {
+	case err != nil:
+	case cmd.async():
 		body, err = s.submitLocked(cmd, req, call, fault)
-	} else {
+	default:
 		body, err = cmd.sync(s, req)
 	}
 	if err != nil {

@@ -50,10 +50,7 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 	if tmpl.ZoneID != zone.ID {
 		return nil, paramErr("Template %s is not available in zone %s", tmpl.ID, zone.Name)
 	}
-	startVM, err := r.boolean("startvm", true)
-	if err != nil {
-		return nil, err
-	}
+	startVM := r.boolean("startvm", true)
 
 	var nets []*Network
 	for _, id := range r.list("networkids") {
@@ -246,9 +243,6 @@ func (s *Simulator) startVirtualMachine(r *request) (*jobPlan, *apiError) {
 }
 
 func (s *Simulator) stopVirtualMachine(r *request) (*jobPlan, *apiError) {
-	if _, err := r.boolean("forced", false); err != nil {
-		return nil, err
-	}
 	return s.vmAction(r, func(vm *VM) *apiError {
 		switch vm.State {
 		case cloudstack.VMStopped:
@@ -286,10 +280,7 @@ func (s *Simulator) destroyVirtualMachine(r *request) (*jobPlan, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	expunge, err := r.boolean("expunge", false)
-	if err != nil {
-		return nil, err
-	}
+	expunge := r.boolean("expunge", false)
 	var deleteVols []*Volume
 	for _, vid := range r.list("volumeids") {
 		v, ok := s.volumes[vid]

@@ -1,6 +1,7 @@
 package simulator_test
 
 import (
+	"fmt"
 	"testing"
 
 	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
@@ -77,40 +78,45 @@ func TestDeployVirtualMachineRules(t *testing.T) {
 	e.deploy(t, "taken", false)
 	const missing = "5e000000-0000-4000-8000-0000000fffff"
 
+	// Parameter processing (a missing parameter, an id naming nothing) is ParamProcessWorker's
+	// ServerApiException, cserrorcode 9999; the rules UserVmManagerImpl checks before the job
+	// throw InvalidParameterValueException, 4350. Both fail the HTTP call.
+	const processing, rule = 9999, 4350
 	tests := []struct {
 		name  string
+		cs    int
 		build func(p *csgo.DeployVirtualMachineParams)
 	}{
-		{"missing zone id", func(p *csgo.DeployVirtualMachineParams) { p.SetZoneid("") }},
-		{"unknown zone", func(p *csgo.DeployVirtualMachineParams) { p.SetZoneid(missing) }},
-		{"unknown template", func(p *csgo.DeployVirtualMachineParams) { p.SetTemplateid(missing) }},
-		{"unknown offering", func(p *csgo.DeployVirtualMachineParams) { p.SetServiceofferingid(missing) }},
-		{"unknown network", func(p *csgo.DeployVirtualMachineParams) { p.SetNetworkids([]string{missing}) }},
-		{"unknown disk offering", func(p *csgo.DeployVirtualMachineParams) { p.SetDiskofferingid(missing) }},
-		{"template of another zone", func(p *csgo.DeployVirtualMachineParams) { p.SetTemplateid(otherTemplate) }},
-		{"network of another zone", func(p *csgo.DeployVirtualMachineParams) { p.SetNetworkids([]string{otherNet}) }},
-		{"zone with two networks needs networkids", func(p *csgo.DeployVirtualMachineParams) {
+		{"missing zone id", processing, func(p *csgo.DeployVirtualMachineParams) { p.SetZoneid("") }},
+		{"unknown zone", processing, func(p *csgo.DeployVirtualMachineParams) { p.SetZoneid(missing) }},
+		{"unknown template", processing, func(p *csgo.DeployVirtualMachineParams) { p.SetTemplateid(missing) }},
+		{"unknown offering", processing, func(p *csgo.DeployVirtualMachineParams) { p.SetServiceofferingid(missing) }},
+		{"unknown network", processing, func(p *csgo.DeployVirtualMachineParams) { p.SetNetworkids([]string{missing}) }},
+		{"unknown disk offering", processing, func(p *csgo.DeployVirtualMachineParams) { p.SetDiskofferingid(missing) }},
+		{"template of another zone", rule, func(p *csgo.DeployVirtualMachineParams) { p.SetTemplateid(otherTemplate) }},
+		{"network of another zone", rule, func(p *csgo.DeployVirtualMachineParams) { p.SetNetworkids([]string{otherNet}) }},
+		{"zone with two networks needs networkids", rule, func(p *csgo.DeployVirtualMachineParams) {
 			p.SetZoneid(otherZone)
 			p.SetTemplateid(otherTemplate)
 		}},
-		{"custom offering without details", func(p *csgo.DeployVirtualMachineParams) {
+		{"custom offering without details", rule, func(p *csgo.DeployVirtualMachineParams) {
 			p.SetServiceofferingid(e.seed.CustomServiceOfferingID)
 		}},
-		{"custom offering without memory", func(p *csgo.DeployVirtualMachineParams) {
+		{"custom offering without memory", rule, func(p *csgo.DeployVirtualMachineParams) {
 			p.SetServiceofferingid(e.seed.CustomServiceOfferingID)
 			p.SetDetails(map[string]string{"cpuNumber": "2"})
 		}},
-		{"custom offering with bad cpu", func(p *csgo.DeployVirtualMachineParams) {
+		{"custom offering with bad cpu", rule, func(p *csgo.DeployVirtualMachineParams) {
 			p.SetServiceofferingid(e.seed.CustomServiceOfferingID)
 			p.SetDetails(map[string]string{"cpuNumber": "two", "memory": "1024"})
 		}},
-		{"custom disk offering without size", func(p *csgo.DeployVirtualMachineParams) {
+		{"custom disk offering without size", rule, func(p *csgo.DeployVirtualMachineParams) {
 			p.SetDiskofferingid(e.seed.CustomDiskOfferingID)
 		}},
-		{"root disk smaller than template", func(p *csgo.DeployVirtualMachineParams) { p.SetRootdisksize(1) }},
-		{"name with underscore", func(p *csgo.DeployVirtualMachineParams) { p.SetName("bad_name") }},
-		{"name starting with a digit", func(p *csgo.DeployVirtualMachineParams) { p.SetName("1vm") }},
-		{"name in use", func(p *csgo.DeployVirtualMachineParams) { p.SetName("taken") }},
+		{"root disk smaller than template", rule, func(p *csgo.DeployVirtualMachineParams) { p.SetRootdisksize(1) }},
+		{"name with underscore", rule, func(p *csgo.DeployVirtualMachineParams) { p.SetName("bad_name") }},
+		{"name starting with a digit", rule, func(p *csgo.DeployVirtualMachineParams) { p.SetName("1vm") }},
+		{"name in use", rule, func(p *csgo.DeployVirtualMachineParams) { p.SetName("taken") }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -120,7 +126,7 @@ func TestDeployVirtualMachineRules(t *testing.T) {
 			tc.build(p)
 			_, err := e.cs.VirtualMachine.DeployVirtualMachine(p)
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), "CloudStack API error 431 (CSExceptionErrorCode: 4350)")
+			assert.Contains(t, err.Error(), fmt.Sprintf("CloudStack API error 431 (CSExceptionErrorCode: %d)", tc.cs))
 			c := e.lastCall(t, "deployVirtualMachine")
 			assert.Equal(t, 431, c.HTTPStatus)
 			assert.Empty(t, c.JobID, "parameter errors fail before a job exists")

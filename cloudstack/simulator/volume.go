@@ -107,34 +107,47 @@ func (s *Simulator) listVolumes(r *request) (any, *apiError) {
 	return listBody(r, items)
 }
 
+// Custom disk offering size limits in GB: custom.diskoffering.size.min and .max defaults.
+const (
+	customDiskMinGB = 1
+	customDiskMaxGB = 1024
+)
+
 func (s *Simulator) createVolume(r *request) (*jobPlan, *apiError) {
-	offID, err := r.require("diskofferingid")
-	if err != nil {
-		return nil, err
-	}
-	zoneID, err := r.require("zoneid")
-	if err != nil {
-		return nil, err
-	}
-	off, ok := s.diskOfferings[offID]
-	if !ok {
+	offID, zoneID := r.get("diskofferingid"), r.get("zoneid")
+	if offID != "" && s.diskOfferings[offID] == nil {
 		return nil, invalidID(r.command, "diskofferingid", offID)
 	}
-	if s.zones[zoneID] == nil {
+	if zoneID != "" && s.zones[zoneID] == nil {
 		return nil, invalidID(r.command, "zoneid", zoneID)
 	}
-	size := off.SizeGB
+	// The checks and texts of VolumeApiServiceImpl.allocVolume, which CreateVolumeCmd runs
+	// before it creates the job. Volumes from snapshots (snapshotid) are not modelled.
+	if offID == "" {
+		return nil, paramErr("At least one of disk Offering ID or snapshot ID must be passed whilst creating volume")
+	}
+	off := s.diskOfferings[offID]
 	n, has, err := r.integer("size")
 	if err != nil {
 		return nil, err
 	}
+	if has && n <= 0 {
+		return nil, paramErr("Disk size must be larger than 0")
+	}
+	size := off.SizeGB
 	if off.Custom {
-		if !has || n < 1 {
+		if !has {
 			return nil, paramErr("This disk offering requires a custom size specified")
+		}
+		if n < customDiskMinGB || n > customDiskMaxGB {
+			return nil, paramErr("Volume size: %d GB is out of allowed range. Min: %d. Max: %d", n, customDiskMinGB, customDiskMaxGB)
 		}
 		size = n
 	} else if has {
 		return nil, paramErr("This disk offering does not allow custom size")
+	}
+	if zoneID == "" {
+		return nil, paramErr("Unable to find zone by id null")
 	}
 	name := r.get("name")
 	if name == "" {

@@ -223,4 +223,11 @@ func TestCreateVolume(t *testing.T) {
 	p.SetDiskofferingid(e.seed.DiskOfferingID) // fixed size offering refuses a size
 	_, err = e.cs.Volume.CreateVolume(p)
 	require.ErrorContains(t, err, "CloudStack API error 431")
+
+	// CreateVolumeCmd requires neither the offering nor the zone (a volume may come from a
+	// snapshot); allocVolume refuses their absence before the job.
+	_, err = e.custom("createVolume", map[string]string{"zoneid": e.seed.ZoneID})
+	require.EqualError(t, err, "CloudStack API error 431 (CSExceptionErrorCode: 4350): At least one of disk Offering ID or snapshot ID must be passed whilst creating volume")
+	_, err = e.custom("createVolume", map[string]string{"diskofferingid": e.seed.DiskOfferingID})
+	require.EqualError(t, err, "CloudStack API error 431 (CSExceptionErrorCode: 4350): Unable to find zone by id null")
 }
