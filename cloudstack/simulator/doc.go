@@ -111,13 +111,15 @@
 //     destroyed VM keeps its name); creates a ROOT volume at device 0 (rootdisksize may
 //     enlarge it) and, with diskofferingid, a DATADISK at device 1; startvm defaults to
 //     true.
-//   - startVirtualMachine: Stopped to Running; a running VM is a no-op; a VM without a
+//   - startVirtualMachine: Stopped to Running; a running VM fails the job with 431 "The
+//     virtual machine <id> (<name>) is already running" (UserVmManagerImpl); a VM without a
 //     volume at device 0 cannot start; a destroyed VM cannot start.
 //   - stopVirtualMachine (forced accepted): Running to Stopped; a stopped VM is a no-op.
 //   - rebootVirtualMachine: only a Running VM.
 //   - destroyVirtualMachine: as UserVmManagerImpl.destroyVm, the VM is stopped, every data
 //     volume is detached (and kept, unless listed in volumeids, which are deleted), and the
-//     VM becomes Destroyed with its ROOT volume still attached; with expunge=true (or a
+//     VM becomes Destroyed with its ROOT volume still attached; a VM already Destroyed is
+//     returned unchanged, as a success; with expunge=true (or a
 //     later expungeVirtualMachine, which needs a Destroyed VM) it becomes Expunging and is
 //     removed (VM.Removed; CloudStack has no Expunged state), and its ROOT volume is deleted.
 //   - listVirtualMachines: filters id, ids, name, state, zoneid, templateid,

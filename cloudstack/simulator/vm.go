@@ -190,6 +190,15 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 	return plan, nil
 }
 
+// displayNameOrHostName is VMInstanceVO.getDisplayNameOrHostName, which CloudStack's
+// messages name a VM by.
+func (v *VM) displayNameOrHostName() string {
+	if v.DisplayName != "" {
+		return v.DisplayName
+	}
+	return v.Name
+}
+
 func (s *Simulator) newNICLocked(n *Network, def bool) NIC {
 	s.ipSeq[n.ID]++
 	seq := s.ipSeq[n.ID]
@@ -223,7 +232,8 @@ func (s *Simulator) startVirtualMachine(r *request) (*jobPlan, *apiError) {
 	return s.vmAction(r, func(vm *VM) *apiError {
 		switch vm.State {
 		case cloudstack.VMRunning:
-			return nil // CloudStack answers success for a VM that is already running
+			// UserVmManagerImpl.startVirtualMachine refuses a running VM (since 4.15).
+			return paramErr("The virtual machine %s (%s) is already running", vm.ID, vm.displayNameOrHostName())
 		case cloudstack.VMStopped:
 		case cloudstack.VMDestroyed:
 			return paramErr("Unable to start VM %s: it is in state %s; recover it first", vm.Name, vm.State)
@@ -292,19 +302,26 @@ func (s *Simulator) destroyVirtualMachine(r *request) (*jobPlan, *apiError) {
 		}
 		deleteVols = append(deleteVols, v)
 	}
+	// UserVmManagerImpl.destroyVm returns a VM that is already Destroyed (or Expunging) as
+	// it is: a second destroy succeeds and changes nothing, unless it asks to expunge.
+	var already bool
 	return &jobPlan{instanceType: "VirtualMachine", instanceID: id,
 		begin: func() *apiError {
 			switch vm.State {
 			case cloudstack.VMStarting, cloudstack.VMStopping:
 				return stateErr("Unable to destroy VM %s: it is in transitional state %s", vm.Name, vm.State)
-			case cloudstack.VMDestroyed:
-				if !expunge {
-					return paramErr("VM %s is already destroyed; pass expunge=true or call expungeVirtualMachine", vm.Name)
-				}
+			case cloudstack.VMDestroyed, cloudstack.VMExpunging:
+				already = true
 			}
 			return nil
 		},
 		finish: func() (string, any) {
+			if already {
+				if expunge && !vm.Expunged() {
+					s.expungeLocked(vm)
+				}
+				return "virtualmachine", s.vmJSON(vm)
+			}
 			// As UserVmManagerImpl.destroyVm: stop, detach every data volume, destroy,
 			// then delete the volumes named in volumeids.
 			for _, v := range s.volumes {

@@ -146,8 +146,6 @@ func TestVirtualMachineLifecycle(t *testing.T) {
 	}
 	require.NoError(t, e.start(t, vm.Id))
 	assert.Equal(t, cloudstack.VMRunning, state())
-	require.NoError(t, e.start(t, vm.Id), "starting a running VM succeeds")
-	assert.Equal(t, cloudstack.VMRunning, state())
 
 	_, err := e.cs.VirtualMachine.RebootVirtualMachine(e.cs.VirtualMachine.NewRebootVirtualMachineParams(vm.Id))
 	require.NoError(t, err)
@@ -218,8 +216,6 @@ func TestDestroyAndExpunge(t *testing.T) {
 	require.Equal(t, 1, l.Count)
 	assert.Equal(t, "Destroyed", l.VirtualMachines[0].State)
 
-	_, err = e.cs.VirtualMachine.DestroyVirtualMachine(e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id))
-	require.ErrorContains(t, err, `"errorcode":431`, "destroying twice without expunge")
 	require.Error(t, e.start(t, vm.Id), "a destroyed VM cannot start")
 
 	_, err = e.cs.VirtualMachine.ExpungeVirtualMachine(e.cs.VirtualMachine.NewExpungeVirtualMachineParams(vm.Id))
@@ -300,4 +296,42 @@ func TestListVirtualMachines(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
 	assert.Equal(t, "alpha", vm.Name)
+}
+
+func TestStartRunningVMFailsJob431(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	vm := e.deploy(t, "busy", true)
+	err := e.start(t, vm.Id)
+	require.Error(t, err)
+	assert.Equal(t, `Undefined error: {"uuidList":[],"errorcode":431,"errortext":"The virtual machine `+vm.Id+` (busy) is already running"}`, err.Error())
+	c := e.lastCall(t, "startVirtualMachine")
+	assert.Equal(t, 200, c.HTTPStatus, "UserVmManagerImpl checks it in the job")
+	assert.Equal(t, 2, c.JobStatus)
+	v, _ := e.sim.State().VM(vm.Id)
+	assert.Equal(t, cloudstack.VMRunning, v.State, "the VM runs on")
+}
+
+func TestDestroyDestroyedVMReturnsTheVM(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	vm := e.deploy(t, "twice", true)
+	_, err := e.cs.VirtualMachine.DestroyVirtualMachine(e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id))
+	require.NoError(t, err)
+	before := e.sim.State()
+
+	r, err := e.cs.VirtualMachine.DestroyVirtualMachine(e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id))
+	require.NoError(t, err, "a second destroy succeeds")
+	assert.Equal(t, vm.Id, r.Id)
+	assert.Equal(t, "Destroyed", r.State)
+	after := e.sim.State()
+	assert.Equal(t, before.VMs, after.VMs, "and changes nothing")
+	assert.Equal(t, before.Volumes, after.Volumes)
+
+	p := e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id)
+	p.SetExpunge(true)
+	_, err = e.cs.VirtualMachine.DestroyVirtualMachine(p)
+	require.NoError(t, err)
+	v, _ := e.sim.State().VM(vm.Id)
+	assert.True(t, v.Expunged(), "with expunge=true a destroyed VM is expunged")
 }
