@@ -35,9 +35,13 @@ func TestConcurrentClients(t *testing.T) {
 				cs.HTTPGETOnly = w%2 == 0
 				p := cs.VirtualMachine.NewDeployVirtualMachineParams(seed.ServiceOfferingID, seed.TemplateID, seed.ZoneID)
 				p.SetName(fmt.Sprintf("vm-%d", w))
-				p.SetStartvm(false)
 				vm, err := cs.VirtualMachine.DeployVirtualMachine(p)
 				if err != nil {
+					return err
+				}
+				// Stopped after its first start, the VM has storage, so volumes attached to
+				// it get theirs and can be snapshotted.
+				if _, err := cs.VirtualMachine.StopVirtualMachine(cs.VirtualMachine.NewStopVirtualMachineParams(vm.Id)); err != nil {
 					return err
 				}
 				for i := range volumesEach {

@@ -110,7 +110,8 @@
 //     the name must be a valid host name, unique in the zone among VMs not yet expunged (a
 //     destroyed VM keeps its name); creates a ROOT volume at device 0 (rootdisksize may
 //     enlarge it) and, with diskofferingid, a DATADISK at device 1; startvm defaults to
-//     true.
+//     true. With startvm=false the VM is Stopped and its volumes stay Allocated - no
+//     storage yet, so no snapshot - until its first start gives them storage.
 //   - startVirtualMachine: Stopped to Running; a running VM fails the job with 431 "The
 //     virtual machine <id> (<name>) is already running" (UserVmManagerImpl); a VM without a
 //     volume at device 0 cannot start; a destroyed VM cannot start.
@@ -129,19 +130,30 @@
 //     keyword; deleted volumes are not listed.
 //   - createVolume: a DATADISK from a disk offering in a zone (size for customized ones, 1
 //     to 1024 GB), as VolumeApiServiceImpl.allocVolume checks: neither is a required
-//     parameter, so their absence is a 431 rule error; it is Allocated until its first
-//     attach and cannot be snapshotted before.
-//   - attachVolume: the volume must not be attached, the VM must be Running or Stopped and
-//     in the volume's zone; deviceid 0 needs a Stopped VM without a volume at device 0 and
-//     makes the volume its ROOT; otherwise the VM may hold at most 26 data volumes
+//     parameter, so their absence is a 431 rule error; it is Allocated, and cannot be
+//     snapshotted, until it is attached to a VM that has storage or that VM first starts.
+//   - attachVolume (checks in the job, as VolumeApiServiceImpl.attachVolumeToVM): the
+//     volume must not be attached, the VM must be Running or Stopped and in the volume's
+//     zone; deviceid 0 makes the volume the VM's ROOT and is allowed only as a ROOT detach
+//     is (below) and when the VM has no volume at device 0; otherwise the VM may hold at
+//     most 26 data volumes
 //     (WithMaxDataVolumes; 431), and a given device id must be 1, 2 or 4-27 (3 is the
 //     CD-ROM slot; the top is the limit plus one) and free (530); without deviceid the
 //     lowest free id is used.
-//   - detachVolume: by id, or by virtualmachineid and deviceid (not both); the volume must
-//     be attached; a ROOT volume only from a Stopped VM (CloudStack's message says
-//     "Stopped or Destroyed" but its check admits only Stopped); a detached ROOT volume
-//     becomes a DATADISK, as VolumeDao.detachVolume does.
-//   - deleteVolume: an attached volume cannot be deleted.
+//   - detachVolume (as VolumeApiServiceImpl.detachVolumeFromVM): by id, or by
+//     virtualmachineid and deviceid (not both); only parameter processing fails the call,
+//     the rest fails the job: the argument check (431 "Please provide either a volume id,
+//     or a tuple(device id, instance id)"), a device holding no volume (530 "Index 0 out
+//     of bounds for length 0", the exception CloudStack's lookup throws), a volume not
+//     attached (431). A ROOT volume detaches only on XenServer, VMware, KVM and Simulator
+//     (431 "Root volume detach is not supported for hypervisor type ..."), only from a
+//     Stopped VM (CloudStack's message says "Stopped or Destroyed" but its check admits
+//     only Stopped), and never from managed storage (Scenario.ManagedStorage; an Allocated
+//     volume has no storage and is exempt). A detached ROOT volume becomes a DATADISK, as
+//     VolumeDao.detachVolume does.
+//   - deleteVolume: an attached volume cannot be deleted, nor one with a snapshot being
+//     created (431, SnapshotManagerImpl.canOperateOnVolume); an Allocated one is simply
+//     removed.
 //   - createSnapshot: the volume must exist and be Ready, its VM not in a transitional
 //     state. WithRunningVMSnapshots(false) also refuses volumes of a Running KVM VM, as
 //     CloudStack does while kvm.snapshot.enabled is false.

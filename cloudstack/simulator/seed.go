@@ -14,8 +14,11 @@ type Scenario struct {
 	Account string
 	// Zone is the zone name. Default "zone-1".
 	Zone string
-	// Hypervisor of the template. Default "KVM".
+	// Hypervisor of the template, named as CloudStack's HypervisorType: "KVM" (default),
+	// "VMware", "XenServer", "Hyperv", "Simulator", ...
 	Hypervisor string
+	// ManagedStorage puts the zone's volumes on managed primary storage (Zone.ManagedStorage).
+	ManagedStorage bool
 	// Template is the template name; TemplateSizeGB its ROOT volume size (default 8).
 	Template       string
 	TemplateSizeGB int64
@@ -136,6 +139,7 @@ func (s *Simulator) Seed(sc Scenario) (Seeded, error) {
 	a := s.ensureAccountLocked(sc.Account)
 	out := Seeded{Account: a.name, APIKey: a.apiKey, SecretKey: a.secretKey}
 	z := s.addZoneLocked(sc.Zone)
+	z.ManagedStorage = sc.ManagedStorage
 	out.ZoneID = z.ID
 	out.TemplateID = s.addTemplateLocked(Template{Name: sc.Template, ZoneID: z.ID, OSType: "Other Linux (64-bit)", Hypervisor: sc.Hypervisor, SizeBytes: sc.TemplateSizeGB << 30}).ID
 	out.NetworkID = s.addNetworkLocked(Network{Name: sc.Network, ZoneID: z.ID, CIDR: sc.NetworkCIDR}).ID

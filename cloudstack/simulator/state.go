@@ -13,6 +13,9 @@ import (
 type Zone struct {
 	ID, Name    string
 	NetworkType string // "Advanced" unless seeded otherwise
+	// ManagedStorage makes the zone's primary storage managed (a storage plug-in such as
+	// SolidFire owns the volumes): CloudStack then refuses to detach or attach ROOT volumes.
+	ManagedStorage bool
 }
 
 // Template is a VM template registered in one zone.

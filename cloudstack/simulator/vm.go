@@ -165,21 +165,27 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 	}
 	s.vms[id] = vm
 	s.vmOrder = append(s.vmOrder, vm)
+	// The volumes get storage when the VM first starts; until then they are Allocated
+	// (VolumeOrchestrator allocates them, VirtualMachineManagerImpl's start creates them).
 	s.addVolumeLocked(&Volume{
-		Name: "ROOT-" + name, Account: vm.Account, Type: cloudstack.VolumeRoot, ZoneID: zone.ID,
-		SizeBytes: rootSize, TemplateID: tmpl.ID, VMID: vm.ID, DeviceID: 0,
+		Name: "ROOT-" + name, Account: vm.Account, Type: cloudstack.VolumeRoot, State: cloudstack.VolumeAllocated,
+		ZoneID: zone.ID, SizeBytes: rootSize, TemplateID: tmpl.ID, VMID: vm.ID, DeviceID: 0,
 	})
 	if dataOff != nil {
 		s.addVolumeLocked(&Volume{
-			Name: "DATA-" + name, Account: vm.Account, Type: cloudstack.VolumeData, ZoneID: zone.ID,
-			SizeBytes: dataSize << 30, DiskOfferingID: dataOff.ID, VMID: vm.ID, DeviceID: 1,
+			Name: "DATA-" + name, Account: vm.Account, Type: cloudstack.VolumeData, State: cloudstack.VolumeAllocated,
+			ZoneID: zone.ID, SizeBytes: dataSize << 30, DiskOfferingID: dataOff.ID, VMID: vm.ID, DeviceID: 1,
 		})
 	}
 
 	plan := &jobPlan{createdID: id, instanceType: "VirtualMachine", instanceID: id,
 		finish: func() (string, any) { return "virtualmachine", s.vmJSON(vm) }}
 	if startVM {
-		plan.begin = func() *apiError { vm.State = cloudstack.VMStarting; return nil }
+		plan.begin = func() *apiError {
+			vm.State = cloudstack.VMStarting
+			s.createOnPrimaryLocked(vm)
+			return nil
+		}
 		plan.finish = func() (string, any) {
 			if vm.State == cloudstack.VMStarting {
 				vm.State = cloudstack.VMRunning
@@ -244,6 +250,7 @@ func (s *Simulator) startVirtualMachine(r *request) (*jobPlan, *apiError) {
 			return stateErr("Unable to start VM %s: it has no ROOT volume at device 0", vm.Name)
 		}
 		vm.State = cloudstack.VMStarting
+		s.createOnPrimaryLocked(vm)
 		return nil
 	}, func(vm *VM) {
 		if vm.State == cloudstack.VMStarting {

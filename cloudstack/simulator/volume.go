@@ -162,14 +162,7 @@ func (s *Simulator) createVolume(r *request) (*jobPlan, *apiError) {
 }
 
 func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
-	id, err := r.require("id")
-	if err != nil {
-		return nil, err
-	}
-	vmID, err := r.require("virtualmachineid")
-	if err != nil {
-		return nil, err
-	}
+	id, vmID := r.get("id"), r.get("virtualmachineid")
 	vol, err := s.liveVolume(r, "id", id)
 	if err != nil {
 		return nil, err
@@ -182,6 +175,7 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	// The checks of VolumeApiServiceImpl.attachVolumeToVM, in its order, all in the job.
 	return &jobPlan{instanceType: "Volume", instanceID: id,
 		begin: func() *apiError {
 			if vol.VMID != "" {
@@ -193,7 +187,14 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 			if vm.ZoneID != vol.ZoneID {
 				return paramErr("Please specify a VM that is in the same zone as the volume.")
 			}
-			if !hasDev || dev != 0 {
+			if hasDev && dev == 0 {
+				if err := s.checkRootDetachAttach(vol, vm); err != nil {
+					return err
+				}
+				if s.volumeAtLocked(vm.ID, 0) != nil {
+					return paramErr("Vm already has root volume attached to it")
+				}
+			} else {
 				data := 0
 				for _, v := range s.volumes {
 					if v.VMID == vm.ID && v.Type == cloudstack.VolumeData {
@@ -207,12 +208,6 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 			device := int(dev)
 			switch {
 			case hasDev && dev == 0:
-				if vm.State != cloudstack.VMStopped {
-					return paramErr("Root volume detach can happen only when vm is in states: Stopped or Destroyed")
-				}
-				if s.volumeAtLocked(vm.ID, 0) != nil {
-					return paramErr("Vm already has root volume attached to it")
-				}
 			case hasDev:
 				if dev < 0 || dev > int64(s.maxDeviceID()) || dev == reservedDeviceID {
 					return stateErr("deviceId should be 0,1,2,4-%d", s.maxDeviceID())
@@ -227,49 +222,108 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 				}
 				device = d
 			}
+			// orchestrateAttachVolumeToVM creates an Allocated volume on primary storage
+			// only when the VM already has storage; otherwise the VM's first start does.
+			if vol.State == cloudstack.VolumeAllocated && s.hasStorageLocked(vm) {
+				vol.State = cloudstack.VolumeReady
+			}
 			// CloudStack's VolumeDao.attachVolume: device 0 makes the volume the ROOT.
 			vol.VMID, vol.DeviceID = vm.ID, device
 			if device == 0 {
 				vol.Type = cloudstack.VolumeRoot
-			}
-			if vol.State == cloudstack.VolumeAllocated {
-				vol.State = cloudstack.VolumeReady
 			}
 			return nil
 		},
 		finish: func() (string, any) { return "volume", s.volumeJSON(vol) }}, nil
 }
 
-func (s *Simulator) detachVolume(r *request) (*jobPlan, *apiError) {
-	var vol *Volume
-	if id := r.get("id"); id != "" {
-		if r.get("virtualmachineid") != "" || r.get("deviceid") != "" {
-			return nil, paramErr("Please provide either a volume id, or a tuple(device id, instance id)")
+// hasStorageLocked reports whether a VM's volumes live on primary storage yet, as
+// VolumeApiServiceImpl.orchestrateAttachVolumeToVM decides it: by its ROOT volume, or
+// without one by any data volume that is not Allocated.
+func (s *Simulator) hasStorageLocked(vm *VM) bool {
+	data := false
+	for _, v := range s.volumes {
+		if v.VMID != vm.ID {
+			continue
 		}
-		v, err := s.liveVolume(r, "id", id)
-		if err != nil {
-			return nil, err
+		if v.Type == cloudstack.VolumeRoot {
+			return v.State != cloudstack.VolumeAllocated
 		}
-		vol = v
-	} else {
-		vmID := r.get("virtualmachineid")
-		dev, hasDev, err := r.integer("deviceid")
-		if err != nil {
-			return nil, err
-		}
-		if vmID == "" || !hasDev {
-			return nil, paramErr("Please provide either a volume id, or a tuple(device id, instance id)")
-		}
-		vm, err := s.liveVM(r, "virtualmachineid", vmID)
-		if err != nil {
-			return nil, err
-		}
-		if vol = s.volumeAtLocked(vm.ID, int(dev)); vol == nil {
-			return nil, paramErr("Unable to find volume with device id %d on VM %s", dev, vm.Name)
+		data = data || v.State != cloudstack.VolumeAllocated
+	}
+	return data
+}
+
+// createOnPrimaryLocked gives a starting VM's Allocated volumes their storage, as the
+// first start of a VM deployed with startvm=false does.
+func (s *Simulator) createOnPrimaryLocked(vm *VM) {
+	for _, v := range s.volumes {
+		if v.VMID == vm.ID && v.State == cloudstack.VolumeAllocated {
+			v.State = cloudstack.VolumeReady
 		}
 	}
-	return &jobPlan{instanceType: "Volume", instanceID: vol.ID,
+}
+
+// rootDetachAttachHypervisors are the hypervisors VolumeApiServiceImpl lets detach and
+// attach ROOT volumes.
+var rootDetachAttachHypervisors = []string{"XenServer", "VMware", "KVM", "Simulator"}
+
+// checkRootDetachAttach is VolumeApiServiceImpl.validateRootVolumeDetachAttach, which runs
+// both for detaching a ROOT volume and for attaching a volume at device 0.
+func (s *Simulator) checkRootDetachAttach(vol *Volume, vm *VM) *apiError {
+	h := s.hypervisorOf(vm)
+	if !slices.ContainsFunc(rootDetachAttachHypervisors, func(x string) bool { return equalFold(x, h) }) {
+		return paramErr("Root volume detach is not supported for hypervisor type %s", h)
+	}
+	// The condition reads !(Stopped) || Destroyed, which admits only Stopped although the
+	// message names Destroyed too; the simulator does what the server does.
+	if vm.State != cloudstack.VMStopped {
+		return paramErr("Root volume detach can happen only when vm is in states: Stopped or Destroyed")
+	}
+	// An Allocated volume has no storage pool yet, so the pool check does not apply.
+	if vol.State != cloudstack.VolumeAllocated && s.onManagedStorage(vol) {
+		return paramErr("Root volume detach is not supported for Managed DataStores")
+	}
+	return nil
+}
+
+// onManagedStorage reports whether a volume's primary storage is managed (Zone.ManagedStorage).
+func (s *Simulator) onManagedStorage(v *Volume) bool {
+	z := s.zones[v.ZoneID]
+	return z != nil && z.ManagedStorage
+}
+
+// detachVolume follows VolumeApiServiceImpl.detachVolumeFromVM. Only parameter processing
+// (ids that name nothing, a device id that is not a number) fails the call; the argument
+// checks and the lookup by device run in the job.
+func (s *Simulator) detachVolume(r *request) (*jobPlan, *apiError) {
+	id, vmID := r.get("id"), r.get("virtualmachineid")
+	// ParamProcessWorker finds removed entities too; the job then does not.
+	if id != "" && s.volumes[id] == nil {
+		return nil, invalidID(r.command, "id", id)
+	}
+	if vmID != "" && s.vms[vmID] == nil {
+		return nil, invalidID(r.command, "virtualmachineid", vmID)
+	}
+	dev, hasDev, err := r.integer("deviceid")
+	if err != nil {
+		return nil, err
+	}
+	var vol *Volume
+	return &jobPlan{instanceType: "Volume", instanceID: id,
 		begin: func() *apiError {
+			if (id == "" && !hasDev && vmID == "") || (id != "" && (hasDev || vmID != "")) || (id == "" && (!hasDev || vmID == "")) {
+				return paramErr("Please provide either a volume id, or a tuple(device id, instance id)")
+			}
+			if id != "" {
+				if vol = s.volumes[id]; vol.State == cloudstack.VolumeExpunged {
+					return paramErr("Unable to find volume with ID: %s", id)
+				}
+			} else if vol = s.volumeAtLocked(vmID, int(dev)); vol == nil {
+				// _volsDao.findByInstanceAndDeviceId(...).get(0) on an empty list: an
+				// IndexOutOfBoundsException, which ApiAsyncJobDispatcher reports as 530.
+				return stateErr("Index 0 out of bounds for length 0")
+			}
 			if vol.VMID == "" {
 				return paramErr("The specified volume is not attached to a VM.")
 			}
@@ -277,10 +331,10 @@ func (s *Simulator) detachVolume(r *request) (*jobPlan, *apiError) {
 			if vm.State != cloudstack.VMRunning && vm.State != cloudstack.VMStopped && vm.State != cloudstack.VMDestroyed {
 				return paramErr("Please specify a VM that is either running or stopped.")
 			}
-			// CloudStack's check reads "Stopped or Destroyed" but, as written, admits only
-			// Stopped; the simulator does what the server does.
-			if vol.Type == cloudstack.VolumeRoot && vm.State != cloudstack.VMStopped {
-				return paramErr("Root volume detach can happen only when vm is in states: Stopped or Destroyed")
+			if vol.Type == cloudstack.VolumeRoot {
+				if err := s.checkRootDetachAttach(vol, vm); err != nil {
+					return err
+				}
 			}
 			// CloudStack's VolumeDao.detachVolume turns a detached ROOT into a DATADISK.
 			vol.VMID, vol.DeviceID, vol.Type = "", -1, cloudstack.VolumeData
@@ -289,14 +343,18 @@ func (s *Simulator) detachVolume(r *request) (*jobPlan, *apiError) {
 		finish: func() (string, any) { return "volume", s.volumeJSON(vol) }}, nil
 }
 
+// deleteVolume follows VolumeApiServiceImpl.deleteVolume (retrieveAndValidateVolume).
 func (s *Simulator) deleteVolume(r *request) (any, *apiError) {
-	id, err := r.require("id")
-	if err != nil {
-		return nil, err
-	}
+	id := r.get("id")
 	vol, err := s.liveVolume(r, "id", id)
 	if err != nil {
 		return nil, err
+	}
+	for _, sn := range s.snapshots {
+		if sn.VolumeID == vol.ID && sn.State == cloudstack.SnapshotCreating {
+			// SnapshotManagerImpl.canOperateOnVolume.
+			return nil, paramErr("There are snapshot operations in progress on the volume, unable to delete it")
+		}
 	}
 	if vol.VMID != "" {
 		return nil, paramErr("Please specify a volume that is not attached to any VM.")

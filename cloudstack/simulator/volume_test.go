@@ -210,10 +210,12 @@ func TestCreateVolume(t *testing.T) {
 	assert.Equal(t, "DATADISK", v.Type)
 	assert.Equal(t, "Allocated", v.State)
 
-	// An Allocated volume has no storage yet: no snapshot until its first attach.
+	// An Allocated volume has no storage yet: no snapshot until it is attached to a VM
+	// that has storage.
 	_, err = e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(v.Id))
 	require.ErrorContains(t, err, "CloudStack API error 431")
-	vm := e.deploy(t, "holder", false)
+	vm := e.deploy(t, "holder", true)
+	e.stop(t, vm.Id)
 	require.NoError(t, e.attach(v.Id, vm.Id, -1))
 	st, _ := e.sim.State().Volume(v.Id)
 	assert.Equal(t, cloudstack.VolumeReady, st.State)
@@ -230,4 +232,179 @@ func TestCreateVolume(t *testing.T) {
 	require.EqualError(t, err, "CloudStack API error 431 (CSExceptionErrorCode: 4350): At least one of disk Offering ID or snapshot ID must be passed whilst creating volume")
 	_, err = e.custom("createVolume", map[string]string{"diskofferingid": e.seed.DiskOfferingID})
 	require.EqualError(t, err, "CloudStack API error 431 (CSExceptionErrorCode: 4350): Unable to find zone by id null")
+}
+
+func TestRootVolumeDetachOnlyOnXenServerVMwareKVMSimulator(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		hypervisor string
+		allowed    bool
+	}{
+		{"KVM", true}, {"VMware", true}, {"XenServer", true}, {"Simulator", true},
+		{"Hyperv", false}, {"LXC", false}, {"Ovm3", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.hypervisor, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, simulator.Scenario{Hypervisor: tc.hypervisor, Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+			vm := e.deploy(t, "target", true)
+			e.stop(t, vm.Id)
+			root := e.sim.State().VolumesOf(vm.Id)[0]
+			require.Equal(t, cloudstack.VolumeRoot, root.Type)
+			err := e.detach(root.ID)
+			if !tc.allowed {
+				require.Error(t, err)
+				assert.Equal(t, `Undefined error: {"uuidList":[],"errorcode":431,"errortext":"Root volume detach is not supported for hypervisor type `+tc.hypervisor+`"}`, err.Error())
+				v, _ := e.sim.State().Volume(root.ID)
+				assert.Equal(t, vm.Id, v.VMID, "the ROOT stays")
+				return
+			}
+			require.NoError(t, err)
+			// Attaching at device 0 runs the same check.
+			spare, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{})
+			require.NoError(t, err)
+			require.NoError(t, e.attach(spare, vm.Id, 0))
+		})
+	}
+	t.Run("attach at device 0 refused too", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, simulator.Scenario{Hypervisor: "Hyperv", Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+		e.stop(t, e.seed.ApplianceVMID)
+		spare, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{})
+		require.NoError(t, err)
+		err = e.attach(spare, e.seed.ApplianceVMID, 0)
+		require.ErrorContains(t, err, `"errorcode":431,"errortext":"Root volume detach is not supported for hypervisor type Hyperv"`)
+	})
+}
+
+func TestRootVolumeDetachNeverOnManagedStorage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{ManagedStorage: true, Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+	vm := e.deploy(t, "managed", true)
+	e.stop(t, vm.Id)
+	root := e.sim.State().VolumesOf(vm.Id)[0]
+	err := e.detach(root.ID)
+	require.Error(t, err)
+	assert.Equal(t, `Undefined error: {"uuidList":[],"errorcode":431,"errortext":"Root volume detach is not supported for Managed DataStores"}`, err.Error())
+
+	e.stop(t, e.seed.ApplianceVMID)
+	require.NoError(t, e.detach(e.seed.VolumeIDs[0]), "data volumes detach from managed storage")
+	other := e.deploy(t, "fresh", false)
+	otherRoot := e.sim.State().VolumesOf(other.Id)[0]
+	require.NoError(t, e.detach(otherRoot.ID), "an Allocated ROOT has no storage pool yet, so no managed one")
+	require.ErrorContains(t, e.attach(e.seed.VolumeIDs[0], other.Id, 0), "Root volume detach is not supported for Managed DataStores",
+		"attaching a volume on managed storage at device 0 is refused as well")
+}
+
+func TestStartvmFalseKeepsROOTAllocatedUntilFirstStart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+	p := e.cs.VirtualMachine.NewDeployVirtualMachineParams(e.seed.ServiceOfferingID, e.seed.TemplateID, e.seed.ZoneID)
+	p.SetName("later")
+	p.SetStartvm(false)
+	p.SetDiskofferingid(e.seed.DiskOfferingID)
+	vm, err := e.cs.VirtualMachine.DeployVirtualMachine(p)
+	require.NoError(t, err)
+	vols := e.sim.State().VolumesOf(vm.Id)
+	require.Len(t, vols, 2)
+	for _, v := range vols {
+		assert.Equal(t, cloudstack.VolumeAllocated, v.State, "%s has no storage before the first start", v.Name)
+	}
+	_, err = e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(vols[0].ID))
+	require.EqualError(t, err, "CloudStack API error 431 (CSExceptionErrorCode: 4350): VolumeId: "+vols[0].ID+" is not in Ready state but Allocated. Cannot take snapshot.")
+
+	// A Ready volume attached to the never-started VM keeps its storage; an Allocated one
+	// waits for the start (orchestrateAttachVolumeToVM finds no storage on the VM).
+	spare, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{})
+	require.NoError(t, err)
+	require.NoError(t, e.attach(spare, vm.Id, -1))
+	v, _ := e.sim.State().Volume(spare)
+	assert.Equal(t, cloudstack.VolumeReady, v.State)
+	cp := e.cs.Volume.NewCreateVolumeParams()
+	cp.SetDiskofferingid(e.seed.DiskOfferingID)
+	cp.SetZoneid(e.seed.ZoneID)
+	created, err := e.cs.Volume.CreateVolume(cp)
+	require.NoError(t, err)
+	require.NoError(t, e.attach(created.Id, vm.Id, -1))
+	v, _ = e.sim.State().Volume(created.Id)
+	assert.Equal(t, cloudstack.VolumeAllocated, v.State)
+
+	require.NoError(t, e.start(t, vm.Id))
+	for _, v := range e.sim.State().VolumesOf(vm.Id) {
+		assert.Equal(t, cloudstack.VolumeReady, v.State, "%s gets storage at the first start", v.Name)
+	}
+
+	// The failover engine's path: the new VM's Allocated ROOT is detached and deleted
+	// before the first start, which VolumeApiServiceImpl allows on KVM (no host command, no
+	// storage to free).
+	fresh := e.deploy(t, "swap", false)
+	root := e.sim.State().VolumesOf(fresh.Id)[0]
+	require.Equal(t, cloudstack.VolumeAllocated, root.State)
+	require.NoError(t, e.detach(root.ID))
+	_, err = e.cs.Volume.DeleteVolume(e.cs.Volume.NewDeleteVolumeParams(root.ID))
+	require.NoError(t, err)
+	gone, _ := e.sim.State().Volume(root.ID)
+	assert.Equal(t, cloudstack.VolumeExpunged, gone.State)
+}
+
+func TestDetachVolumeChecksArgumentsInTheJob(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+	tests := []struct {
+		name string
+		set  func(p *csgo.DetachVolumeParams)
+	}{
+		{"nothing", func(*csgo.DetachVolumeParams) {}},
+		{"a VM without a device", func(p *csgo.DetachVolumeParams) { p.SetVirtualmachineid(e.seed.ApplianceVMID) }},
+		{"a device without a VM", func(p *csgo.DetachVolumeParams) { p.SetDeviceid(1) }},
+		{"an id and a tuple", func(p *csgo.DetachVolumeParams) {
+			p.SetId(e.seed.VolumeIDs[0])
+			p.SetVirtualmachineid(e.seed.ApplianceVMID)
+			p.SetDeviceid(1)
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := e.cs.Volume.NewDetachVolumeParams()
+			tc.set(p)
+			_, err := e.cs.Volume.DetachVolume(p)
+			require.Error(t, err)
+			assert.Equal(t, `Undefined error: {"uuidList":[],"errorcode":431,"errortext":"Please provide either a volume id, or a tuple(device id, instance id)"}`, err.Error())
+			c := e.lastCall(t, "detachVolume")
+			assert.Equal(t, 200, c.HTTPStatus, "detachVolumeFromVM runs in the job")
+			assert.Equal(t, 2, c.JobStatus)
+		})
+	}
+	// Parameter processing still fails the call: an id that names nothing.
+	p := e.cs.Volume.NewDetachVolumeParams()
+	p.SetVirtualmachineid("5e000000-0000-4000-8000-0000000fffff")
+	p.SetDeviceid(1)
+	_, err := e.cs.Volume.DetachVolume(p)
+	require.ErrorContains(t, err, "CloudStack API error 431 (CSExceptionErrorCode: 9999)")
+}
+
+func TestDetachMissingDeviceFailsJob530(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+	p := e.cs.Volume.NewDetachVolumeParams()
+	p.SetVirtualmachineid(e.seed.ApplianceVMID)
+	p.SetDeviceid(3)
+	_, err := e.cs.Volume.DetachVolume(p)
+	require.Error(t, err)
+	// findByInstanceAndDeviceId(...).get(0) on an empty list throws; ApiAsyncJobDispatcher
+	// reports the exception's message with 530.
+	assert.Equal(t, `Undefined error: {"uuidList":[],"errorcode":530,"errortext":"Index 0 out of bounds for length 0"}`, err.Error())
+	assert.Equal(t, 200, e.lastCall(t, "detachVolume").HTTPStatus)
+}
+
+func TestDeleteVolumeDuringSnapshotAnswers431(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1, State: cloudstack.VMStopped}},
+		simulator.WithPendingPolls(1))
+	vol := e.seed.VolumeIDs[0]
+	cs := csgo.NewClient(e.sim.URL(), e.seed.APIKey, e.seed.SecretKey, false)
+	_, err := cs.Snapshot.CreateSnapshot(cs.Snapshot.NewCreateSnapshotParams(vol))
+	require.NoError(t, err)
+	_, err = cs.Volume.DeleteVolume(cs.Volume.NewDeleteVolumeParams(vol))
+	require.EqualError(t, err, "CloudStack API error 431 (CSExceptionErrorCode: 4350): There are snapshot operations in progress on the volume, unable to delete it")
 }
