@@ -154,13 +154,24 @@
 //   - deleteVolume: an attached volume cannot be deleted, nor one with a snapshot being
 //     created (431, SnapshotManagerImpl.canOperateOnVolume); an Allocated one is simply
 //     removed.
-//   - createSnapshot: the volume must exist and be Ready, its VM not in a transitional
-//     state. WithRunningVMSnapshots(false) also refuses volumes of a Running KVM VM, as
-//     CloudStack does while kvm.snapshot.enabled is false.
+//   - createSnapshot (VolumeApiServiceImpl.allocSnapshot and SnapshotManagerImpl
+//     .allocSnapshot, before the job, so refusals fail the call): the volume must exist and
+//     be Ready (431). Of a volume attached to a KVM VM that is not Stopped or Destroyed -
+//     a running VM - CloudStack refuses the snapshot with 530 "KVM Snapshot is not
+//     supported for Running VMs. ..." while its global setting kvm.snapshot.enabled is
+//     false, its shipped default and the simulator's; WithRunningVMSnapshots(true) is the
+//     setting turned on. A volume of a Destroyed VM is refused (530), and on KVM and VMware
+//     a VM has one snapshot being created at a time (431 "There is other active snapshot
+//     tasks on the instance ..."). Detached volumes are always snapshotted, several at
+//     once. The default name is <VM host name or "detached">_<volume name>_<yyyyMMddHHmmss
+//     GMT>. In the job the VM must not be in a transitional state.
 //   - listSnapshots: filters id, volumeid, name, keyword.
 //   - revertSnapshot (as SnapshotManagerImpl): the volume must be Ready (431) and detached
-//     or attached to a Stopped VM (431); the snapshot must be backed up (530). The volume's
-//     RevertedFrom records it.
+//     or attached to a Stopped VM (431); the snapshot must be backed up (530); only KVM
+//     snapshots revert (530 "Revert snapshot command failed for snapshot with id ...,
+//     because this command is supported only for KVM hypervisor": DefaultSnapshotStrategy
+//     handles QCOW2 volumes only), and listSnapshots reports revertable accordingly
+//     (SnapshotObject.isRevertable). The volume's RevertedFrom records it.
 //   - deleteSnapshot: not while the snapshot is being created (530).
 //   - queryAsyncJobResult; listApis (name optional).
 //
@@ -203,9 +214,10 @@
 // # Options
 //
 // WithLatency and WithPendingPolls model a slow cloud, WithClock fixes the time used for
-// expiry checks and timestamps, WithRunningVMSnapshots(false) models kvm.snapshot.enabled
-// off, WithMaxDataVolumes sets the hypervisor's data volume limit, and WithLogger receives
-// one debug record per call (account, command, outcome; never a key or signature).
+// expiry checks and timestamps, WithRunningVMSnapshots(true) models kvm.snapshot.enabled
+// turned on (the default is CloudStack's: off), WithMaxDataVolumes sets the hypervisor's
+// data volume limit, and WithLogger receives one debug record per call (account, command,
+// outcome; never a key or signature).
 //
 // # Not modelled
 //

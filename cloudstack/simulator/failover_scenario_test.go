@@ -26,14 +26,6 @@ func TestTestFailoverAndRollbackScenario(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 3, vols.Count)
 
-	// Snapshot every volume.
-	snaps := map[string]string{}
-	for _, v := range seed.VolumeIDs {
-		s, err := cs.Snapshot.CreateSnapshot(cs.Snapshot.NewCreateSnapshotParams(v))
-		require.NoError(t, err)
-		snaps[v] = s.Id
-	}
-
 	// Deploy the test VM stopped, shaped like the source VM, and remove its ROOT.
 	dp := cs.VirtualMachine.NewDeployVirtualMachineParams(seed.CustomServiceOfferingID, seed.TemplateID, seed.ZoneID)
 	dp.SetName("web01-test")
@@ -47,9 +39,15 @@ func TestTestFailoverAndRollbackScenario(t *testing.T) {
 	_, err = cs.Volume.DeleteVolume(cs.Volume.NewDeleteVolumeParams(rootID))
 	require.NoError(t, err)
 
-	// Move the volumes: boot disk to device 0, data disks after it, in order.
+	// Move the volumes - boot disk to device 0, data disks after it, in order - and
+	// snapshot each while it is detached: a default KVM cloud (kvm.snapshot.enabled=false)
+	// refuses snapshots of the running appliance's volumes.
+	snaps := map[string]string{}
 	for i, v := range seed.VolumeIDs {
 		require.NoError(t, e.detach(v))
+		s, err := cs.Snapshot.CreateSnapshot(cs.Snapshot.NewCreateSnapshotParams(v))
+		require.NoError(t, err)
+		snaps[v] = s.Id
 		require.NoError(t, e.attach(v, vm.Id, int64([]int{0, 1, 2}[i])))
 	}
 	require.NoError(t, e.start(t, vm.Id))
@@ -130,8 +128,12 @@ func TestFailoverMistakesAreCaught(t *testing.T) {
 		"device 0 on a running VM")
 	_, err := e.cs.Snapshot.RevertSnapshot(e.cs.Snapshot.NewRevertSnapshotParams("5e000000-0000-4000-8000-0000000fffff"))
 	require.ErrorContains(t, err, "CloudStack API error 431")
+	_, err = e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(e.seed.VolumeIDs[1]))
+	require.ErrorContains(t, err, "kvm.snapshot.enabled", "snapshotting a volume of the running appliance on a default KVM cloud")
+	e.stop(t, e.seed.ApplianceVMID)
 	s, err := e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(e.seed.VolumeIDs[1]))
 	require.NoError(t, err)
+	require.NoError(t, e.start(t, e.seed.ApplianceVMID))
 	_, err = e.cs.Snapshot.RevertSnapshot(e.cs.Snapshot.NewRevertSnapshotParams(s.Id))
 	require.ErrorContains(t, err, "shutdown state", "reverting a volume of the running appliance")
 	_, err = e.cs.Volume.DeleteVolume(e.cs.Volume.NewDeleteVolumeParams(e.seed.VolumeIDs[1]))
@@ -143,5 +145,5 @@ func TestFailoverMistakesAreCaught(t *testing.T) {
 			failed = append(failed, c.Command)
 		}
 	}
-	assert.Equal(t, []string{"detachVolume", "attachVolume", "attachVolume", "revertSnapshot", "revertSnapshot", "deleteVolume"}, failed)
+	assert.Equal(t, []string{"detachVolume", "attachVolume", "attachVolume", "revertSnapshot", "createSnapshot", "revertSnapshot", "deleteVolume"}, failed)
 }

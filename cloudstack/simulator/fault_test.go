@@ -78,7 +78,7 @@ func TestFaultsCountOnlyAuthenticatedCalls(t *testing.T) {
 
 func TestFailWhen(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 3}})
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 3, State: cloudstack.VMStopped}})
 	target := e.seed.VolumeIDs[1]
 	e.sim.FailWhen(func(c simulator.Call) bool {
 		return c.Command == "createSnapshot" && c.Params.Get("volumeid") == target && c.Account == "admin"

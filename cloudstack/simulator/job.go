@@ -20,6 +20,7 @@ func (c command) async() bool { return c.submit != nil }
 // with a job id; the rest runs in the job, where failures become jobstatus 2.
 type jobPlan struct {
 	createdID    string // returned as "id" next to "jobid" by create commands
+	sizeBytes    int64  // the volume the job works on, for per-GB job durations
 	instanceType string
 	instanceID   string
 	// begin runs when the job starts: rule checks and transitional states.

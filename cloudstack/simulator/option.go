@@ -13,8 +13,8 @@ type config struct {
 	logger       *slog.Logger
 	clock        func() time.Time
 	pendingPolls int
-	// noRunningSnapshots models kvm.snapshot.enabled=false.
-	noRunningSnapshots bool
+	// runningVMSnapshots models kvm.snapshot.enabled=true.
+	runningVMSnapshots bool
 	maxDataVolumes     int
 }
 
@@ -57,11 +57,12 @@ func WithPendingPolls(n int) Option {
 	}
 }
 
-// WithRunningVMSnapshots(false) refuses volume snapshots of a Running KVM VM, as CloudStack
-// does while its global setting kvm.snapshot.enabled is false (its shipped default). The
-// simulator's default, true, allows them, as a cloud with the setting enabled does.
+// WithRunningVMSnapshots(true) allows volume snapshots of a running KVM VM, as CloudStack
+// does once its global setting kvm.snapshot.enabled is true. The default, false, is
+// CloudStack's shipped default: such a snapshot is refused with 530 "KVM Snapshot is not
+// supported for Running VMs. ...".
 func WithRunningVMSnapshots(allowed bool) Option {
-	return func(c *config) { c.noRunningSnapshots = !allowed }
+	return func(c *config) { c.runningVMSnapshots = allowed }
 }
 
 // WithMaxDataVolumes sets how many data volumes a VM may hold (the hypervisor's

@@ -48,7 +48,10 @@ func (s *Simulator) volumeJSON(v *Volume) wire.Volume {
 		ID: v.ID, Name: v.Name, Account: v.Account, Domain: domainName, DomainID: domainID,
 		Type: string(v.Type), State: string(v.State), ZoneID: v.ZoneID, Size: v.SizeBytes, Created: csTime(v.Created),
 		StorageType: "shared", Storage: "primary-storage", Path: v.ID, Destroyed: v.State == cloudstack.VolumeExpunged,
-		Hypervisor: "KVM", DiskOfferingID: v.DiskOfferingID, TemplateID: v.TemplateID,
+		Hypervisor: v.Hypervisor, DiskOfferingID: v.DiskOfferingID, TemplateID: v.TemplateID,
+	}
+	if out.Hypervisor == "" {
+		out.Hypervisor = "None" // HypervisorType.None: the volume has met no VM yet
 	}
 	if z := s.zones[v.ZoneID]; z != nil {
 		out.ZoneName = z.Name
@@ -61,9 +64,6 @@ func (s *Simulator) volumeJSON(v *Volume) wire.Volume {
 		out.VirtualMachineID, out.DeviceID, out.Attached = v.VMID, &dev, csTime(v.Created)
 		if vm := s.vms[v.VMID]; vm != nil {
 			out.VMName, out.VMDisplayName, out.VMState = vm.Name, vm.DisplayName, string(vm.State)
-			if t := s.templates[vm.TemplateID]; t != nil {
-				out.Hypervisor = t.Hypervisor
-			}
 		}
 	}
 	return out
@@ -74,7 +74,7 @@ func (s *Simulator) snapshotJSON(sn *Snapshot) wire.Snapshot {
 		ID: sn.ID, Name: sn.Name, Account: sn.Account, Domain: domainName, DomainID: domainID,
 		VolumeID: sn.VolumeID, VolumeType: string(sn.VolumeType), State: string(sn.State),
 		SnapshotType: "MANUAL", IntervalType: "MANUAL", ZoneID: sn.ZoneID, Created: csTime(sn.Created),
-		Revertable: true, VirtualSize: sn.SizeBytes, PhysicalSize: sn.SizeBytes, LocationType: "PRIMARY",
+		Revertable: revertable(sn), VirtualSize: sn.SizeBytes, PhysicalSize: sn.SizeBytes, LocationType: "PRIMARY",
 	}
 	if v := s.volumes[sn.VolumeID]; v != nil {
 		out.VolumeName = v.Name

@@ -307,7 +307,7 @@ func (s *Simulator) addVMLocked(acct, name string, state cloudstack.VMState, z *
 	s.vms[vm.ID] = vm
 	s.vmOrder = append(s.vmOrder, vm)
 	root := s.addVolumeLocked(&Volume{Name: "ROOT-" + name, Account: acct, Type: cloudstack.VolumeRoot, ZoneID: z.ID,
-		SizeBytes: t.SizeBytes, TemplateID: t.ID, VMID: vm.ID, DeviceID: 0})
+		SizeBytes: t.SizeBytes, TemplateID: t.ID, Hypervisor: t.Hypervisor, VMID: vm.ID, DeviceID: 0})
 	return vm, root
 }
 
@@ -324,8 +324,23 @@ func (s *Simulator) addDataVolumeLocked(acct, zoneID, vmID string, spec VolumeSp
 	if name == "" {
 		name = fmt.Sprintf("DATA-%d", s.idSeq+1)
 	}
+	// A seeded volume has been in use: it has the hypervisor of its VM, or of the zone.
+	hypervisor := s.zoneHypervisorLocked(zoneID)
+	if vm := s.vms[vmID]; vm != nil {
+		hypervisor = s.hypervisorOf(vm)
+	}
 	return s.addVolumeLocked(&Volume{Name: name, Account: acct, Type: cloudstack.VolumeData, ZoneID: zoneID,
-		SizeBytes: size << 30, DiskOfferingID: offeringID, VMID: vmID, DeviceID: dev})
+		SizeBytes: size << 30, DiskOfferingID: offeringID, Hypervisor: hypervisor, VMID: vmID, DeviceID: dev})
+}
+
+// zoneHypervisorLocked is the hypervisor of the zone's first template, KVM without one.
+func (s *Simulator) zoneHypervisorLocked(zoneID string) string {
+	for _, t := range sortedValues(s.templates) {
+		if t.ZoneID == zoneID {
+			return t.Hypervisor
+		}
+	}
+	return "KVM"
 }
 
 // assignDevices gives every auto (0) device id the lowest id no volume asked for, so an

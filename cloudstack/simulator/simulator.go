@@ -26,8 +26,8 @@ type Simulator struct {
 	logger       *slog.Logger
 	clock        func() time.Time
 	pendingPolls int
-	// noRunningSnapshots refuses snapshots of volumes of running KVM VMs.
-	noRunningSnapshots bool
+	// runningVMSnapshots allows snapshots of volumes of running KVM VMs.
+	runningVMSnapshots bool
 	maxDataVolumes     int
 	latency            atomic.Int64
 	inFlight           atomic.Int64
@@ -79,7 +79,7 @@ func New(opts ...Option) *Simulator {
 		logger:             cfg.logger,
 		clock:              cfg.clock,
 		pendingPolls:       cfg.pendingPolls,
-		noRunningSnapshots: cfg.noRunningSnapshots,
+		runningVMSnapshots: cfg.runningVMSnapshots,
 		maxDataVolumes:     cfg.maxDataVolumes,
 		closed:             make(chan struct{}),
 		accounts:           map[string]*account{},

@@ -82,9 +82,13 @@ type Volume struct {
 	SizeBytes      int64
 	DiskOfferingID string
 	TemplateID     string
-	VMID           string
-	DeviceID       int
-	Created        time.Time
+	// Hypervisor is the hypervisor whose disk format the volume has (KVM volumes are QCOW2);
+	// empty until the volume first meets a VM. Whether a snapshot of it can be reverted
+	// depends on it.
+	Hypervisor string
+	VMID       string
+	DeviceID   int
+	Created    time.Time
 	// RevertedFrom is the id of the snapshot last reverted onto this volume.
 	RevertedFrom string
 }
@@ -101,6 +105,8 @@ type Snapshot struct {
 	VolumeType cloudstack.VolumeType
 	ZoneID     string
 	State      cloudstack.SnapshotState
+	// Hypervisor is the volume's when the snapshot was taken; only KVM snapshots revert.
+	Hypervisor string
 	SizeBytes  int64
 	Created    time.Time
 	// Reverts counts successful revertSnapshot calls that used this snapshot.

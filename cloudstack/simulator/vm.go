@@ -169,12 +169,12 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 	// (VolumeOrchestrator allocates them, VirtualMachineManagerImpl's start creates them).
 	s.addVolumeLocked(&Volume{
 		Name: "ROOT-" + name, Account: vm.Account, Type: cloudstack.VolumeRoot, State: cloudstack.VolumeAllocated,
-		ZoneID: zone.ID, SizeBytes: rootSize, TemplateID: tmpl.ID, VMID: vm.ID, DeviceID: 0,
+		ZoneID: zone.ID, SizeBytes: rootSize, TemplateID: tmpl.ID, Hypervisor: tmpl.Hypervisor, VMID: vm.ID, DeviceID: 0,
 	})
 	if dataOff != nil {
 		s.addVolumeLocked(&Volume{
 			Name: "DATA-" + name, Account: vm.Account, Type: cloudstack.VolumeData, State: cloudstack.VolumeAllocated,
-			ZoneID: zone.ID, SizeBytes: dataSize << 30, DiskOfferingID: dataOff.ID, VMID: vm.ID, DeviceID: 1,
+			ZoneID: zone.ID, SizeBytes: dataSize << 30, DiskOfferingID: dataOff.ID, Hypervisor: tmpl.Hypervisor, VMID: vm.ID, DeviceID: 1,
 		})
 	}
 

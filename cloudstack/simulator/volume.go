@@ -227,6 +227,9 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 			if vol.State == cloudstack.VolumeAllocated && s.hasStorageLocked(vm) {
 				vol.State = cloudstack.VolumeReady
 			}
+			if vol.Hypervisor == "" {
+				vol.Hypervisor = s.hypervisorOf(vm)
+			}
 			// CloudStack's VolumeDao.attachVolume: device 0 makes the volume the ROOT.
 			vol.VMID, vol.DeviceID = vm.ID, device
 			if device == 0 {

@@ -122,6 +122,7 @@ func Start(opts Options) (*Lab, error) {
 
 	var simOpts []cssim.Option
 	simOpts = append(simOpts, cssim.WithLogger(logger))
+	simOpts = append(simOpts, cssim.WithRunningVMSnapshots(true)) // until the engine snapshots detached volumes (issue 13 item 2)
 	if opts.Latency > 0 {
 		simOpts = append(simOpts, cssim.WithLatency(opts.Latency))
 	}
