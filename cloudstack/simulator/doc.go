@@ -62,11 +62,21 @@
 // simulator does.
 //
 // By default a job completes before its submission returns, so the first poll sees the
-// result and no poll waits. WithPendingPolls(n) keeps jobs pending for n polls (VMs show
-// Starting or Stopping meanwhile). WithLatency (or SetLatency at run time) holds every HTTP
-// call for a duration to model a slow cloud; a held call ends early, changing nothing and
-// logged as Canceled, when the client's request context is done or the simulator closes.
-// InFlight reports how many calls are being served.
+// result and no poll waits. WithJobDuration (or SetJobDuration at run time) makes the jobs
+// of a command take time - a JobDuration of Base plus PerGB for each GiB of the volume, for
+// createSnapshot and revertSnapshot - measured on the simulator's clock (WithClock), so a
+// test with a manual clock decides when a job ends without sleeping. A running job answers
+// jobstatus 0; its VM shows Starting or Stopping and its snapshot Creating meanwhile; the
+// first request (or State, or Calls) after its time sees it done. Jobs hold no lock while
+// they run, so jobs of different volumes run side by side. WithPendingPolls(n) instead keeps
+// every job pending for n polls. WithLatency (or SetLatency at run time) holds every HTTP
+// call for a duration; a held call ends early, changing nothing and logged as Canceled,
+// when the client's request context is done or the simulator closes. InFlight reports how
+// many calls are being served. A benchmark of a slow cloud combines them, e.g. every call
+// 50 ms and a snapshot 200 ms + 50 ms per GB:
+//
+//	simulator.New(simulator.WithLatency(50*time.Millisecond),
+//		simulator.WithJobDuration("createSnapshot", simulator.JobDuration{Base: 200 * time.Millisecond, PerGB: 50 * time.Millisecond}))
 //
 // # Errors
 //
@@ -88,8 +98,10 @@
 // list.
 //
 // The Go methods return errors matching ErrUnknownAccount (RotateKeys, RevokeKeys,
-// SetAllowedCommands) and ErrInvalidScenario (Seed and the Add methods) with errors.Is;
-// the message names the fix.
+// SetAllowedCommands), ErrInvalidScenario (Seed and the Add methods) and ErrInvalidOption
+// (SetJobDuration) with errors.Is; the message names the fix. An Option New cannot apply
+// (a WithJobDuration for a command that starts no job, say) makes every call fail with
+// HTTP 530 and that message, so the mistake shows at the first request.
 // Nothing panics on bad input.
 //
 // # Commands and rules
@@ -230,5 +242,8 @@
 //
 // A Simulator is safe for concurrent use by any number of clients and test goroutines;
 // each request runs under one lock, so requests are serialised and each sees a consistent
-// state. FailWhen predicates run outside that lock.
+// state. The latency of WithLatency is waited out before the lock is taken, and a job that
+// takes time (WithJobDuration) is only a deadline, checked under the lock by later
+// requests, so neither a slow call nor a long job holds up the others. FailWhen predicates
+// run outside that lock.
 package simulator

@@ -32,6 +32,11 @@ const (
 // added with AddAccount.
 var ErrUnknownAccount = errors.New("simulator: unknown account")
 
+// ErrInvalidOption is returned (wrapped, with details) by SetJobDuration for a duration it
+// cannot apply; an Option with such a value makes every call to the simulator fail with
+// the same message, so that a misconfigured test cannot pass unnoticed.
+var ErrInvalidOption = errors.New("simulator: invalid option")
+
 // ErrInvalidScenario is returned (wrapped, with details) by Seed and the Add methods when the
 // requested resources break one of CloudStack's rules or reference missing resources.
 var ErrInvalidScenario = errors.New("simulator: invalid scenario")

@@ -16,6 +16,12 @@ type config struct {
 	// runningVMSnapshots models kvm.snapshot.enabled=true.
 	runningVMSnapshots bool
 	maxDataVolumes     int
+	jobTimes           []commandDuration
+}
+
+type commandDuration struct {
+	command string
+	d       JobDuration
 }
 
 // WithLatency holds every HTTP call for d before answering, to model a slow cloud. The wait
@@ -23,6 +29,19 @@ type config struct {
 // simulator is closed. SetLatency changes it at run time.
 func WithLatency(d time.Duration) Option {
 	return func(c *config) { c.latency = d }
+}
+
+// WithJobDuration makes the jobs of an async command take d (see JobDuration), so that
+// polls see them running; a benchmark of a slow cloud combines it with WithLatency:
+//
+//	simulator.New(simulator.WithLatency(50*time.Millisecond),
+//		simulator.WithJobDuration("createSnapshot", simulator.JobDuration{Base: 200 * time.Millisecond, PerGB: 50 * time.Millisecond}))
+//
+// SetJobDuration changes it at run time and returns an error for a value it cannot apply;
+// given such a value, New returns a simulator that fails every call with that error (HTTP
+// 530), so that the mistake shows at the first request.
+func WithJobDuration(command string, d JobDuration) Option {
+	return func(c *config) { c.jobTimes = append(c.jobTimes, commandDuration{command, d}) }
 }
 
 // WithLogger sends one debug record per request (command, account, outcome) to l. Secret

@@ -3,6 +3,7 @@ package simulator
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -29,10 +30,12 @@ type Simulator struct {
 	// runningVMSnapshots allows snapshots of volumes of running KVM VMs.
 	runningVMSnapshots bool
 	maxDataVolumes     int
-	latency            atomic.Int64
-	inFlight           atomic.Int64
-	closed             chan struct{}
-	closeOnce          sync.Once
+	// misconfigured holds the options New could not apply; every call then fails with it.
+	misconfigured error
+	latency       atomic.Int64
+	inFlight      atomic.Int64
+	closed        chan struct{}
+	closeOnce     sync.Once
 
 	// mu guards everything below: the state model, the job table and the call log.
 	mu               sync.Mutex
@@ -48,6 +51,8 @@ type Simulator struct {
 	volumes          map[string]*Volume
 	snapshots        map[string]*Snapshot
 	jobs             map[string]*job
+	pending          []*job // jobs still running, in submission order
+	jobTimes         map[string]JobDuration
 	// Creation-ordered views of the growing tables, so lists need no sorting.
 	vmOrder       []*VM
 	volumeOrder   []*Volume
@@ -93,9 +98,21 @@ func New(opts ...Option) *Simulator {
 		volumes:            map[string]*Volume{},
 		snapshots:          map[string]*Snapshot{},
 		jobs:               map[string]*job{},
+		jobTimes:           map[string]JobDuration{},
 		ipSeq:              map[string]int{},
 	}
 	s.latency.Store(int64(cfg.latency))
+	var errs []error
+	for _, jt := range cfg.jobTimes {
+		if err := checkJobDuration(jt.command, jt.d); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.jobTimes[jt.command] = jt.d
+	}
+	if s.misconfigured = errors.Join(errs...); s.misconfigured != nil {
+		s.logger.Error("cloudstack simulator misconfigured: every call fails", slog.String("error", s.misconfigured.Error()))
+	}
 	// httptest.NewServer binds 127.0.0.1 (or [::1] when IPv4 is unavailable): never a
 	// routable address.
 	s.srv = httptest.NewServer(s)
@@ -208,6 +225,8 @@ func (s *Simulator) handle(call *Call, params url.Values) (int, []byte) {
 	var e *apiError
 	cmd, known := commands[call.Command]
 	switch {
+	case s.misconfigured != nil:
+		e = newAPIError(CodeInternalError, "%s", s.misconfigured.Error())
 	case authErr != nil:
 		e = authErr
 	case !known || !permitted:
@@ -226,6 +245,7 @@ func (s *Simulator) handle(call *Call, params url.Values) (int, []byte) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.settleLocked()
 	if e != nil {
 		call.HTTPStatus, call.ErrorCode, call.ErrorText = e.code, e.code, e.text
 		s.recordLocked(call)

@@ -205,6 +205,7 @@ func (st State) SnapshotsOf(volumeID string) []Snapshot {
 func (s *Simulator) State() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.settleLocked()
 	var st State
 	for _, a := range sortedByKey(s.accounts, func(a *account) string { return a.id }) {
 		st.Accounts = append(st.Accounts, Account{Name: a.name, APIKey: a.apiKey, Revoked: a.revoked, Rotations: a.rotations})
