@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
@@ -37,6 +39,14 @@ func (c *Client) asyncAnnounced(ctx context.Context, command string, p *params, 
 }
 
 // wait polls the job until it ends, the context ends or the job timeout passes.
+//
+// Jobs of failover steps run for minutes (a snapshot of a large volume for hours), and a
+// poll is a request like any other: the management server restarts, a proxy answers 502, a
+// request times out. Such a failed poll (ErrUnavailable, or ErrInternal: CloudStack's 530)
+// says nothing about the job, which goes on in CloudStack, so the wait goes on polling at
+// its pace; it gives up only when polls have failed without a break for the poll failure
+// window (WithPollFailureWindow). Any other failure - rejected keys, a job id CloudStack
+// does not know - ends the wait at once.
 func (c *Client) wait(ctx context.Context, command, jobID string, out any) error {
 	var deadline time.Time
 	if c.jobTimeout > 0 {
@@ -44,27 +54,48 @@ func (c *Client) wait(ctx context.Context, command, jobID string, out any) error
 	}
 	p := newParams("jobid", jobID)
 	delay := c.pollFirst
+	var failingSince time.Time
 	var timer *time.Timer
 	for {
 		var r wire.AsyncJob
-		if err := c.request(ctx, command, jobID, p, &r); err != nil {
+		err := c.request(ctx, command, jobID, p, &r)
+		switch {
+		case err != nil && !transientPollFailure(err):
 			return err
+		case err != nil:
+			if failingSince.IsZero() {
+				failingSince = time.Now()
+			}
+			if time.Since(failingSince) >= c.pollFailureWindow {
+				return pollsGaveUp(command, jobID, c.pollFailureWindow, err)
+			}
+			c.logger.LogAttrs(ctx, slog.LevelWarn, "cloudstack: a poll of a running job failed; polling on",
+				slog.String("command", command), slog.String("job", jobID), slog.String("error", err.Error()),
+				slog.String("credentials", c.meta.Describe()))
+		default:
+			failingSince = time.Time{}
+			switch r.JobStatus {
+			case wire.JobSucceeded:
+				return decodeJobResult(command, jobID, r.JobResult, out)
+			case wire.JobFailed:
+				return c.jobError(command, jobID, r)
+			}
 		}
-		switch r.JobStatus {
-		case wire.JobSucceeded:
-			return decodeJobResult(command, jobID, r.JobResult, out)
-		case wire.JobFailed:
-			return c.jobError(command, jobID, r)
-		}
-		if !deadline.IsZero() && time.Now().Add(delay).After(deadline) {
-			return &APIError{Command: command, JobID: jobID, category: ErrUnavailable,
-				Text: "job still running after the job timeout of " + c.jobTimeout.String() + "; it goes on in CloudStack"}
+		sleep := delay
+		if !deadline.IsZero() {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return &APIError{Command: command, JobID: jobID, category: ErrUnavailable,
+					Text: "job still running after the job timeout of " + c.jobTimeout.String() + "; it goes on in CloudStack"}
+			}
+			// The last poll falls on the deadline, not a full delay before it.
+			sleep = min(sleep, left)
 		}
 		if timer == nil {
-			timer = time.NewTimer(delay)
+			timer = time.NewTimer(sleep)
 			defer timer.Stop()
 		} else {
-			timer.Reset(delay)
+			timer.Reset(sleep)
 		}
 		select {
 		case <-ctx.Done():
@@ -76,6 +107,24 @@ func (c *Client) wait(ctx context.Context, command, jobID string, out any) error
 			delay = c.pollMax
 		}
 	}
+}
+
+// transientPollFailure reports whether a failed poll may be retried: the server or the way
+// to it failed, not the request.
+func transientPollFailure(err error) bool {
+	return errors.Is(err, ErrUnavailable) || errors.Is(err, ErrInternal)
+}
+
+// pollsGaveUp is the error of a wait whose polls kept failing: the job's outcome is unknown.
+func pollsGaveUp(command, jobID string, window time.Duration, last error) error {
+	e := &APIError{Command: command, JobID: jobID, category: ErrUnavailable,
+		Text: "polls of the job failed for " + window.String() + " without a break, the last with: " + last.Error() +
+			"; the job may still complete in CloudStack"}
+	var apiErr *APIError
+	if errors.As(last, &apiErr) {
+		e.Code, e.CSCode = apiErr.Code, apiErr.CSCode
+	}
+	return e
 }
 
 func (c *Client) jobError(command, jobID string, r wire.AsyncJob) error {
