@@ -95,7 +95,8 @@
 // createSnapshot, which CloudStack runs before it creates the job; rule violations of the
 // other async commands fail their job. An id that never existed is a 431 error, also in
 // list filters; an id of an expunged VM, deleted volume or deleted snapshot gives an empty
-// list.
+// list, and as a command's subject a 431 of the call (detachVolume's job fails instead, as
+// on CloudStack: "Unable to find volume with ID: ...").
 //
 // The Go methods return errors matching ErrUnknownAccount (RotateKeys, RevokeKeys,
 // SetAllowedCommands), ErrInvalidScenario (Seed and the Add methods) and ErrInvalidOption
@@ -225,8 +226,8 @@
 //
 // # Options
 //
-// WithLatency and WithPendingPolls model a slow cloud, WithClock fixes the time used for
-// expiry checks and timestamps, WithRunningVMSnapshots(true) models kvm.snapshot.enabled
+// WithLatency, WithJobDuration and WithPendingPolls model a slow cloud, WithClock fixes the
+// time used for expiry checks, timestamps and job durations, WithRunningVMSnapshots(true) models kvm.snapshot.enabled
 // turned on (the default is CloudStack's: off), WithMaxDataVolumes sets the hypervisor's
 // data volume limit, and WithLogger receives one debug record per call (account, command,
 // outcome; never a key or signature).
@@ -234,9 +235,30 @@
 // # Not modelled
 //
 // Responses are always JSON (response=xml is ignored). There are no projects, domains
-// other than ROOT, resource limits, capacity, hosts or storage pools; login sessions and
-// cookies are not used; every account sees every resource. Volume contents are not
-// modelled: a revert is recorded in Volume.RevertedFrom and Snapshot.Reverts.
+// other than ROOT, resource limits, capacity, hosts or clusters; a zone's primary storage
+// is one pool, managed or not (Scenario.ManagedStorage). Login sessions and cookies are not
+// used; every account sees every resource. Volume contents are not modelled: a revert is
+// recorded in Volume.RevertedFrom and Snapshot.Reverts.
+//
+// Beyond that, where the simulator is simpler than CloudStack:
+//
+//   - CloudStack queues the work on one VM (its VM work job queue); the simulator runs a
+//     job's checks when the job is submitted and has no queue, so two jobs on one VM both
+//     start. Transitional VM states and the one-snapshot-per-VM rule catch the common
+//     conflicts.
+//   - A volume stays Ready while a snapshot of it is taken or reverted (CloudStack shows
+//     Snapshotting or RevertSnapshotting); snapshots are always backed up to secondary
+//     storage; VM snapshots, snapshots on managed storage (StorageSystemSnapshotStrategy)
+//     and volumes created from snapshots are not modelled.
+//   - attachVolume does not check that the volume's hypervisor matches the VM's.
+//   - deployVirtualMachine requires templateid, as DeployVMCmd declares it; deploying from
+//     a volume or snapshot (CloudStack 4.21) is not modelled.
+//   - Messages name resources by UUID and host name where CloudStack prints internal
+//     numeric ids and instance names (i-2-34-VM); the texts are otherwise CloudStack's.
+//   - An id that is not UUID-shaped is a 431 error; CloudStack ignores such a value for
+//     parameters added since 3.0 and fails later, in the command.
+//   - listApis lists only the parameters the simulator reads, and leaves out each
+//     command's response fields and related commands.
 //
 // # Concurrency
 //
