@@ -287,7 +287,6 @@ func (s *Simulator) listApis(r *request) (any, *apiError) {
 // parameter and a number that does not parse; BaseListCmd.validateSpecificParameters and
 // getPageSize check page and pagesize.
 func processParams(r *request) *apiError {
-	paged := false
 	for _, p := range apiDocs[r.command].Params {
 		v, ok := r.params[p.Name]
 		if !ok || v == "" {
@@ -302,10 +301,6 @@ func processParams(r *request) *apiError {
 				return invalidValue(r.command, p.Name, v)
 			}
 		}
-		paged = paged || p.Name == "pagesize"
-	}
-	if !paged && r.get("page") == "" {
-		return nil
 	}
 	return checkPaging(r)
 }
