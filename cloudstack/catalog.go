@@ -2,56 +2,61 @@ package cloudstack
 
 import (
 	"context"
-	"encoding/json"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
 
 // Zone is a CloudStack zone.
 type Zone struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID   string
+	Name string
 }
 
 // ServiceOffering is a compute offering. A Custom offering takes CPUs and memory from the
 // deploy call (DeploySpec.CPUs, MemoryMB); a fixed one sets them itself.
 type ServiceOffering struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	CPUs        int    `json:"cpunumber"`
-	CPUSpeedMHz int    `json:"cpuspeed"`
-	MemoryMB    int    `json:"memory"`
-	Custom      bool   `json:"iscustomized"`
+	ID          string
+	Name        string
+	CPUs        int
+	CPUSpeedMHz int
+	MemoryMB    int
+	Custom      bool
 }
 
-// DiskOffering is a data disk offering.
+// DiskOffering is a data disk offering. A Custom offering takes its size from the request.
 type DiskOffering struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	SizeGB int64  `json:"disksize"`
-	Custom bool   `json:"iscustomized"`
+	ID     string
+	Name   string
+	SizeGB int64
+	Custom bool
 }
 
 // Template is a VM template.
 type Template struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	ZoneID string `json:"zoneid"`
+	ID     string
+	Name   string
+	ZoneID string
 }
 
 // Network is a guest network.
 type Network struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	ZoneID string `json:"zoneid"`
+	ID     string
+	Name   string
+	ZoneID string
 }
 
 // Zones lists the zones the account can see. It is also the cheapest authenticated call,
 // which makes it the credential check.
 func (c *Client) Zones(ctx context.Context) ([]Zone, error) {
-	var l struct {
-		Zones []Zone `json:"zone"`
+	var l wire.List[wire.Zone]
+	if err := c.request(ctx, "listZones", "", newParams(), &l); err != nil {
+		return nil, err
 	}
-	err := c.request(ctx, "listZones", "", newParams(), &l)
-	return l.Zones, err
+	zones := make([]Zone, len(l.Items))
+	for i, z := range l.Items {
+		zones[i] = Zone{ID: z.ID, Name: z.Name}
+	}
+	return zones, nil
 }
 
 // GetZone returns the zone with the given id or name, or an error matching ErrNotFound.
@@ -70,47 +75,47 @@ func (c *Client) GetZone(ctx context.Context, idOrName string) (*Zone, error) {
 
 // GetServiceOffering returns the compute offering with the given id.
 func (c *Client) GetServiceOffering(ctx context.Context, id string) (*ServiceOffering, error) {
-	return getOne(ctx, c, "listServiceOfferings", "serviceoffering", "service offering", id,
-		newParams("id", id), func(o ServiceOffering) string { return o.ID })
+	return getOne(ctx, c, "listServiceOfferings", "service offering", id, newParams("id", id),
+		func(o wire.ServiceOffering) (string, ServiceOffering) {
+			return o.ID, ServiceOffering{ID: o.ID, Name: o.Name, CPUs: o.CPUNumber, CPUSpeedMHz: o.CPUSpeed, MemoryMB: o.Memory, Custom: o.IsCustomized}
+		})
 }
 
 // GetDiskOffering returns the disk offering with the given id.
 func (c *Client) GetDiskOffering(ctx context.Context, id string) (*DiskOffering, error) {
-	return getOne(ctx, c, "listDiskOfferings", "diskoffering", "disk offering", id,
-		newParams("id", id), func(o DiskOffering) string { return o.ID })
+	return getOne(ctx, c, "listDiskOfferings", "disk offering", id, newParams("id", id),
+		func(o wire.DiskOffering) (string, DiskOffering) {
+			return o.ID, DiskOffering{ID: o.ID, Name: o.Name, SizeGB: o.DiskSize, Custom: o.IsCustomized}
+		})
 }
 
 // GetTemplate returns the template with the given id.
 func (c *Client) GetTemplate(ctx context.Context, id string) (*Template, error) {
-	return getOne(ctx, c, "listTemplates", "template", "template", id,
-		newParams("id", id, "templatefilter", "all"), func(t Template) string { return t.ID })
+	return getOne(ctx, c, "listTemplates", "template", id, newParams("id", id, "templatefilter", "all"),
+		func(t wire.Template) (string, Template) {
+			return t.ID, Template{ID: t.ID, Name: t.Name, ZoneID: t.ZoneID}
+		})
 }
 
 // GetNetwork returns the network with the given id.
 func (c *Client) GetNetwork(ctx context.Context, id string) (*Network, error) {
-	return getOne(ctx, c, "listNetworks", "network", "network", id,
-		newParams("id", id, "listall", "true"), func(n Network) string { return n.ID })
+	return getOne(ctx, c, "listNetworks", "network", id, newParams("id", id, "listall", "true"),
+		func(n wire.Network) (string, Network) { return n.ID, Network{ID: n.ID, Name: n.Name, ZoneID: n.ZoneID} })
 }
 
-// getOne runs a list command filtered by id and returns the item with that id from the list
-// under key, or an error matching ErrNotFound.
-func getOne[T any](ctx context.Context, c *Client, command, key, what, id string, p *params, idOf func(T) string) (*T, error) {
+// getOne runs a list command filtered by id and returns the item with that id, converted,
+// or an error matching ErrNotFound.
+func getOne[W wire.Item, T any](ctx context.Context, c *Client, command, what, id string, p *params, convert func(W) (string, T)) (*T, error) {
 	if id == "" {
 		return nil, invalidArg(command, "empty %s id", what)
 	}
-	var raw map[string]json.RawMessage
-	if err := c.request(ctx, command, "", p, &raw); err != nil {
+	var l wire.List[W]
+	if err := c.request(ctx, command, "", p, &l); err != nil {
 		return nil, err
 	}
-	var items []T
-	if b, ok := raw[key]; ok {
-		if err := json.Unmarshal(b, &items); err != nil {
-			return nil, &APIError{Command: command, Text: "unreadable " + what + " list: " + err.Error(), category: ErrInternal}
-		}
-	}
-	for i := range items {
-		if idOf(items[i]) == id {
-			return &items[i], nil
+	for _, w := range l.Items {
+		if got, item := convert(w); got == id {
+			return &item, nil
 		}
 	}
 	return nil, notFound(command, what, id)

@@ -27,14 +27,15 @@ type Client struct {
 	keys     *keyPair
 	defaults Defaults
 
-	transport      *Transport
-	rt             http.RoundTripper
-	logger         *slog.Logger
-	requestTimeout time.Duration
-	pollFirst      time.Duration
-	pollMax        time.Duration
-	jobTimeout     time.Duration
-	classifier     classifier
+	transport         *Transport
+	rt                http.RoundTripper
+	logger            *slog.Logger
+	requestTimeout    time.Duration
+	pollFirst         time.Duration
+	pollMax           time.Duration
+	pollFailureWindow time.Duration
+	jobTimeout        time.Duration
+	classifier        classifier
 
 	// instances holds cloudstack-go clients, each bound to one call at a time, so that every
 	// call carries its own context although cloudstack-go's requests take none.
@@ -107,6 +108,19 @@ func WithPollInterval(first, max time.Duration) Option {
 	}
 }
 
+// WithPollFailureWindow sets how long the polls of a running async job may fail without a
+// break before the wait gives up (default 5 minutes). A poll that fails with ErrUnavailable
+// or ErrInternal - a management server restarting, a proxy's 502, a request timeout - does
+// not end the wait, because the job goes on in CloudStack; the error after the window
+// matches ErrUnavailable and says the job may still complete.
+func WithPollFailureWindow(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.pollFailureWindow = d
+		}
+	}
+}
+
 // WithJobTimeout bounds how long one async job is waited for; a job still running then gives
 // ErrUnavailable (the job itself goes on in CloudStack). Default: no bound but the context's,
 // because snapshots of large volumes can take hours.
@@ -148,12 +162,13 @@ func New(creds credentials.CloudStack, opts ...Option) (*Client, error) {
 			ServiceOfferingID: creds.ServiceOfferingID,
 			DiskOfferingID:    creds.DiskOfferingID,
 		},
-		transport:      defaultTransport,
-		logger:         slog.Default(),
-		requestTimeout: 60 * time.Second,
-		pollFirst:      time.Second,
-		pollMax:        10 * time.Second,
-		classifier:     classifier{meta: creds.Meta},
+		transport:         defaultTransport,
+		logger:            slog.Default(),
+		requestTimeout:    60 * time.Second,
+		pollFirst:         time.Second,
+		pollMax:           10 * time.Second,
+		pollFailureWindow: 5 * time.Minute,
+		classifier:        classifier{meta: creds.Meta},
 	}
 	for _, o := range opts {
 		o(c)

@@ -19,6 +19,7 @@ import (
 func TestConcurrentOperationsShareTransport(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, 4)
+	r.detachReplicated(t) // so that CloudStack snapshots them, several at once
 	otherKey, otherSecret := r.sim.AddAccount("tenant-b")
 	otherSet := r.setFor(otherKey, otherSecret)
 	otherSet.Origin.Account = "tenant-b"

@@ -67,8 +67,19 @@
 // announced so that the caller can clean up, and SnapshotVolumes announces each id before
 // its job ends (OnSnapshotCreated).
 //
+// The defaults suit jobs that take minutes, as snapshots of large volumes do: polls come at
+// once, then after 1 s, doubling up to every 10 s (WithPollInterval); a job is waited for
+// as long as the caller's context allows (WithJobTimeout sets a bound, whose last poll
+// falls on the deadline); each request, polls included, has 60 s (WithRequestTimeout). A
+// poll that fails with ErrUnavailable or ErrInternal - the management server restarting, a
+// proxy's 502, a request timing out - does not end the wait, since the job goes on in
+// CloudStack: polling goes on at its pace, each failure logged as a warning, and the wait
+// gives up, with an ErrUnavailable saying the job may still complete, only when polls have
+// failed without a break for 5 minutes (WithPollFailureWindow). Rejected keys or a job id
+// CloudStack does not know end the wait at once.
+//
 // Commands are sent as signed POST forms through cloudstack-go's CustomService and decoded
-// into this package's types; WithRequestTimeout bounds each request, WithJobTimeout each job.
+// into this package's types, which share their JSON shapes with the simulator.
 //
 // # Concurrency
 //

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 	"github.com/ossea-migrate/failoverkit/credentials"
 )
 
@@ -113,13 +114,6 @@ var (
 	apiErrorRE = regexp.MustCompile(`^CloudStack API error (\d+) \(CSExceptionErrorCode: (\d+)\): (?s:(.*))$`)
 	jobErrorRE = regexp.MustCompile(`^Undefined error: (?s:(.*))$`)
 )
-
-// jobFailure is the jobresult of a failed async job.
-type jobFailure struct {
-	ErrorCode   int    `json:"errorcode"`
-	CSErrorCode int    `json:"cserrorcode"`
-	ErrorText   string `json:"errortext"`
-}
 
 // statusError is returned by the transport for an HTTP answer that is not a CloudStack error
 // document (a proxy's HTML page, a web server's 404), so that the status is not lost when
@@ -225,7 +219,7 @@ func (cl classifier) classify(ctx context.Context, command, jobID string, err er
 		return cl.apiCode(e)
 	}
 	if m := jobErrorRE.FindStringSubmatch(msg); m != nil {
-		var jf jobFailure
+		var jf wire.Error
 		if json.Unmarshal([]byte(m[1]), &jf) == nil && (jf.ErrorCode != 0 || jf.ErrorText != "") {
 			return cl.jobFailed(e, jf)
 		}
@@ -251,7 +245,7 @@ func (cl classifier) classify(ctx context.Context, command, jobID string, err er
 }
 
 // jobFailed builds the error for an async job that ended with job status 2.
-func (cl classifier) jobFailed(e *APIError, jf jobFailure) error {
+func (cl classifier) jobFailed(e *APIError, jf wire.Error) error {
 	e.Code = jf.ErrorCode
 	e.CSCode = jf.CSErrorCode
 	e.Text = jf.ErrorText

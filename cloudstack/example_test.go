@@ -33,8 +33,9 @@ func exampleSource() (*simulator.Simulator, simulator.Seeded, credentials.Source
 	return sim, seed, store
 }
 
-// A test failover's CloudStack steps: snapshot the replicated volumes, deploy a stopped VM,
-// replace its ROOT volume with the replicated boot disk and data disks, start it.
+// A test failover's CloudStack steps: detach the replicated volumes from the appliance and
+// snapshot them, deploy a stopped VM, replace its ROOT volume with the replicated boot disk
+// and data disks, start it.
 func Example() {
 	sim, _, store := exampleSource()
 	defer sim.Close()
@@ -61,6 +62,13 @@ func Example() {
 			replicated = append(replicated, v.ID)
 		}
 	}
+	// A default KVM cloud does not snapshot the volumes of a running VM, and the appliance
+	// runs: take them off it and snapshot them detached, all at once.
+	for _, id := range replicated {
+		if _, err := c.DetachVolume(ctx, id); err != nil {
+			log.Fatal(err)
+		}
+	}
 	snaps, err := c.SnapshotVolumes(ctx, replicated)
 	if err != nil {
 		log.Fatal(err)
@@ -81,8 +89,10 @@ func Example() {
 	if err := c.DeleteVolume(ctx, created[0].ID); err != nil {
 		log.Fatal(err)
 	}
-	if _, err := c.MoveVolumes(ctx, appliance, vm.ID, cloudstack.BootOrder(replicated...)); err != nil {
-		log.Fatal(err)
+	for _, p := range cloudstack.BootOrder(replicated...) {
+		if _, err := c.AttachVolume(ctx, p.VolumeID, vm.ID, p.DeviceID); err != nil {
+			log.Fatal(err)
+		}
 	}
 	vm, err = c.StartVM(ctx, vm.ID)
 	if err != nil {

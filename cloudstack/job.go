@@ -4,29 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"time"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
-
-// Async job status values of queryAsyncJobResult.
-const (
-	jobPending   = 0
-	jobSucceeded = 1
-	jobFailed    = 2
-)
-
-// submitted is the immediate answer to an async command.
-type submitted struct {
-	JobID string `json:"jobid"`
-	ID    string `json:"id"`
-}
-
-// jobResult is queryAsyncJobResult's answer.
-type jobResult struct {
-	JobStatus     int             `json:"jobstatus"`
-	JobResultCode int             `json:"jobresultcode"`
-	JobResultType string          `json:"jobresulttype"`
-	JobResult     json.RawMessage `json:"jobresult"`
-}
 
 // async sends an async command and waits for its job, decoding the job's result object into
 // out (nil to ignore it). It returns the id CloudStack announced with the job ("" when none),
@@ -42,7 +25,7 @@ func (c *Client) async(ctx context.Context, command string, p *params, out any) 
 // asyncAnnounced is async with a hook called with the id CloudStack announced for the
 // resource the job creates, before the job is waited for.
 func (c *Client) asyncAnnounced(ctx context.Context, command string, p *params, out any, announce func(id string)) (string, error) {
-	var sub submitted
+	var sub wire.Submitted
 	if err := c.request(ctx, command, "", p, &sub); err != nil {
 		return "", err
 	}
@@ -56,6 +39,14 @@ func (c *Client) asyncAnnounced(ctx context.Context, command string, p *params, 
 }
 
 // wait polls the job until it ends, the context ends or the job timeout passes.
+//
+// Jobs of failover steps run for minutes (a snapshot of a large volume for hours), and a
+// poll is a request like any other: the management server restarts, a proxy answers 502, a
+// request times out. Such a failed poll (ErrUnavailable, or ErrInternal: CloudStack's 530)
+// says nothing about the job, which goes on in CloudStack, so the wait goes on polling at
+// its pace; it gives up only when polls have failed without a break for the poll failure
+// window (WithPollFailureWindow). Any other failure - rejected keys, a job id CloudStack
+// does not know - ends the wait at once.
 func (c *Client) wait(ctx context.Context, command, jobID string, out any) error {
 	var deadline time.Time
 	if c.jobTimeout > 0 {
@@ -63,27 +54,48 @@ func (c *Client) wait(ctx context.Context, command, jobID string, out any) error
 	}
 	p := newParams("jobid", jobID)
 	delay := c.pollFirst
+	var failingSince time.Time
 	var timer *time.Timer
 	for {
-		var r jobResult
-		if err := c.request(ctx, command, jobID, p, &r); err != nil {
+		var r wire.AsyncJob
+		err := c.request(ctx, command, jobID, p, &r)
+		switch {
+		case err != nil && !transientPollFailure(err):
 			return err
+		case err != nil:
+			if failingSince.IsZero() {
+				failingSince = time.Now()
+			}
+			if time.Since(failingSince) >= c.pollFailureWindow {
+				return pollsGaveUp(command, jobID, c.pollFailureWindow, err)
+			}
+			c.logger.LogAttrs(ctx, slog.LevelWarn, "cloudstack: a poll of a running job failed; polling on",
+				slog.String("command", command), slog.String("job", jobID), slog.String("error", err.Error()),
+				slog.String("credentials", c.meta.Describe()))
+		default:
+			failingSince = time.Time{}
+			switch r.JobStatus {
+			case wire.JobSucceeded:
+				return decodeJobResult(command, jobID, r.JobResult, out)
+			case wire.JobFailed:
+				return c.jobError(command, jobID, r)
+			}
 		}
-		switch r.JobStatus {
-		case jobSucceeded:
-			return decodeJobResult(command, jobID, r.JobResult, out)
-		case jobFailed:
-			return c.jobError(command, jobID, r)
-		}
-		if !deadline.IsZero() && time.Now().Add(delay).After(deadline) {
-			return &APIError{Command: command, JobID: jobID, category: ErrUnavailable,
-				Text: "job still running after the job timeout of " + c.jobTimeout.String() + "; it goes on in CloudStack"}
+		sleep := delay
+		if !deadline.IsZero() {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return &APIError{Command: command, JobID: jobID, category: ErrUnavailable,
+					Text: "job still running after the job timeout of " + c.jobTimeout.String() + "; it goes on in CloudStack"}
+			}
+			// The last poll falls on the deadline, not a full delay before it.
+			sleep = min(sleep, left)
 		}
 		if timer == nil {
-			timer = time.NewTimer(delay)
+			timer = time.NewTimer(sleep)
 			defer timer.Stop()
 		} else {
-			timer.Reset(delay)
+			timer.Reset(sleep)
 		}
 		select {
 		case <-ctx.Done():
@@ -97,9 +109,27 @@ func (c *Client) wait(ctx context.Context, command, jobID string, out any) error
 	}
 }
 
-func (c *Client) jobError(command, jobID string, r jobResult) error {
+// transientPollFailure reports whether a failed poll may be retried: the server or the way
+// to it failed, not the request.
+func transientPollFailure(err error) bool {
+	return errors.Is(err, ErrUnavailable) || errors.Is(err, ErrInternal)
+}
+
+// pollsGaveUp is the error of a wait whose polls kept failing: the job's outcome is unknown.
+func pollsGaveUp(command, jobID string, window time.Duration, last error) error {
+	e := &APIError{Command: command, JobID: jobID, category: ErrUnavailable,
+		Text: "polls of the job failed for " + window.String() + " without a break, the last with: " + last.Error() +
+			"; the job may still complete in CloudStack"}
+	var apiErr *APIError
+	if errors.As(last, &apiErr) {
+		e.Code, e.CSCode = apiErr.Code, apiErr.CSCode
+	}
+	return e
+}
+
+func (c *Client) jobError(command, jobID string, r wire.AsyncJob) error {
 	e := &APIError{Command: command, JobID: jobID}
-	var jf jobFailure
+	var jf wire.Error
 	if len(r.JobResult) > 0 && r.JobResult[0] == '{' && json.Unmarshal(r.JobResult, &jf) == nil {
 		return c.classifier.jobFailed(e, jf)
 	}
@@ -108,7 +138,7 @@ func (c *Client) jobError(command, jobID string, r jobResult) error {
 	if json.Unmarshal(r.JobResult, &text) != nil {
 		text = string(r.JobResult)
 	}
-	return c.classifier.jobFailed(e, jobFailure{ErrorCode: r.JobResultCode, ErrorText: text})
+	return c.classifier.jobFailed(e, wire.Error{ErrorCode: r.JobResultCode, ErrorText: text})
 }
 
 // decodeJobResult decodes the one object inside a job result ({"volume": {...}}) into out.

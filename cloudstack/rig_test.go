@@ -1,6 +1,7 @@
 package cloudstack_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -45,6 +46,18 @@ func (r *rig) setFor(apiKey, secretKey string) credentials.CloudStack {
 	}
 	set.Stamp(credentials.Origin{Source: "memory", Account: r.seed.Account, Location: "test"}, "", time.Now())
 	return set
+}
+
+// detachReplicated detaches the replicated volumes from the running appliance. A default
+// KVM cloud snapshots only detached volumes or those of stopped VMs
+// (kvm.snapshot.enabled=false), and only one at a time per VM.
+func (r *rig) detachReplicated(t testing.TB) {
+	t.Helper()
+	c := r.client(t)
+	for _, id := range r.seed.VolumeIDs {
+		_, err := c.DetachVolume(context.Background(), id)
+		require.NoError(t, err)
+	}
 }
 
 // client builds a Client from the rig's set, polling fast.

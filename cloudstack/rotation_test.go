@@ -82,6 +82,7 @@ func TestKeyRotation(t *testing.T) {
 func TestRevokedKeysDuringAnAsyncJob(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, 1, simulator.WithPendingPolls(3))
+	r.detachReplicated(t)
 	c := r.client(t)
 	// The keys are revoked while the job runs: the first poll gets through, the next is 401.
 	var once sync.Once

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
 
 // SnapshotState is a volume snapshot's state as CloudStack reports it.
@@ -42,33 +44,14 @@ type Snapshot struct {
 	Created           time.Time
 }
 
-type snapshotWire struct {
-	ID           string `json:"id"`
-	Name         string `json:"name"`
-	VolumeID     string `json:"volumeid"`
-	VolumeName   string `json:"volumename"`
-	VolumeType   string `json:"volumetype"`
-	State        string `json:"state"`
-	SnapshotType string `json:"snapshottype"`
-	ZoneID       string `json:"zoneid"`
-	Revertable   bool   `json:"revertable"`
-	PhysicalSize int64  `json:"physicalsize"`
-	VirtualSize  int64  `json:"virtualsize"`
-	Created      string `json:"created"`
-}
-
-func (w *snapshotWire) snapshot() *Snapshot {
+// snapshotFromWire converts CloudStack's snapshot answer.
+func snapshotFromWire(w *wire.Snapshot) *Snapshot {
 	return &Snapshot{
 		ID: w.ID, Name: w.Name, VolumeID: w.VolumeID, VolumeName: w.VolumeName,
 		VolumeType: VolumeType(w.VolumeType), State: SnapshotState(w.State), Type: w.SnapshotType,
 		ZoneID: w.ZoneID, Revertable: w.Revertable, PhysicalSizeBytes: w.PhysicalSize,
 		VirtualSizeBytes: w.VirtualSize, Created: parseTime(w.Created),
 	}
-}
-
-type snapshotList struct {
-	Count     int            `json:"count"`
-	Snapshots []snapshotWire `json:"snapshot"`
 }
 
 // CreateSnapshot snapshots a volume and returns the snapshot when CloudStack has taken it.
@@ -84,7 +67,7 @@ func (c *Client) createSnapshot(ctx context.Context, volumeID, name string, anno
 	if volumeID == "" {
 		return nil, invalidArg(command, "empty volume id")
 	}
-	var w snapshotWire
+	var w wire.Snapshot
 	id, err := c.asyncAnnounced(ctx, command, newParams("volumeid", volumeID, "name", name), &w, announce)
 	if err != nil {
 		if id != "" {
@@ -92,7 +75,7 @@ func (c *Client) createSnapshot(ctx context.Context, volumeID, name string, anno
 		}
 		return nil, err
 	}
-	return w.snapshot(), nil
+	return snapshotFromWire(&w), nil
 }
 
 // RevertSnapshot reverts the snapshot's volume to it. CloudStack requires the volume to be
@@ -122,13 +105,13 @@ func (c *Client) GetSnapshot(ctx context.Context, id string) (*Snapshot, error) 
 	if id == "" {
 		return nil, invalidArg(command, "empty snapshot id")
 	}
-	var l snapshotList
+	var l wire.List[wire.Snapshot]
 	if err := c.request(ctx, command, "", newParams("id", id, "listall", "true"), &l); err != nil {
 		return nil, err
 	}
-	for i := range l.Snapshots {
-		if l.Snapshots[i].ID == id {
-			return l.Snapshots[i].snapshot(), nil
+	for i := range l.Items {
+		if l.Items[i].ID == id {
+			return snapshotFromWire(&l.Items[i]), nil
 		}
 	}
 	return nil, &APIError{Command: command, Text: "no snapshot with id " + id, category: ErrNotFound}
@@ -140,14 +123,14 @@ func (c *Client) ListSnapshots(ctx context.Context, volumeID string) ([]Snapshot
 	if volumeID == "" {
 		return nil, invalidArg(command, "empty volume id")
 	}
-	var l snapshotList
+	var l wire.List[wire.Snapshot]
 	if err := c.request(ctx, command, "", newParams("volumeid", volumeID, "listall", "true"), &l); err != nil {
 		return nil, err
 	}
-	snaps := make([]Snapshot, 0, len(l.Snapshots))
-	for i := range l.Snapshots {
-		if l.Snapshots[i].VolumeID == volumeID {
-			snaps = append(snaps, *l.Snapshots[i].snapshot())
+	snaps := make([]Snapshot, 0, len(l.Items))
+	for i := range l.Items {
+		if l.Items[i].VolumeID == volumeID {
+			snaps = append(snaps, *snapshotFromWire(&l.Items[i]))
 		}
 	}
 	return snaps, nil

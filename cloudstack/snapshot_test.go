@@ -16,7 +16,7 @@ import (
 func liveSnapshots(sim *simulator.Simulator) int {
 	n := 0
 	for _, s := range sim.State().Snapshots {
-		if s.State != string(cloudstack.SnapshotDestroyed) {
+		if s.State != cloudstack.SnapshotDestroyed {
 			n++
 		}
 	}
@@ -30,6 +30,14 @@ func TestSnapshotCreateGetListRevertDelete(t *testing.T) {
 	ctx := context.Background()
 	vol := r.seed.VolumeIDs[0]
 
+	// A default KVM cloud refuses to snapshot a running VM's volume.
+	_, err := c.CreateSnapshot(ctx, vol, "while-running")
+	require.ErrorIs(t, err, cloudstack.ErrConflict)
+	assert.Contains(t, err.Error(), "kvm.snapshot.enabled")
+
+	// Stopped, the appliance's volume may be snapshotted.
+	_, err = c.StopVM(ctx, r.seed.ApplianceVMID, false)
+	require.NoError(t, err)
 	snap, err := c.CreateSnapshot(ctx, vol, "before-failover")
 	require.NoError(t, err)
 	assert.Equal(t, "before-failover", snap.Name)
@@ -47,8 +55,11 @@ func TestSnapshotCreateGetListRevertDelete(t *testing.T) {
 	other, err := c.ListSnapshots(ctx, r.seed.VolumeIDs[1])
 	require.NoError(t, err)
 	assert.Empty(t, other)
+	assert.True(t, snap.Revertable, "a KVM snapshot reverts")
 
-	// The appliance runs: reverting a volume attached to it breaks CloudStack's rule.
+	// The appliance runs again: reverting a volume attached to it breaks CloudStack's rule.
+	_, err = c.StartVM(ctx, r.seed.ApplianceVMID)
+	require.NoError(t, err)
 	err = c.RevertSnapshot(ctx, snap.ID)
 	require.ErrorIs(t, err, cloudstack.ErrConflict)
 	simVol, _ := r.sim.State().Volume(vol)
@@ -73,17 +84,18 @@ func TestRevertWithVMStopped(t *testing.T) {
 	r := newRig(t, 1)
 	c := r.client(t)
 	ctx := context.Background()
+	_, err := c.StopVM(ctx, r.seed.ApplianceVMID, false)
+	require.NoError(t, err)
 	snap, err := c.CreateSnapshot(ctx, r.seed.VolumeIDs[0], "")
 	require.NoError(t, err)
 	assert.NotEmpty(t, snap.Name, "CloudStack names it")
-	_, err = c.StopVM(ctx, r.seed.ApplianceVMID, false)
-	require.NoError(t, err)
 	require.NoError(t, c.RevertSnapshot(ctx, snap.ID))
 }
 
 func TestSnapshotVolumes(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, 5, simulator.WithPendingPolls(1))
+	r.detachReplicated(t)
 	c := r.client(t)
 	var mu sync.Mutex
 	var announced []string
@@ -94,7 +106,7 @@ func TestSnapshotVolumes(t *testing.T) {
 		cloudstack.OnSnapshotCreated(func(s cloudstack.Snapshot) {
 			mu.Lock()
 			announced = append(announced, s.ID)
-			if st, ok := r.sim.State().Snapshot(s.ID); ok && st.State != string(cloudstack.SnapshotBackedUp) {
+			if st, ok := r.sim.State().Snapshot(s.ID); ok && st.State != cloudstack.SnapshotBackedUp {
 				unfinished++
 			}
 			mu.Unlock()
@@ -136,6 +148,7 @@ func TestSnapshotVolumesFailureDeletesTheOthers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := newRig(t, 4)
+			r.detachReplicated(t)
 			c := r.client(t)
 			tc.inject(r)
 			left, err := c.SnapshotVolumes(context.Background(), r.seed.VolumeIDs)
@@ -163,6 +176,7 @@ func TestSnapshotVolumesFailureDeletesTheOthers(t *testing.T) {
 func TestSnapshotVolumesReportsFailedCleanup(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, 3)
+	r.detachReplicated(t)
 	c := r.client(t)
 	r.sim.FailWhen(func(call simulator.Call) bool {
 		return call.Command == "createSnapshot" && call.Params.Get("volumeid") == r.seed.VolumeIDs[0]

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	cs "github.com/apache/cloudstack-go/v2/cloudstack"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
 
 // VMState is a virtual machine's state as CloudStack reports it.
@@ -64,33 +66,8 @@ func (vm *VM) NetworkIDs() []string {
 	return ids
 }
 
-type vmWire struct {
-	ID                  string    `json:"id"`
-	Name                string    `json:"name"`
-	DisplayName         string    `json:"displayname"`
-	State               string    `json:"state"`
-	ZoneID              string    `json:"zoneid"`
-	ZoneName            string    `json:"zonename"`
-	TemplateID          string    `json:"templateid"`
-	ServiceOfferingID   string    `json:"serviceofferingid"`
-	ServiceOfferingName string    `json:"serviceofferingname"`
-	CPUNumber           int       `json:"cpunumber"`
-	CPUSpeed            int       `json:"cpuspeed"`
-	Memory              int       `json:"memory"`
-	Hypervisor          string    `json:"hypervisor"`
-	Created             string    `json:"created"`
-	NIC                 []nicWire `json:"nic"`
-}
-
-type nicWire struct {
-	ID         string `json:"id"`
-	NetworkID  string `json:"networkid"`
-	IPAddress  string `json:"ipaddress"`
-	MACAddress string `json:"macaddress"`
-	IsDefault  bool   `json:"isdefault"`
-}
-
-func (w *vmWire) vm() *VM {
+// vmFromWire converts CloudStack's VM answer.
+func vmFromWire(w *wire.VM) *VM {
 	vm := &VM{
 		ID: w.ID, Name: w.Name, DisplayName: w.DisplayName, State: VMState(w.State),
 		ZoneID: w.ZoneID, ZoneName: w.ZoneName, TemplateID: w.TemplateID,
@@ -101,7 +78,7 @@ func (w *vmWire) vm() *VM {
 	if len(w.NIC) > 0 {
 		vm.NICs = make([]NIC, len(w.NIC))
 		for i, n := range w.NIC {
-			vm.NICs[i] = NIC(n)
+			vm.NICs[i] = NIC{ID: n.ID, NetworkID: n.NetworkID, IPAddress: n.IPAddress, MACAddress: n.MACAddress, IsDefault: n.IsDefault}
 		}
 	}
 	return vm
@@ -203,7 +180,7 @@ func (c *Client) DeployVM(ctx context.Context, spec DeploySpec) (*VM, error) {
 		p.SetParam("details["+strconv.Itoa(i)+"]."+kv[0], kv[1])
 	}
 
-	var w vmWire
+	var w wire.VM
 	id, err := c.async(ctx, command, p, &w)
 	if err != nil {
 		if id != "" {
@@ -211,7 +188,7 @@ func (c *Client) DeployVM(ctx context.Context, spec DeploySpec) (*VM, error) {
 		}
 		return nil, err
 	}
-	return w.vm(), nil
+	return vmFromWire(&w), nil
 }
 
 // StartVM starts a stopped VM and returns it running.
@@ -249,16 +226,11 @@ func (c *Client) vmJob(ctx context.Context, command string, p *params, id string
 	if id == "" {
 		return nil, invalidArg(command, "empty VM id")
 	}
-	var w vmWire
+	var w wire.VM
 	if _, err := c.async(ctx, command, p, &w); err != nil {
 		return nil, err
 	}
-	return w.vm(), nil
-}
-
-type vmList struct {
-	Count int      `json:"count"`
-	VMs   []vmWire `json:"virtualmachine"`
+	return vmFromWire(&w), nil
 }
 
 // GetVM returns the VM with the given id, or an error matching ErrNotFound.
@@ -267,13 +239,13 @@ func (c *Client) GetVM(ctx context.Context, id string) (*VM, error) {
 	if id == "" {
 		return nil, invalidArg(command, "empty VM id")
 	}
-	var l vmList
+	var l wire.List[wire.VM]
 	if err := c.request(ctx, command, "", newParams("id", id, "listall", "true"), &l); err != nil {
 		return nil, err
 	}
-	for i := range l.VMs {
-		if l.VMs[i].ID == id {
-			return l.VMs[i].vm(), nil
+	for i := range l.Items {
+		if l.Items[i].ID == id {
+			return vmFromWire(&l.Items[i]), nil
 		}
 	}
 	return nil, &APIError{Command: command, Text: "no VM with id " + id, category: ErrNotFound}
@@ -286,14 +258,14 @@ func (c *Client) FindVMsByName(ctx context.Context, name string) ([]VM, error) {
 	if name == "" {
 		return nil, invalidArg(command, "empty VM name")
 	}
-	var l vmList
+	var l wire.List[wire.VM]
 	if err := c.request(ctx, command, "", newParams("name", name, "listall", "true"), &l); err != nil {
 		return nil, err
 	}
-	vms := make([]VM, 0, len(l.VMs))
-	for i := range l.VMs {
-		if l.VMs[i].Name == name {
-			vms = append(vms, *l.VMs[i].vm())
+	vms := make([]VM, 0, len(l.Items))
+	for i := range l.Items {
+		if l.Items[i].Name == name {
+			vms = append(vms, *vmFromWire(&l.Items[i]))
 		}
 	}
 	return vms, nil
@@ -337,25 +309,17 @@ func (c *Client) WaitVMState(ctx context.Context, id string, want VMState) (*VM,
 	}
 }
 
-type zoneList struct {
-	Count int `json:"count"`
-	Zones []struct {
-		ID   string `json:"id"`
-		Name string `json:"name"`
-	} `json:"zone"`
-}
-
 // zoneID resolves a zone name to its id; ids pass through.
 func (c *Client) zoneID(ctx context.Context, zone string) (string, error) {
 	if cs.IsID(zone) {
 		return zone, nil
 	}
 	const command = "listZones"
-	var l zoneList
+	var l wire.List[wire.Zone]
 	if err := c.request(ctx, command, "", newParams(), &l); err != nil {
 		return "", err
 	}
-	for _, z := range l.Zones {
+	for _, z := range l.Items {
 		if z.ID == zone || z.Name == zone {
 			return z.ID, nil
 		}

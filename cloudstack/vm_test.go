@@ -125,7 +125,8 @@ func TestVMLifecycle(t *testing.T) {
 	_, err = c.GetVM(ctx, vm.ID)
 	require.ErrorIs(t, err, cloudstack.ErrNotFound)
 	simVM, _ := r.sim.State().VM(vm.ID)
-	assert.Equal(t, simulator.VMExpunged, simVM.State)
+	assert.Equal(t, cloudstack.VMExpunging, simVM.State)
+	assert.True(t, simVM.Expunged())
 }
 
 func TestGetVMUnknown(t *testing.T) {

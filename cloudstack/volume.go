@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
 
 // VolumeType is ROOT or DATADISK.
@@ -16,6 +18,21 @@ const (
 	VolumeData VolumeType = "DATADISK"
 )
 
+// VolumeState is a volume's state as CloudStack reports it (Volume.State in CloudStack).
+type VolumeState string
+
+// Volume states failover meets. A volume is Allocated while it has no storage yet: made by
+// createVolume and never attached to a started VM, or created with a VM deployed with
+// startvm=false that has not started; CloudStack cannot snapshot it then. A deleted volume
+// is Expunged.
+const (
+	VolumeAllocated VolumeState = "Allocated"
+	VolumeReady     VolumeState = "Ready"
+	VolumeDestroy   VolumeState = "Destroy"
+	VolumeExpunging VolumeState = "Expunging"
+	VolumeExpunged  VolumeState = "Expunged"
+)
+
 // AnyDevice lets CloudStack choose the device id in AttachVolume.
 const AnyDevice int64 = -1
 
@@ -25,7 +42,7 @@ type Volume struct {
 	Name string
 	Type VolumeType
 	// State is CloudStack's volume state (Ready, Allocated, ...).
-	State string
+	State VolumeState
 	// VMID, VMName and VMState describe the VM the volume is attached to; VMID is "" for a
 	// detached volume.
 	VMID    string
@@ -45,35 +62,18 @@ type Volume struct {
 // Attached reports whether the volume is attached to a VM.
 func (v *Volume) Attached() bool { return v.VMID != "" }
 
-type volumeWire struct {
-	ID               string `json:"id"`
-	Name             string `json:"name"`
-	Type             string `json:"type"`
-	State            string `json:"state"`
-	VirtualMachineID string `json:"virtualmachineid"`
-	VMName           string `json:"vmname"`
-	VMState          string `json:"vmstate"`
-	DeviceID         int64  `json:"deviceid"`
-	Size             int64  `json:"size"`
-	ZoneID           string `json:"zoneid"`
-	ZoneName         string `json:"zonename"`
-	DiskOfferingID   string `json:"diskofferingid"`
-	StorageID        string `json:"storageid"`
-	Storage          string `json:"storage"`
-}
-
-func (w *volumeWire) volume() *Volume {
-	return &Volume{
-		ID: w.ID, Name: w.Name, Type: VolumeType(w.Type), State: w.State,
-		VMID: w.VirtualMachineID, VMName: w.VMName, VMState: VMState(w.VMState), DeviceID: w.DeviceID,
+// volumeFromWire converts CloudStack's volume answer; a detached volume has no device id.
+func volumeFromWire(w *wire.Volume) *Volume {
+	v := &Volume{
+		ID: w.ID, Name: w.Name, Type: VolumeType(w.Type), State: VolumeState(w.State),
+		VMID: w.VirtualMachineID, VMName: w.VMName, VMState: VMState(w.VMState),
 		SizeBytes: w.Size, ZoneID: w.ZoneID, ZoneName: w.ZoneName, DiskOfferingID: w.DiskOfferingID,
 		StorageID: w.StorageID, Storage: w.Storage,
 	}
-}
-
-type volumeList struct {
-	Count   int          `json:"count"`
-	Volumes []volumeWire `json:"volume"`
+	if w.DeviceID != nil {
+		v.DeviceID = *w.DeviceID
+	}
+	return v
 }
 
 // ListVolumes returns the volumes attached to the VM, in device order (boot disk first).
@@ -82,14 +82,14 @@ func (c *Client) ListVolumes(ctx context.Context, vmID string) ([]Volume, error)
 	if vmID == "" {
 		return nil, invalidArg(command, "empty VM id")
 	}
-	var l volumeList
+	var l wire.List[wire.Volume]
 	if err := c.request(ctx, command, "", newParams("virtualmachineid", vmID, "listall", "true"), &l); err != nil {
 		return nil, err
 	}
-	vols := make([]Volume, 0, len(l.Volumes))
-	for i := range l.Volumes {
-		if l.Volumes[i].VirtualMachineID == vmID {
-			vols = append(vols, *l.Volumes[i].volume())
+	vols := make([]Volume, 0, len(l.Items))
+	for i := range l.Items {
+		if l.Items[i].VirtualMachineID == vmID {
+			vols = append(vols, *volumeFromWire(&l.Items[i]))
 		}
 	}
 	sort.SliceStable(vols, func(i, j int) bool { return vols[i].DeviceID < vols[j].DeviceID })
@@ -102,13 +102,13 @@ func (c *Client) GetVolume(ctx context.Context, id string) (*Volume, error) {
 	if id == "" {
 		return nil, invalidArg(command, "empty volume id")
 	}
-	var l volumeList
+	var l wire.List[wire.Volume]
 	if err := c.request(ctx, command, "", newParams("id", id, "listall", "true"), &l); err != nil {
 		return nil, err
 	}
-	for i := range l.Volumes {
-		if l.Volumes[i].ID == id {
-			return l.Volumes[i].volume(), nil
+	for i := range l.Items {
+		if l.Items[i].ID == id {
+			return volumeFromWire(&l.Items[i]), nil
 		}
 	}
 	return nil, &APIError{Command: command, Text: "no volume with id " + id, category: ErrNotFound}
@@ -121,11 +121,11 @@ func (c *Client) DetachVolume(ctx context.Context, id string) (*Volume, error) {
 	if id == "" {
 		return nil, invalidArg(command, "empty volume id")
 	}
-	var w volumeWire
+	var w wire.Volume
 	if _, err := c.async(ctx, command, newParams("id", id), &w); err != nil {
 		return nil, err
 	}
-	return w.volume(), nil
+	return volumeFromWire(&w), nil
 }
 
 // AttachVolume attaches the volume to the VM at deviceID (0 makes it the boot disk, which
@@ -143,11 +143,11 @@ func (c *Client) AttachVolume(ctx context.Context, id, vmID string, deviceID int
 	if deviceID != AnyDevice {
 		p.SetParam("deviceid", strconv.FormatInt(deviceID, 10))
 	}
-	var w volumeWire
+	var w wire.Volume
 	if _, err := c.async(ctx, command, p, &w); err != nil {
 		return nil, err
 	}
-	return w.volume(), nil
+	return volumeFromWire(&w), nil
 }
 
 // DeleteVolume deletes a detached volume; an attached one gives ErrConflict.
@@ -156,29 +156,18 @@ func (c *Client) DeleteVolume(ctx context.Context, id string) error {
 	if id == "" {
 		return invalidArg(command, "empty volume id")
 	}
-	var r successAnswer
+	var r wire.Success
 	if err := c.request(ctx, command, "", newParams("id", id), &r); err != nil {
 		return err
 	}
-	return r.check(command)
+	return checkSuccess(command, r)
 }
 
-// successAnswer is the answer of synchronous delete commands.
-type successAnswer struct {
-	Success     any    `json:"success"`
-	DisplayText string `json:"displaytext"`
-}
-
-func (r successAnswer) check(command string) error {
-	switch v := r.Success.(type) {
-	case bool:
-		if !v {
-			return &APIError{Command: command, Text: "CloudStack answered success false: " + r.DisplayText, category: ErrInternal}
-		}
-	case string:
-		if v == "false" {
-			return &APIError{Command: command, Text: "CloudStack answered success false: " + r.DisplayText, category: ErrInternal}
-		}
+// checkSuccess fails a SuccessResponse that says false; one that does not say is taken as
+// success, as the command itself raised no error.
+func checkSuccess(command string, r wire.Success) error {
+	if r.Success != nil && !*r.Success {
+		return &APIError{Command: command, Text: "CloudStack answered success false: " + r.DisplayText, category: ErrInternal}
 	}
 	return nil
 }

@@ -66,7 +66,7 @@ func TestDetachAttachDelete(t *testing.T) {
 	_, err = c.GetVolume(ctx, r.seed.VolumeIDs[1])
 	require.ErrorIs(t, err, cloudstack.ErrNotFound)
 	gone, _ := r.sim.State().Volume(r.seed.VolumeIDs[1])
-	assert.Equal(t, simulator.VolumeExpunged, gone.State)
+	assert.Equal(t, cloudstack.VolumeExpunged, gone.State)
 }
 
 func TestVolumeRuleViolations(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/internal/lab"
 	"github.com/ossea-migrate/failoverkit/vsphere"
@@ -21,7 +22,7 @@ func (f *fixture) liveSnapshots(i int) map[string]bool {
 	st := f.lab.Cloud.State()
 	for _, id := range f.lab.Sources[i].VolumeIDs {
 		for _, s := range st.SnapshotsOf(id) {
-			if s.State != cssim.SnapshotDestroyed {
+			if s.State != cloudstack.SnapshotDestroyed {
 				out[s.ID] = true
 			}
 		}

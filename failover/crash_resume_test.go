@@ -9,8 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
@@ -21,7 +20,7 @@ const crashLeaseTTL = 150 * time.Millisecond
 // boundary and each gap between a call and its ledger record.
 func checkpoints(t *testing.T, v variant) []string {
 	kind := v.kind
-	f := newFixture(t, lab.Options{}, v.opts()...)
+	f := newFixture(t, v.lab(), v.opts()...)
 	var points []string
 	f.engine.checkpoint = func(p string) error {
 		points = append(points, p)
@@ -37,7 +36,7 @@ func checkpoints(t *testing.T, v variant) []string {
 // process would stop. It returns the fixture and the job as the store holds it.
 func crashAt(t *testing.T, v variant, point string) (*fixture, *Job) {
 	kind := v.kind
-	f := newFixture(t, lab.Options{}, append(v.opts(), WithLeaseTTL(crashLeaseTTL))...)
+	f := newFixture(t, v.lab(), append(v.opts(), WithLeaseTTL(crashLeaseTTL))...)
 	store, err := NewGormStore(context.Background(), testdb.Open(t, testdb.SQLite))
 	require.NoError(t, err)
 	f.store = store
@@ -122,16 +121,16 @@ func (f *fixture) requireNoDuplicates(t *testing.T, i int) {
 	st := f.lab.Cloud.State()
 	var running int
 	for _, vm := range st.VMs {
-		if vm.ID != s.ApplianceVMID && vm.State != cssim.VMDestroyed && vm.State != cssim.VMExpunged {
+		if vm.ID != s.ApplianceVMID && vm.State != cloudstack.VMDestroyed && vm.State != cloudstack.VMExpunging {
 			running++
-			assert.Equal(t, cssim.VMRunning, vm.State)
+			assert.Equal(t, cloudstack.VMRunning, vm.State)
 		}
 	}
 	assert.Equal(t, 1, running, "one VM was created")
 	for _, id := range s.VolumeIDs {
 		live := 0
 		for _, snap := range st.SnapshotsOf(id) {
-			if snap.State != cssim.SnapshotDestroyed {
+			if snap.State != cloudstack.SnapshotDestroyed {
 				live++
 			}
 		}

@@ -29,7 +29,7 @@ func (in injection) String() string { return fmt.Sprintf("%s.%s#%d", in.system, 
 // async commands themselves (job status 2) covers failed jobs.
 func enumerate(t *testing.T, v variant) []injection {
 	kind := v.kind
-	f := newFixture(t, lab.Options{}, v.opts()...)
+	f := newFixture(t, v.lab(), v.opts()...)
 	f.lab.Cloud.ResetCalls()
 	f.lab.ResetVSphereCalls()
 	job, err := f.run(kind)
@@ -52,21 +52,33 @@ func enumerate(t *testing.T, v variant) []injection {
 	return out
 }
 
-// variant is a shape of flow the matrices run: a kind, with or without before-create hooks
-// (which add the steps that return the volumes to the appliance and release them again).
+// variant is a shape of flow the matrices run, and the cloud it runs on: a kind, with or
+// without before-create hooks (which add the steps that return the volumes to the appliance
+// and release them again), on a default cloud or on one that snapshots volumes of running VMs
+// (kvm.snapshot.enabled=true).
 type variant struct {
-	kind  Kind
-	hooks bool
+	kind             Kind
+	hooks            bool
+	runningSnapshots bool
 }
 
-var variants = []variant{{KindTestFailover, false}, {KindLiveFailover, false}, {KindTestFailover, true}}
+var variants = []variant{
+	{kind: KindTestFailover}, {kind: KindLiveFailover}, {kind: KindTestFailover, hooks: true},
+	{kind: KindTestFailover, runningSnapshots: true}, {kind: KindLiveFailover, runningSnapshots: true},
+}
 
 func (v variant) String() string {
+	s := string(v.kind)
 	if v.hooks {
-		return string(v.kind) + "+hooks"
+		s += "+hooks"
 	}
-	return string(v.kind)
+	if v.runningSnapshots {
+		s += "+running-vm-snapshots"
+	}
+	return s
 }
+
+func (v variant) lab() lab.Options { return lab.Options{RunningVMSnapshots: v.runningSnapshots} }
 
 func (v variant) opts() []Option {
 	if !v.hooks {
@@ -116,7 +128,7 @@ func TestFaultMatrix(t *testing.T) {
 						if mode == "rollback" {
 							opts = append(opts, WithCompensation(false))
 						}
-						f := newFixture(t, lab.Options{}, opts...)
+						f := newFixture(t, v.lab(), opts...)
 						f.lab.Cloud.ResetCalls()
 						f.lab.ResetVSphereCalls()
 						f.inject(in)

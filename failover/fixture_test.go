@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
-	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/internal/lab"
 	"github.com/ossea-migrate/failoverkit/vsphere"
@@ -120,7 +119,7 @@ func (f *fixture) requireClean(t testing.TB, i int, wantPower vsphere.PowerState
 	// The VMs a job on source i creates are named after it; other sources' jobs are theirs.
 	prefix := targetName(&Job{Kind: KindLiveFailover}, "", s.Name)
 	for _, vm := range st.VMs {
-		if vm.State == cssim.VMDestroyed || vm.State == cssim.VMExpunged || vm.ID == s.ApplianceVMID {
+		if vm.State == cloudstack.VMDestroyed || vm.State == cloudstack.VMExpunging || vm.ID == s.ApplianceVMID {
 			continue
 		}
 		if vm.Name == prefix || strings.HasPrefix(vm.Name, prefix+"-test-") {
@@ -133,13 +132,13 @@ func (f *fixture) requireClean(t testing.TB, i int, wantPower vsphere.PowerState
 		assert.Equal(t, s.ApplianceVMID, v.VMID, "volume %s is not on the appliance", id)
 		assert.Equal(t, s.DeviceIDs[k], v.DeviceID, "volume %s is at another device", id)
 		for _, snap := range st.SnapshotsOf(id) {
-			if snap.State != cssim.SnapshotDestroyed {
+			if snap.State != cloudstack.SnapshotDestroyed {
 				t.Errorf("snapshot %s of volume %s left behind (%s)", snap.Name, id, snap.State)
 			}
 		}
 	}
 	for _, v := range st.Volumes {
-		if v.Type == cssim.VolumeRoot && !v.Attached() && v.State != cssim.VolumeExpunged {
+		if v.Type == cloudstack.VolumeRoot && !v.Attached() && v.State != cloudstack.VolumeExpunged {
 			t.Errorf("orphaned ROOT volume %s (%s)", v.Name, v.ID)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/internal/lab"
 	"github.com/ossea-migrate/failoverkit/vsphere"
@@ -28,7 +29,7 @@ func TestTestFailoverAndRollback(t *testing.T) {
 	st := f.lab.Cloud.State()
 	var target cssim.VM
 	for _, vm := range st.VMs {
-		if vm.ID != src.ApplianceVMID && vm.State == cssim.VMRunning {
+		if vm.ID != src.ApplianceVMID && vm.State == cloudstack.VMRunning {
 			target = vm
 		}
 	}
@@ -223,7 +224,7 @@ func TestCustomOfferingTakesSourceShape(t *testing.T) {
 	f := newFixture(t, lab.Options{})
 	custom := ""
 	for _, o := range f.lab.Cloud.State().ServiceOfferings {
-		if o.Customized {
+		if o.Custom {
 			custom = o.ID
 		}
 	}
@@ -240,7 +241,7 @@ func TestCustomOfferingTakesSourceShape(t *testing.T) {
 			vm = v
 		}
 	}
-	assert.Equal(t, job.Facts.CPUs, vm.CPUNumber, "CPUs come from the source VM")
+	assert.Equal(t, job.Facts.CPUs, vm.CPUs, "CPUs come from the source VM")
 	assert.Equal(t, job.Facts.MemoryMB, vm.MemoryMB, "memory comes from the source VM")
 	f.requireCleanAfterRollback(t, f.engine, job.ID, vsphere.PoweredOn)
 }

@@ -95,6 +95,9 @@ func (s *Simulator) SetAllowedCommands(name string, commands []string) error {
 	return nil
 }
 
+// may reports whether the account's role lets it call command.
+func (a *account) may(command string) bool { return a.allowed == nil || a.allowed[command] }
+
 func (s *Simulator) newKeysLocked(a *account) {
 	if a.apiKey != "" {
 		delete(s.byKey, a.apiKey)

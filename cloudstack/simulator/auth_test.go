@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/cloudstack-go/v2/cloudstack"
+	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,7 +36,7 @@ func TestSignatureEdgeCasesThroughCloudStackGo(t *testing.T) {
 		for _, getOnly := range []bool{false, true} {
 			method := map[bool]string{false: "POST", true: "GET"}[getOnly]
 			t.Run(fmt.Sprintf("%s/%d", method, i), func(t *testing.T) {
-				cs := cloudstack.NewAsyncClient(e.sim.URL(), e.seed.APIKey, e.seed.SecretKey, false)
+				cs := csgo.NewAsyncClient(e.sim.URL(), e.seed.APIKey, e.seed.SecretKey, false)
 				cs.HTTPGETOnly = getOnly
 				p := cs.VirtualMachine.NewDeployVirtualMachineParams(e.seed.ServiceOfferingID, e.seed.TemplateID, e.seed.ZoneID)
 				name := fmt.Sprintf("vm-%d-%s", i, strings.ToLower(method))
@@ -179,7 +179,7 @@ func TestExpiryUsesTheConfiguredClock(t *testing.T) {
 	t.Cleanup(sim.Close)
 	key, secret := sim.AddAccount("ops")
 	// cloudstack-go stamps expires 15 minutes after the real time, long before 2030.
-	cs := cloudstack.NewAsyncClient(sim.URL(), key, secret, false)
+	cs := csgo.NewAsyncClient(sim.URL(), key, secret, false)
 	_, err := cs.Zone.ListZones(cs.Zone.NewListZonesParams())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "CloudStack API error 401 (CSExceptionErrorCode: 0): "+simulator.TextUnauthorized)
@@ -207,7 +207,7 @@ func TestRotateAndRevokeKeys(t *testing.T) {
 	assert.Equal(t, s1, s1again)
 
 	list := func(key, secret string) error {
-		cs := cloudstack.NewAsyncClient(sim.URL(), key, secret, false)
+		cs := csgo.NewAsyncClient(sim.URL(), key, secret, false)
 		_, err := cs.Zone.ListZones(cs.Zone.NewListZonesParams())
 		return err
 	}
@@ -301,7 +301,7 @@ func TestSignMatchesCloudStackGoEncoding(t *testing.T) {
 	}
 	// cloudstack-go: EncodeValues, lower-case, HMAC-SHA1, base64.
 	want := func() string {
-		s := strings.ToLower(cloudstack.EncodeValues(p))
+		s := strings.ToLower(csgo.EncodeValues(p))
 		mac := hmac.New(sha1.New, []byte("secret"))
 		mac.Write([]byte(s))
 		return base64.StdEncoding.EncodeToString(mac.Sum(nil))

@@ -40,6 +40,7 @@ func (c Call) Failed() bool { return c.ErrorCode != 0 || c.Canceled }
 func (s *Simulator) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.settleLocked()
 	out := make([]Call, len(s.calls))
 	for i, c := range s.calls {
 		out[i] = c.clone()

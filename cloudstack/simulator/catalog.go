@@ -1,6 +1,10 @@
 package simulator
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
+)
 
 // matchKeyword mirrors CloudStack's keyword filter: a case-insensitive substring of the name.
 func matchKeyword(r *request, name string) bool {
@@ -23,42 +27,42 @@ func (s *Simulator) listZones(r *request) (any, *apiError) {
 	if err := checkID(r, "id", s.zones); err != nil {
 		return nil, err
 	}
-	var items []map[string]any
+	var items []wire.Zone
 	for _, z := range sortedValues(s.zones) {
 		if (r.get("id") != "" && z.ID != r.get("id")) || (r.get("name") != "" && z.Name != r.get("name")) || !matchKeyword(r, z.Name) {
 			continue
 		}
 		items = append(items, zoneJSON(z))
 	}
-	return listBody(r, "zone", items)
+	return listBody(r, items)
 }
 
 func (s *Simulator) listServiceOfferings(r *request) (any, *apiError) {
 	if err := checkID(r, "id", s.serviceOfferings); err != nil {
 		return nil, err
 	}
-	var items []map[string]any
+	var items []wire.ServiceOffering
 	for _, o := range sortedValues(s.serviceOfferings) {
 		if (r.get("id") != "" && o.ID != r.get("id")) || (r.get("name") != "" && o.Name != r.get("name")) || !matchKeyword(r, o.Name) {
 			continue
 		}
 		items = append(items, serviceOfferingJSON(o))
 	}
-	return listBody(r, "serviceoffering", items)
+	return listBody(r, items)
 }
 
 func (s *Simulator) listDiskOfferings(r *request) (any, *apiError) {
 	if err := checkID(r, "id", s.diskOfferings); err != nil {
 		return nil, err
 	}
-	var items []map[string]any
+	var items []wire.DiskOffering
 	for _, o := range sortedValues(s.diskOfferings) {
 		if (r.get("id") != "" && o.ID != r.get("id")) || (r.get("name") != "" && o.Name != r.get("name")) || !matchKeyword(r, o.Name) {
 			continue
 		}
 		items = append(items, diskOfferingJSON(o))
 	}
-	return listBody(r, "diskoffering", items)
+	return listBody(r, items)
 }
 
 func (s *Simulator) listTemplates(r *request) (any, *apiError) {
@@ -71,7 +75,7 @@ func (s *Simulator) listTemplates(r *request) (any, *apiError) {
 	if err := checkID(r, "zoneid", s.zones); err != nil {
 		return nil, err
 	}
-	var items []map[string]any
+	var items []wire.Template
 	for _, t := range sortedValues(s.templates) {
 		if (r.get("id") != "" && t.ID != r.get("id")) || (r.get("name") != "" && t.Name != r.get("name")) ||
 			(r.get("zoneid") != "" && t.ZoneID != r.get("zoneid")) || !matchKeyword(r, t.Name) {
@@ -79,7 +83,7 @@ func (s *Simulator) listTemplates(r *request) (any, *apiError) {
 		}
 		items = append(items, s.templateJSON(t))
 	}
-	return listBody(r, "template", items)
+	return listBody(r, items)
 }
 
 func (s *Simulator) listNetworks(r *request) (any, *apiError) {
@@ -89,7 +93,7 @@ func (s *Simulator) listNetworks(r *request) (any, *apiError) {
 	if err := checkID(r, "zoneid", s.zones); err != nil {
 		return nil, err
 	}
-	var items []map[string]any
+	var items []wire.Network
 	for _, n := range sortedValues(s.networks) {
 		if (r.get("id") != "" && n.ID != r.get("id")) || (r.get("name") != "" && n.Name != r.get("name")) ||
 			(r.get("zoneid") != "" && n.ZoneID != r.get("zoneid")) || !matchKeyword(r, n.Name) {
@@ -97,5 +101,5 @@ func (s *Simulator) listNetworks(r *request) (any, *apiError) {
 		}
 		items = append(items, s.networkJSON(n))
 	}
-	return listBody(r, "network", items)
+	return listBody(r, items)
 }

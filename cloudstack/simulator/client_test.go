@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/cloudstack-go/v2/cloudstack"
+	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/require"
 )
@@ -20,7 +20,7 @@ import (
 type env struct {
 	sim  *simulator.Simulator
 	seed simulator.Seeded
-	cs   *cloudstack.CloudStackClient
+	cs   *csgo.CloudStackClient
 }
 
 func newEnv(t *testing.T, sc simulator.Scenario, opts ...simulator.Option) *env {
@@ -29,7 +29,7 @@ func newEnv(t *testing.T, sc simulator.Scenario, opts ...simulator.Option) *env 
 	t.Cleanup(sim.Close)
 	seed, err := sim.Seed(sc)
 	require.NoError(t, err)
-	return &env{sim: sim, seed: seed, cs: cloudstack.NewAsyncClient(sim.URL(), seed.APIKey, seed.SecretKey, false)}
+	return &env{sim: sim, seed: seed, cs: csgo.NewAsyncClient(sim.URL(), seed.APIKey, seed.SecretKey, false)}
 }
 
 // lastCall returns the last logged call of a command.
@@ -40,7 +40,7 @@ func (e *env) lastCall(t *testing.T, command string) simulator.Call {
 	return calls[len(calls)-1]
 }
 
-func (e *env) deploy(t *testing.T, name string, start bool) *cloudstack.DeployVirtualMachineResponse {
+func (e *env) deploy(t *testing.T, name string, start bool) *csgo.DeployVirtualMachineResponse {
 	t.Helper()
 	p := e.cs.VirtualMachine.NewDeployVirtualMachineParams(e.seed.ServiceOfferingID, e.seed.TemplateID, e.seed.ZoneID)
 	p.SetName(name)

@@ -30,6 +30,10 @@ var commands = map[string]command{
 	"deleteSnapshot":        {submit: (*Simulator).deleteSnapshot},
 }
 
+// listApis describes the table it is part of, so it joins it here rather than in the
+// literal, which would make the table's initialization refer to itself.
+func init() { commands["listApis"] = command{sync: (*Simulator).listApis} }
+
 // Commands returns the names of the commands the simulator implements, sorted. Any other
 // command is answered with HTTP 432, as CloudStack answers a command it does not have.
 func Commands() []string {

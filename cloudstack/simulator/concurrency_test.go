@@ -5,7 +5,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/apache/cloudstack-go/v2/cloudstack"
+	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,13 +31,17 @@ func TestConcurrentClients(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			errs <- func() error {
-				cs := cloudstack.NewAsyncClient(sim.URL(), key, secret, false)
+				cs := csgo.NewAsyncClient(sim.URL(), key, secret, false)
 				cs.HTTPGETOnly = w%2 == 0
 				p := cs.VirtualMachine.NewDeployVirtualMachineParams(seed.ServiceOfferingID, seed.TemplateID, seed.ZoneID)
 				p.SetName(fmt.Sprintf("vm-%d", w))
-				p.SetStartvm(false)
 				vm, err := cs.VirtualMachine.DeployVirtualMachine(p)
 				if err != nil {
+					return err
+				}
+				// Stopped after its first start, the VM has storage, so volumes attached to
+				// it get theirs and can be snapshotted.
+				if _, err := cs.VirtualMachine.StopVirtualMachine(cs.VirtualMachine.NewStopVirtualMachineParams(vm.Id)); err != nil {
 					return err
 				}
 				for i := range volumesEach {
@@ -87,7 +92,7 @@ func TestConcurrentClients(t *testing.T) {
 	st := sim.State()
 	require.Len(t, st.VMs, workers)
 	for _, vm := range st.VMs {
-		assert.Equal(t, simulator.VMRunning, vm.State)
+		assert.Equal(t, cloudstack.VMRunning, vm.State)
 		vols := st.VolumesOf(vm.ID)
 		require.Len(t, vols, volumesEach+1)
 		assert.Equal(t, []int{0, 1, 2, 4}, []int{vols[0].DeviceID, vols[1].DeviceID, vols[2].DeviceID, vols[3].DeviceID})

@@ -41,37 +41,68 @@
 //
 // Responses use CloudStack's envelopes: {"<command lower-cased>response": {...}}, or
 // {"errorresponse": {...}} for an error about a missing or unknown command. Lists carry
-// "count" and the items under the key cloudstack-go expects ("virtualmachine", "volume",
-// "snapshot", "zone", "serviceoffering", "diskoffering", "template", "network"); an empty
-// list is {}. Async commands answer {"jobid": ...} (plus "id" for creates);
-// queryAsyncJobResult answers jobstatus 0 (pending), 1 (with jobresult holding the object,
-// e.g. {"virtualmachine": {...}}) or 2 (jobresult {"errorcode": N, "errortext": "..."},
-// jobresultcode N), which cloudstack-go's async client reports as
-// `Undefined error: {"errorcode":N,"errortext":"..."}`.
+// "count" (the total before paging) and the page's items under the key cloudstack-go expects
+// ("virtualmachine", "volume", "snapshot", "zone", "serviceoffering", "diskoffering",
+// "template", "network", "api"); as ApiResponseSerializer writes them, an empty list is {}
+// and a page past the end is {"count": N} with no items key. Paging follows BaseListCmd:
+// page and pagesize come together (431 `"page" parameter is required when "pagesize" is
+// specified`, and the converse), pagesize -1 alone lists everything, and a page holds at
+// most 500 items (default.page.size). Async commands answer {"jobid": ...} (plus "id" for
+// creates); queryAsyncJobResult answers jobstatus 0 (pending), 1 (with jobresult holding the
+// object, e.g. {"virtualmachine": {...}}) or 2 (jobresult {"uuidList": [], "errorcode": N,
+// "errortext": "..."}, jobresultcode N), which cloudstack-go's async client reports as
+// `Undefined error: {"uuidList":[],"errorcode":N,"errortext":"..."}`.
+//
+// listApis answers as the Api Discovery plugin does: every command the account may call
+// (all of Commands, or those SetAllowedCommands allows), each with its description, isasync
+// and the parameters the simulator reads - name, type, length, required, description as
+// CloudStack's own listApis gives them, required as the *Cmd classes declare it. The
+// "response" field list is left out. Required parameters are enforced from the same table,
+// as ParamProcessWorker enforces the annotations, so what listApis says is what the
+// simulator does.
 //
 // By default a job completes before its submission returns, so the first poll sees the
-// result and no poll waits. WithPendingPolls(n) keeps jobs pending for n polls (VMs show
-// Starting or Stopping meanwhile). WithLatency (or SetLatency at run time) holds every HTTP
-// call for a duration to model a slow cloud; a held call ends early, changing nothing and
-// logged as Canceled, when the client's request context is done or the simulator closes.
-// InFlight reports how many calls are being served.
+// result and no poll waits. WithJobDuration (or SetJobDuration at run time) makes the jobs
+// of a command take time - a JobDuration of Base plus PerGB for each GiB of the volume, for
+// createSnapshot and revertSnapshot - measured on the simulator's clock (WithClock), so a
+// test with a manual clock decides when a job ends without sleeping. A running job answers
+// jobstatus 0; its VM shows Starting or Stopping and its snapshot Creating meanwhile; the
+// first request (or State, or Calls) after its time sees it done. Jobs hold no lock while
+// they run, so jobs of different volumes run side by side. WithPendingPolls(n) instead keeps
+// every job pending for n polls. WithLatency (or SetLatency at run time) holds every HTTP
+// call for a duration; a held call ends early, changing nothing and logged as Canceled,
+// when the client's request context is done or the simulator closes. InFlight reports how
+// many calls are being served. A benchmark of a slow cloud combines them, e.g. every call
+// 50 ms and a snapshot 200 ms + 50 ms per GB:
+//
+//	simulator.New(simulator.WithLatency(50*time.Millisecond),
+//		simulator.WithJobDuration("createSnapshot", simulator.JobDuration{Base: 200 * time.Millisecond, PerGB: 50 * time.Millisecond}))
 //
 // # Errors
 //
 // Errors carry CloudStack's codes as both HTTP status and errorcode: 401 authentication,
 // 431 missing or invalid parameter, unknown id and most rule violations, 432 unknown
-// command, 530 internal and state errors; cserrorcode follows the Java exception
-// CloudStack would throw (4350 with 431, 9999 with 432, 4250 with 530; none with 401). As
-// on the real server, parameter problems (a missing parameter, an id naming nothing) fail
-// the HTTP call, and so do the checks of deployVirtualMachine, createVolume and
+// command, 530 internal and state errors. cserrorcode names the Java exception behind the
+// answer, as ApiServer reports it: 9999 (ServerApiException) for parameter processing - a
+// missing parameter, an id naming nothing, a number that does not parse - and for paging
+// and 432; 4350 (InvalidParameterValueException) for a 431 from a rule; 4250
+// (CloudRuntimeException) for 530; none for 401. A failed job's result carries no
+// cserrorcode (ApiAsyncJobDispatcher sets none). Booleans are read as Boolean.valueOf
+// reads them: anything but "true" is false, never an error.
+//
+// As on the real server, parameter processing fails the HTTP call for every command, async
+// ones included, and so do the checks of deployVirtualMachine, createVolume and
 // createSnapshot, which CloudStack runs before it creates the job; rule violations of the
 // other async commands fail their job. An id that never existed is a 431 error, also in
 // list filters; an id of an expunged VM, deleted volume or deleted snapshot gives an empty
-// list.
+// list, and as a command's subject a 431 of the call (detachVolume's job fails instead, as
+// on CloudStack: "Unable to find volume with ID: ...").
 //
 // The Go methods return errors matching ErrUnknownAccount (RotateKeys, RevokeKeys,
-// SetAllowedCommands) and ErrInvalidScenario (Seed and the Add methods) with errors.Is;
-// the message names the fix.
+// SetAllowedCommands), ErrInvalidScenario (Seed and the Add methods) and ErrInvalidOption
+// (SetJobDuration) with errors.Is; the message names the fix. An Option New cannot apply
+// (a WithJobDuration for a command that starts no job, say) makes every call fail with
+// HTTP 530 and that message, so the mistake shows at the first request.
 // Nothing panics on bad input.
 //
 // # Commands and rules
@@ -92,43 +123,80 @@
 //     the name must be a valid host name, unique in the zone among VMs not yet expunged (a
 //     destroyed VM keeps its name); creates a ROOT volume at device 0 (rootdisksize may
 //     enlarge it) and, with diskofferingid, a DATADISK at device 1; startvm defaults to
-//     true.
-//   - startVirtualMachine: Stopped to Running; a running VM is a no-op; a VM without a
+//     true. With startvm=false the VM is Stopped and its volumes stay Allocated - no
+//     storage yet, so no snapshot - until its first start gives them storage.
+//   - startVirtualMachine: Stopped to Running; a running VM fails the job with 431 "The
+//     virtual machine <id> (<name>) is already running" (UserVmManagerImpl); a VM without a
 //     volume at device 0 cannot start; a destroyed VM cannot start.
 //   - stopVirtualMachine (forced accepted): Running to Stopped; a stopped VM is a no-op.
 //   - rebootVirtualMachine: only a Running VM.
 //   - destroyVirtualMachine: as UserVmManagerImpl.destroyVm, the VM is stopped, every data
 //     volume is detached (and kept, unless listed in volumeids, which are deleted), and the
-//     VM becomes Destroyed with its ROOT volume still attached; with expunge=true (or a
-//     later expungeVirtualMachine, which needs a Destroyed VM) it becomes Expunged and its
-//     ROOT volume is deleted.
+//     VM becomes Destroyed with its ROOT volume still attached; a VM already Destroyed is
+//     returned unchanged, as a success; with expunge=true (or a
+//     later expungeVirtualMachine, which needs a Destroyed VM) it becomes Expunging and is
+//     removed (VM.Removed; CloudStack has no Expunged state), and its ROOT volume is deleted.
 //   - listVirtualMachines: filters id, ids, name, state, zoneid, templateid,
 //     serviceofferingid, networkid, keyword; destroyed VMs are listed (as for an
 //     administrator), expunged ones are not.
 //   - listVolumes: filters id, virtualmachineid (then in device order), type, zoneid, name,
 //     keyword; deleted volumes are not listed.
-//   - createVolume: a DATADISK from a disk offering in a zone (size for customized ones);
-//     it is Allocated until its first attach and cannot be snapshotted before.
-//   - attachVolume: the volume must not be attached, the VM must be Running or Stopped and
-//     in the volume's zone; deviceid 0 needs a Stopped VM without a volume at device 0 and
-//     makes the volume its ROOT; otherwise the VM may hold at most 26 data volumes
+//   - createVolume: a DATADISK from a disk offering in a zone (size for customized ones, 1
+//     to 1024 GB), as VolumeApiServiceImpl.allocVolume checks: neither is a required
+//     parameter, so their absence is a 431 rule error; it is Allocated, and cannot be
+//     snapshotted, until it is attached to a VM that has storage or that VM first starts.
+//   - attachVolume (checks in the job, as VolumeApiServiceImpl.attachVolumeToVM): the
+//     volume must not be attached, the VM must be Running or Stopped and in the volume's
+//     zone; deviceid 0 makes the volume the VM's ROOT and is allowed only as a ROOT detach
+//     is (below) and when the VM has no volume at device 0; otherwise the VM may hold at
+//     most 26 data volumes
 //     (WithMaxDataVolumes; 431), and a given device id must be 1, 2 or 4-27 (3 is the
 //     CD-ROM slot; the top is the limit plus one) and free (530); without deviceid the
 //     lowest free id is used.
-//   - detachVolume: by id, or by virtualmachineid and deviceid (not both); the volume must
-//     be attached; a ROOT volume only from a Stopped VM (CloudStack's message says
-//     "Stopped or Destroyed" but its check admits only Stopped); a detached ROOT volume
-//     becomes a DATADISK, as VolumeDao.detachVolume does.
-//   - deleteVolume: an attached volume cannot be deleted.
-//   - createSnapshot: the volume must exist and be Ready, its VM not in a transitional
-//     state. WithRunningVMSnapshots(false) also refuses volumes of a Running KVM VM, as
-//     CloudStack does while kvm.snapshot.enabled is false.
+//   - detachVolume (as VolumeApiServiceImpl.detachVolumeFromVM): by id, or by
+//     virtualmachineid and deviceid (not both); only parameter processing fails the call,
+//     the rest fails the job: the argument check (431 "Please provide either a volume id,
+//     or a tuple(device id, instance id)"), a device holding no volume (530 "Index 0 out
+//     of bounds for length 0", the exception CloudStack's lookup throws), a volume not
+//     attached (431). A ROOT volume detaches only on XenServer, VMware, KVM and Simulator
+//     (431 "Root volume detach is not supported for hypervisor type ..."), only from a
+//     Stopped VM (CloudStack's message says "Stopped or Destroyed" but its check admits
+//     only Stopped), and never from managed storage (Scenario.ManagedStorage; an Allocated
+//     volume has no storage and is exempt). A detached ROOT volume becomes a DATADISK, as
+//     VolumeDao.detachVolume does.
+//   - deleteVolume: an attached volume cannot be deleted, nor one with a snapshot being
+//     created (431, SnapshotManagerImpl.canOperateOnVolume); an Allocated one is simply
+//     removed.
+//   - createSnapshot (VolumeApiServiceImpl.allocSnapshot and SnapshotManagerImpl
+//     .allocSnapshot, before the job, so refusals fail the call): the volume must exist and
+//     be Ready (431). Of a volume attached to a KVM VM that is not Stopped or Destroyed -
+//     a running VM - CloudStack refuses the snapshot with 530 "KVM Snapshot is not
+//     supported for Running VMs. ..." while its global setting kvm.snapshot.enabled is
+//     false, its shipped default and the simulator's; WithRunningVMSnapshots(true) is the
+//     setting turned on. A volume of a Destroyed VM is refused (530), and on KVM and VMware
+//     a VM has one snapshot being created at a time (431 "There is other active snapshot
+//     tasks on the instance ..."). Detached volumes are always snapshotted, several at
+//     once. The default name is <VM host name or "detached">_<volume name>_<yyyyMMddHHmmss
+//     GMT>. In the job the VM must not be in a transitional state.
 //   - listSnapshots: filters id, volumeid, name, keyword.
 //   - revertSnapshot (as SnapshotManagerImpl): the volume must be Ready (431) and detached
-//     or attached to a Stopped VM (431); the snapshot must be backed up (530). The volume's
-//     RevertedFrom records it.
+//     or attached to a Stopped VM (431); the snapshot must be backed up (530); only KVM
+//     snapshots revert (530 "Revert snapshot command failed for snapshot with id ...,
+//     because this command is supported only for KVM hypervisor": DefaultSnapshotStrategy
+//     handles QCOW2 volumes only), and listSnapshots reports revertable accordingly
+//     (SnapshotObject.isRevertable). The volume's RevertedFrom records it.
 //   - deleteSnapshot: not while the snapshot is being created (530).
-//   - queryAsyncJobResult.
+//   - queryAsyncJobResult; listApis (name optional).
+//
+// # Types
+//
+// The simulator speaks in the client's types where they mean the same thing: states and
+// kinds are cloudstack.VMState, cloudstack.VolumeType, cloudstack.VolumeState and
+// cloudstack.SnapshotState, offerings are cloudstack.ServiceOffering and
+// cloudstack.DiskOffering, and every answer is encoded from the same wire structs the
+// client decodes. VM, Volume and Snapshot are the simulator's own records: they hold what
+// the server keeps (owner, device ids, deployment details, revert history), not the client's
+// view of it.
 //
 // # Seeding and inspection
 //
@@ -158,21 +226,46 @@
 //
 // # Options
 //
-// WithLatency and WithPendingPolls model a slow cloud, WithClock fixes the time used for
-// expiry checks and timestamps, WithRunningVMSnapshots(false) models kvm.snapshot.enabled
-// off, WithMaxDataVolumes sets the hypervisor's data volume limit, and WithLogger receives
-// one debug record per call (account, command, outcome; never a key or signature).
+// WithLatency, WithJobDuration and WithPendingPolls model a slow cloud, WithClock fixes the
+// time used for expiry checks, timestamps and job durations, WithRunningVMSnapshots(true) models kvm.snapshot.enabled
+// turned on (the default is CloudStack's: off), WithMaxDataVolumes sets the hypervisor's
+// data volume limit, and WithLogger receives one debug record per call (account, command,
+// outcome; never a key or signature).
 //
 // # Not modelled
 //
 // Responses are always JSON (response=xml is ignored). There are no projects, domains
-// other than ROOT, resource limits, capacity, hosts or storage pools; login sessions and
-// cookies are not used; every account sees every resource. Volume contents are not
-// modelled: a revert is recorded in Volume.RevertedFrom and Snapshot.Reverts.
+// other than ROOT, resource limits, capacity, hosts or clusters; a zone's primary storage
+// is one pool, managed or not (Scenario.ManagedStorage). Login sessions and cookies are not
+// used; every account sees every resource. Volume contents are not modelled: a revert is
+// recorded in Volume.RevertedFrom and Snapshot.Reverts.
+//
+// Beyond that, where the simulator is simpler than CloudStack:
+//
+//   - CloudStack queues the work on one VM (its VM work job queue); the simulator runs a
+//     job's checks when the job is submitted and has no queue, so two jobs on one VM both
+//     start. Transitional VM states and the one-snapshot-per-VM rule catch the common
+//     conflicts.
+//   - A volume stays Ready while a snapshot of it is taken or reverted (CloudStack shows
+//     Snapshotting or RevertSnapshotting); snapshots are always backed up to secondary
+//     storage; VM snapshots, snapshots on managed storage (StorageSystemSnapshotStrategy)
+//     and volumes created from snapshots are not modelled.
+//   - attachVolume does not check that the volume's hypervisor matches the VM's.
+//   - deployVirtualMachine requires templateid, as DeployVMCmd declares it; deploying from
+//     a volume or snapshot (CloudStack 4.21) is not modelled.
+//   - Messages name resources by UUID and host name where CloudStack prints internal
+//     numeric ids and instance names (i-2-34-VM); the texts are otherwise CloudStack's.
+//   - An id that is not UUID-shaped is a 431 error; CloudStack ignores such a value for
+//     parameters added since 3.0 and fails later, in the command.
+//   - listApis lists only the parameters the simulator reads, and leaves out each
+//     command's response fields and related commands.
 //
 // # Concurrency
 //
 // A Simulator is safe for concurrent use by any number of clients and test goroutines;
 // each request runs under one lock, so requests are serialised and each sees a consistent
-// state. FailWhen predicates run outside that lock.
+// state. The latency of WithLatency is waited out before the lock is taken, and a job that
+// takes time (WithJobDuration) is only a deadline, checked under the lock by later
+// requests, so neither a slow call nor a long job holds up the others. FailWhen predicates
+// run outside that lock.
 package simulator

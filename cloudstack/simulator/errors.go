@@ -32,6 +32,11 @@ const (
 // added with AddAccount.
 var ErrUnknownAccount = errors.New("simulator: unknown account")
 
+// ErrInvalidOption is returned (wrapped, with details) by SetJobDuration for a duration it
+// cannot apply; an Option with such a value makes every call to the simulator fail with
+// the same message, so that a misconfigured test cannot pass unnoticed.
+var ErrInvalidOption = errors.New("simulator: invalid option")
+
 // ErrInvalidScenario is returned (wrapped, with details) by Seed and the Add methods when the
 // requested resources break one of CloudStack's rules or reference missing resources.
 var ErrInvalidScenario = errors.New("simulator: invalid scenario")
@@ -43,20 +48,31 @@ type apiError struct {
 	text   string
 }
 
-// csExceptionCode maps an error code to the CSExceptionErrorCode CloudStack derives from the
-// Java exception class that usually carries it.
+// cserrorcode values: CSExceptionErrorCode's number for the Java exception class behind an
+// answer. ApiServer passes the code of the exception a ServerApiException wraps, and a
+// ServerApiException raised on its own (parameter processing, paging, unknown commands)
+// carries its own, 9999.
+const (
+	csServerAPIException     = 9999 // ServerApiException
+	csInvalidParameterValue  = 4350 // InvalidParameterValueException
+	csCloudRuntimeException  = 4250 // CloudRuntimeException
+	csPermissionDeniedExcept = 4365 // PermissionDeniedException
+)
+
+// csExceptionCode maps an error code to the CSExceptionErrorCode of the exception class that
+// usually carries it, for injected faults.
 func csExceptionCode(code int) int {
 	switch code {
 	case CodeParamError, CodeMalformedParameter:
-		return 4350 // InvalidParameterValueException
+		return csInvalidParameterValue
 	case CodeAccountError:
-		return 4365 // PermissionDeniedException
+		return csPermissionDeniedExcept
 	case CodeUnsupportedAction:
-		return 9999 // ServerApiException
+		return csServerAPIException
 	case CodeUnauthorized:
 		return 0 // the servlet answers before any exception class is involved
 	default:
-		return 4250 // CloudRuntimeException
+		return csCloudRuntimeException
 	}
 }
 
@@ -64,20 +80,33 @@ func newAPIError(code int, format string, args ...any) *apiError {
 	return &apiError{code: code, csCode: csExceptionCode(code), text: fmt.Sprintf(format, args...)}
 }
 
+// paramErr is an InvalidParameterValueException thrown by CloudStack's managers: 431, 4350.
 func paramErr(format string, args ...any) *apiError {
-	return newAPIError(CodeParamError, format, args...)
+	return &apiError{code: CodeParamError, csCode: csInvalidParameterValue, text: fmt.Sprintf(format, args...)}
 }
 
+// stateErr is a CloudRuntimeException: 530, 4250.
 func stateErr(format string, args ...any) *apiError {
-	return newAPIError(CodeInternalError, format, args...)
+	return &apiError{code: CodeInternalError, csCode: csCloudRuntimeException, text: fmt.Sprintf(format, args...)}
 }
 
-// missingParam mirrors CloudStack's message for an absent required parameter.
+// processingErr is a ServerApiException(PARAM_ERROR) from ParamProcessWorker: 431, 9999.
+func processingErr(format string, args ...any) *apiError {
+	return &apiError{code: CodeParamError, csCode: csServerAPIException, text: fmt.Sprintf(format, args...)}
+}
+
+// missingParam is ParamProcessWorker's message for an absent required parameter.
 func missingParam(command, name string) *apiError {
-	return paramErr("Unable to execute API command %s due to missing parameter %s", lower(command), name)
+	return processingErr("Unable to execute API command %s due to missing parameter %s", lower(command), name)
 }
 
-// invalidID mirrors CloudStack's message when a UUID parameter names no entity.
+// invalidValue is ParamProcessWorker's message for a value that does not parse.
+func invalidValue(command, name, value string) *apiError {
+	return processingErr("Unable to execute API command %s due to invalid value %s for parameter %s", lower(command), value, name)
+}
+
+// invalidID is ParamProcessWorker's message when a UUID parameter names no entity
+// (translateUuidToInternalId).
 func invalidID(command, name, value string) *apiError {
-	return paramErr("Unable to execute API command %s due to invalid value. Invalid parameter %s value=%s due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.", lower(command), name, value)
+	return processingErr("Unable to execute API command %s due to invalid value. Invalid parameter %s value=%s due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.", lower(command), name, value)
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/apache/cloudstack-go/v2/cloudstack"
+	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 )
 
@@ -17,7 +17,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	cs := cloudstack.NewAsyncClient(sim.URL(), seed.APIKey, seed.SecretKey, false)
+	cs := csgo.NewAsyncClient(sim.URL(), seed.APIKey, seed.SecretKey, false)
 
 	p := cs.Volume.NewListVolumesParams()
 	p.SetVirtualmachineid(seed.ApplianceVMID)
@@ -41,7 +41,7 @@ func Example_rules() {
 	sim := simulator.New()
 	defer sim.Close()
 	seed, _ := sim.Seed(simulator.Scenario{})
-	cs := cloudstack.NewAsyncClient(sim.URL(), seed.APIKey, seed.SecretKey, false)
+	cs := csgo.NewAsyncClient(sim.URL(), seed.APIKey, seed.SecretKey, false)
 
 	p := cs.Volume.NewDetachVolumeParams()
 	p.SetId(seed.ApplianceRootVolumeID)
@@ -52,7 +52,7 @@ func Example_rules() {
 	_, err = cs.Volume.DetachVolume(p)
 	fmt.Println(err)
 	// Output:
-	// Undefined error: {"errorcode":431,"errortext":"Root volume detach can happen only when vm is in states: Stopped or Destroyed"}
+	// Undefined error: {"uuidList":[],"errorcode":431,"errortext":"Root volume detach can happen only when vm is in states: Stopped or Destroyed"}
 	// <nil>
 }
 
@@ -65,7 +65,7 @@ func ExampleSimulator_RotateKeys() {
 	newKey, newSecret, _ := sim.RotateKeys("ops")
 
 	for _, keys := range [][2]string{{oldKey, oldSecret}, {newKey, newSecret}} {
-		cs := cloudstack.NewAsyncClient(sim.URL(), keys[0], keys[1], false)
+		cs := csgo.NewAsyncClient(sim.URL(), keys[0], keys[1], false)
 		_, err := cs.Zone.ListZones(cs.Zone.NewListZonesParams())
 		fmt.Println(err)
 	}
@@ -84,7 +84,7 @@ func ExampleSimulator_FailNth() {
 	sim := simulator.New()
 	defer sim.Close()
 	seed, _ := sim.Seed(simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 2}})
-	cs := cloudstack.NewAsyncClient(sim.URL(), seed.APIKey, seed.SecretKey, false)
+	cs := csgo.NewAsyncClient(sim.URL(), seed.APIKey, seed.SecretKey, false)
 	sim.FailNth("attachVolume", 2, simulator.Fault{ErrorCode: simulator.CodeResourceUnavailable, ErrorText: "primary storage unavailable", Async: true})
 
 	spare, _ := sim.AddDataVolume(seed.ZoneID, "", simulator.VolumeSpec{Name: "spare"})
@@ -95,7 +95,7 @@ func ExampleSimulator_FailNth() {
 	}
 	// Output:
 	// <nil>
-	// Undefined error: {"errorcode":534,"errortext":"primary storage unavailable"}
+	// Undefined error: {"uuidList":[],"errorcode":534,"errortext":"primary storage unavailable"}
 }
 
 // Sign computes the signature CloudStack expects, for hand-built requests.

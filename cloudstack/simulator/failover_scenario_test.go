@@ -3,6 +3,7 @@ package simulator_test
 import (
 	"testing"
 
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,14 +26,6 @@ func TestTestFailoverAndRollbackScenario(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 3, vols.Count)
 
-	// Snapshot every volume.
-	snaps := map[string]string{}
-	for _, v := range seed.VolumeIDs {
-		s, err := cs.Snapshot.CreateSnapshot(cs.Snapshot.NewCreateSnapshotParams(v))
-		require.NoError(t, err)
-		snaps[v] = s.Id
-	}
-
 	// Deploy the test VM stopped, shaped like the source VM, and remove its ROOT.
 	dp := cs.VirtualMachine.NewDeployVirtualMachineParams(seed.CustomServiceOfferingID, seed.TemplateID, seed.ZoneID)
 	dp.SetName("web01-test")
@@ -46,9 +39,15 @@ func TestTestFailoverAndRollbackScenario(t *testing.T) {
 	_, err = cs.Volume.DeleteVolume(cs.Volume.NewDeleteVolumeParams(rootID))
 	require.NoError(t, err)
 
-	// Move the volumes: boot disk to device 0, data disks after it, in order.
+	// Move the volumes - boot disk to device 0, data disks after it, in order - and
+	// snapshot each while it is detached: a default KVM cloud (kvm.snapshot.enabled=false)
+	// refuses snapshots of the running appliance's volumes.
+	snaps := map[string]string{}
 	for i, v := range seed.VolumeIDs {
 		require.NoError(t, e.detach(v))
+		s, err := cs.Snapshot.CreateSnapshot(cs.Snapshot.NewCreateSnapshotParams(v))
+		require.NoError(t, err)
+		snaps[v] = s.Id
 		require.NoError(t, e.attach(v, vm.Id, int64([]int{0, 1, 2}[i])))
 	}
 	require.NoError(t, e.start(t, vm.Id))
@@ -60,11 +59,11 @@ func TestTestFailoverAndRollbackScenario(t *testing.T) {
 		assert.Equal(t, seed.VolumeIDs[i], v.ID)
 		assert.Equal(t, i, v.DeviceID)
 	}
-	assert.Equal(t, simulator.VolumeRoot, onTest[0].Type)
+	assert.Equal(t, cloudstack.VolumeRoot, onTest[0].Type)
 	assert.Len(t, st.VolumesOf(seed.ApplianceVMID), 1, "only the appliance's own ROOT is left on it")
 	tv, _ := st.VM(vm.Id)
-	assert.Equal(t, simulator.VMRunning, tv.State)
-	assert.Equal(t, 4, tv.CPUNumber)
+	assert.Equal(t, cloudstack.VMRunning, tv.State)
+	assert.Equal(t, 4, tv.CPUs)
 
 	// Rollback: stop, detach, revert, reattach at the original devices, destroy, delete
 	// snapshots.
@@ -97,13 +96,14 @@ func TestTestFailoverAndRollbackScenario(t *testing.T) {
 	for i, v := range seed.VolumeIDs {
 		assert.Equal(t, v, back[i+1].ID)
 		assert.Equal(t, seed.DeviceIDs[i], back[i+1].DeviceID)
-		assert.Equal(t, simulator.VolumeDataDisk, back[i+1].Type, "the boot disk is a data disk again")
+		assert.Equal(t, cloudstack.VolumeData, back[i+1].Type, "the boot disk is a data disk again")
 		assert.Equal(t, snaps[v], back[i+1].RevertedFrom)
 	}
 	tv, _ = st.VM(vm.Id)
-	assert.Equal(t, simulator.VMExpunged, tv.State)
+	assert.Equal(t, cloudstack.VMExpunging, tv.State)
+	assert.True(t, tv.Expunged())
 	for _, s := range st.Snapshots {
-		assert.Equal(t, simulator.SnapshotDestroyed, s.State)
+		assert.Equal(t, cloudstack.SnapshotDestroyed, s.State)
 	}
 
 	// Every call used the ops account's key and none failed.
@@ -128,8 +128,12 @@ func TestFailoverMistakesAreCaught(t *testing.T) {
 		"device 0 on a running VM")
 	_, err := e.cs.Snapshot.RevertSnapshot(e.cs.Snapshot.NewRevertSnapshotParams("5e000000-0000-4000-8000-0000000fffff"))
 	require.ErrorContains(t, err, "CloudStack API error 431")
+	_, err = e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(e.seed.VolumeIDs[1]))
+	require.ErrorContains(t, err, "kvm.snapshot.enabled", "snapshotting a volume of the running appliance on a default KVM cloud")
+	e.stop(t, e.seed.ApplianceVMID)
 	s, err := e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(e.seed.VolumeIDs[1]))
 	require.NoError(t, err)
+	require.NoError(t, e.start(t, e.seed.ApplianceVMID))
 	_, err = e.cs.Snapshot.RevertSnapshot(e.cs.Snapshot.NewRevertSnapshotParams(s.Id))
 	require.ErrorContains(t, err, "shutdown state", "reverting a volume of the running appliance")
 	_, err = e.cs.Volume.DeleteVolume(e.cs.Volume.NewDeleteVolumeParams(e.seed.VolumeIDs[1]))
@@ -141,5 +145,5 @@ func TestFailoverMistakesAreCaught(t *testing.T) {
 			failed = append(failed, c.Command)
 		}
 	}
-	assert.Equal(t, []string{"detachVolume", "attachVolume", "attachVolume", "revertSnapshot", "revertSnapshot", "deleteVolume"}, failed)
+	assert.Equal(t, []string{"detachVolume", "attachVolume", "attachVolume", "revertSnapshot", "createSnapshot", "revertSnapshot", "deleteVolume"}, failed)
 }

@@ -3,6 +3,7 @@ package simulator_test
 import (
 	"testing"
 
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,7 +21,7 @@ func TestFailNthAsync(t *testing.T) {
 	require.NoError(t, e.attach(e.seed.VolumeIDs[0], vm.Id, -1))
 	err := e.attach(e.seed.VolumeIDs[1], vm.Id, -1)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `{"errorcode":534,"errortext":"storage pool offline"}`)
+	assert.Contains(t, err.Error(), `{"uuidList":[],"errorcode":534,"errortext":"storage pool offline"}`)
 	require.NoError(t, e.attach(e.seed.VolumeIDs[2], vm.Id, -1), "a FailNth rule fires once")
 
 	calls := e.sim.CallsTo("attachVolume")
@@ -52,7 +53,7 @@ func TestFailNthSync(t *testing.T) {
 	assert.Equal(t, 431, c.HTTPStatus)
 	assert.Empty(t, c.JobID, "a synchronous fault starts no job")
 	vm, _ := e.sim.State().VM(e.seed.ApplianceVMID)
-	assert.Equal(t, simulator.VMRunning, vm.State)
+	assert.Equal(t, cloudstack.VMRunning, vm.State)
 }
 
 func TestFaultsCountOnlyAuthenticatedCalls(t *testing.T) {
@@ -77,7 +78,7 @@ func TestFaultsCountOnlyAuthenticatedCalls(t *testing.T) {
 
 func TestFailWhen(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 3}})
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 3, State: cloudstack.VMStopped}})
 	target := e.seed.VolumeIDs[1]
 	e.sim.FailWhen(func(c simulator.Call) bool {
 		return c.Command == "createSnapshot" && c.Params.Get("volumeid") == target && c.Account == "admin"

@@ -2,7 +2,11 @@ package simulator
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"time"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
 
 // command is one API command. Exactly one of sync and submit is set.
@@ -18,6 +22,7 @@ func (c command) async() bool { return c.submit != nil }
 // with a job id; the rest runs in the job, where failures become jobstatus 2.
 type jobPlan struct {
 	createdID    string // returned as "id" next to "jobid" by create commands
+	sizeBytes    int64  // the volume the job works on, for per-GB job durations
 	instanceType string
 	instanceID   string
 	// begin runs when the job starts: rule checks and transitional states.
@@ -26,14 +31,62 @@ type jobPlan struct {
 	finish func() (string, any)
 }
 
+// JobDuration is how long the jobs of one async command take: Base, plus PerGB for each
+// GiB of the volume the job works on. PerGB applies to createSnapshot and revertSnapshot,
+// whose time grows with the volume; other jobs take Base. While a job runs,
+// queryAsyncJobResult answers jobstatus 0 and its VM shows Starting or Stopping, as a
+// snapshot shows Creating; once the time has passed (by the simulator's clock, see
+// WithClock) the next request or State sees it done. Jobs do not wait for each other.
+type JobDuration struct {
+	Base  time.Duration
+	PerGB time.Duration
+}
+
+// of is the duration of a job on a volume of size bytes.
+func (d JobDuration) of(size int64) time.Duration {
+	return d.Base + time.Duration(float64(d.PerGB)*float64(size)/(1<<30))
+}
+
+// perGBCommands are the commands whose jobs work on a volume of known size.
+var perGBCommands = []string{"createSnapshot", "revertSnapshot"}
+
+// SetJobDuration sets how long the jobs of an async command take from now on (jobs already
+// running keep theirs); the zero JobDuration makes them complete at once again. It returns
+// an error matching ErrInvalidOption for a command that starts no job (see AsyncCommands),
+// a negative duration, or PerGB for a command other than createSnapshot and revertSnapshot.
+func (s *Simulator) SetJobDuration(command string, d JobDuration) error {
+	if err := checkJobDuration(command, d); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.jobTimes[command] = d
+	return nil
+}
+
+func checkJobDuration(command string, d JobDuration) error {
+	switch {
+	case !slices.Contains(AsyncCommands(), command):
+		return fmt.Errorf("%w: job duration for %q: it is not an async command; use one of %v", ErrInvalidOption, command, AsyncCommands())
+	case d.Base < 0 || d.PerGB < 0:
+		return fmt.Errorf("%w: job duration for %s: %v + %v per GB is negative; use durations of 0 or more", ErrInvalidOption, command, d.Base, d.PerGB)
+	case d.PerGB != 0 && !slices.Contains(perGBCommands, command):
+		return fmt.Errorf("%w: job duration for %s: a per-GB duration applies only to %v; set Base alone", ErrInvalidOption, command, perGBCommands)
+	}
+	return nil
+}
+
 type job struct {
 	Job
 	accountID string
 	created   time.Time
 	completed time.Time
-	polls     int // pending polls left
-	finish    func() (string, any)
-	result    json.RawMessage
+	// due is when the job's work is done (see JobDuration); polls is how many more polls
+	// see it pending (WithPendingPolls). It completes once both have run out.
+	due    time.Time
+	polls  int
+	finish func() (string, any)
+	result json.RawMessage
 	// callIndex is the submitting call's index in s.calls; updateCallLocked checks the job
 	// id there, so a ResetCalls in between is harmless.
 	callIndex int
@@ -50,7 +103,7 @@ func (s *Simulator) submitLocked(cmd command, r *request, call *Call, fault *Fau
 		created:   s.clock(),
 		callIndex: -1,
 	}
-	body := map[string]any{"jobid": j.ID}
+	body := wire.Submitted{JobID: j.ID}
 	call.JobID = j.ID
 	if fault != nil {
 		call.Faulted = true
@@ -61,20 +114,20 @@ func (s *Simulator) submitLocked(cmd command, r *request, call *Call, fault *Fau
 			call.JobID = ""
 			return nil, err
 		}
-		if plan.createdID != "" {
-			body["id"] = plan.createdID
-		}
+		body.ID = plan.createdID
 		j.InstanceType, j.InstanceID, j.finish = plan.instanceType, plan.instanceID, plan.finish
 		if plan.begin != nil {
 			if err := plan.begin(); err != nil {
 				s.failJobLocked(j, err)
 			}
 		}
-		if j.Status == 0 {
-			if s.pendingPolls == 0 {
+		if j.Status == wire.JobPending {
+			d := s.jobTimes[r.command].of(plan.sizeBytes)
+			if d == 0 && s.pendingPolls == 0 {
 				s.completeJobLocked(j)
 			} else {
-				j.polls = s.pendingPolls
+				j.due, j.polls = j.created.Add(d), s.pendingPolls
+				s.pending = append(s.pending, j)
 			}
 		}
 	}
@@ -92,7 +145,8 @@ func (s *Simulator) submitLocked(cmd command, r *request, call *Call, fault *Fau
 func (s *Simulator) failJobLocked(j *job, e *apiError) {
 	j.Status, j.ErrorCode, j.ErrorText = 2, e.code, e.text
 	j.completed = s.clock()
-	b, _ := json.Marshal(map[string]any{"errorcode": e.code, "errortext": e.text})
+	// ApiAsyncJobDispatcher sets no cserrorcode in a failed job's result.
+	b, _ := json.Marshal(wire.Error{UUIDList: []string{}, ErrorCode: e.code, ErrorText: e.text})
 	j.result = b
 }
 
@@ -100,7 +154,7 @@ func (s *Simulator) completeJobLocked(j *job) {
 	j.Status = 1
 	j.completed = s.clock()
 	if j.finish == nil {
-		j.result = json.RawMessage(`{"success":true}`)
+		j.result, _ = json.Marshal(successBody())
 		return
 	}
 	key, obj := j.finish()
@@ -134,37 +188,61 @@ func (s *Simulator) queryAsyncJobResult(r *request) (any, *apiError) {
 	if !ok {
 		return nil, invalidID(r.command, "jobid", id)
 	}
-	if j.Status == 0 {
-		if j.polls > 0 {
-			j.polls--
-		} else {
-			s.completeJobLocked(j)
-			s.updateCallLocked(j)
-		}
+	// A job whose time has come was completed before this request ran (settleLocked);
+	// this poll may still be one WithPendingPolls holds back.
+	if j.Status == wire.JobPending && j.polls > 0 {
+		j.polls--
 	}
 	return s.jobJSON(j), nil
 }
 
-func (s *Simulator) jobJSON(j *job) map[string]any {
-	out := map[string]any{
-		"jobid":           j.ID,
-		"accountid":       j.accountID,
-		"userid":          j.accountID,
-		"cmd":             "org.apache.cloudstack.api.command." + j.Command,
-		"jobstatus":       j.Status,
-		"jobprocstatus":   0,
-		"jobresultcode":   0,
-		"created":         csTime(j.created),
-		"jobinstancetype": j.InstanceType,
-		"jobinstanceid":   j.InstanceID,
+// settleLocked completes, in the order they come due, the pending jobs whose work is done
+// and whose pending polls are used up. It runs before every request and every look at the
+// state, so a job ends when its time has passed, whoever looks first; no job holds the
+// lock while it runs, so jobs of different volumes run side by side.
+func (s *Simulator) settleLocked() {
+	if len(s.pending) == 0 {
+		return
 	}
-	if j.Status != 0 {
-		out["completed"] = csTime(j.completed)
-		out["jobresulttype"] = "object"
-		out["jobresult"] = j.result
+	now := s.clock()
+	var due []*job
+	kept := s.pending[:0]
+	for _, j := range s.pending {
+		switch {
+		case j.Status != wire.JobPending:
+		case j.polls == 0 && !now.Before(j.due):
+			due = append(due, j)
+		default:
+			kept = append(kept, j)
+		}
 	}
-	if j.Status == 2 {
-		out["jobresultcode"] = j.ErrorCode
+	clear(s.pending[len(kept):])
+	s.pending = kept
+	slices.SortStableFunc(due, func(a, b *job) int { return a.due.Compare(b.due) })
+	for _, j := range due {
+		s.completeJobLocked(j)
+		s.updateCallLocked(j)
+	}
+}
+
+func (s *Simulator) jobJSON(j *job) wire.AsyncJob {
+	out := wire.AsyncJob{
+		JobID:           j.ID,
+		AccountID:       j.accountID,
+		UserID:          j.accountID,
+		Cmd:             "org.apache.cloudstack.api.command." + j.Command,
+		JobStatus:       j.Status,
+		Created:         csTime(j.created),
+		JobInstanceType: j.InstanceType,
+		JobInstanceID:   j.InstanceID,
+	}
+	if j.Status != wire.JobPending {
+		out.Completed = csTime(j.completed)
+		out.JobResultType = "object"
+		out.JobResult = j.result
+	}
+	if j.Status == wire.JobFailed {
+		out.JobResultCode = j.ErrorCode
 	}
 	return out
 }

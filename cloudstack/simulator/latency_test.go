@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/cloudstack-go/v2/cloudstack"
+	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -61,7 +62,7 @@ func TestCloseReleasesHeldCalls(t *testing.T) {
 	t.Parallel()
 	sim := simulator.New(simulator.WithLatency(time.Hour))
 	key, secret := sim.AddAccount("ops")
-	cs := cloudstack.NewAsyncClient(sim.URL(), key, secret, false)
+	cs := csgo.NewAsyncClient(sim.URL(), key, secret, false)
 	done := make(chan error, 1)
 	go func() {
 		_, err := cs.Zone.ListZones(cs.Zone.NewListZonesParams())
@@ -82,14 +83,14 @@ func TestPendingPolls(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, simulator.Scenario{SkipAppliance: true}, simulator.WithPendingPolls(2))
 	// A non-async client returns the job id; the test polls by hand.
-	cs := cloudstack.NewClient(e.sim.URL(), e.seed.APIKey, e.seed.SecretKey, false)
+	cs := csgo.NewClient(e.sim.URL(), e.seed.APIKey, e.seed.SecretKey, false)
 	p := cs.VirtualMachine.NewDeployVirtualMachineParams(e.seed.ServiceOfferingID, e.seed.TemplateID, e.seed.ZoneID)
 	p.SetName("slow")
 	r, err := cs.VirtualMachine.DeployVirtualMachine(p)
 	require.NoError(t, err)
 	require.NotEmpty(t, r.JobID)
 	vm, _ := e.sim.State().VM(r.Id)
-	assert.Equal(t, simulator.VMStarting, vm.State)
+	assert.Equal(t, cloudstack.VMStarting, vm.State)
 	assert.Equal(t, 0, e.lastCall(t, "deployVirtualMachine").JobStatus)
 
 	poll := func() int {
@@ -102,14 +103,14 @@ func TestPendingPolls(t *testing.T) {
 	assert.Equal(t, 1, poll())
 	assert.Equal(t, 1, poll(), "a finished job stays finished")
 	vm, _ = e.sim.State().VM(r.Id)
-	assert.Equal(t, simulator.VMRunning, vm.State)
+	assert.Equal(t, cloudstack.VMRunning, vm.State)
 	assert.Equal(t, 1, e.lastCall(t, "deployVirtualMachine").JobStatus, "the call log learns the outcome")
 
 	// While a stop is pending the VM is Stopping and refuses other transitions.
 	s, err := cs.VirtualMachine.StopVirtualMachine(cs.VirtualMachine.NewStopVirtualMachineParams(r.Id))
 	require.NoError(t, err)
 	vm, _ = e.sim.State().VM(r.Id)
-	assert.Equal(t, simulator.VMStopping, vm.State)
+	assert.Equal(t, cloudstack.VMStopping, vm.State)
 	st, err := cs.VirtualMachine.StartVirtualMachine(cs.VirtualMachine.NewStartVirtualMachineParams(r.Id))
 	require.NoError(t, err)
 	q, err := cs.Asyncjob.QueryAsyncJobResult(cs.Asyncjob.NewQueryAsyncJobResultParams(st.JobID))
@@ -120,7 +121,7 @@ func TestPendingPolls(t *testing.T) {
 		require.NoError(t, err)
 	}
 	vm, _ = e.sim.State().VM(r.Id)
-	assert.Equal(t, simulator.VMStopped, vm.State)
+	assert.Equal(t, cloudstack.VMStopped, vm.State)
 	jobs := e.sim.State().Jobs
 	require.Len(t, jobs, 3)
 	assert.Equal(t, []int{1, 1, 2}, []int{jobs[0].Status, jobs[1].Status, jobs[2].Status})

@@ -13,9 +13,15 @@ type config struct {
 	logger       *slog.Logger
 	clock        func() time.Time
 	pendingPolls int
-	// noRunningSnapshots models kvm.snapshot.enabled=false.
-	noRunningSnapshots bool
+	// runningVMSnapshots models kvm.snapshot.enabled=true.
+	runningVMSnapshots bool
 	maxDataVolumes     int
+	jobTimes           []commandDuration
+}
+
+type commandDuration struct {
+	command string
+	d       JobDuration
 }
 
 // WithLatency holds every HTTP call for d before answering, to model a slow cloud. The wait
@@ -23,6 +29,19 @@ type config struct {
 // simulator is closed. SetLatency changes it at run time.
 func WithLatency(d time.Duration) Option {
 	return func(c *config) { c.latency = d }
+}
+
+// WithJobDuration makes the jobs of an async command take d (see JobDuration), so that
+// polls see them running; a benchmark of a slow cloud combines it with WithLatency:
+//
+//	simulator.New(simulator.WithLatency(50*time.Millisecond),
+//		simulator.WithJobDuration("createSnapshot", simulator.JobDuration{Base: 200 * time.Millisecond, PerGB: 50 * time.Millisecond}))
+//
+// SetJobDuration changes it at run time and returns an error for a value it cannot apply;
+// given such a value, New returns a simulator that fails every call with that error (HTTP
+// 530), so that the mistake shows at the first request.
+func WithJobDuration(command string, d JobDuration) Option {
+	return func(c *config) { c.jobTimes = append(c.jobTimes, commandDuration{command, d}) }
 }
 
 // WithLogger sends one debug record per request (command, account, outcome) to l. Secret
@@ -57,11 +76,12 @@ func WithPendingPolls(n int) Option {
 	}
 }
 
-// WithRunningVMSnapshots(false) refuses volume snapshots of a Running KVM VM, as CloudStack
-// does while its global setting kvm.snapshot.enabled is false (its shipped default). The
-// simulator's default, true, allows them, as a cloud with the setting enabled does.
+// WithRunningVMSnapshots(true) allows volume snapshots of a running KVM VM, as CloudStack
+// does once its global setting kvm.snapshot.enabled is true. The default, false, is
+// CloudStack's shipped default: such a snapshot is refused with 530 "KVM Snapshot is not
+// supported for Running VMs. ...".
 func WithRunningVMSnapshots(allowed bool) Option {
-	return func(c *config) { c.noRunningSnapshots = !allowed }
+	return func(c *config) { c.runningVMSnapshots = allowed }
 }
 
 // WithMaxDataVolumes sets how many data volumes a VM may hold (the hypervisor's

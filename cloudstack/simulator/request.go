@@ -39,16 +39,14 @@ func (r *request) require(name string) (string, *apiError) {
 	return v, nil
 }
 
-func (r *request) boolean(name string, def bool) (bool, *apiError) {
+// boolean reads a flag as ParamProcessWorker does, with Boolean.valueOf: "true" in any
+// case is true, any other value false; def when absent.
+func (r *request) boolean(name string, def bool) bool {
 	v, ok := r.params[name]
 	if !ok || v == "" {
-		return def, nil
+		return def
 	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, paramErr("Unable to execute API command %s due to invalid value %s for parameter %s", lower(r.command), v, name)
-	}
-	return b, nil
+	return strings.EqualFold(v, "true")
 }
 
 // integer returns the parameter's value and whether it was present.
@@ -59,7 +57,7 @@ func (r *request) integer(name string) (int64, bool, *apiError) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		return 0, false, paramErr("Unable to execute API command %s due to invalid value %s for parameter %s", lower(r.command), v, name)
+		return 0, false, invalidValue(r.command, name, v)
 	}
 	return n, true, nil
 }

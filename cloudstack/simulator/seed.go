@@ -2,6 +2,8 @@ package simulator
 
 import (
 	"fmt"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 )
 
 // Scenario describes a starting cloud for Seed. Zero fields take the defaults shown; every
@@ -12,8 +14,11 @@ type Scenario struct {
 	Account string
 	// Zone is the zone name. Default "zone-1".
 	Zone string
-	// Hypervisor of the template. Default "KVM".
+	// Hypervisor of the template, named as CloudStack's HypervisorType: "KVM" (default),
+	// "VMware", "XenServer", "Hyperv", "Simulator", ...
 	Hypervisor string
+	// ManagedStorage puts the zone's volumes on managed primary storage (Zone.ManagedStorage).
+	ManagedStorage bool
 	// Template is the template name; TemplateSizeGB its ROOT volume size (default 8).
 	Template       string
 	TemplateSizeGB int64
@@ -23,10 +28,10 @@ type Scenario struct {
 	NetworkCIDR string
 	// ServiceOffering is a fixed offering (default "small": 2 CPUs at 1000 MHz, 2048 MB);
 	// a customized offering named "custom" is always added too.
-	ServiceOffering ServiceOffering
+	ServiceOffering cloudstack.ServiceOffering
 	// DiskOffering is a fixed data disk offering (default "data-10g", 10 GB); a customized
 	// disk offering named "custom-disk" is always added too.
-	DiskOffering DiskOffering
+	DiskOffering cloudstack.DiskOffering
 	// Appliance is the appliance VM holding the replicated volumes. Default name "oma",
 	// state Running. Set SkipAppliance to seed the catalog only.
 	Appliance     ApplianceSpec
@@ -36,8 +41,8 @@ type Scenario struct {
 // ApplianceSpec describes the appliance VM of a Scenario.
 type ApplianceSpec struct {
 	Name string
-	// State is VMRunning (default) or VMStopped.
-	State VMState
+	// State is cloudstack.VMRunning (default) or cloudstack.VMStopped.
+	State cloudstack.VMState
 	// Volumes are the replicated data volumes attached to the appliance, in order.
 	Volumes []VolumeSpec
 	// ReplicatedVolumes, when Volumes is empty, adds that many volumes named
@@ -95,25 +100,25 @@ func (s *Simulator) Seed(sc Scenario) (Seeded, error) {
 	if sc.TemplateSizeGB <= 0 {
 		sc.TemplateSizeGB = 8
 	}
-	if sc.ServiceOffering.CPUNumber <= 0 {
-		sc.ServiceOffering.CPUNumber = 2
+	if sc.ServiceOffering.CPUs <= 0 {
+		sc.ServiceOffering.CPUs = 2
 	}
-	if sc.ServiceOffering.CPUSpeed <= 0 {
-		sc.ServiceOffering.CPUSpeed = 1000
+	if sc.ServiceOffering.CPUSpeedMHz <= 0 {
+		sc.ServiceOffering.CPUSpeedMHz = 1000
 	}
 	if sc.ServiceOffering.MemoryMB <= 0 {
 		sc.ServiceOffering.MemoryMB = 2048
 	}
-	sc.ServiceOffering.Customized = false
+	sc.ServiceOffering.Custom = false
 	if sc.DiskOffering.SizeGB <= 0 {
 		sc.DiskOffering.SizeGB = 10
 	}
-	sc.DiskOffering.Customized = false
+	sc.DiskOffering.Custom = false
 	if sc.Appliance.State == "" {
-		sc.Appliance.State = VMRunning
+		sc.Appliance.State = cloudstack.VMRunning
 	}
-	if sc.Appliance.State != VMRunning && sc.Appliance.State != VMStopped {
-		return Seeded{}, fmt.Errorf("%w: appliance state %q: use VMRunning or VMStopped", ErrInvalidScenario, sc.Appliance.State)
+	if sc.Appliance.State != cloudstack.VMRunning && sc.Appliance.State != cloudstack.VMStopped {
+		return Seeded{}, fmt.Errorf("%w: appliance state %q: use cloudstack.VMRunning or cloudstack.VMStopped", ErrInvalidScenario, sc.Appliance.State)
 	}
 	if !hostnamePattern.MatchString(sc.Appliance.Name) {
 		return Seeded{}, fmt.Errorf("%w: appliance name %q is not a valid host name (letters, digits, hyphens; starts with a letter)", ErrInvalidScenario, sc.Appliance.Name)
@@ -134,13 +139,14 @@ func (s *Simulator) Seed(sc Scenario) (Seeded, error) {
 	a := s.ensureAccountLocked(sc.Account)
 	out := Seeded{Account: a.name, APIKey: a.apiKey, SecretKey: a.secretKey}
 	z := s.addZoneLocked(sc.Zone)
+	z.ManagedStorage = sc.ManagedStorage
 	out.ZoneID = z.ID
 	out.TemplateID = s.addTemplateLocked(Template{Name: sc.Template, ZoneID: z.ID, OSType: "Other Linux (64-bit)", Hypervisor: sc.Hypervisor, SizeBytes: sc.TemplateSizeGB << 30}).ID
 	out.NetworkID = s.addNetworkLocked(Network{Name: sc.Network, ZoneID: z.ID, CIDR: sc.NetworkCIDR}).ID
 	out.ServiceOfferingID = s.addServiceOfferingLocked(sc.ServiceOffering).ID
-	out.CustomServiceOfferingID = s.addServiceOfferingLocked(ServiceOffering{Name: "custom", Customized: true}).ID
+	out.CustomServiceOfferingID = s.addServiceOfferingLocked(cloudstack.ServiceOffering{Name: "custom", Custom: true}).ID
 	out.DiskOfferingID = s.addDiskOfferingLocked(sc.DiskOffering).ID
-	out.CustomDiskOfferingID = s.addDiskOfferingLocked(DiskOffering{Name: "custom-disk", Customized: true}).ID
+	out.CustomDiskOfferingID = s.addDiskOfferingLocked(cloudstack.DiskOffering{Name: "custom-disk", Custom: true}).ID
 	if sc.SkipAppliance {
 		return out, nil
 	}
@@ -184,14 +190,14 @@ func (s *Simulator) AddZone(name string) string {
 }
 
 // AddServiceOffering adds a compute offering (its ID field is ignored) and returns its id.
-func (s *Simulator) AddServiceOffering(o ServiceOffering) string {
+func (s *Simulator) AddServiceOffering(o cloudstack.ServiceOffering) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.addServiceOfferingLocked(o).ID
 }
 
 // AddDiskOffering adds a disk offering (its ID field is ignored) and returns its id.
-func (s *Simulator) AddDiskOffering(o DiskOffering) string {
+func (s *Simulator) AddDiskOffering(o cloudstack.DiskOffering) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.addDiskOfferingLocked(o).ID
@@ -231,7 +237,7 @@ func (s *Simulator) AddDataVolume(zoneID, vmID string, spec VolumeSpec) (string,
 	owner := ""
 	if vmID != "" {
 		vm, ok := s.vms[vmID]
-		if !ok || vm.State == VMExpunged {
+		if !ok || vm.Expunged() {
 			return "", fmt.Errorf("%w: volume %q: VM %q does not exist", ErrInvalidScenario, spec.Name, vmID)
 		}
 		if vm.ZoneID != zoneID {
@@ -254,18 +260,18 @@ func (s *Simulator) addZoneLocked(name string) *Zone {
 	return z
 }
 
-func (s *Simulator) addServiceOfferingLocked(o ServiceOffering) *ServiceOffering {
+func (s *Simulator) addServiceOfferingLocked(o cloudstack.ServiceOffering) *cloudstack.ServiceOffering {
 	o.ID = s.nextID()
-	if o.Customized {
-		o.CPUNumber, o.CPUSpeed, o.MemoryMB = 0, 0, 0
+	if o.Custom {
+		o.CPUs, o.CPUSpeedMHz, o.MemoryMB = 0, 0, 0
 	}
 	s.serviceOfferings[o.ID] = &o
 	return &o
 }
 
-func (s *Simulator) addDiskOfferingLocked(o DiskOffering) *DiskOffering {
+func (s *Simulator) addDiskOfferingLocked(o cloudstack.DiskOffering) *cloudstack.DiskOffering {
 	o.ID = s.nextID()
-	if o.Customized {
+	if o.Custom {
 		o.SizeGB = 0
 	}
 	s.diskOfferings[o.ID] = &o
@@ -293,15 +299,15 @@ func (s *Simulator) addNetworkLocked(n Network) *Network {
 	return &n
 }
 
-func (s *Simulator) addVMLocked(acct, name string, state VMState, z *Zone, t *Template, o *ServiceOffering, n *Network) (*VM, *Volume) {
+func (s *Simulator) addVMLocked(acct, name string, state cloudstack.VMState, z *Zone, t *Template, o *cloudstack.ServiceOffering, n *Network) (*VM, *Volume) {
 	vm := &VM{ID: s.nextID(), Name: name, DisplayName: name, Account: acct, State: state, ZoneID: z.ID,
-		TemplateID: t.ID, ServiceOfferingID: o.ID, CPUNumber: o.CPUNumber, CPUSpeed: o.CPUSpeed, MemoryMB: o.MemoryMB,
+		TemplateID: t.ID, ServiceOfferingID: o.ID, CPUs: o.CPUs, CPUSpeedMHz: o.CPUSpeedMHz, MemoryMB: o.MemoryMB,
 		Created: s.clock()}
 	vm.NICs = []NIC{s.newNICLocked(n, true)}
 	s.vms[vm.ID] = vm
 	s.vmOrder = append(s.vmOrder, vm)
-	root := s.addVolumeLocked(&Volume{Name: "ROOT-" + name, Account: acct, Type: VolumeRoot, ZoneID: z.ID,
-		SizeBytes: t.SizeBytes, TemplateID: t.ID, VMID: vm.ID, DeviceID: 0})
+	root := s.addVolumeLocked(&Volume{Name: "ROOT-" + name, Account: acct, Type: cloudstack.VolumeRoot, ZoneID: z.ID,
+		SizeBytes: t.SizeBytes, TemplateID: t.ID, Hypervisor: t.Hypervisor, VMID: vm.ID, DeviceID: 0})
 	return vm, root
 }
 
@@ -318,8 +324,23 @@ func (s *Simulator) addDataVolumeLocked(acct, zoneID, vmID string, spec VolumeSp
 	if name == "" {
 		name = fmt.Sprintf("DATA-%d", s.idSeq+1)
 	}
-	return s.addVolumeLocked(&Volume{Name: name, Account: acct, Type: VolumeDataDisk, ZoneID: zoneID,
-		SizeBytes: size << 30, DiskOfferingID: offeringID, VMID: vmID, DeviceID: dev})
+	// A seeded volume has been in use: it has the hypervisor of its VM, or of the zone.
+	hypervisor := s.zoneHypervisorLocked(zoneID)
+	if vm := s.vms[vmID]; vm != nil {
+		hypervisor = s.hypervisorOf(vm)
+	}
+	return s.addVolumeLocked(&Volume{Name: name, Account: acct, Type: cloudstack.VolumeData, ZoneID: zoneID,
+		SizeBytes: size << 30, DiskOfferingID: offeringID, Hypervisor: hypervisor, VMID: vmID, DeviceID: dev})
+}
+
+// zoneHypervisorLocked is the hypervisor of the zone's first template, KVM without one.
+func (s *Simulator) zoneHypervisorLocked(zoneID string) string {
+	for _, t := range sortedValues(s.templates) {
+		if t.ZoneID == zoneID {
+			return t.Hypervisor
+		}
+	}
+	return "KVM"
 }
 
 // assignDevices gives every auto (0) device id the lowest id no volume asked for, so an

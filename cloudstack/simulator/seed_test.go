@@ -4,7 +4,8 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/apache/cloudstack-go/v2/cloudstack"
+	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,14 +23,14 @@ func TestSeedDefaults(t *testing.T) {
 	assert.Equal(t, []int{1, 2, 4, 5}, seed.DeviceIDs)
 	for _, id := range []string{seed.ZoneID, seed.TemplateID, seed.NetworkID, seed.ServiceOfferingID, seed.CustomServiceOfferingID,
 		seed.DiskOfferingID, seed.CustomDiskOfferingID, seed.ApplianceVMID, seed.ApplianceRootVolumeID} {
-		assert.True(t, cloudstack.IsID(id), id)
+		assert.True(t, csgo.IsID(id), id)
 	}
 
 	st := sim.State()
 	vm, ok := st.VM(seed.ApplianceVMID)
 	require.True(t, ok)
 	assert.Equal(t, "oma", vm.Name)
-	assert.Equal(t, simulator.VMRunning, vm.State)
+	assert.Equal(t, cloudstack.VMRunning, vm.State)
 	assert.Equal(t, []string{seed.NetworkID}, vm.NetworkIDs())
 	vols := st.VolumesOf(seed.ApplianceVMID)
 	require.Len(t, vols, 5)
@@ -37,7 +38,7 @@ func TestSeedDefaults(t *testing.T) {
 	for i, id := range seed.VolumeIDs {
 		assert.Equal(t, id, vols[i+1].ID)
 		assert.Equal(t, seed.DeviceIDs[i], vols[i+1].DeviceID)
-		assert.Equal(t, simulator.VolumeDataDisk, vols[i+1].Type)
+		assert.Equal(t, cloudstack.VolumeData, vols[i+1].Type)
 		assert.Equal(t, "admin", vols[i+1].Account)
 	}
 	require.Len(t, st.Accounts, 1)
@@ -70,7 +71,7 @@ func TestSeedRefusesInvalidScenarios(t *testing.T) {
 		{"same device twice", simulator.Scenario{Appliance: simulator.ApplianceSpec{Volumes: []simulator.VolumeSpec{{DeviceID: 2}, {DeviceID: 2}}}}},
 		{"too many volumes", simulator.Scenario{Appliance: simulator.ApplianceSpec{Volumes: many}}},
 		{"bad appliance name", simulator.Scenario{Appliance: simulator.ApplianceSpec{Name: "oma appliance"}}},
-		{"bad appliance state", simulator.Scenario{Appliance: simulator.ApplianceSpec{State: simulator.VMDestroyed}}},
+		{"bad appliance state", simulator.Scenario{Appliance: simulator.ApplianceSpec{State: cloudstack.VMDestroyed}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,7 +89,7 @@ func TestAddMethods(t *testing.T) {
 	t.Parallel()
 	sim := simulator.New()
 	t.Cleanup(sim.Close)
-	seed, err := sim.Seed(simulator.Scenario{Appliance: simulator.ApplianceSpec{State: simulator.VMStopped}})
+	seed, err := sim.Seed(simulator.Scenario{Appliance: simulator.ApplianceSpec{State: cloudstack.VMStopped}})
 	require.NoError(t, err)
 	const missing = "5e000000-0000-4000-8000-0000000fffff"
 
@@ -115,8 +116,8 @@ func TestAddMethods(t *testing.T) {
 	assert.Equal(t, 9, v.DeviceID)
 	assert.Equal(t, int64(3<<30), v.SizeBytes)
 
-	so := sim.AddServiceOffering(simulator.ServiceOffering{Name: "big", CPUNumber: 16, CPUSpeed: 2000, MemoryMB: 65536})
-	do := sim.AddDiskOffering(simulator.DiskOffering{Name: "huge", SizeGB: 1000})
+	so := sim.AddServiceOffering(cloudstack.ServiceOffering{Name: "big", CPUs: 16, CPUSpeedMHz: 2000, MemoryMB: 65536})
+	do := sim.AddDiskOffering(cloudstack.DiskOffering{Name: "huge", SizeGB: 1000})
 	st := sim.State()
 	assert.Len(t, st.ServiceOfferings, 3)
 	assert.Equal(t, so, st.ServiceOfferings[2].ID)
@@ -136,7 +137,7 @@ func TestStateIsADeepCopy(t *testing.T) {
 	v, _ := st.VM(vm.Id)
 	v.Details["cpuNumber"] = "99"
 	v.NICs[0].IPAddress = "0.0.0.0"
-	st.VMs[0].State = simulator.VMExpunged
+	st.VMs[0].State = cloudstack.VMExpunging
 	st.Volumes[0].VMID = ""
 	calls := e.sim.Calls()
 	calls[0].Params.Set("command", "tampered")
@@ -145,7 +146,7 @@ func TestStateIsADeepCopy(t *testing.T) {
 	v2, _ := again.VM(vm.Id)
 	assert.Equal(t, "1", v2.Details["cpuNumber"])
 	assert.NotEqual(t, "0.0.0.0", v2.NICs[0].IPAddress)
-	assert.Equal(t, simulator.VMRunning, v2.State)
+	assert.Equal(t, cloudstack.VMRunning, v2.State)
 	assert.Equal(t, vm.Id, again.Volumes[0].VMID)
 	assert.Equal(t, "deployVirtualMachine", e.sim.Calls()[0].Params.Get("command"))
 

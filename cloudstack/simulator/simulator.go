@@ -3,6 +3,7 @@ package simulator
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -11,6 +12,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
 
 // APIPath is the path the simulator serves the API on, as a real management server does.
@@ -23,13 +27,15 @@ type Simulator struct {
 	logger       *slog.Logger
 	clock        func() time.Time
 	pendingPolls int
-	// noRunningSnapshots refuses snapshots of volumes of running KVM VMs.
-	noRunningSnapshots bool
+	// runningVMSnapshots allows snapshots of volumes of running KVM VMs.
+	runningVMSnapshots bool
 	maxDataVolumes     int
-	latency            atomic.Int64
-	inFlight           atomic.Int64
-	closed             chan struct{}
-	closeOnce          sync.Once
+	// misconfigured holds the options New could not apply; every call then fails with it.
+	misconfigured error
+	latency       atomic.Int64
+	inFlight      atomic.Int64
+	closed        chan struct{}
+	closeOnce     sync.Once
 
 	// mu guards everything below: the state model, the job table and the call log.
 	mu               sync.Mutex
@@ -37,14 +43,16 @@ type Simulator struct {
 	accounts         map[string]*account // by name
 	byKey            map[string]*account // by current API key
 	zones            map[string]*Zone
-	serviceOfferings map[string]*ServiceOffering
-	diskOfferings    map[string]*DiskOffering
+	serviceOfferings map[string]*cloudstack.ServiceOffering
+	diskOfferings    map[string]*cloudstack.DiskOffering
 	templates        map[string]*Template
 	networks         map[string]*Network
 	vms              map[string]*VM
 	volumes          map[string]*Volume
 	snapshots        map[string]*Snapshot
 	jobs             map[string]*job
+	pending          []*job // jobs still running, in submission order
+	jobTimes         map[string]JobDuration
 	// Creation-ordered views of the growing tables, so lists need no sorting.
 	vmOrder       []*VM
 	volumeOrder   []*Volume
@@ -76,23 +84,35 @@ func New(opts ...Option) *Simulator {
 		logger:             cfg.logger,
 		clock:              cfg.clock,
 		pendingPolls:       cfg.pendingPolls,
-		noRunningSnapshots: cfg.noRunningSnapshots,
+		runningVMSnapshots: cfg.runningVMSnapshots,
 		maxDataVolumes:     cfg.maxDataVolumes,
 		closed:             make(chan struct{}),
 		accounts:           map[string]*account{},
 		byKey:              map[string]*account{},
 		zones:              map[string]*Zone{},
-		serviceOfferings:   map[string]*ServiceOffering{},
-		diskOfferings:      map[string]*DiskOffering{},
+		serviceOfferings:   map[string]*cloudstack.ServiceOffering{},
+		diskOfferings:      map[string]*cloudstack.DiskOffering{},
 		templates:          map[string]*Template{},
 		networks:           map[string]*Network{},
 		vms:                map[string]*VM{},
 		volumes:            map[string]*Volume{},
 		snapshots:          map[string]*Snapshot{},
 		jobs:               map[string]*job{},
+		jobTimes:           map[string]JobDuration{},
 		ipSeq:              map[string]int{},
 	}
 	s.latency.Store(int64(cfg.latency))
+	var errs []error
+	for _, jt := range cfg.jobTimes {
+		if err := checkJobDuration(jt.command, jt.d); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.jobTimes[jt.command] = jt.d
+	}
+	if s.misconfigured = errors.Join(errs...); s.misconfigured != nil {
+		s.logger.Error("cloudstack simulator misconfigured: every call fails", slog.String("error", s.misconfigured.Error()))
+	}
 	// httptest.NewServer binds 127.0.0.1 (or [::1] when IPv4 is unavailable): never a
 	// routable address.
 	s.srv = httptest.NewServer(s)
@@ -198,13 +218,15 @@ func (s *Simulator) handle(call *Call, params url.Values) (int, []byte) {
 	permitted := true
 	if acct != nil {
 		call.Account = acct.name
-		permitted = acct.allowed == nil || acct.allowed[call.Command]
+		permitted = acct.may(call.Command)
 	}
 	s.mu.Unlock()
 
 	var e *apiError
 	cmd, known := commands[call.Command]
 	switch {
+	case s.misconfigured != nil:
+		e = newAPIError(CodeInternalError, "%s", s.misconfigured.Error())
 	case authErr != nil:
 		e = authErr
 	case !known || !permitted:
@@ -223,6 +245,7 @@ func (s *Simulator) handle(call *Call, params url.Values) (int, []byte) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.settleLocked()
 	if e != nil {
 		call.HTTPStatus, call.ErrorCode, call.ErrorText = e.code, e.code, e.text
 		s.recordLocked(call)
@@ -232,11 +255,13 @@ func (s *Simulator) handle(call *Call, params url.Values) (int, []byte) {
 	req := newRequest(call.Command, params, acct)
 	var (
 		body any
-		err  *apiError
+		err  = processParams(req)
 	)
-	if cmd.async() {
+	switch {
+	case err != nil:
+	case cmd.async():
 		body, err = s.submitLocked(cmd, req, call, fault)
-	} else {
+	default:
 		body, err = cmd.sync(s, req)
 	}
 	if err != nil {
@@ -274,12 +299,14 @@ func errorEnvelope(command string, e *apiError) []byte {
 	if _, known := commands[command]; known {
 		name = lower(command)
 	}
-	body := map[string]any{"uuidList": []string{}, "errorcode": e.code, "errortext": e.text}
-	if e.csCode != 0 {
-		body["cserrorcode"] = e.csCode
-	}
-	b, _ := json.Marshal(map[string]any{name + "response": body})
+	b, _ := json.Marshal(map[string]wire.Error{name + "response": {UUIDList: []string{}, ErrorCode: e.code, CSErrorCode: e.csCode, ErrorText: e.text}})
 	return b
+}
+
+// successBody is the answer of a command that returns no object.
+func successBody() wire.Success {
+	ok := wire.Bool(true)
+	return wire.Success{Success: &ok}
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {

@@ -5,67 +5,17 @@ import (
 	"slices"
 	"sort"
 	"time"
-)
 
-// VMState is a virtual machine's state as CloudStack reports it.
-type VMState string
-
-// VM states the simulator models. Starting and Stopping are visible only while a job is
-// pending (see WithPendingPolls); Expunged VMs are kept in State but never listed.
-const (
-	VMStopped   VMState = "Stopped"
-	VMStarting  VMState = "Starting"
-	VMRunning   VMState = "Running"
-	VMStopping  VMState = "Stopping"
-	VMDestroyed VMState = "Destroyed"
-	VMExpunged  VMState = "Expunged"
-)
-
-// VolumeType is ROOT or DATADISK.
-type VolumeType string
-
-// Volume types.
-const (
-	VolumeRoot     VolumeType = "ROOT"
-	VolumeDataDisk VolumeType = "DATADISK"
-)
-
-// Volume states the simulator models. A volume made by createVolume is Allocated until
-// its first attach; deleted volumes stay in State as VolumeExpunged.
-const (
-	VolumeAllocated = "Allocated"
-	VolumeReady     = "Ready"
-	VolumeExpunged  = "Expunged"
-)
-
-// Snapshot states the simulator models. Deleted snapshots stay in State as SnapshotDestroyed.
-const (
-	SnapshotBackedUp  = "BackedUp"
-	SnapshotDestroyed = "Destroyed"
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 )
 
 // Zone is an availability zone.
 type Zone struct {
 	ID, Name    string
 	NetworkType string // "Advanced" unless seeded otherwise
-}
-
-// ServiceOffering is a compute offering. A Customized offering has no fixed CPU and memory;
-// deployVirtualMachine must then pass details cpuNumber and memory (and may pass cpuSpeed).
-type ServiceOffering struct {
-	ID, Name   string
-	CPUNumber  int
-	CPUSpeed   int // MHz
-	MemoryMB   int
-	Customized bool
-}
-
-// DiskOffering is a data disk offering. A Customized offering takes its size from the
-// request.
-type DiskOffering struct {
-	ID, Name   string
-	SizeGB     int64
-	Customized bool
+	// ManagedStorage makes the zone's primary storage managed (a storage plug-in such as
+	// SolidFire owns the volumes): CloudStack then refuses to detach or attach ROOT volumes.
+	ManagedStorage bool
 }
 
 // Template is a VM template registered in one zone.
@@ -84,21 +34,27 @@ type Network struct {
 	CIDR     string
 }
 
-// VM is a virtual machine.
+// VM is a virtual machine as the simulator keeps it. An expunged VM stays in State with
+// state Expunging and Removed set, as CloudStack keeps its row; it is never listed.
 type VM struct {
 	ID, Name, DisplayName string
 	Account               string
-	State                 VMState
+	State                 cloudstack.VMState
 	ZoneID                string
 	TemplateID            string
 	ServiceOfferingID     string
 	NICs                  []NIC
-	CPUNumber             int
-	CPUSpeed              int
+	CPUs                  int
+	CPUSpeedMHz           int
 	MemoryMB              int
 	Details               map[string]string // deployment details (cpuNumber, memory, ...)
 	Created               time.Time
+	// Removed is when the VM was expunged; zero while it exists.
+	Removed time.Time
 }
+
+// Expunged reports whether the VM was expunged (removed).
+func (v VM) Expunged() bool { return !v.Removed.IsZero() }
 
 // NIC is a VM's network interface.
 type NIC struct {
@@ -115,19 +71,24 @@ func (v VM) NetworkIDs() []string {
 	return out
 }
 
-// Volume is a disk volume. VMID is empty and DeviceID is -1 when it is not attached.
+// Volume is a disk volume. VMID is empty and DeviceID is -1 when it is not attached. A
+// deleted volume stays in State as cloudstack.VolumeExpunged.
 type Volume struct {
 	ID, Name       string
 	Account        string
-	Type           VolumeType
-	State          string
+	Type           cloudstack.VolumeType
+	State          cloudstack.VolumeState
 	ZoneID         string
 	SizeBytes      int64
 	DiskOfferingID string
 	TemplateID     string
-	VMID           string
-	DeviceID       int
-	Created        time.Time
+	// Hypervisor is the hypervisor whose disk format the volume has (KVM volumes are QCOW2);
+	// empty until the volume first meets a VM. Whether a snapshot of it can be reverted
+	// depends on it.
+	Hypervisor string
+	VMID       string
+	DeviceID   int
+	Created    time.Time
 	// RevertedFrom is the id of the snapshot last reverted onto this volume.
 	RevertedFrom string
 }
@@ -135,14 +96,17 @@ type Volume struct {
 // Attached reports whether the volume is attached to a VM.
 func (v Volume) Attached() bool { return v.VMID != "" }
 
-// Snapshot is a volume snapshot.
+// Snapshot is a volume snapshot. A deleted snapshot stays in State as
+// cloudstack.SnapshotDestroyed.
 type Snapshot struct {
 	ID, Name   string
 	Account    string
 	VolumeID   string
-	VolumeType VolumeType
+	VolumeType cloudstack.VolumeType
 	ZoneID     string
-	State      string
+	State      cloudstack.SnapshotState
+	// Hypervisor is the volume's when the snapshot was taken; only KVM snapshots revert.
+	Hypervisor string
 	SizeBytes  int64
 	Created    time.Time
 	// Reverts counts successful revertSnapshot calls that used this snapshot.
@@ -174,8 +138,8 @@ type Account struct {
 type State struct {
 	Accounts         []Account
 	Zones            []Zone
-	ServiceOfferings []ServiceOffering
-	DiskOfferings    []DiskOffering
+	ServiceOfferings []cloudstack.ServiceOffering
+	DiskOfferings    []cloudstack.DiskOffering
 	Templates        []Template
 	Networks         []Network
 	VMs              []VM
@@ -241,6 +205,7 @@ func (st State) SnapshotsOf(volumeID string) []Snapshot {
 func (s *Simulator) State() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.settleLocked()
 	var st State
 	for _, a := range sortedByKey(s.accounts, func(a *account) string { return a.id }) {
 		st.Accounts = append(st.Accounts, Account{Name: a.name, APIKey: a.apiKey, Revoked: a.revoked, Rotations: a.rotations})

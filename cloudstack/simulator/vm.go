@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
 
 // hostnamePattern is CloudStack's rule for VM names (they become guest host names).
@@ -13,7 +16,7 @@ var hostnamePattern = regexp.MustCompile(`^[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9
 // parameter that named it.
 func (s *Simulator) liveVM(r *request, param, id string) (*VM, *apiError) {
 	v, ok := s.vms[id]
-	if !ok || v.State == VMExpunged {
+	if !ok || v.Expunged() {
 		return nil, invalidID(r.command, param, id)
 	}
 	return v, nil
@@ -47,10 +50,7 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 	if tmpl.ZoneID != zone.ID {
 		return nil, paramErr("Template %s is not available in zone %s", tmpl.ID, zone.Name)
 	}
-	startVM, err := r.boolean("startvm", true)
-	if err != nil {
-		return nil, err
-	}
+	startVM := r.boolean("startvm", true)
 
 	var nets []*Network
 	for _, id := range r.list("networkids") {
@@ -77,9 +77,9 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 		nets = inZone
 	}
 
-	cpu, speed, mem := off.CPUNumber, off.CPUSpeed, off.MemoryMB
+	cpu, speed, mem := off.CPUs, off.CPUSpeedMHz, off.MemoryMB
 	details := map[string]string{}
-	if off.Customized {
+	if off.Custom {
 		d := r.details()
 		cpuS, memS := d["cpunumber"], d["memory"]
 		if cpuS == "" || memS == "" {
@@ -105,7 +105,7 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 		details["cpuNumber"], details["memory"], details["cpuSpeed"] = strconv.Itoa(cpu), strconv.Itoa(mem), strconv.Itoa(speed)
 	}
 
-	var dataOff *DiskOffering
+	var dataOff *cloudstack.DiskOffering
 	var dataSize int64
 	if id := r.get("diskofferingid"); id != "" {
 		o, ok := s.diskOfferings[id]
@@ -113,7 +113,7 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 			return nil, invalidID(r.command, "diskofferingid", id)
 		}
 		dataOff, dataSize = o, o.SizeGB
-		if o.Customized {
+		if o.Custom {
 			n, ok, err := r.integer("size")
 			if err != nil {
 				return nil, err
@@ -143,7 +143,7 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 		return nil, paramErr("Invalid name. Vm name can contain ASCII letters 'a' through 'z', the digits '0' through '9', and the hyphen ('-'), must be between 1 and 63 characters long, and can't start or end with \"-\" and can't start with digit")
 	}
 	for _, v := range s.vms {
-		if v.State != VMExpunged && equalFold(v.Name, name) && v.ZoneID == zone.ID {
+		if !v.Expunged() && equalFold(v.Name, name) && v.ZoneID == zone.ID {
 			return nil, paramErr("The vm with hostName %s already exists in the network domain: cs.internal; network=%s", name, nets[0].Name)
 		}
 	}
@@ -153,9 +153,9 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 	}
 
 	vm := &VM{
-		ID: id, Name: name, DisplayName: display, Account: r.account.name, State: VMStopped,
+		ID: id, Name: name, DisplayName: display, Account: r.account.name, State: cloudstack.VMStopped,
 		ZoneID: zone.ID, TemplateID: tmpl.ID, ServiceOfferingID: off.ID,
-		CPUNumber: cpu, CPUSpeed: speed, MemoryMB: mem, Created: s.clock(),
+		CPUs: cpu, CPUSpeedMHz: speed, MemoryMB: mem, Created: s.clock(),
 	}
 	if len(details) > 0 {
 		vm.Details = details
@@ -165,29 +165,44 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 	}
 	s.vms[id] = vm
 	s.vmOrder = append(s.vmOrder, vm)
+	// The volumes get storage when the VM first starts; until then they are Allocated
+	// (VolumeOrchestrator allocates them, VirtualMachineManagerImpl's start creates them).
 	s.addVolumeLocked(&Volume{
-		Name: "ROOT-" + name, Account: vm.Account, Type: VolumeRoot, ZoneID: zone.ID,
-		SizeBytes: rootSize, TemplateID: tmpl.ID, VMID: vm.ID, DeviceID: 0,
+		Name: "ROOT-" + name, Account: vm.Account, Type: cloudstack.VolumeRoot, State: cloudstack.VolumeAllocated,
+		ZoneID: zone.ID, SizeBytes: rootSize, TemplateID: tmpl.ID, Hypervisor: tmpl.Hypervisor, VMID: vm.ID, DeviceID: 0,
 	})
 	if dataOff != nil {
 		s.addVolumeLocked(&Volume{
-			Name: "DATA-" + name, Account: vm.Account, Type: VolumeDataDisk, ZoneID: zone.ID,
-			SizeBytes: dataSize << 30, DiskOfferingID: dataOff.ID, VMID: vm.ID, DeviceID: 1,
+			Name: "DATA-" + name, Account: vm.Account, Type: cloudstack.VolumeData, State: cloudstack.VolumeAllocated,
+			ZoneID: zone.ID, SizeBytes: dataSize << 30, DiskOfferingID: dataOff.ID, Hypervisor: tmpl.Hypervisor, VMID: vm.ID, DeviceID: 1,
 		})
 	}
 
 	plan := &jobPlan{createdID: id, instanceType: "VirtualMachine", instanceID: id,
 		finish: func() (string, any) { return "virtualmachine", s.vmJSON(vm) }}
 	if startVM {
-		plan.begin = func() *apiError { vm.State = VMStarting; return nil }
+		plan.begin = func() *apiError {
+			vm.State = cloudstack.VMStarting
+			s.createOnPrimaryLocked(vm)
+			return nil
+		}
 		plan.finish = func() (string, any) {
-			if vm.State == VMStarting {
-				vm.State = VMRunning
+			if vm.State == cloudstack.VMStarting {
+				vm.State = cloudstack.VMRunning
 			}
 			return "virtualmachine", s.vmJSON(vm)
 		}
 	}
 	return plan, nil
+}
+
+// displayNameOrHostName is VMInstanceVO.getDisplayNameOrHostName, which CloudStack's
+// messages name a VM by.
+func (v *VM) displayNameOrHostName() string {
+	if v.DisplayName != "" {
+		return v.DisplayName
+	}
+	return v.Name
 }
 
 func (s *Simulator) newNICLocked(n *Network, def bool) NIC {
@@ -222,10 +237,11 @@ func (s *Simulator) vmAction(r *request, begin func(vm *VM) *apiError, finish fu
 func (s *Simulator) startVirtualMachine(r *request) (*jobPlan, *apiError) {
 	return s.vmAction(r, func(vm *VM) *apiError {
 		switch vm.State {
-		case VMRunning:
-			return nil // CloudStack answers success for a VM that is already running
-		case VMStopped:
-		case VMDestroyed:
+		case cloudstack.VMRunning:
+			// UserVmManagerImpl.startVirtualMachine refuses a running VM (since 4.15).
+			return paramErr("The virtual machine %s (%s) is already running", vm.ID, vm.displayNameOrHostName())
+		case cloudstack.VMStopped:
+		case cloudstack.VMDestroyed:
 			return paramErr("Unable to start VM %s: it is in state %s; recover it first", vm.Name, vm.State)
 		default:
 			return stateErr("Unable to start VM %s: it is in transitional state %s", vm.Name, vm.State)
@@ -233,41 +249,39 @@ func (s *Simulator) startVirtualMachine(r *request) (*jobPlan, *apiError) {
 		if s.volumeAtLocked(vm.ID, 0) == nil {
 			return stateErr("Unable to start VM %s: it has no ROOT volume at device 0", vm.Name)
 		}
-		vm.State = VMStarting
+		vm.State = cloudstack.VMStarting
+		s.createOnPrimaryLocked(vm)
 		return nil
 	}, func(vm *VM) {
-		if vm.State == VMStarting {
-			vm.State = VMRunning
+		if vm.State == cloudstack.VMStarting {
+			vm.State = cloudstack.VMRunning
 		}
 	})
 }
 
 func (s *Simulator) stopVirtualMachine(r *request) (*jobPlan, *apiError) {
-	if _, err := r.boolean("forced", false); err != nil {
-		return nil, err
-	}
 	return s.vmAction(r, func(vm *VM) *apiError {
 		switch vm.State {
-		case VMStopped:
+		case cloudstack.VMStopped:
 			return nil // already stopped: success, as CloudStack answers
-		case VMRunning:
-			vm.State = VMStopping
+		case cloudstack.VMRunning:
+			vm.State = cloudstack.VMStopping
 			return nil
-		case VMDestroyed:
+		case cloudstack.VMDestroyed:
 			return paramErr("Unable to stop VM %s: it is in state %s", vm.Name, vm.State)
 		default:
 			return stateErr("Unable to stop VM %s: it is in transitional state %s", vm.Name, vm.State)
 		}
 	}, func(vm *VM) {
-		if vm.State == VMStopping {
-			vm.State = VMStopped
+		if vm.State == cloudstack.VMStopping {
+			vm.State = cloudstack.VMStopped
 		}
 	})
 }
 
 func (s *Simulator) rebootVirtualMachine(r *request) (*jobPlan, *apiError) {
 	return s.vmAction(r, func(vm *VM) *apiError {
-		if vm.State != VMRunning {
+		if vm.State != cloudstack.VMRunning {
 			return paramErr("Unable to reboot VM %s: it is in state %s, not Running", vm.Name, vm.State)
 		}
 		return nil
@@ -283,45 +297,49 @@ func (s *Simulator) destroyVirtualMachine(r *request) (*jobPlan, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	expunge, err := r.boolean("expunge", false)
-	if err != nil {
-		return nil, err
-	}
+	expunge := r.boolean("expunge", false)
 	var deleteVols []*Volume
 	for _, vid := range r.list("volumeids") {
 		v, ok := s.volumes[vid]
-		if !ok || v.State == VolumeExpunged {
+		if !ok || v.State == cloudstack.VolumeExpunged {
 			return nil, invalidID(r.command, "volumeids", vid)
 		}
-		if v.VMID != vm.ID || v.Type != VolumeDataDisk {
+		if v.VMID != vm.ID || v.Type != cloudstack.VolumeData {
 			return nil, paramErr("Volume %s is not a data volume attached to VM %s", v.ID, vm.Name)
 		}
 		deleteVols = append(deleteVols, v)
 	}
+	// UserVmManagerImpl.destroyVm returns a VM that is already Destroyed (or Expunging) as
+	// it is: a second destroy succeeds and changes nothing, unless it asks to expunge.
+	var already bool
 	return &jobPlan{instanceType: "VirtualMachine", instanceID: id,
 		begin: func() *apiError {
 			switch vm.State {
-			case VMStarting, VMStopping:
+			case cloudstack.VMStarting, cloudstack.VMStopping:
 				return stateErr("Unable to destroy VM %s: it is in transitional state %s", vm.Name, vm.State)
-			case VMDestroyed:
-				if !expunge {
-					return paramErr("VM %s is already destroyed; pass expunge=true or call expungeVirtualMachine", vm.Name)
-				}
+			case cloudstack.VMDestroyed, cloudstack.VMExpunging:
+				already = true
 			}
 			return nil
 		},
 		finish: func() (string, any) {
+			if already {
+				if expunge && !vm.Expunged() {
+					s.expungeLocked(vm)
+				}
+				return "virtualmachine", s.vmJSON(vm)
+			}
 			// As UserVmManagerImpl.destroyVm: stop, detach every data volume, destroy,
 			// then delete the volumes named in volumeids.
 			for _, v := range s.volumes {
-				if v.VMID == vm.ID && v.Type == VolumeDataDisk {
+				if v.VMID == vm.ID && v.Type == cloudstack.VolumeData {
 					v.VMID, v.DeviceID = "", -1
 				}
 			}
 			for _, v := range deleteVols {
-				v.State = VolumeExpunged
+				v.State = cloudstack.VolumeExpunged
 			}
-			vm.State = VMDestroyed
+			vm.State = cloudstack.VMDestroyed
 			if expunge {
 				s.expungeLocked(vm)
 			}
@@ -340,14 +358,14 @@ func (s *Simulator) expungeVirtualMachine(r *request) (*jobPlan, *apiError) {
 	}
 	return &jobPlan{instanceType: "VirtualMachine", instanceID: id,
 		begin: func() *apiError {
-			if vm.State != VMDestroyed {
+			if vm.State != cloudstack.VMDestroyed {
 				return paramErr("Please specify a VM that is in Destroyed state; VM %s is %s", vm.Name, vm.State)
 			}
 			return nil
 		},
 		finish: func() (string, any) {
 			s.expungeLocked(vm)
-			return "", map[string]any{"success": true}
+			return "", successBody()
 		}}, nil
 }
 
@@ -358,12 +376,12 @@ func (s *Simulator) expungeLocked(vm *VM) {
 		if v.VMID != vm.ID {
 			continue
 		}
-		if v.Type == VolumeRoot {
-			v.State = VolumeExpunged
+		if v.Type == cloudstack.VolumeRoot {
+			v.State = cloudstack.VolumeExpunged
 		}
 		v.VMID, v.DeviceID = "", -1
 	}
-	vm.State = VMExpunged
+	vm.State, vm.Removed = cloudstack.VMExpunging, s.clock()
 }
 
 func (s *Simulator) listVirtualMachines(r *request) (any, *apiError) {
@@ -389,9 +407,9 @@ func (s *Simulator) listVirtualMachines(r *request) (any, *apiError) {
 	for _, id := range r.list("ids") {
 		ids[id] = true
 	}
-	var items []vmWire
+	var items []wire.VM
 	for _, vm := range s.vmOrder {
-		if vm.State == VMExpunged {
+		if vm.Expunged() {
 			continue
 		}
 		if (r.get("id") != "" && vm.ID != r.get("id")) || (len(ids) > 0 && !ids[vm.ID]) ||
@@ -406,7 +424,7 @@ func (s *Simulator) listVirtualMachines(r *request) (any, *apiError) {
 		}
 		items = append(items, s.vmJSON(vm))
 	}
-	return listBody(r, "virtualmachine", items)
+	return listBody(r, items)
 }
 
 func hasNetwork(vm *VM, id string) bool {

@@ -1,9 +1,11 @@
 package simulator_test
 
 import (
+	"fmt"
 	"testing"
 
-	"github.com/apache/cloudstack-go/v2/cloudstack"
+	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,12 +27,12 @@ func TestDeployVirtualMachine(t *testing.T) {
 		assert.Equal(t, e.seed.NetworkID, vm.Nic[0].Networkid)
 		assert.True(t, vm.Nic[0].Isdefault)
 		assert.NotEmpty(t, vm.Nic[0].Ipaddress)
-		assert.True(t, cloudstack.IsID(vm.Id))
+		assert.True(t, csgo.IsID(vm.Id))
 
 		st := e.sim.State()
 		vols := st.VolumesOf(vm.Id)
 		require.Len(t, vols, 1)
-		assert.Equal(t, simulator.VolumeRoot, vols[0].Type)
+		assert.Equal(t, cloudstack.VolumeRoot, vols[0].Type)
 		assert.Equal(t, 0, vols[0].DeviceID)
 		assert.Equal(t, int64(8<<30), vols[0].SizeBytes)
 		assert.Equal(t, "deployVirtualMachine", e.lastCall(t, "deployVirtualMachine").Command)
@@ -55,7 +57,7 @@ func TestDeployVirtualMachine(t *testing.T) {
 		vols := e.sim.State().VolumesOf(vm.Id)
 		require.Len(t, vols, 2)
 		assert.Equal(t, int64(20<<30), vols[0].SizeBytes)
-		assert.Equal(t, simulator.VolumeDataDisk, vols[1].Type)
+		assert.Equal(t, cloudstack.VolumeData, vols[1].Type)
 		assert.Equal(t, 1, vols[1].DeviceID)
 		assert.Equal(t, e.seed.DiskOfferingID, vols[1].DiskOfferingID)
 	})
@@ -76,40 +78,45 @@ func TestDeployVirtualMachineRules(t *testing.T) {
 	e.deploy(t, "taken", false)
 	const missing = "5e000000-0000-4000-8000-0000000fffff"
 
+	// Parameter processing (a missing parameter, an id naming nothing) is ParamProcessWorker's
+	// ServerApiException, cserrorcode 9999; the rules UserVmManagerImpl checks before the job
+	// throw InvalidParameterValueException, 4350. Both fail the HTTP call.
+	const processing, rule = 9999, 4350
 	tests := []struct {
 		name  string
-		build func(p *cloudstack.DeployVirtualMachineParams)
+		cs    int
+		build func(p *csgo.DeployVirtualMachineParams)
 	}{
-		{"missing zone id", func(p *cloudstack.DeployVirtualMachineParams) { p.SetZoneid("") }},
-		{"unknown zone", func(p *cloudstack.DeployVirtualMachineParams) { p.SetZoneid(missing) }},
-		{"unknown template", func(p *cloudstack.DeployVirtualMachineParams) { p.SetTemplateid(missing) }},
-		{"unknown offering", func(p *cloudstack.DeployVirtualMachineParams) { p.SetServiceofferingid(missing) }},
-		{"unknown network", func(p *cloudstack.DeployVirtualMachineParams) { p.SetNetworkids([]string{missing}) }},
-		{"unknown disk offering", func(p *cloudstack.DeployVirtualMachineParams) { p.SetDiskofferingid(missing) }},
-		{"template of another zone", func(p *cloudstack.DeployVirtualMachineParams) { p.SetTemplateid(otherTemplate) }},
-		{"network of another zone", func(p *cloudstack.DeployVirtualMachineParams) { p.SetNetworkids([]string{otherNet}) }},
-		{"zone with two networks needs networkids", func(p *cloudstack.DeployVirtualMachineParams) {
+		{"missing zone id", processing, func(p *csgo.DeployVirtualMachineParams) { p.SetZoneid("") }},
+		{"unknown zone", processing, func(p *csgo.DeployVirtualMachineParams) { p.SetZoneid(missing) }},
+		{"unknown template", processing, func(p *csgo.DeployVirtualMachineParams) { p.SetTemplateid(missing) }},
+		{"unknown offering", processing, func(p *csgo.DeployVirtualMachineParams) { p.SetServiceofferingid(missing) }},
+		{"unknown network", processing, func(p *csgo.DeployVirtualMachineParams) { p.SetNetworkids([]string{missing}) }},
+		{"unknown disk offering", processing, func(p *csgo.DeployVirtualMachineParams) { p.SetDiskofferingid(missing) }},
+		{"template of another zone", rule, func(p *csgo.DeployVirtualMachineParams) { p.SetTemplateid(otherTemplate) }},
+		{"network of another zone", rule, func(p *csgo.DeployVirtualMachineParams) { p.SetNetworkids([]string{otherNet}) }},
+		{"zone with two networks needs networkids", rule, func(p *csgo.DeployVirtualMachineParams) {
 			p.SetZoneid(otherZone)
 			p.SetTemplateid(otherTemplate)
 		}},
-		{"custom offering without details", func(p *cloudstack.DeployVirtualMachineParams) {
+		{"custom offering without details", rule, func(p *csgo.DeployVirtualMachineParams) {
 			p.SetServiceofferingid(e.seed.CustomServiceOfferingID)
 		}},
-		{"custom offering without memory", func(p *cloudstack.DeployVirtualMachineParams) {
+		{"custom offering without memory", rule, func(p *csgo.DeployVirtualMachineParams) {
 			p.SetServiceofferingid(e.seed.CustomServiceOfferingID)
 			p.SetDetails(map[string]string{"cpuNumber": "2"})
 		}},
-		{"custom offering with bad cpu", func(p *cloudstack.DeployVirtualMachineParams) {
+		{"custom offering with bad cpu", rule, func(p *csgo.DeployVirtualMachineParams) {
 			p.SetServiceofferingid(e.seed.CustomServiceOfferingID)
 			p.SetDetails(map[string]string{"cpuNumber": "two", "memory": "1024"})
 		}},
-		{"custom disk offering without size", func(p *cloudstack.DeployVirtualMachineParams) {
+		{"custom disk offering without size", rule, func(p *csgo.DeployVirtualMachineParams) {
 			p.SetDiskofferingid(e.seed.CustomDiskOfferingID)
 		}},
-		{"root disk smaller than template", func(p *cloudstack.DeployVirtualMachineParams) { p.SetRootdisksize(1) }},
-		{"name with underscore", func(p *cloudstack.DeployVirtualMachineParams) { p.SetName("bad_name") }},
-		{"name starting with a digit", func(p *cloudstack.DeployVirtualMachineParams) { p.SetName("1vm") }},
-		{"name in use", func(p *cloudstack.DeployVirtualMachineParams) { p.SetName("taken") }},
+		{"root disk smaller than template", rule, func(p *csgo.DeployVirtualMachineParams) { p.SetRootdisksize(1) }},
+		{"name with underscore", rule, func(p *csgo.DeployVirtualMachineParams) { p.SetName("bad_name") }},
+		{"name starting with a digit", rule, func(p *csgo.DeployVirtualMachineParams) { p.SetName("1vm") }},
+		{"name in use", rule, func(p *csgo.DeployVirtualMachineParams) { p.SetName("taken") }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -119,7 +126,7 @@ func TestDeployVirtualMachineRules(t *testing.T) {
 			tc.build(p)
 			_, err := e.cs.VirtualMachine.DeployVirtualMachine(p)
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), "CloudStack API error 431 (CSExceptionErrorCode: 4350)")
+			assert.Contains(t, err.Error(), fmt.Sprintf("CloudStack API error 431 (CSExceptionErrorCode: %d)", tc.cs))
 			c := e.lastCall(t, "deployVirtualMachine")
 			assert.Equal(t, 431, c.HTTPStatus)
 			assert.Empty(t, c.JobID, "parameter errors fail before a job exists")
@@ -132,15 +139,13 @@ func TestVirtualMachineLifecycle(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
 	vm := e.deploy(t, "life", false)
-	state := func() simulator.VMState {
+	state := func() cloudstack.VMState {
 		v, ok := e.sim.State().VM(vm.Id)
 		require.True(t, ok)
 		return v.State
 	}
 	require.NoError(t, e.start(t, vm.Id))
-	assert.Equal(t, simulator.VMRunning, state())
-	require.NoError(t, e.start(t, vm.Id), "starting a running VM succeeds")
-	assert.Equal(t, simulator.VMRunning, state())
+	assert.Equal(t, cloudstack.VMRunning, state())
 
 	_, err := e.cs.VirtualMachine.RebootVirtualMachine(e.cs.VirtualMachine.NewRebootVirtualMachineParams(vm.Id))
 	require.NoError(t, err)
@@ -152,7 +157,7 @@ func TestVirtualMachineLifecycle(t *testing.T) {
 	assert.Equal(t, "Stopped", r.State)
 	assert.Equal(t, "true", e.lastCall(t, "stopVirtualMachine").Params.Get("forced"))
 	e.stop(t, vm.Id) // stopping a stopped VM succeeds
-	assert.Equal(t, simulator.VMStopped, state())
+	assert.Equal(t, cloudstack.VMStopped, state())
 
 	_, err = e.cs.VirtualMachine.RebootVirtualMachine(e.cs.VirtualMachine.NewRebootVirtualMachineParams(vm.Id))
 	require.ErrorContains(t, err, `"errorcode":431`)
@@ -164,7 +169,7 @@ func TestVirtualMachineLifecycle(t *testing.T) {
 	err = e.start(t, vm.Id)
 	require.ErrorContains(t, err, `"errorcode":530`)
 	assert.Equal(t, 530, e.lastCall(t, "startVirtualMachine").ErrorCode)
-	assert.Equal(t, simulator.VMStopped, state())
+	assert.Equal(t, cloudstack.VMStopped, state())
 	require.NoError(t, e.attach(root.ID, vm.Id, 0))
 	require.NoError(t, e.start(t, vm.Id))
 
@@ -195,14 +200,14 @@ func TestDestroyAndExpunge(t *testing.T) {
 	assert.Equal(t, "Destroyed", r.State)
 	st := e.sim.State()
 	v, _ := st.VM(vm.Id)
-	assert.Equal(t, simulator.VMDestroyed, v.State)
+	assert.Equal(t, cloudstack.VMDestroyed, v.State)
 	require.Len(t, st.VolumesOf(vm.Id), 1, "only the ROOT stays attached to a destroyed VM")
 	assert.Equal(t, root, st.VolumesOf(vm.Id)[0].ID)
 	kept, _ := st.Volume(d1)
 	assert.False(t, kept.Attached(), "destroy detaches data volumes")
-	assert.Equal(t, simulator.VolumeReady, kept.State)
+	assert.Equal(t, cloudstack.VolumeReady, kept.State)
 	gone, _ := st.Volume(d2)
-	assert.Equal(t, simulator.VolumeExpunged, gone.State, "volumeids are deleted with the VM")
+	assert.Equal(t, cloudstack.VolumeExpunged, gone.State, "volumeids are deleted with the VM")
 
 	lp := e.cs.VirtualMachine.NewListVirtualMachinesParams()
 	lp.SetId(vm.Id)
@@ -211,19 +216,18 @@ func TestDestroyAndExpunge(t *testing.T) {
 	require.Equal(t, 1, l.Count)
 	assert.Equal(t, "Destroyed", l.VirtualMachines[0].State)
 
-	_, err = e.cs.VirtualMachine.DestroyVirtualMachine(e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id))
-	require.ErrorContains(t, err, `"errorcode":431`, "destroying twice without expunge")
 	require.Error(t, e.start(t, vm.Id), "a destroyed VM cannot start")
 
 	_, err = e.cs.VirtualMachine.ExpungeVirtualMachine(e.cs.VirtualMachine.NewExpungeVirtualMachineParams(vm.Id))
 	require.NoError(t, err)
 	st = e.sim.State()
 	v, _ = st.VM(vm.Id)
-	assert.Equal(t, simulator.VMExpunged, v.State)
+	assert.Equal(t, cloudstack.VMExpunging, v.State, "CloudStack has no Expunged state")
+	assert.True(t, v.Expunged(), "an expunged VM is removed")
 	rv, _ := st.Volume(root)
-	assert.Equal(t, simulator.VolumeExpunged, rv.State, "expunge deletes the ROOT volume")
+	assert.Equal(t, cloudstack.VolumeExpunged, rv.State, "expunge deletes the ROOT volume")
 	dv, _ := st.Volume(d1)
-	assert.Equal(t, simulator.VolumeReady, dv.State, "expunge keeps data volumes")
+	assert.Equal(t, cloudstack.VolumeReady, dv.State, "expunge keeps data volumes")
 	assert.False(t, dv.Attached())
 	assert.Equal(t, -1, dv.DeviceID)
 
@@ -238,7 +242,7 @@ func TestDestroyAndExpunge(t *testing.T) {
 	p.SetExpunge(true)
 	r, err = e.cs.VirtualMachine.DestroyVirtualMachine(p)
 	require.NoError(t, err)
-	assert.Equal(t, "Expunged", r.State)
+	assert.Equal(t, string(cloudstack.VMExpunging), r.State)
 	assert.Empty(t, e.sim.State().VolumesOf(vm2.Id))
 }
 
@@ -248,25 +252,25 @@ func TestListVirtualMachines(t *testing.T) {
 	e.deploy(t, "alpha", true)
 	e.deploy(t, "beta", false)
 
-	list := func(set func(p *cloudstack.ListVirtualMachinesParams)) (*cloudstack.ListVirtualMachinesResponse, error) {
+	list := func(set func(p *csgo.ListVirtualMachinesParams)) (*csgo.ListVirtualMachinesResponse, error) {
 		p := e.cs.VirtualMachine.NewListVirtualMachinesParams()
 		set(p)
 		return e.cs.VirtualMachine.ListVirtualMachines(p)
 	}
 	tests := []struct {
 		name string
-		set  func(p *cloudstack.ListVirtualMachinesParams)
+		set  func(p *csgo.ListVirtualMachinesParams)
 		want []string
 	}{
-		{"all", func(*cloudstack.ListVirtualMachinesParams) {}, []string{"oma", "alpha", "beta"}},
-		{"by name", func(p *cloudstack.ListVirtualMachinesParams) { p.SetName("beta") }, []string{"beta"}},
-		{"by state", func(p *cloudstack.ListVirtualMachinesParams) { p.SetState("running") }, []string{"oma", "alpha"}},
-		{"by keyword", func(p *cloudstack.ListVirtualMachinesParams) { p.SetKeyword("LP") }, []string{"alpha"}},
-		{"by zone", func(p *cloudstack.ListVirtualMachinesParams) { p.SetZoneid(e.seed.ZoneID) }, []string{"oma", "alpha", "beta"}},
-		{"by network", func(p *cloudstack.ListVirtualMachinesParams) { p.SetNetworkid(e.seed.NetworkID) }, []string{"oma", "alpha", "beta"}},
-		{"by id", func(p *cloudstack.ListVirtualMachinesParams) { p.SetId(e.seed.ApplianceVMID) }, []string{"oma"}},
-		{"page 2 of size 2", func(p *cloudstack.ListVirtualMachinesParams) { p.SetPage(2); p.SetPagesize(2) }, []string{"beta"}},
-		{"no match", func(p *cloudstack.ListVirtualMachinesParams) { p.SetName("nobody") }, nil},
+		{"all", func(*csgo.ListVirtualMachinesParams) {}, []string{"oma", "alpha", "beta"}},
+		{"by name", func(p *csgo.ListVirtualMachinesParams) { p.SetName("beta") }, []string{"beta"}},
+		{"by state", func(p *csgo.ListVirtualMachinesParams) { p.SetState("running") }, []string{"oma", "alpha"}},
+		{"by keyword", func(p *csgo.ListVirtualMachinesParams) { p.SetKeyword("LP") }, []string{"alpha"}},
+		{"by zone", func(p *csgo.ListVirtualMachinesParams) { p.SetZoneid(e.seed.ZoneID) }, []string{"oma", "alpha", "beta"}},
+		{"by network", func(p *csgo.ListVirtualMachinesParams) { p.SetNetworkid(e.seed.NetworkID) }, []string{"oma", "alpha", "beta"}},
+		{"by id", func(p *csgo.ListVirtualMachinesParams) { p.SetId(e.seed.ApplianceVMID) }, []string{"oma"}},
+		{"page 2 of size 2", func(p *csgo.ListVirtualMachinesParams) { p.SetPage(2); p.SetPagesize(2) }, []string{"beta"}},
+		{"no match", func(p *csgo.ListVirtualMachinesParams) { p.SetName("nobody") }, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -284,7 +288,7 @@ func TestListVirtualMachines(t *testing.T) {
 			}
 		})
 	}
-	_, err := list(func(p *cloudstack.ListVirtualMachinesParams) { p.SetId("5e000000-0000-4000-8000-0000000fffff") })
+	_, err := list(func(p *csgo.ListVirtualMachinesParams) { p.SetId("5e000000-0000-4000-8000-0000000fffff") })
 	require.ErrorContains(t, err, "CloudStack API error 431")
 
 	// cloudstack-go's lookup helpers work against the simulator.
@@ -292,4 +296,42 @@ func TestListVirtualMachines(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
 	assert.Equal(t, "alpha", vm.Name)
+}
+
+func TestStartRunningVMFailsJob431(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	vm := e.deploy(t, "busy", true)
+	err := e.start(t, vm.Id)
+	require.Error(t, err)
+	assert.Equal(t, `Undefined error: {"uuidList":[],"errorcode":431,"errortext":"The virtual machine `+vm.Id+` (busy) is already running"}`, err.Error())
+	c := e.lastCall(t, "startVirtualMachine")
+	assert.Equal(t, 200, c.HTTPStatus, "UserVmManagerImpl checks it in the job")
+	assert.Equal(t, 2, c.JobStatus)
+	v, _ := e.sim.State().VM(vm.Id)
+	assert.Equal(t, cloudstack.VMRunning, v.State, "the VM runs on")
+}
+
+func TestDestroyDestroyedVMReturnsTheVM(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	vm := e.deploy(t, "twice", true)
+	_, err := e.cs.VirtualMachine.DestroyVirtualMachine(e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id))
+	require.NoError(t, err)
+	before := e.sim.State()
+
+	r, err := e.cs.VirtualMachine.DestroyVirtualMachine(e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id))
+	require.NoError(t, err, "a second destroy succeeds")
+	assert.Equal(t, vm.Id, r.Id)
+	assert.Equal(t, "Destroyed", r.State)
+	after := e.sim.State()
+	assert.Equal(t, before.VMs, after.VMs, "and changes nothing")
+	assert.Equal(t, before.Volumes, after.Volumes)
+
+	p := e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id)
+	p.SetExpunge(true)
+	_, err = e.cs.VirtualMachine.DestroyVirtualMachine(p)
+	require.NoError(t, err)
+	v, _ := e.sim.State().VM(vm.Id)
+	assert.True(t, v.Expunged(), "with expunge=true a destroyed VM is expunged")
 }

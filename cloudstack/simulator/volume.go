@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+
+	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
 
 // defaultMaxDataVolumes is KVM's max_data_volumes_limit in CloudStack's
@@ -20,7 +23,7 @@ const reservedDeviceID = 3
 func (s *Simulator) addVolumeLocked(v *Volume) *Volume {
 	v.ID = s.nextID()
 	if v.State == "" {
-		v.State = VolumeReady
+		v.State = cloudstack.VolumeReady
 	}
 	if v.VMID == "" {
 		v.DeviceID = -1
@@ -35,7 +38,7 @@ func (s *Simulator) addVolumeLocked(v *Volume) *Volume {
 
 func (s *Simulator) liveVolume(r *request, param, id string) (*Volume, *apiError) {
 	v, ok := s.volumes[id]
-	if !ok || v.State == VolumeExpunged {
+	if !ok || v.State == cloudstack.VolumeExpunged {
 		return nil, invalidID(r.command, param, id)
 	}
 	return v, nil
@@ -43,7 +46,7 @@ func (s *Simulator) liveVolume(r *request, param, id string) (*Volume, *apiError
 
 func (s *Simulator) volumeAtLocked(vmID string, device int) *Volume {
 	for _, v := range s.volumes {
-		if v.VMID == vmID && v.DeviceID == device && v.State != VolumeExpunged {
+		if v.VMID == vmID && v.DeviceID == device && v.State != cloudstack.VolumeExpunged {
 			return v
 		}
 	}
@@ -75,12 +78,12 @@ func (s *Simulator) listVolumes(r *request) (any, *apiError) {
 		return nil, invalidID(r.command, "zoneid", id)
 	}
 	typ := r.get("type")
-	if typ != "" && !equalFold(typ, string(VolumeRoot)) && !equalFold(typ, string(VolumeDataDisk)) {
+	if typ != "" && !equalFold(typ, string(cloudstack.VolumeRoot)) && !equalFold(typ, string(cloudstack.VolumeData)) {
 		return nil, paramErr("Unable to execute API command listvolumes due to invalid value %s for parameter type: use ROOT or DATADISK", typ)
 	}
 	var vols []*Volume
 	for _, v := range s.volumeOrder {
-		if v.State == VolumeExpunged {
+		if v.State == cloudstack.VolumeExpunged {
 			continue
 		}
 		if (r.get("id") != "" && v.ID != r.get("id")) ||
@@ -97,48 +100,61 @@ func (s *Simulator) listVolumes(r *request) (any, *apiError) {
 		// CloudStack lists a VM's volumes in device order.
 		slices.SortStableFunc(vols, func(a, b *Volume) int { return a.DeviceID - b.DeviceID })
 	}
-	items := make([]volumeWire, 0, len(vols))
+	items := make([]wire.Volume, 0, len(vols))
 	for _, v := range vols {
 		items = append(items, s.volumeJSON(v))
 	}
-	return listBody(r, "volume", items)
+	return listBody(r, items)
 }
 
+// Custom disk offering size limits in GB: custom.diskoffering.size.min and .max defaults.
+const (
+	customDiskMinGB = 1
+	customDiskMaxGB = 1024
+)
+
 func (s *Simulator) createVolume(r *request) (*jobPlan, *apiError) {
-	offID, err := r.require("diskofferingid")
-	if err != nil {
-		return nil, err
-	}
-	zoneID, err := r.require("zoneid")
-	if err != nil {
-		return nil, err
-	}
-	off, ok := s.diskOfferings[offID]
-	if !ok {
+	offID, zoneID := r.get("diskofferingid"), r.get("zoneid")
+	if offID != "" && s.diskOfferings[offID] == nil {
 		return nil, invalidID(r.command, "diskofferingid", offID)
 	}
-	if s.zones[zoneID] == nil {
+	if zoneID != "" && s.zones[zoneID] == nil {
 		return nil, invalidID(r.command, "zoneid", zoneID)
 	}
-	size := off.SizeGB
+	// The checks and texts of VolumeApiServiceImpl.allocVolume, which CreateVolumeCmd runs
+	// before it creates the job. Volumes from snapshots (snapshotid) are not modelled.
+	if offID == "" {
+		return nil, paramErr("At least one of disk Offering ID or snapshot ID must be passed whilst creating volume")
+	}
+	off := s.diskOfferings[offID]
 	n, has, err := r.integer("size")
 	if err != nil {
 		return nil, err
 	}
-	if off.Customized {
-		if !has || n < 1 {
+	if has && n <= 0 {
+		return nil, paramErr("Disk size must be larger than 0")
+	}
+	size := off.SizeGB
+	if off.Custom {
+		if !has {
 			return nil, paramErr("This disk offering requires a custom size specified")
+		}
+		if n < customDiskMinGB || n > customDiskMaxGB {
+			return nil, paramErr("Volume size: %d GB is out of allowed range. Min: %d. Max: %d", n, customDiskMinGB, customDiskMaxGB)
 		}
 		size = n
 	} else if has {
 		return nil, paramErr("This disk offering does not allow custom size")
+	}
+	if zoneID == "" {
+		return nil, paramErr("Unable to find zone by id null")
 	}
 	name := r.get("name")
 	if name == "" {
 		name = fmt.Sprintf("DATA-%d", s.idSeq+1)
 	}
 	v := s.addVolumeLocked(&Volume{
-		Name: name, Account: r.account.name, Type: VolumeDataDisk, State: VolumeAllocated, ZoneID: zoneID,
+		Name: name, Account: r.account.name, Type: cloudstack.VolumeData, State: cloudstack.VolumeAllocated, ZoneID: zoneID,
 		SizeBytes: size << 30, DiskOfferingID: off.ID,
 	})
 	return &jobPlan{createdID: v.ID, instanceType: "Volume", instanceID: v.ID,
@@ -146,14 +162,7 @@ func (s *Simulator) createVolume(r *request) (*jobPlan, *apiError) {
 }
 
 func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
-	id, err := r.require("id")
-	if err != nil {
-		return nil, err
-	}
-	vmID, err := r.require("virtualmachineid")
-	if err != nil {
-		return nil, err
-	}
+	id, vmID := r.get("id"), r.get("virtualmachineid")
 	vol, err := s.liveVolume(r, "id", id)
 	if err != nil {
 		return nil, err
@@ -166,21 +175,29 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	// The checks of VolumeApiServiceImpl.attachVolumeToVM, in its order, all in the job.
 	return &jobPlan{instanceType: "Volume", instanceID: id,
 		begin: func() *apiError {
 			if vol.VMID != "" {
 				return paramErr("Please specify a volume that is not attached to any VM.")
 			}
-			if vm.State != VMRunning && vm.State != VMStopped {
+			if vm.State != cloudstack.VMRunning && vm.State != cloudstack.VMStopped {
 				return paramErr("Please specify a VM that is either running or stopped.")
 			}
 			if vm.ZoneID != vol.ZoneID {
 				return paramErr("Please specify a VM that is in the same zone as the volume.")
 			}
-			if !hasDev || dev != 0 {
+			if hasDev && dev == 0 {
+				if err := s.checkRootDetachAttach(vol, vm); err != nil {
+					return err
+				}
+				if s.volumeAtLocked(vm.ID, 0) != nil {
+					return paramErr("Vm already has root volume attached to it")
+				}
+			} else {
 				data := 0
 				for _, v := range s.volumes {
-					if v.VMID == vm.ID && v.Type == VolumeDataDisk {
+					if v.VMID == vm.ID && v.Type == cloudstack.VolumeData {
 						data++
 					}
 				}
@@ -191,12 +208,6 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 			device := int(dev)
 			switch {
 			case hasDev && dev == 0:
-				if vm.State != VMStopped {
-					return paramErr("Root volume detach can happen only when vm is in states: Stopped or Destroyed")
-				}
-				if s.volumeAtLocked(vm.ID, 0) != nil {
-					return paramErr("Vm already has root volume attached to it")
-				}
 			case hasDev:
 				if dev < 0 || dev > int64(s.maxDeviceID()) || dev == reservedDeviceID {
 					return stateErr("deviceId should be 0,1,2,4-%d", s.maxDeviceID())
@@ -211,82 +222,148 @@ func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
 				}
 				device = d
 			}
+			// orchestrateAttachVolumeToVM creates an Allocated volume on primary storage
+			// only when the VM already has storage; otherwise the VM's first start does.
+			if vol.State == cloudstack.VolumeAllocated && s.hasStorageLocked(vm) {
+				vol.State = cloudstack.VolumeReady
+			}
+			if vol.Hypervisor == "" {
+				vol.Hypervisor = s.hypervisorOf(vm)
+			}
 			// CloudStack's VolumeDao.attachVolume: device 0 makes the volume the ROOT.
 			vol.VMID, vol.DeviceID = vm.ID, device
 			if device == 0 {
-				vol.Type = VolumeRoot
-			}
-			if vol.State == VolumeAllocated {
-				vol.State = VolumeReady
+				vol.Type = cloudstack.VolumeRoot
 			}
 			return nil
 		},
 		finish: func() (string, any) { return "volume", s.volumeJSON(vol) }}, nil
 }
 
-func (s *Simulator) detachVolume(r *request) (*jobPlan, *apiError) {
-	var vol *Volume
-	if id := r.get("id"); id != "" {
-		if r.get("virtualmachineid") != "" || r.get("deviceid") != "" {
-			return nil, paramErr("Please provide either a volume id, or a tuple(device id, instance id)")
+// hasStorageLocked reports whether a VM's volumes live on primary storage yet, as
+// VolumeApiServiceImpl.orchestrateAttachVolumeToVM decides it: by its ROOT volume, or
+// without one by any data volume that is not Allocated.
+func (s *Simulator) hasStorageLocked(vm *VM) bool {
+	data := false
+	for _, v := range s.volumes {
+		if v.VMID != vm.ID {
+			continue
 		}
-		v, err := s.liveVolume(r, "id", id)
-		if err != nil {
-			return nil, err
+		if v.Type == cloudstack.VolumeRoot {
+			return v.State != cloudstack.VolumeAllocated
 		}
-		vol = v
-	} else {
-		vmID := r.get("virtualmachineid")
-		dev, hasDev, err := r.integer("deviceid")
-		if err != nil {
-			return nil, err
-		}
-		if vmID == "" || !hasDev {
-			return nil, paramErr("Please provide either a volume id, or a tuple(device id, instance id)")
-		}
-		vm, err := s.liveVM(r, "virtualmachineid", vmID)
-		if err != nil {
-			return nil, err
-		}
-		if vol = s.volumeAtLocked(vm.ID, int(dev)); vol == nil {
-			return nil, paramErr("Unable to find volume with device id %d on VM %s", dev, vm.Name)
+		data = data || v.State != cloudstack.VolumeAllocated
+	}
+	return data
+}
+
+// createOnPrimaryLocked gives a starting VM's Allocated volumes their storage, as the
+// first start of a VM deployed with startvm=false does.
+func (s *Simulator) createOnPrimaryLocked(vm *VM) {
+	for _, v := range s.volumes {
+		if v.VMID == vm.ID && v.State == cloudstack.VolumeAllocated {
+			v.State = cloudstack.VolumeReady
 		}
 	}
-	return &jobPlan{instanceType: "Volume", instanceID: vol.ID,
+}
+
+// rootDetachAttachHypervisors are the hypervisors VolumeApiServiceImpl lets detach and
+// attach ROOT volumes.
+var rootDetachAttachHypervisors = []string{"XenServer", "VMware", "KVM", "Simulator"}
+
+// checkRootDetachAttach is VolumeApiServiceImpl.validateRootVolumeDetachAttach, which runs
+// both for detaching a ROOT volume and for attaching a volume at device 0.
+func (s *Simulator) checkRootDetachAttach(vol *Volume, vm *VM) *apiError {
+	h := s.hypervisorOf(vm)
+	if !slices.ContainsFunc(rootDetachAttachHypervisors, func(x string) bool { return equalFold(x, h) }) {
+		return paramErr("Root volume detach is not supported for hypervisor type %s", h)
+	}
+	// The condition reads !(Stopped) || Destroyed, which admits only Stopped although the
+	// message names Destroyed too; the simulator does what the server does.
+	if vm.State != cloudstack.VMStopped {
+		return paramErr("Root volume detach can happen only when vm is in states: Stopped or Destroyed")
+	}
+	// An Allocated volume has no storage pool yet, so the pool check does not apply.
+	if vol.State != cloudstack.VolumeAllocated && s.onManagedStorage(vol) {
+		return paramErr("Root volume detach is not supported for Managed DataStores")
+	}
+	return nil
+}
+
+// onManagedStorage reports whether a volume's primary storage is managed (Zone.ManagedStorage).
+func (s *Simulator) onManagedStorage(v *Volume) bool {
+	z := s.zones[v.ZoneID]
+	return z != nil && z.ManagedStorage
+}
+
+// detachVolume follows VolumeApiServiceImpl.detachVolumeFromVM. Only parameter processing
+// (ids that name nothing, a device id that is not a number) fails the call; the argument
+// checks and the lookup by device run in the job.
+func (s *Simulator) detachVolume(r *request) (*jobPlan, *apiError) {
+	id, vmID := r.get("id"), r.get("virtualmachineid")
+	// ParamProcessWorker finds removed entities too; the job then does not.
+	if id != "" && s.volumes[id] == nil {
+		return nil, invalidID(r.command, "id", id)
+	}
+	if vmID != "" && s.vms[vmID] == nil {
+		return nil, invalidID(r.command, "virtualmachineid", vmID)
+	}
+	dev, hasDev, err := r.integer("deviceid")
+	if err != nil {
+		return nil, err
+	}
+	var vol *Volume
+	return &jobPlan{instanceType: "Volume", instanceID: id,
 		begin: func() *apiError {
+			if (id == "" && !hasDev && vmID == "") || (id != "" && (hasDev || vmID != "")) || (id == "" && (!hasDev || vmID == "")) {
+				return paramErr("Please provide either a volume id, or a tuple(device id, instance id)")
+			}
+			if id != "" {
+				if vol = s.volumes[id]; vol.State == cloudstack.VolumeExpunged {
+					return paramErr("Unable to find volume with ID: %s", id)
+				}
+			} else if vol = s.volumeAtLocked(vmID, int(dev)); vol == nil {
+				// _volsDao.findByInstanceAndDeviceId(...).get(0) on an empty list: an
+				// IndexOutOfBoundsException, which ApiAsyncJobDispatcher reports as 530.
+				return stateErr("Index 0 out of bounds for length 0")
+			}
 			if vol.VMID == "" {
 				return paramErr("The specified volume is not attached to a VM.")
 			}
 			vm := s.vms[vol.VMID]
-			if vm.State != VMRunning && vm.State != VMStopped && vm.State != VMDestroyed {
+			if vm.State != cloudstack.VMRunning && vm.State != cloudstack.VMStopped && vm.State != cloudstack.VMDestroyed {
 				return paramErr("Please specify a VM that is either running or stopped.")
 			}
-			// CloudStack's check reads "Stopped or Destroyed" but, as written, admits only
-			// Stopped; the simulator does what the server does.
-			if vol.Type == VolumeRoot && vm.State != VMStopped {
-				return paramErr("Root volume detach can happen only when vm is in states: Stopped or Destroyed")
+			if vol.Type == cloudstack.VolumeRoot {
+				if err := s.checkRootDetachAttach(vol, vm); err != nil {
+					return err
+				}
 			}
 			// CloudStack's VolumeDao.detachVolume turns a detached ROOT into a DATADISK.
-			vol.VMID, vol.DeviceID, vol.Type = "", -1, VolumeDataDisk
+			vol.VMID, vol.DeviceID, vol.Type = "", -1, cloudstack.VolumeData
 			return nil
 		},
 		finish: func() (string, any) { return "volume", s.volumeJSON(vol) }}, nil
 }
 
+// deleteVolume follows VolumeApiServiceImpl.deleteVolume (retrieveAndValidateVolume).
 func (s *Simulator) deleteVolume(r *request) (any, *apiError) {
-	id, err := r.require("id")
-	if err != nil {
-		return nil, err
-	}
+	id := r.get("id")
 	vol, err := s.liveVolume(r, "id", id)
 	if err != nil {
 		return nil, err
 	}
+	for _, sn := range s.snapshots {
+		if sn.VolumeID == vol.ID && sn.State == cloudstack.SnapshotCreating {
+			// SnapshotManagerImpl.canOperateOnVolume.
+			return nil, paramErr("There are snapshot operations in progress on the volume, unable to delete it")
+		}
+	}
 	if vol.VMID != "" {
 		return nil, paramErr("Please specify a volume that is not attached to any VM.")
 	}
-	vol.State = VolumeExpunged
-	return map[string]any{"success": true}, nil
+	vol.State = cloudstack.VolumeExpunged
+	return successBody(), nil
 }
 
 // ipInCIDR returns the seq-th host address of a CIDR, skipping the network and gateway

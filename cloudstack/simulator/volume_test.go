@@ -3,7 +3,8 @@ package simulator_test
 import (
 	"testing"
 
-	"github.com/apache/cloudstack-go/v2/cloudstack"
+	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,7 +19,7 @@ func TestListVolumes(t *testing.T) {
 	detached, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{Name: "spare"})
 	require.NoError(t, err)
 
-	list := func(set func(p *cloudstack.ListVolumesParams)) []string {
+	list := func(set func(p *csgo.ListVolumesParams)) []string {
 		t.Helper()
 		p := e.cs.Volume.NewListVolumesParams()
 		set(p)
@@ -32,14 +33,14 @@ func TestListVolumes(t *testing.T) {
 		return names
 	}
 	assert.Equal(t, []string{"ROOT-oma", "data-a", "data-b", "boot"},
-		list(func(p *cloudstack.ListVolumesParams) { p.SetVirtualmachineid(e.seed.ApplianceVMID) }), "device order")
-	assert.Equal(t, []string{"data-a", "data-b", "boot"}, list(func(p *cloudstack.ListVolumesParams) {
+		list(func(p *csgo.ListVolumesParams) { p.SetVirtualmachineid(e.seed.ApplianceVMID) }), "device order")
+	assert.Equal(t, []string{"data-a", "data-b", "boot"}, list(func(p *csgo.ListVolumesParams) {
 		p.SetVirtualmachineid(e.seed.ApplianceVMID)
 		p.SetType("DATADISK")
 	}))
-	assert.Equal(t, []string{"ROOT-oma"}, list(func(p *cloudstack.ListVolumesParams) { p.SetType("ROOT") }))
-	assert.Equal(t, []string{"spare"}, list(func(p *cloudstack.ListVolumesParams) { p.SetId(detached) }))
-	assert.Len(t, list(func(p *cloudstack.ListVolumesParams) {}), 5)
+	assert.Equal(t, []string{"ROOT-oma"}, list(func(p *csgo.ListVolumesParams) { p.SetType("ROOT") }))
+	assert.Equal(t, []string{"spare"}, list(func(p *csgo.ListVolumesParams) { p.SetId(detached) }))
+	assert.Len(t, list(func(p *csgo.ListVolumesParams) {}), 5)
 
 	p := e.cs.Volume.NewListVolumesParams()
 	p.SetVirtualmachineid(e.seed.ApplianceVMID)
@@ -143,7 +144,7 @@ func TestAttachVolumeRules(t *testing.T) {
 		v := spare()
 		require.NoError(t, e.attach(v, stopped.Id, 0))
 		vol, _ := e.sim.State().Volume(v)
-		assert.Equal(t, simulator.VolumeRoot, vol.Type)
+		assert.Equal(t, cloudstack.VolumeRoot, vol.Type)
 		assert.Equal(t, 0, vol.DeviceID)
 		require.NoError(t, e.start(t, stopped.Id))
 	})
@@ -160,7 +161,7 @@ func TestDetachAndDeleteVolumeRules(t *testing.T) {
 	_, err = e.cs.Volume.DeleteVolume(e.cs.Volume.NewDeleteVolumeParams(e.seed.VolumeIDs[0]))
 	require.ErrorContains(t, err, "CloudStack API error 431", "an attached volume cannot be deleted")
 
-	r, err := func() (*cloudstack.DetachVolumeResponse, error) {
+	r, err := func() (*csgo.DetachVolumeResponse, error) {
 		p := e.cs.Volume.NewDetachVolumeParams()
 		p.SetId(e.seed.VolumeIDs[0])
 		return e.cs.Volume.DetachVolume(p)
@@ -182,7 +183,7 @@ func TestDetachAndDeleteVolumeRules(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, del.Success)
 	v, _ := e.sim.State().Volume(e.seed.VolumeIDs[0])
-	assert.Equal(t, simulator.VolumeExpunged, v.State)
+	assert.Equal(t, cloudstack.VolumeExpunged, v.State)
 	_, err = e.cs.Volume.DeleteVolume(e.cs.Volume.NewDeleteVolumeParams(e.seed.VolumeIDs[0]))
 	require.ErrorContains(t, err, "CloudStack API error 431", "deleting twice")
 
@@ -209,17 +210,201 @@ func TestCreateVolume(t *testing.T) {
 	assert.Equal(t, "DATADISK", v.Type)
 	assert.Equal(t, "Allocated", v.State)
 
-	// An Allocated volume has no storage yet: no snapshot until its first attach.
+	// An Allocated volume has no storage yet: no snapshot until it is attached to a VM
+	// that has storage.
 	_, err = e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(v.Id))
 	require.ErrorContains(t, err, "CloudStack API error 431")
-	vm := e.deploy(t, "holder", false)
+	vm := e.deploy(t, "holder", true)
+	e.stop(t, vm.Id)
 	require.NoError(t, e.attach(v.Id, vm.Id, -1))
 	st, _ := e.sim.State().Volume(v.Id)
-	assert.Equal(t, simulator.VolumeReady, st.State)
+	assert.Equal(t, cloudstack.VolumeReady, st.State)
 	_, err = e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(v.Id))
 	require.NoError(t, err)
 
 	p.SetDiskofferingid(e.seed.DiskOfferingID) // fixed size offering refuses a size
 	_, err = e.cs.Volume.CreateVolume(p)
 	require.ErrorContains(t, err, "CloudStack API error 431")
+
+	// CreateVolumeCmd requires neither the offering nor the zone (a volume may come from a
+	// snapshot); allocVolume refuses their absence before the job.
+	_, err = e.custom("createVolume", map[string]string{"zoneid": e.seed.ZoneID})
+	require.EqualError(t, err, "CloudStack API error 431 (CSExceptionErrorCode: 4350): At least one of disk Offering ID or snapshot ID must be passed whilst creating volume")
+	_, err = e.custom("createVolume", map[string]string{"diskofferingid": e.seed.DiskOfferingID})
+	require.EqualError(t, err, "CloudStack API error 431 (CSExceptionErrorCode: 4350): Unable to find zone by id null")
+}
+
+func TestRootVolumeDetachOnlyOnXenServerVMwareKVMSimulator(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		hypervisor string
+		allowed    bool
+	}{
+		{"KVM", true}, {"VMware", true}, {"XenServer", true}, {"Simulator", true},
+		{"Hyperv", false}, {"LXC", false}, {"Ovm3", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.hypervisor, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, simulator.Scenario{Hypervisor: tc.hypervisor, Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+			vm := e.deploy(t, "target", true)
+			e.stop(t, vm.Id)
+			root := e.sim.State().VolumesOf(vm.Id)[0]
+			require.Equal(t, cloudstack.VolumeRoot, root.Type)
+			err := e.detach(root.ID)
+			if !tc.allowed {
+				require.Error(t, err)
+				assert.Equal(t, `Undefined error: {"uuidList":[],"errorcode":431,"errortext":"Root volume detach is not supported for hypervisor type `+tc.hypervisor+`"}`, err.Error())
+				v, _ := e.sim.State().Volume(root.ID)
+				assert.Equal(t, vm.Id, v.VMID, "the ROOT stays")
+				return
+			}
+			require.NoError(t, err)
+			// Attaching at device 0 runs the same check.
+			spare, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{})
+			require.NoError(t, err)
+			require.NoError(t, e.attach(spare, vm.Id, 0))
+		})
+	}
+	t.Run("attach at device 0 refused too", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, simulator.Scenario{Hypervisor: "Hyperv", Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+		e.stop(t, e.seed.ApplianceVMID)
+		spare, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{})
+		require.NoError(t, err)
+		err = e.attach(spare, e.seed.ApplianceVMID, 0)
+		require.ErrorContains(t, err, `"errorcode":431,"errortext":"Root volume detach is not supported for hypervisor type Hyperv"`)
+	})
+}
+
+func TestRootVolumeDetachNeverOnManagedStorage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{ManagedStorage: true, Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+	vm := e.deploy(t, "managed", true)
+	e.stop(t, vm.Id)
+	root := e.sim.State().VolumesOf(vm.Id)[0]
+	err := e.detach(root.ID)
+	require.Error(t, err)
+	assert.Equal(t, `Undefined error: {"uuidList":[],"errorcode":431,"errortext":"Root volume detach is not supported for Managed DataStores"}`, err.Error())
+
+	e.stop(t, e.seed.ApplianceVMID)
+	require.NoError(t, e.detach(e.seed.VolumeIDs[0]), "data volumes detach from managed storage")
+	other := e.deploy(t, "fresh", false)
+	otherRoot := e.sim.State().VolumesOf(other.Id)[0]
+	require.NoError(t, e.detach(otherRoot.ID), "an Allocated ROOT has no storage pool yet, so no managed one")
+	require.ErrorContains(t, e.attach(e.seed.VolumeIDs[0], other.Id, 0), "Root volume detach is not supported for Managed DataStores",
+		"attaching a volume on managed storage at device 0 is refused as well")
+}
+
+func TestStartvmFalseKeepsROOTAllocatedUntilFirstStart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+	p := e.cs.VirtualMachine.NewDeployVirtualMachineParams(e.seed.ServiceOfferingID, e.seed.TemplateID, e.seed.ZoneID)
+	p.SetName("later")
+	p.SetStartvm(false)
+	p.SetDiskofferingid(e.seed.DiskOfferingID)
+	vm, err := e.cs.VirtualMachine.DeployVirtualMachine(p)
+	require.NoError(t, err)
+	vols := e.sim.State().VolumesOf(vm.Id)
+	require.Len(t, vols, 2)
+	for _, v := range vols {
+		assert.Equal(t, cloudstack.VolumeAllocated, v.State, "%s has no storage before the first start", v.Name)
+	}
+	_, err = e.cs.Snapshot.CreateSnapshot(e.cs.Snapshot.NewCreateSnapshotParams(vols[0].ID))
+	require.EqualError(t, err, "CloudStack API error 431 (CSExceptionErrorCode: 4350): VolumeId: "+vols[0].ID+" is not in Ready state but Allocated. Cannot take snapshot.")
+
+	// A Ready volume attached to the never-started VM keeps its storage; an Allocated one
+	// waits for the start (orchestrateAttachVolumeToVM finds no storage on the VM).
+	spare, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{})
+	require.NoError(t, err)
+	require.NoError(t, e.attach(spare, vm.Id, -1))
+	v, _ := e.sim.State().Volume(spare)
+	assert.Equal(t, cloudstack.VolumeReady, v.State)
+	cp := e.cs.Volume.NewCreateVolumeParams()
+	cp.SetDiskofferingid(e.seed.DiskOfferingID)
+	cp.SetZoneid(e.seed.ZoneID)
+	created, err := e.cs.Volume.CreateVolume(cp)
+	require.NoError(t, err)
+	require.NoError(t, e.attach(created.Id, vm.Id, -1))
+	v, _ = e.sim.State().Volume(created.Id)
+	assert.Equal(t, cloudstack.VolumeAllocated, v.State)
+
+	require.NoError(t, e.start(t, vm.Id))
+	for _, v := range e.sim.State().VolumesOf(vm.Id) {
+		assert.Equal(t, cloudstack.VolumeReady, v.State, "%s gets storage at the first start", v.Name)
+	}
+
+	// The failover engine's path: the new VM's Allocated ROOT is detached and deleted
+	// before the first start, which VolumeApiServiceImpl allows on KVM (no host command, no
+	// storage to free).
+	fresh := e.deploy(t, "swap", false)
+	root := e.sim.State().VolumesOf(fresh.Id)[0]
+	require.Equal(t, cloudstack.VolumeAllocated, root.State)
+	require.NoError(t, e.detach(root.ID))
+	_, err = e.cs.Volume.DeleteVolume(e.cs.Volume.NewDeleteVolumeParams(root.ID))
+	require.NoError(t, err)
+	gone, _ := e.sim.State().Volume(root.ID)
+	assert.Equal(t, cloudstack.VolumeExpunged, gone.State)
+}
+
+func TestDetachVolumeChecksArgumentsInTheJob(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+	tests := []struct {
+		name string
+		set  func(p *csgo.DetachVolumeParams)
+	}{
+		{"nothing", func(*csgo.DetachVolumeParams) {}},
+		{"a VM without a device", func(p *csgo.DetachVolumeParams) { p.SetVirtualmachineid(e.seed.ApplianceVMID) }},
+		{"a device without a VM", func(p *csgo.DetachVolumeParams) { p.SetDeviceid(1) }},
+		{"an id and a tuple", func(p *csgo.DetachVolumeParams) {
+			p.SetId(e.seed.VolumeIDs[0])
+			p.SetVirtualmachineid(e.seed.ApplianceVMID)
+			p.SetDeviceid(1)
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := e.cs.Volume.NewDetachVolumeParams()
+			tc.set(p)
+			_, err := e.cs.Volume.DetachVolume(p)
+			require.Error(t, err)
+			assert.Equal(t, `Undefined error: {"uuidList":[],"errorcode":431,"errortext":"Please provide either a volume id, or a tuple(device id, instance id)"}`, err.Error())
+			c := e.lastCall(t, "detachVolume")
+			assert.Equal(t, 200, c.HTTPStatus, "detachVolumeFromVM runs in the job")
+			assert.Equal(t, 2, c.JobStatus)
+		})
+	}
+	// Parameter processing still fails the call: an id that names nothing.
+	p := e.cs.Volume.NewDetachVolumeParams()
+	p.SetVirtualmachineid("5e000000-0000-4000-8000-0000000fffff")
+	p.SetDeviceid(1)
+	_, err := e.cs.Volume.DetachVolume(p)
+	require.ErrorContains(t, err, "CloudStack API error 431 (CSExceptionErrorCode: 9999)")
+}
+
+func TestDetachMissingDeviceFailsJob530(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+	p := e.cs.Volume.NewDetachVolumeParams()
+	p.SetVirtualmachineid(e.seed.ApplianceVMID)
+	p.SetDeviceid(3)
+	_, err := e.cs.Volume.DetachVolume(p)
+	require.Error(t, err)
+	// findByInstanceAndDeviceId(...).get(0) on an empty list throws; ApiAsyncJobDispatcher
+	// reports the exception's message with 530.
+	assert.Equal(t, `Undefined error: {"uuidList":[],"errorcode":530,"errortext":"Index 0 out of bounds for length 0"}`, err.Error())
+	assert.Equal(t, 200, e.lastCall(t, "detachVolume").HTTPStatus)
+}
+
+func TestDeleteVolumeDuringSnapshotAnswers431(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1, State: cloudstack.VMStopped}},
+		simulator.WithPendingPolls(1))
+	vol := e.seed.VolumeIDs[0]
+	cs := csgo.NewClient(e.sim.URL(), e.seed.APIKey, e.seed.SecretKey, false)
+	_, err := cs.Snapshot.CreateSnapshot(cs.Snapshot.NewCreateSnapshotParams(vol))
+	require.NoError(t, err)
+	_, err = cs.Volume.DeleteVolume(cs.Volume.NewDeleteVolumeParams(vol))
+	require.EqualError(t, err, "CloudStack API error 431 (CSExceptionErrorCode: 4350): There are snapshot operations in progress on the volume, unable to delete it")
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/failover"
 	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/lab"
@@ -47,7 +47,7 @@ func TestTestRollbackStatusAcrossInvocations(t *testing.T) {
 	requireNoSecret(t, o, f.secrets(t))
 	vm, ok := f.lab.Cloud.State().VM(createdVM(res.Job))
 	require.True(t, ok, "the test VM exists in CloudStack")
-	assert.Equal(t, cssim.VMRunning, vm.State)
+	assert.Equal(t, cloudstack.VMRunning, vm.State)
 
 	o = cli(t, nil, "status", jobID, "--store", f.store)
 	require.Equal(t, exitOK, o.code)

@@ -38,6 +38,9 @@ type Options struct {
 	VolumesPerVM int
 	// Latency holds every CloudStack call this long (default none).
 	Latency time.Duration
+	// RunningVMSnapshots makes CloudStack snapshot volumes of running VMs, as a KVM cloud
+	// with kvm.snapshot.enabled=true does; by default it refuses, as a default cloud does.
+	RunningVMSnapshots bool
 	// Logger receives the simulators' logs (default: discarded).
 	Logger *slog.Logger
 }
@@ -122,6 +125,9 @@ func Start(opts Options) (*Lab, error) {
 
 	var simOpts []cssim.Option
 	simOpts = append(simOpts, cssim.WithLogger(logger))
+	if opts.RunningVMSnapshots {
+		simOpts = append(simOpts, cssim.WithRunningVMSnapshots(true))
+	}
 	if opts.Latency > 0 {
 		simOpts = append(simOpts, cssim.WithLatency(opts.Latency))
 	}
