@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
@@ -20,7 +20,7 @@ const crashLeaseTTL = 150 * time.Millisecond
 // checkpoints runs the flow once cleanly and lists every checkpoint it passes: each step
 // boundary and each gap between a call and its ledger record.
 func checkpoints(t *testing.T, kind Kind) []string {
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	var points []string
 	f.engine.checkpoint = func(p string) error {
 		points = append(points, p)
@@ -35,7 +35,7 @@ func checkpoints(t *testing.T, kind Kind) []string {
 // crashAt runs the flow on a SQLite job store and stops it dead at point, as a killed
 // process would stop. It returns the fixture and the job as the store holds it.
 func crashAt(t *testing.T, kind Kind, point string) (*fixture, *Job) {
-	f := newFixture(t, lab.Options{}, WithLeaseTTL(crashLeaseTTL))
+	f := newFixture(t, failovertest.Options{}, WithLeaseTTL(crashLeaseTTL))
 	store, err := NewGormStore(context.Background(), testdb.Open(t, testdb.SQLite))
 	require.NoError(t, err)
 	f.store = store

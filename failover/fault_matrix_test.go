@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -28,7 +28,7 @@ func (in injection) String() string { return fmt.Sprintf("%s.%s#%d", in.system, 
 // async jobs are left out: they are the client waiting, not the flow acting; failing the
 // async commands themselves (job status 2) covers failed jobs.
 func enumerate(t *testing.T, kind Kind) []injection {
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	f.lab.Cloud.ResetCalls()
 	f.lab.ResetVSphereCalls()
 	job, err := f.run(kind)
@@ -89,9 +89,9 @@ func TestFaultMatrix(t *testing.T) {
 					t.Run(in.String(), func(t *testing.T) {
 						var f *fixture
 						if mode == "compensation" {
-							f = newFixture(t, lab.Options{})
+							f = newFixture(t, failovertest.Options{})
 						} else {
-							f = newFixture(t, lab.Options{}, WithCompensation(false))
+							f = newFixture(t, failovertest.Options{}, WithCompensation(false))
 						}
 						f.lab.Cloud.ResetCalls()
 						f.lab.ResetVSphereCalls()
@@ -102,7 +102,7 @@ func TestFaultMatrix(t *testing.T) {
 						f.engine.checkpoint = func(point string) error {
 							if isUndoPoint(point) {
 								f.lab.Cloud.ClearFaults()
-								f.lab.ResetVSphereCalls()
+								f.lab.ClearVSphereFaults()
 							}
 							return nil
 						}

@@ -8,13 +8,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
 func TestPlanChangesNothingAndMatchesTheRun(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	ctx := context.Background()
 	before := f.lab.Cloud.State()
 
@@ -55,7 +55,7 @@ func TestPlanChangesNothingAndMatchesTheRun(t *testing.T) {
 
 func TestPlanFailsLikePreflight(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	f.src.Remove(credentials.KindVSphere, vcAccount)
 	_, err := f.engine.Plan(context.Background(), KindTestFailover, f.request(0))
 	require.ErrorIs(t, err, credentials.ErrNotFound)
@@ -66,7 +66,7 @@ func TestPlanFailsLikePreflight(t *testing.T) {
 
 func TestCheckCredentials(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	ctx := context.Background()
 	cs := credentials.Account(f.lab.Sources[0].CloudAccount)
 	vc := credentials.Account(vcAccount)
