@@ -22,7 +22,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 )
 
 var (
@@ -118,7 +118,7 @@ func (o outcome) jsonLines(t *testing.T) ([]map[string]any, result) {
 // labDB is a lab whose credential sets sit in an SQLite file, as an appliance keeps them,
 // with the key in a file: what --db and --key-file point at.
 type labDB struct {
-	lab     *lab.Lab
+	lab     *failovertest.Lab
 	dir     string
 	dbPath  string
 	keyPath string
@@ -133,12 +133,12 @@ const (
 
 func newLabDB(t *testing.T) *labDB {
 	t.Helper()
-	return newLabDBWith(t, lab.Options{})
+	return newLabDBWith(t, failovertest.Options{})
 }
 
-func newLabDBWith(t *testing.T, opts lab.Options) *labDB {
+func newLabDBWith(t *testing.T, opts failovertest.Options) *labDB {
 	t.Helper()
-	l, err := lab.Start(opts)
+	l, err := failovertest.Start(opts)
 	require.NoError(t, err)
 	t.Cleanup(l.Close)
 	dir := t.TempDir()

@@ -17,7 +17,7 @@ import (
 
 	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/failover"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 )
 
 // TestTestRollbackStatusAcrossInvocations runs a job's life as separate commands sharing a
@@ -182,7 +182,7 @@ func TestLabServe(t *testing.T) {
 // resumes the job from another invocation.
 func TestInterruptThenResume(t *testing.T) {
 	t.Parallel()
-	f := newLabDBWith(t, lab.Options{Latency: 40 * time.Millisecond})
+	f := newLabDBWith(t, failovertest.Options{CloudStackOptions: []cssim.Option{cssim.WithLatency(40 * time.Millisecond)}})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	args := f.flags(append([]string{"test", "--no-progress"}, f.requestFlags()...)...)

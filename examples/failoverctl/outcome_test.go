@@ -19,7 +19,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 )
 
 // TestRollbackIncompleteExitsFive: a rollback whose snapshot deletion fails runs every other
@@ -57,7 +57,7 @@ func TestRollbackIncompleteExitsFive(t *testing.T) {
 // process is refused at once with exit 4.
 func TestBusyExitsFour(t *testing.T) {
 	t.Parallel()
-	f := newLabDBWith(t, lab.Options{Latency: 60 * time.Millisecond})
+	f := newLabDBWith(t, failovertest.Options{CloudStackOptions: []cssim.Option{cssim.WithLatency(60 * time.Millisecond)}})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary(t), f.flags(append([]string{"test", "--no-progress"}, f.requestFlags()...)...)...)

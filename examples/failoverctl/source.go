@@ -13,7 +13,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/credentials/env"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 )
 
 // sourceFlags choose the credential source.
@@ -82,7 +82,7 @@ type backend struct {
 	// hasKey says whether a database source got the key that decrypts vCenter passwords.
 	hasKey bool
 	// lab is the running simulators (simulator mode).
-	lab *lab.Lab
+	lab *failovertest.Lab
 	// store is the job store a simulator mode run uses (a temporary file).
 	storePath string
 	closers   []func()
