@@ -16,6 +16,7 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -33,7 +34,7 @@ func operation(t testing.TB, v *fakeVCenter, p *vsphere.Pool) error {
 func TestRotationOldPasswordRejectedNewAcceptedWithoutRestart(t *testing.T) {
 	t.Parallel()
 	v := newVCenter(t)
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	p := newPool(t, logs)
 	ctx := context.Background()
 
@@ -77,7 +78,7 @@ func TestRejectedLoginLeavesNothingBehind(t *testing.T) {
 	ctx := context.Background()
 
 	bad := v.creds()
-	bad.Password = credentials.NewSecret("wrong-" + randomHex(6))
+	bad.Password = credentials.NewSecret("wrong-" + testkit.RandomHex(6))
 	bad.Stamp(bad.Origin, "", time.Now())
 	_, err := p.Client(ctx, bad)
 	require.ErrorIs(t, err, credentials.ErrUnauthenticated)
@@ -220,16 +221,16 @@ func TestNotAuthenticatedIsReestablishedOnce(t *testing.T) {
 func TestIdleSessionsAreLoggedOut(t *testing.T) {
 	t.Parallel()
 	v := newVCenter(t)
-	clock := newFakeClock()
+	clock := testkit.NewClock(time.Now())
 	p := newPool(t, nil, vsphere.WithIdleTimeout(20*time.Millisecond))
-	vsphere.SetClock(p, clock.now)
+	vsphere.SetClock(p, clock.Now)
 
 	assert.False(t, vsphere.JanitorRunning(p), "an empty pool runs no goroutine")
 	require.NoError(t, operation(t, v, p))
 	require.Len(t, v.sessions(), 1)
 	assert.True(t, vsphere.JanitorRunning(p))
 
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	require.Eventually(t, func() bool { return len(v.sessions()) == 0 }, 5*time.Second, 10*time.Millisecond)
 	assert.Equal(t, int64(0), p.Stats().Live)
 	assert.Equal(t, int64(1), p.Stats().Logouts)
@@ -243,38 +244,18 @@ func TestIdleSessionsAreLoggedOut(t *testing.T) {
 	assert.Empty(t, v.sessions())
 }
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Now()} }
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestIdleSessionIsReplacedOnUse(t *testing.T) {
 	t.Parallel()
 	v := newVCenter(t)
-	clock := newFakeClock()
+	clock := testkit.NewClock(time.Now())
 	p := newPool(t, nil, vsphere.WithIdleTimeout(time.Hour))
-	vsphere.SetClock(p, clock.now)
+	vsphere.SetClock(p, clock.Now)
 
 	require.NoError(t, operation(t, v, p))
 	first := v.sessions()
 	require.Len(t, first, 1)
 
-	clock.advance(2 * time.Hour)
+	clock.Advance(2 * time.Hour)
 	require.NoError(t, operation(t, v, p))
 	st := p.Stats()
 	assert.Equal(t, int64(2), st.Logins)
@@ -369,7 +350,7 @@ func TestTLSVerification(t *testing.T) {
 	t.Run("trusted by WithRootCAs", func(t *testing.T) {
 		roots := x509.NewCertPool()
 		roots.AddCert(v.server.Certificate())
-		logs := &logBuffer{}
+		logs := &testkit.LogBuffer{}
 		p := newPool(t, logs, vsphere.WithRootCAs(roots))
 		set := v.creds()
 		set.InsecureSkipVerify = false
@@ -378,7 +359,7 @@ func TestTLSVerification(t *testing.T) {
 		assert.NotContains(t, logs.String(), "verification is off")
 	})
 	t.Run("skipped verification is logged with the origin", func(t *testing.T) {
-		logs := &logBuffer{}
+		logs := &testkit.LogBuffer{}
 		p := newPool(t, logs)
 		set := v.creds()
 		_, err := p.Client(ctx, set)
@@ -398,8 +379,8 @@ func TestUnreachableVCenter(t *testing.T) {
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
 
-	set := credentials.VSphere{Host: addr, Username: "svc-" + randomHex(3),
-		Password: credentials.NewSecret(randomHex(8)), InsecureSkipVerify: true}
+	set := credentials.VSphere{Host: addr, Username: "svc-" + testkit.RandomHex(3),
+		Password: credentials.NewSecret(testkit.RandomHex(8)), InsecureSkipVerify: true}
 	set.Stamp(credentials.Origin{Source: "test", Account: account}, "", time.Now())
 	p := newPool(t, nil)
 	_, err = p.Client(context.Background(), set)
@@ -482,7 +463,7 @@ func TestEndpointForms(t *testing.T) {
 		{"http://lab.example:8080/sdk", "http://lab.example:8080/sdk"},
 	}
 	for _, tt := range tests {
-		set := credentials.VSphere{Host: tt.host, Username: "u", Password: credentials.NewSecret(randomHex(4))}
+		set := credentials.VSphere{Host: tt.host, Username: "u", Password: credentials.NewSecret(testkit.RandomHex(4))}
 		got, err := vsphere.Endpoint(set)
 		require.NoError(t, err, tt.host)
 		assert.Equal(t, tt.want, got, tt.host)

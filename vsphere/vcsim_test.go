@@ -1,11 +1,8 @@
 package vsphere_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
 	"log/slog"
 	"net/url"
 	"sync"
@@ -21,6 +18,7 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -49,20 +47,14 @@ type fakeVCenter struct {
 
 var vcsimCreate sync.Mutex
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // newVCenter starts a vcsim VPX inventory (datacenter DC0, hosts, VMs DC0_H0_VM0 ...) over
 // TLS. configure may adjust the model before it is created.
 func newVCenter(t testing.TB, configure ...func(*simulator.Model)) *fakeVCenter {
 	t.Helper()
 	model := simulator.VPX()
 	// Every vcsim VPX reports the same instance UUID; real vCenters each have their own.
-	model.ServiceContent.About.InstanceUuid = randomHex(4) + "-" + randomHex(2) + "-" + randomHex(2) + "-" +
-		randomHex(2) + "-" + randomHex(6)
+	model.ServiceContent.About.InstanceUuid = testkit.RandomHex(4) + "-" + testkit.RandomHex(2) + "-" + testkit.RandomHex(2) + "-" +
+		testkit.RandomHex(2) + "-" + testkit.RandomHex(6)
 	for _, f := range configure {
 		f(model)
 	}
@@ -76,10 +68,10 @@ func newVCenter(t testing.TB, configure ...func(*simulator.Model)) *fakeVCenter 
 	v := &fakeVCenter{
 		t:         t,
 		model:     model,
-		user:      "svc-" + randomHex(3),
-		password:  "pw-" + randomHex(12),
-		adminUser: "admin-" + randomHex(3),
-		adminPass: "pw-" + randomHex(12),
+		user:      "svc-" + testkit.RandomHex(3),
+		password:  "pw-" + testkit.RandomHex(12),
+		adminUser: "admin-" + testkit.RandomHex(3),
+		adminPass: "pw-" + testkit.RandomHex(12),
 	}
 	// User info on Listen makes vcsim demand credentials; ValidLogin then decides which.
 	model.Service.Listen = &url.URL{User: url.UserPassword(v.user, v.password)}
@@ -121,7 +113,7 @@ func (v *fakeVCenter) validLogin(l *types.Login) bool {
 func (v *fakeVCenter) rotateInVCenter() string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.password = "pw-" + randomHex(12)
+	v.password = "pw-" + testkit.RandomHex(12)
 	return v.password
 }
 
@@ -300,30 +292,12 @@ func (v *fakeVCenter) callCount(method string) int {
 	return v.calls[method]
 }
 
-// logBuffer collects log output for assertions; it is safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // newPool returns a pool that logs into logs (when given) and is closed at the end of the test.
-func newPool(t testing.TB, logs *logBuffer, opts ...vsphere.Option) *vsphere.Pool {
+func newPool(t testing.TB, logs *testkit.LogBuffer, opts ...vsphere.Option) *vsphere.Pool {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
 	if logs != nil {
-		logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		logger = logs.Logger()
 	}
 	opts = append([]vsphere.Option{vsphere.WithLogger(logger), vsphere.WithPollInterval(50 * time.Millisecond)}, opts...)
 	p := vsphere.NewPool(opts...)
