@@ -431,7 +431,11 @@ func TestEveryCallHonoursContext(t *testing.T) {
 
 func TestWaitingForAnotherLoginHonoursContext(t *testing.T) {
 	t.Parallel()
-	v := newVCenter(t, func(m *simulator.Model) { m.DelayConfig.MethodDelay = map[string]int{"Login": 800} })
+	v := newVCenter(t)
+	gate := make(chan struct{})
+	release := sync.OnceFunc(func() { close(gate) })
+	defer release()
+	v.inject(injected{method: "Login", hold: gate, times: 1})
 	p := newPool(t, nil)
 
 	slow := make(chan error, 1)
@@ -439,13 +443,26 @@ func TestWaitingForAnotherLoginHonoursContext(t *testing.T) {
 		_, err := p.Client(context.Background(), v.creds())
 		slow <- err
 	}()
-	// Let the first caller start its login, then give up waiting for it.
-	time.Sleep(100 * time.Millisecond)
+	// Once the first caller's login is held in vCenter, a second caller gives up waiting
+	// for it when its own context ends.
+	require.Eventually(t, func() bool { return v.callCount("Login") == 1 }, 30*time.Second, time.Millisecond,
+		"the first login never reached vCenter")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err := p.Client(ctx, v.creds())
-	require.ErrorIs(t, err, context.DeadlineExceeded)
+	second := make(chan error, 1)
+	go func() {
+		_, err := p.Client(ctx, v.creds())
+		second <- err
+	}()
+	select {
+	case err := <-second:
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second caller kept waiting for the first login after its context ended")
+	}
+	assert.Equal(t, 1, v.callCount("Login"), "the second caller waited for the first login instead of logging in")
 
+	release()
 	require.NoError(t, <-slow)
 	assert.Equal(t, int64(1), p.Stats().Logins)
 	require.NoError(t, operation(t, v, p))

@@ -230,10 +230,11 @@ func (v *fakeVCenter) setPower(name string, want vsphere.PowerState) {
 // FaultInjector, whose rule counters are updated under a read lock and trip -race.
 type injected struct {
 	method string
-	fault  types.BaseMethodFault // nil: delay only
+	fault  types.BaseMethodFault // nil: delay or hold only
 	delay  time.Duration
-	times  int // 0: every call
-	skip   int // let this many matching calls through first
+	hold   <-chan struct{} // the call waits until it is closed
+	times  int             // 0: every call
+	skip   int             // let this many matching calls through first
 	hits   int
 }
 
@@ -252,7 +253,10 @@ func (v *fakeVCenter) clearFaults() {
 
 // hook is the registry's method hook: it runs before vcsim dispatches a call.
 func (v *fakeVCenter) hook(ctx *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
-	if ctx.Session == nil || ctx.Session.UserName != v.user {
+	// A login has no session yet: it is the service account's if it names its user.
+	login, isLogin := m.Body.(*types.Login)
+	serviceLogin := isLogin && login.UserName == v.user
+	if !serviceLogin && (ctx.Session == nil || ctx.Session.UserName != v.user) {
 		return nil, nil
 	}
 	v.mu.Lock()
@@ -282,10 +286,16 @@ func (v *fakeVCenter) hook(ctx *simulator.Context, m *simulator.Method) (mo.Refe
 		case <-ctx.Done():
 		}
 	}
+	if rule.hold != nil {
+		select {
+		case <-rule.hold:
+		case <-ctx.Done():
+		}
+	}
 	return nil, rule.fault
 }
 
-// callCount returns how often the service account called method.
+// callCount returns how often the service account called method (logins included).
 func (v *fakeVCenter) callCount(method string) int {
 	v.mu.Lock()
 	defer v.mu.Unlock()
