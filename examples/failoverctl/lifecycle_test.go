@@ -229,10 +229,7 @@ func TestInterruptThenResume(t *testing.T) {
 	assert.Contains(t, o.stdout, "[8/8] validate done in")
 	assert.Contains(t, o.stdout, "SUCCEEDED")
 
-	o = cli(t, nil, f.flags("rollback", jobID, "--json")...)
-	require.Equal(t, exitOK, o.code)
-	_, res = o.jsonLines(t)
-	assert.Equal(t, failover.StatusRolledBack, res.Job.Status)
+	f.rollBack(t, jobID)
 }
 
 // TestOperationCredentialsProblem: an operation whose credential set is gone exits 3 and

@@ -20,9 +20,9 @@ import (
 func (l *Lab) CloudStackSet(account string) (credentials.CloudStack, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	s, ok := l.seeds[account]
-	if !ok {
-		return credentials.CloudStack{}, l.noAccount(account)
+	s, err := l.seedLocked(account)
+	if err != nil {
+		return credentials.CloudStack{}, err
 	}
 	return l.cloudStackSet(s), nil
 }
@@ -41,9 +41,13 @@ func (l *Lab) cloudStackSet(s cssim.Seeded) credentials.CloudStack {
 	}
 }
 
-// noAccount says which accounts there are; l.mu must be held.
-func (l *Lab) noAccount(account string) error {
-	return fmt.Errorf("failovertest: no CloudStack account %q; the lab has %q", account, l.accounts)
+// seedLocked returns what seeding made for account; l.mu must be held.
+func (l *Lab) seedLocked(account string) (cssim.Seeded, error) {
+	s, ok := l.seeds[account]
+	if !ok {
+		return cssim.Seeded{}, fmt.Errorf("failovertest: no CloudStack account %q; the lab has %q", account, l.accounts)
+	}
+	return s, nil
 }
 
 // RotateCloudStack gives a CloudStack account new keys and returns its new set. CloudStack
@@ -51,9 +55,9 @@ func (l *Lab) noAccount(account string) error {
 func (l *Lab) RotateCloudStack(account string) (credentials.CloudStack, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	s, ok := l.seeds[account]
-	if !ok {
-		return credentials.CloudStack{}, l.noAccount(account)
+	s, err := l.seedLocked(account)
+	if err != nil {
+		return credentials.CloudStack{}, err
 	}
 	key, secret, err := l.Cloud.RotateKeys(account)
 	if err != nil {

@@ -77,38 +77,33 @@ func ExampleRun() {
 // ExampleLab_RotateCloudStack rotates an account's keys: CloudStack refuses the old ones at
 // once (HTTP 401), and the returned set works.
 func ExampleLab_RotateCloudStack() {
-	ctx := context.Background()
-	l, err := failovertest.Start(failovertest.Options{})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer l.Close()
-	account := l.Sources[0].CloudAccount
-
-	// status calls CloudStack with a set and returns the HTTP status it answered.
-	status := func(set credentials.CloudStack) int {
-		client, err := cloudstack.New(set)
+	err := failovertest.Run(failovertest.Options{}, func(ctx context.Context, l *failovertest.Lab) error {
+		account := l.Sources[0].CloudAccount
+		old, err := l.CloudStackSet(account)
 		if err != nil {
-			return 0
+			return err
 		}
-		l.Cloud.ResetCalls()
-		_, _ = client.Zones(ctx)
-		return l.Cloud.Calls()[0].HTTPStatus
-	}
-
-	old, err := l.CloudStackSet(account)
+		rotated, err := l.RotateCloudStack(account)
+		if err != nil {
+			return err
+		}
+		for _, try := range []struct {
+			name string
+			set  credentials.CloudStack
+		}{{"old keys", old}, {"rotated keys", rotated}} {
+			client, err := cloudstack.New(try.set)
+			if err != nil {
+				return err
+			}
+			l.Cloud.ResetCalls()
+			_, _ = client.Zones(ctx)
+			fmt.Printf("%s: HTTP %d\n", try.name, l.Cloud.Calls()[0].HTTPStatus)
+		}
+		return nil
+	})
 	if err != nil {
 		fmt.Println(err)
-		return
 	}
-	rotated, err := l.RotateCloudStack(account)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println("old keys: HTTP", status(old))
-	fmt.Println("rotated keys: HTTP", status(rotated))
 	// Output:
 	// old keys: HTTP 401
 	// rotated keys: HTTP 200
@@ -117,34 +112,31 @@ func ExampleLab_RotateCloudStack() {
 // ExampleLab_FailVSphere fails the first power-off call vCenter receives: the VM stays on,
 // and the next attempt goes through.
 func ExampleLab_FailVSphere() {
-	ctx := context.Background()
-	l, err := failovertest.Start(failovertest.Options{})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer l.Close()
-	pool := vsphere.NewPool(vsphere.WithLogger(slog.New(slog.DiscardHandler)), vsphere.WithPollInterval(10*time.Millisecond))
-	defer func() { _ = pool.Close(ctx) }()
-	client, err := pool.Client(ctx, l.VSphereSet())
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	src := l.Sources[0]
-	vm, err := client.FindVM(ctx, src.Locator())
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	err := failovertest.Run(failovertest.Options{}, func(ctx context.Context, l *failovertest.Lab) error {
+		pool := vsphere.NewPool(vsphere.WithLogger(slog.New(slog.DiscardHandler)), vsphere.WithPollInterval(10*time.Millisecond))
+		defer func() { _ = pool.Close(ctx) }()
+		client, err := pool.Client(ctx, l.VSphereSet())
+		if err != nil {
+			return err
+		}
+		src := l.Sources[0]
+		vm, err := client.FindVM(ctx, src.Locator())
+		if err != nil {
+			return err
+		}
 
-	l.FailVSphere("PowerOffVM_Task", 1)
-	for range 2 {
-		_, err := client.PowerOff(ctx, vm, vsphere.PowerOffOptions{GracefulTimeout: -1, AllowHard: true})
-		power, _ := l.PowerState(src.Name)
-		fmt.Printf("power off failed: %t; the VM is %s\n", err != nil, power)
+		l.FailVSphere("PowerOffVM_Task", 1)
+		for range 2 {
+			_, err := client.PowerOff(ctx, vm, vsphere.PowerOffOptions{GracefulTimeout: -1, AllowHard: true})
+			power, _ := l.PowerState(src.Name)
+			fmt.Printf("power off failed: %t; the VM is %s\n", err != nil, power)
+		}
+		fmt.Println("faults fired:", l.VSphereFaultsFired())
+		return nil
+	})
+	if err != nil {
+		fmt.Println(err)
 	}
-	fmt.Println("faults fired:", l.VSphereFaultsFired())
 	// Output:
 	// power off failed: true; the VM is poweredOn
 	// power off failed: false; the VM is poweredOff
@@ -155,37 +147,34 @@ func ExampleLab_FailVSphere() {
 // as vCenter does when they expire: a session pool notices on its next call and logs in
 // again.
 func ExampleLab_ExpireVCenterSessions() {
-	ctx := context.Background()
-	l, err := failovertest.Start(failovertest.Options{})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer l.Close()
-	pool := vsphere.NewPool(vsphere.WithLogger(slog.New(slog.DiscardHandler)))
-	defer func() { _ = pool.Close(ctx) }()
-	find := func() error {
-		client, err := pool.Client(ctx, l.VSphereSet())
-		if err != nil {
+	err := failovertest.Run(failovertest.Options{}, func(ctx context.Context, l *failovertest.Lab) error {
+		pool := vsphere.NewPool(vsphere.WithLogger(slog.New(slog.DiscardHandler)))
+		defer func() { _ = pool.Close(ctx) }()
+		// find is one operation: it takes the current set and looks the source VM up.
+		find := func() error {
+			client, err := pool.Client(ctx, l.VSphereSet())
+			if err != nil {
+				return err
+			}
+			_, err = client.FindVM(ctx, l.Sources[0].Locator())
 			return err
 		}
-		_, err = client.FindVM(ctx, l.Sources[0].Locator())
-		return err
-	}
 
-	if err := find(); err != nil {
+		if err := find(); err != nil {
+			return err
+		}
+		if err := l.ExpireVCenterSessions(ctx); err != nil {
+			return err
+		}
+		if err := find(); err != nil {
+			return err
+		}
+		fmt.Println("logins:", pool.Stats().Logins, "re-established:", pool.Stats().Relogins)
+		return nil
+	})
+	if err != nil {
 		fmt.Println(err)
-		return
 	}
-	if err := l.ExpireVCenterSessions(ctx); err != nil {
-		fmt.Println(err)
-		return
-	}
-	if err := find(); err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println("logins:", pool.Stats().Logins, "re-established:", pool.Stats().Relogins)
 	// Output:
 	// logins: 2 re-established: 1
 }

@@ -33,6 +33,13 @@ func start(t *testing.T, opts failovertest.Options) *failovertest.Lab {
 	return l
 }
 
+// newPool returns a vCenter session pool closed at the end of the test.
+func newPool(t *testing.T) *vsphere.Pool {
+	p := vsphere.NewPool(vsphere.WithLogger(slog.New(slog.DiscardHandler)), vsphere.WithPollInterval(10*time.Millisecond))
+	t.Cleanup(func() { _ = p.Close(context.Background()) })
+	return p
+}
+
 // Thirteen VMs of two volumes fill one appliance (24 volumes) and start a second.
 func TestStartSeedsSourceVMsOnAppliances(t *testing.T) {
 	t.Parallel()
@@ -131,9 +138,7 @@ func TestRotateVCenterPassword(t *testing.T) {
 	ctx := context.Background()
 	l := start(t, failovertest.Options{})
 	old := l.VSphereSet()
-	pool := vsphere.NewPool(vsphere.WithLogger(slog.New(slog.DiscardHandler)))
-	t.Cleanup(func() { _ = pool.Close(ctx) })
-	_, err := pool.Client(ctx, old)
+	_, err := newPool(t).Client(ctx, old)
 	require.NoError(t, err)
 
 	rotated := l.RotateVCenterPassword()
@@ -141,8 +146,7 @@ func TestRotateVCenterPassword(t *testing.T) {
 	assert.NotEqual(t, old.Password.Reveal(), rotated.Password.Reveal())
 	assert.Equal(t, rotated.Password.Reveal(), l.VSphereSet().Password.Reveal())
 
-	fresh := vsphere.NewPool(vsphere.WithLogger(slog.New(slog.DiscardHandler)))
-	t.Cleanup(func() { _ = fresh.Close(ctx) })
+	fresh := newPool(t)
 	_, err = fresh.Client(ctx, old)
 	require.ErrorIs(t, err, credentials.ErrUnauthenticated, "vCenter refuses the old password")
 	_, err = fresh.Client(ctx, rotated)
@@ -173,9 +177,7 @@ func TestFailVSphere(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	l := start(t, failovertest.Options{})
-	pool := vsphere.NewPool(vsphere.WithLogger(slog.New(slog.DiscardHandler)), vsphere.WithPollInterval(10*time.Millisecond))
-	t.Cleanup(func() { _ = pool.Close(ctx) })
-	c, err := pool.Client(ctx, l.VSphereSet())
+	c, err := newPool(t).Client(ctx, l.VSphereSet())
 	require.NoError(t, err)
 	src := l.Sources[0]
 	vm, err := c.FindVM(ctx, src.Locator())
