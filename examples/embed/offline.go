@@ -37,7 +37,7 @@ func startOffline(ctx context.Context) (_ *offline, err error) {
 	o := &offline{}
 	defer func() {
 		if err != nil {
-			o.Close()
+			o.close()
 		}
 	}()
 	if o.lab, err = failovertest.Start(failovertest.Options{}); err != nil {
@@ -101,8 +101,8 @@ func (o *offline) testRequest() testRequest {
 	return req
 }
 
-// Close stops the simulators and removes the database.
-func (o *offline) Close() {
+// close stops the simulators and removes the database.
+func (o *offline) close() {
 	if o.db != nil {
 		if sqlDB, err := o.db.DB(); err == nil {
 			_ = sqlDB.Close()

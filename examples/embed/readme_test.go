@@ -62,7 +62,7 @@ func TestReadmeSnippet(t *testing.T) {
 	ctx := context.Background()
 	o, err := startOffline(ctx)
 	require.NoError(t, err)
-	t.Cleanup(o.Close)
+	t.Cleanup(o.close)
 	t.Setenv(database.KeyEnv, base64.StdEncoding.EncodeToString(o.key))
 	req := o.testRequest()
 	require.NoError(t, readmeSnippet(ctx, o.db, req.VMPath, req.Volumes))

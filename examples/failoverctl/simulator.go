@@ -48,7 +48,7 @@ func (a *app) startLab(ctx context.Context, dir string, sources int) (*simulator
 		storePath: filepath.Join(dir, "jobs.db"),
 	}
 	if err := s.seed(ctx, a); err != nil {
-		s.Close()
+		s.close()
 		return nil, err
 	}
 	return s, nil
@@ -122,8 +122,8 @@ func (s *simulators) store(ctx context.Context) error {
 	return s.writer.RotateVSpherePassword(ctx, simVCenterSet, s.lab.VSphereSet().Password)
 }
 
-// Close stops the simulators and closes the database; the files stay in dir.
-func (s *simulators) Close() {
+// close stops the simulators and closes the database; the files stay in dir.
+func (s *simulators) close() {
 	if s.closeDB != nil {
 		s.closeDB()
 	}
@@ -143,7 +143,7 @@ func (a *app) startSimulators(ctx context.Context, b *backend, sources int) erro
 	if err != nil {
 		return fmt.Errorf("start the simulators: %w", err)
 	}
-	b.closers = append(b.closers, s.Close)
+	b.closers = append(b.closers, s.close)
 	key, err := os.ReadFile(s.keyPath)
 	if err != nil {
 		return err

@@ -88,7 +88,7 @@ type backend struct {
 	closers   []func()
 }
 
-func (b *backend) Close() {
+func (b *backend) close() {
 	for i := len(b.closers) - 1; i >= 0; i-- {
 		b.closers[i]()
 	}
@@ -126,7 +126,7 @@ func (a *app) openSource(ctx context.Context) (*backend, error) {
 		err = a.startSimulators(ctx, b, 1)
 	}
 	if err != nil {
-		b.Close()
+		b.close()
 		return nil, err
 	}
 	return b, nil
