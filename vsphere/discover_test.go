@@ -192,10 +192,7 @@ func TestDescribe(t *testing.T) {
 	v.setTools(name, true)
 	nic := devices.SelectByType((*types.VirtualEthernetCard)(nil))[0].(types.BaseVirtualEthernetCard).GetVirtualEthernetCard()
 
-	p := newPool(t, nil)
-	c := v.client(p)
-	vm, err := c.FindVM(ctx, vsphere.ByName(name))
-	require.NoError(t, err)
+	_, c, vm := v.findWithNewPool(name)
 	shape, err := c.Describe(ctx, vm)
 	require.NoError(t, err)
 

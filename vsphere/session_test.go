@@ -196,14 +196,11 @@ func TestNotAuthenticatedIsReestablishedOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			v := newVCenter(t)
-			p := newPool(t, nil)
-			c := v.client(p)
+			p, c, vm := v.findWithNewPool("DC0_H0_VM0")
 			ctx := context.Background()
-			vm, err := c.FindVM(ctx, vsphere.ByName("DC0_H0_VM0"))
-			require.NoError(t, err)
 
 			tt.expire(v)
-			_, err = c.Describe(ctx, vm)
+			_, err := c.Describe(ctx, vm)
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
 			} else {
@@ -281,11 +278,8 @@ func TestCloseLogsOutSessionsInUseWhenTheyReturn(t *testing.T) {
 	v := newVCenter(t, func(m *simulator.Model) {
 		m.DelayConfig.MethodDelay = map[string]int{"FindAllByUuid": 300}
 	})
-	p := newPool(t, nil)
-	c := v.client(p)
+	p, c, vm := v.findWithNewPool("DC0_H0_VM0")
 	ctx := context.Background()
-	vm, err := c.FindVM(ctx, vsphere.ByName("DC0_H0_VM0"))
-	require.NoError(t, err)
 
 	done := make(chan error, 1)
 	go func() {
@@ -394,10 +388,7 @@ func TestUnreachableVCenter(t *testing.T) {
 func TestEveryCallHonoursContext(t *testing.T) {
 	t.Parallel()
 	v := newVCenter(t)
-	p := newPool(t, nil)
-	c := v.client(p)
-	vm, err := c.FindVM(context.Background(), vsphere.ByName("DC0_H0_VM0"))
-	require.NoError(t, err)
+	p, c, vm := v.findWithNewPool("DC0_H0_VM0")
 
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -424,7 +415,7 @@ func TestEveryCallHonoursContext(t *testing.T) {
 	v.inject(injected{method: "FindAllByUuid", delay: 1500 * time.Millisecond, times: 1})
 	ctx, cancelT := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancelT()
-	_, err = c.FindVM(ctx, vsphere.ByInstanceUUID(vm.InstanceUUID))
+	_, err := c.FindVM(ctx, vsphere.ByInstanceUUID(vm.InstanceUUID))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.False(t, errors.Is(err, vsphere.ErrUnreachable))
 }

@@ -302,6 +302,17 @@ func (v *fakeVCenter) callCount(method string) int {
 	return v.calls[method]
 }
 
+// findWithNewPool gets a Client from a new pool and finds the named VM with it, as an
+// operation's first steps do.
+func (v *fakeVCenter) findWithNewPool(name string) (*vsphere.Pool, *vsphere.Client, vsphere.VM) {
+	v.t.Helper()
+	p := newPool(v.t, nil)
+	c := v.client(p)
+	vm, err := c.FindVM(context.Background(), vsphere.ByName(name))
+	require.NoError(v.t, err)
+	return p, c, vm
+}
+
 // newPool returns a pool that logs into logs (when given) and is closed at the end of the test.
 func newPool(t testing.TB, logs *testkit.LogBuffer, opts ...vsphere.Option) *vsphere.Pool {
 	t.Helper()
