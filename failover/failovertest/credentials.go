@@ -10,7 +10,7 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
-	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/credentials"
 )
 
@@ -27,7 +27,7 @@ func (l *Lab) CloudStackSet(account string) (credentials.CloudStack, error) {
 	return l.cloudStackSet(s), nil
 }
 
-func (l *Lab) cloudStackSet(s cssim.Seeded) credentials.CloudStack {
+func (l *Lab) cloudStackSet(s simulator.Seeded) credentials.CloudStack {
 	return credentials.CloudStack{
 		APIURL:            l.Cloud.URL(),
 		APIKey:            credentials.NewSecret(s.APIKey),
@@ -42,10 +42,10 @@ func (l *Lab) cloudStackSet(s cssim.Seeded) credentials.CloudStack {
 }
 
 // seedLocked returns what seeding made for account; l.mu must be held.
-func (l *Lab) seedLocked(account string) (cssim.Seeded, error) {
+func (l *Lab) seedLocked(account string) (simulator.Seeded, error) {
 	s, ok := l.seeds[account]
 	if !ok {
-		return cssim.Seeded{}, fmt.Errorf("failovertest: no CloudStack account %q; the lab has %q", account, l.accounts)
+		return simulator.Seeded{}, fmt.Errorf("failovertest: no CloudStack account %q; the lab has %q", account, l.accounts)
 	}
 	return s, nil
 }

@@ -9,9 +9,9 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/vmware/govmomi/simulator"
+	vcsim "github.com/vmware/govmomi/simulator"
 
-	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 )
 
 // Lab is a running vCenter simulator and CloudStack simulator, seeded with source VMs and
@@ -20,19 +20,19 @@ import (
 type Lab struct {
 	// Cloud is the CloudStack simulator: State and Calls to inspect it, FailNth, FailWhen
 	// and ClearFaults to inject faults, SetLatency to slow it down.
-	Cloud *cssim.Simulator
+	Cloud *simulator.Simulator
 	// Sources are the prepared source VMs, in vCenter inventory name order.
 	Sources []SourceVM
 
 	logger    *slog.Logger
-	model     *simulator.Model
-	server    *simulator.Server
+	model     *vcsim.Model
+	server    *vcsim.Server
 	closeOnce sync.Once
 
 	mu        sync.Mutex
-	seeds     map[string]cssim.Seeded // by CloudStack account
-	accounts  []string                // CloudStack accounts in seeding order
-	user      string                  // the vCenter service account
+	seeds     map[string]simulator.Seeded // by CloudStack account
+	accounts  []string                    // CloudStack accounts in seeding order
+	user      string                      // the vCenter service account
 	password  string
 	adminUser string // a second vCenter account, for terminating the service account's sessions
 	adminPass string
@@ -66,7 +66,7 @@ func Start(opts Options) (*Lab, error) {
 	}
 	l := &Lab{
 		logger:    logger,
-		seeds:     map[string]cssim.Seeded{},
+		seeds:     map[string]simulator.Seeded{},
 		user:      "svc-" + randomHex(3),
 		password:  fakePassword(),
 		adminUser: "admin-" + randomHex(3),
@@ -75,7 +75,7 @@ func Start(opts Options) (*Lab, error) {
 	if err := l.startVCenter(opts.SourceVMs); err != nil {
 		return nil, err
 	}
-	l.Cloud = cssim.New(append([]cssim.Option{cssim.WithLogger(logger)}, opts.CloudStackOptions...)...)
+	l.Cloud = simulator.New(append([]simulator.Option{simulator.WithLogger(logger)}, opts.CloudStackOptions...)...)
 	if err := l.seed(opts); err != nil {
 		l.Close()
 		return nil, err
@@ -86,7 +86,7 @@ func Start(opts Options) (*Lab, error) {
 // startVCenter builds a vcsim inventory with at least vms VMs and serves it on loopback,
 // accepting the service account and the admin account only.
 func (l *Lab) startVCenter(vms int) error {
-	model := simulator.VPX()
+	model := vcsim.VPX()
 	model.Machine = max(2, (vms+1)/2) // VMs per host; the VPX model has two hosts
 	vcsimMu.Lock()
 	defer vcsimMu.Unlock()
@@ -112,10 +112,10 @@ func (l *Lab) seed(opts Options) error {
 	for i := 0; i < opts.SourceVMs; i += perAppliance {
 		group := min(perAppliance, opts.SourceVMs-i)
 		account := fmt.Sprintf("cloud%d", i/perAppliance+1)
-		seeded, err := l.Cloud.Seed(cssim.Scenario{
+		seeded, err := l.Cloud.Seed(simulator.Scenario{
 			Account: account,
 			Zone:    "zone-" + account,
-			Appliance: cssim.ApplianceSpec{
+			Appliance: simulator.ApplianceSpec{
 				Name:              "oma-" + account,
 				ReplicatedVolumes: group * opts.VolumesPerVM,
 			},
@@ -145,7 +145,7 @@ func (l *Lab) seed(opts Options) error {
 func (l *Lab) vmNames() []string {
 	var names []string
 	for _, e := range l.model.Map().All("VirtualMachine") {
-		if vm, ok := e.(*simulator.VirtualMachine); ok {
+		if vm, ok := e.(*vcsim.VirtualMachine); ok {
 			names = append(names, vm.Name)
 		}
 	}

@@ -19,7 +19,7 @@ type Options struct {
 	// The default discards them.
 	Logger *slog.Logger
 	// CloudStackOptions are passed to simulator.New after the lab's own (a logger), so they
-	// win: simulator.WithLatency for a slow cloud, simulator.WithRunningVMSnapshots to say
-	// whether volumes of a running VM may be snapshotted, and so on.
+	// win: simulator.WithLatency for a slow cloud, an option saying whether volumes of a
+	// running VM may be snapshotted, and so on. The lab itself depends on none of them.
 	CloudStackOptions []simulator.Option
 }

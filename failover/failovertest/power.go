@@ -3,7 +3,7 @@ package failovertest
 import (
 	"fmt"
 
-	"github.com/vmware/govmomi/simulator"
+	vcsim "github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/ossea-migrate/failoverkit/vsphere"
@@ -13,7 +13,7 @@ import (
 // test reads it to check what a failover or rollback did to the source VM.
 func (l *Lab) PowerState(name string) (vsphere.PowerState, error) {
 	for _, e := range l.model.Map().All("VirtualMachine") {
-		if vm, ok := e.(*simulator.VirtualMachine); ok && vm.Name == name {
+		if vm, ok := e.(*vcsim.VirtualMachine); ok && vm.Name == name {
 			var st types.VirtualMachinePowerState
 			l.model.Map().WithLock(l.model.Service.Context, vm, func() { st = vm.Runtime.PowerState })
 			return vsphere.PowerState(st), nil

@@ -1,7 +1,7 @@
 package failovertest
 
 import (
-	"github.com/vmware/govmomi/simulator"
+	vcsim "github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
@@ -56,7 +56,7 @@ func (l *Lab) ResetVSphereCalls() {
 // intercept runs before vcsim dispatches a call: it records the service account's calls and
 // fails those a fault selects. The admin account's calls (ExpireVCenterSessions) are
 // neither recorded nor failed.
-func (l *Lab) intercept(ctx *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
+func (l *Lab) intercept(ctx *vcsim.Context, m *vcsim.Method) (mo.Reference, types.BaseMethodFault) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if ctx.Session == nil || ctx.Session.UserName != l.user {
