@@ -12,8 +12,8 @@ import (
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 )
 
-// hangGuard bounds how long a test waits for a call that must end because its context
-// ended; it is a guard against a hang, not a timing assertion.
+// hangGuard bounds how long a test waits for a call to reach the simulator, or to end because
+// its context ended; it is a guard against a hang, not a timing assertion.
 const hangGuard = 30 * time.Second
 
 type deployed struct {
@@ -50,7 +50,8 @@ func TestCancelDuringSlowRequest(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := deployAsync(ctx, c, "held")
-	time.Sleep(20 * time.Millisecond)
+	require.Eventually(t, func() bool { return r.sim.InFlight() == 1 }, hangGuard, time.Millisecond,
+		"the zone lookup never reached CloudStack")
 	cancel()
 	d := waitDeployed(t, done)
 	require.ErrorIs(t, d.err, context.Canceled)
@@ -69,10 +70,8 @@ func TestCancelWhileWaitingForJob(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := deployAsync(ctx, c, "pending")
 	// Cancel once the job is being polled.
-	for deadline := time.Now().Add(hangGuard); len(r.sim.CallsTo("queryAsyncJobResult")) == 0; {
-		require.True(t, time.Now().Before(deadline), "no poll seen")
-		time.Sleep(time.Millisecond)
-	}
+	require.Eventually(t, func() bool { return len(r.sim.CallsTo("queryAsyncJobResult")) > 0 }, hangGuard, time.Millisecond,
+		"no poll seen")
 	cancel()
 	d := waitDeployed(t, done)
 	require.ErrorIs(t, d.err, context.Canceled)

@@ -19,8 +19,8 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
@@ -67,7 +67,7 @@ func readmeSnippet(ctx context.Context, db *gorm.DB, vmPath string, volumes []fa
 // applianceWithLab is an appliance database of the deployed shape holding the lab's
 // credential sets, written as the appliance's GUI writes them, and the key they are
 // encrypted with.
-func applianceWithLab(t *testing.T, l *lab.Lab, db *gorm.DB) []byte {
+func applianceWithLab(t *testing.T, l *failovertest.Lab, db *gorm.DB) []byte {
 	t.Helper()
 	ctx := context.Background()
 	key := make([]byte, database.KeySize)
@@ -84,7 +84,7 @@ func applianceWithLab(t *testing.T, l *lab.Lab, db *gorm.DB) []byte {
 	return key
 }
 
-func labVolumes(s lab.Source) []failover.Volume {
+func labVolumes(s failovertest.SourceVM) []failover.Volume {
 	var out []failover.Volume
 	for i, id := range s.VolumeIDs {
 		out = append(out, failover.Volume{ID: id, Boot: i == 0})
@@ -99,7 +99,7 @@ func TestReadmeSnippetOnTheApplianceDatabase(t *testing.T) {
 	for _, b := range testdb.Backends(t) {
 		t.Run(string(b), func(t *testing.T) {
 			ctx := context.Background()
-			l, err := lab.Start(lab.Options{})
+			l, err := failovertest.Start(failovertest.Options{})
 			require.NoError(t, err)
 			t.Cleanup(l.Close)
 			db := appliancedb.Open(t, b)
@@ -142,7 +142,7 @@ func TestApplianceSchemaUnchangedByEveryOperation(t *testing.T) {
 		testdb.Backends(t)
 		t.Skip(testdb.MySQLDSNEnv + " is unset")
 	}
-	l, err := lab.Start(lab.Options{SourceVMs: 2})
+	l, err := failovertest.Start(failovertest.Options{SourceVMs: 2})
 	require.NoError(t, err)
 	t.Cleanup(l.Close)
 	db := appliancedb.Open(t, testdb.MariaDB)

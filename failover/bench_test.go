@@ -13,9 +13,10 @@ import (
 	"gorm.io/gorm"
 	gormlogger "gorm.io/gorm/logger"
 
+	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 )
 
 // cachedSource is the old behaviour: it returns its first answer forever.
@@ -84,7 +85,7 @@ func databaseSource(b *testing.B, f *fixture) credentials.Source {
 func BenchmarkTestFailover(b *testing.B) {
 	for _, mode := range []string{"fresh", "cached"} {
 		b.Run(mode, func(b *testing.B) {
-			f := newFixture(b, lab.Options{})
+			f := newFixture(b, failovertest.Options{})
 			var src credentials.Source = databaseSource(b, f)
 			if mode == "cached" {
 				src = &cachedSource{src: src, cs: map[credentials.Ref]credentials.CloudStack{}, vc: map[credentials.Ref]credentials.VSphere{}}
@@ -118,7 +119,7 @@ func BenchmarkTestFailover(b *testing.B) {
 // real vCenter.
 func BenchmarkConcurrentFailovers(b *testing.B) {
 	const vms = 100
-	f := newFixture(b, lab.Options{SourceVMs: vms, Latency: 20 * time.Millisecond})
+	f := newFixture(b, failovertest.Options{SourceVMs: vms, CloudStackOptions: []cssim.Option{cssim.WithLatency(20 * time.Millisecond)}})
 	e := f.newEngine(WithConcurrency(vms))
 	ctx := context.Background()
 	var ratios, peakMB float64

@@ -12,7 +12,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -44,7 +44,7 @@ func jobSnapshots(job *Job) map[string]bool {
 // makes a later Rollback an ErrJobState that says why. A second Commit changes nothing.
 func TestCommitEndsALiveFailover(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{SourceVMs: 2})
+	f := newFixture(t, failovertest.Options{SourceVMs: 2})
 	ctx := context.Background()
 	other, err := f.engine.TestFailover(ctx, f.request(1))
 	require.NoError(t, err)
@@ -90,7 +90,7 @@ func TestCommitInterruptedIsFinishedByCommitOrResume(t *testing.T) {
 		for _, finish := range []string{"commit", "resume"} {
 			t.Run(how+"/"+finish, func(t *testing.T) {
 				t.Parallel()
-				f := newFixture(t, lab.Options{VolumesPerVM: 3}, WithLeaseTTL(crashLeaseTTL))
+				f := newFixture(t, failovertest.Options{VolumesPerVM: 3}, WithLeaseTTL(crashLeaseTTL))
 				ctx := context.Background()
 				live, err := f.engine.LiveFailover(ctx, f.request(0))
 				require.NoError(t, err)
@@ -136,7 +136,7 @@ func TestCommitInterruptedIsFinishedByCommitOrResume(t *testing.T) {
 // failover.
 func TestRollbackExpired(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{SourceVMs: 3})
+	f := newFixture(t, failovertest.Options{SourceVMs: 3})
 	ctx := context.Background()
 	clock := time.Now()
 	f.engine.now = func() time.Time { return clock }

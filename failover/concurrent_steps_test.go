@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
@@ -33,7 +33,7 @@ func TestFaultInsideConcurrentStep(t *testing.T) {
 	} {
 		t.Run(tc.command, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, lab.Options{VolumesPerVM: manyVolumes})
+			f := newFixture(t, failovertest.Options{VolumesPerVM: manyVolumes})
 			f.lab.Cloud.FailNth(tc.command, 3, cssim.Fault{ErrorCode: 530, ErrorText: "injected failure of the 3rd " + tc.command, Async: true})
 			job, err := f.engine.TestFailover(context.Background(), f.request(0))
 			require.Error(t, err)
@@ -85,7 +85,7 @@ func TestCrashInsideConcurrentStep(t *testing.T) {
 		for _, action := range []Action{ActionSnapshotCreate, ActionVolumeAttach} {
 			t.Run(fmt.Sprintf("%s/%s", action, then), func(t *testing.T) {
 				t.Parallel()
-				f := newFixture(t, lab.Options{VolumesPerVM: manyVolumes}, WithLeaseTTL(crashLeaseTTL))
+				f := newFixture(t, failovertest.Options{VolumesPerVM: manyVolumes}, WithLeaseTTL(crashLeaseTTL))
 				store, err := NewGormStore(context.Background(), testdb.Open(t, testdb.SQLite))
 				require.NoError(t, err)
 				f.store = store

@@ -9,12 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
 // keysUsed returns the API keys of the CloudStack calls made since the last reset.
-func keysUsed(l *lab.Lab) map[string]int {
+func keysUsed(l *failovertest.Lab) map[string]int {
 	keys := map[string]int{}
 	for _, c := range l.Cloud.Calls() {
 		keys[c.APIKey]++
@@ -36,7 +36,7 @@ func uses(job *Job, kind credentials.Kind) []CredentialUse {
 // key, as the simulator's call log proves.
 func TestRotationBetweenOperationsTakesEffectWithoutRestart(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{SourceVMs: 2})
+	f := newFixture(t, failovertest.Options{SourceVMs: 2})
 	ctx := context.Background()
 	old, err := f.src.CloudStack(ctx, credentials.Account(f.lab.Sources[0].CloudAccount))
 	require.NoError(t, err)
@@ -62,7 +62,7 @@ func TestRotationBetweenOperationsTakesEffectWithoutRestart(t *testing.T) {
 // remedy and changes nothing.
 func TestMissingVCenterSetFailsPreflightAndChangesNothing(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	ctx := context.Background()
 	before := f.lab.Cloud.State()
 	f.src.Remove(credentials.KindVSphere, vcAccount)
@@ -89,7 +89,7 @@ func TestMissingVCenterSetFailsPreflightAndChangesNothing(t *testing.T) {
 // Scenario 3: no active CloudStack config: a clear error, nothing changed.
 func TestNoActiveCloudStackConfig(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	ctx := context.Background()
 	f.src.SetDefault(credentials.KindCloudStack, "")
 	req := f.request(0)
@@ -110,7 +110,7 @@ func TestNoActiveCloudStackConfig(t *testing.T) {
 // old ones are refused.
 func TestRollbackAfterRotationUsesNewKeys(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	ctx := context.Background()
 	job, err := f.engine.TestFailover(ctx, f.request(0))
 	require.NoError(t, err)
@@ -137,7 +137,7 @@ func TestRotationMidOperationRetriesStepOnce(t *testing.T) {
 		f.rotateCloudStack(0)
 		return nil
 	}
-	f = newFixture(t, lab.Options{}, WithHook(PhaseBeforeCreate, rotate))
+	f = newFixture(t, failovertest.Options{}, WithHook(PhaseBeforeCreate, rotate))
 	var events []Event
 	done := make(chan struct{})
 	e := f.newEngine(WithObserver(ObserverFunc(func(ev Event) {
@@ -189,7 +189,7 @@ func TestRejectedUnchangedCredentialsFailWithRemedy(t *testing.T) {
 		_, err := f.lab.RotateCloudStack(f.lab.Sources[0].CloudAccount) // CloudStack only: the store keeps the old keys
 		return err
 	}
-	f = newFixture(t, lab.Options{}, WithHook(PhaseBeforeCreate, revoke))
+	f = newFixture(t, failovertest.Options{}, WithHook(PhaseBeforeCreate, revoke))
 
 	job, err := f.engine.TestFailover(context.Background(), f.request(0))
 	require.ErrorIs(t, err, credentials.ErrUnauthenticated)
@@ -223,7 +223,7 @@ func (f *fixture) requireCleanAfterRollback(t *testing.T, e *Engine, id string, 
 // the rejected step re-fetches the vCenter set, finds a new version, and retries once.
 func TestVCenterRotationMidOperationRetriesStepOnce(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	ctx := context.Background()
 	f.engine.checkpoint = func(point string) error {
 		if point == "before "+string(StepPowerOffSource) {

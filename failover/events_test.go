@@ -8,13 +8,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
 func TestEventsReportProgressInOrder(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	events := make(chan Event, 100)
 	e := f.newEngine(WithObserver(ObserverFunc(func(ev Event) { events <- ev })))
 	job, err := e.TestFailover(context.Background(), f.request(0))
@@ -49,7 +49,7 @@ func TestEventsReportProgressInOrder(t *testing.T) {
 
 func TestSlowObserverNeverBlocksTheEngine(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	release := make(chan struct{})
 	delivered := make(chan EventType, 100)
 	e := f.newEngine(WithObserver(ObserverFunc(func(ev Event) {
@@ -77,7 +77,7 @@ func TestConcurrencyLimitMakesOperationsWait(t *testing.T) {
 	t.Parallel()
 	entered := make(chan struct{})
 	release := make(chan struct{})
-	f := newFixture(t, lab.Options{SourceVMs: 2}, WithConcurrency(1), WithHook(PhaseBeforeCreate, func(ctx context.Context, job *Job) error {
+	f := newFixture(t, failovertest.Options{SourceVMs: 2}, WithConcurrency(1), WithHook(PhaseBeforeCreate, func(ctx context.Context, job *Job) error {
 		entered <- struct{}{}
 		<-release
 		return nil

@@ -9,7 +9,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/failover"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -18,7 +18,7 @@ import (
 // the new keys at its start, with no restart.
 func Example() {
 	ctx := context.Background()
-	l, err := lab.Start(lab.Options{VolumesPerVM: 2})
+	l, err := failovertest.Start(failovertest.Options{VolumesPerVM: 2})
 	if err != nil {
 		fmt.Println(err)
 		return

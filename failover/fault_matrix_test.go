@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -78,7 +78,13 @@ func (v variant) String() string {
 	return s
 }
 
-func (v variant) lab() lab.Options { return lab.Options{RunningVMSnapshots: v.runningSnapshots} }
+func (v variant) lab() failovertest.Options {
+	var o failovertest.Options
+	if v.runningSnapshots {
+		o.CloudStackOptions = []cssim.Option{cssim.WithRunningVMSnapshots(true)}
+	}
+	return o
+}
 
 func (v variant) opts() []Option {
 	if !v.hooks {
@@ -138,7 +144,7 @@ func TestFaultMatrix(t *testing.T) {
 						f.engine.checkpoint = func(point string) error {
 							if isUndoPoint(point) {
 								f.lab.Cloud.ClearFaults()
-								f.lab.ResetVSphereCalls()
+								f.lab.ClearVSphereFaults()
 							}
 							return nil
 						}

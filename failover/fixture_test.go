@@ -13,7 +13,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/credentials"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -21,7 +21,7 @@ import (
 // way an appliance wires it to its database.
 type fixture struct {
 	t      testing.TB
-	lab    *lab.Lab
+	lab    *failovertest.Lab
 	src    *credentials.Memory
 	store  Store
 	pool   *vsphere.Pool
@@ -38,9 +38,9 @@ func testLogger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-func newFixture(t testing.TB, labOpts lab.Options, opts ...Option) *fixture {
+func newFixture(t testing.TB, labOpts failovertest.Options, opts ...Option) *fixture {
 	t.Helper()
-	l, err := lab.Start(labOpts)
+	l, err := failovertest.Start(labOpts)
 	require.NoError(t, err)
 	t.Cleanup(l.Close)
 	f := &fixture{t: t, lab: l, src: credentials.NewMemory(testLogger()), store: NewMemoryStore()}

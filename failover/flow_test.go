@@ -12,13 +12,13 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
 func TestTestFailoverAndRollback(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{VolumesPerVM: 3})
+	f := newFixture(t, failovertest.Options{VolumesPerVM: 3})
 	ctx := context.Background()
 	src := f.lab.Sources[0]
 
@@ -59,7 +59,7 @@ func TestTestFailoverAndRollback(t *testing.T) {
 func TestLiveFailoverAndRollbackPoweringSourceOn(t *testing.T) {
 	t.Parallel()
 	var synced []string
-	f := newFixture(t, lab.Options{}, WithHook(PhaseFinalSync, func(ctx context.Context, job *Job) error {
+	f := newFixture(t, failovertest.Options{}, WithHook(PhaseFinalSync, func(ctx context.Context, job *Job) error {
 		synced = append(synced, job.ID)
 		return nil
 	}))
@@ -85,7 +85,7 @@ func TestLiveFailoverAndRollbackPoweringSourceOn(t *testing.T) {
 
 func TestLiveRollbackWithoutPowerOnLeavesSourceOff(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	ctx := context.Background()
 	job, err := f.engine.LiveFailover(ctx, f.request(0))
 	require.NoError(t, err)
@@ -105,7 +105,7 @@ func (f *fixture) stepNames(job *Job) []StepName {
 
 func TestInvalidRequests(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	ok := f.request(0)
 	tests := map[string]func(*Request){
 		"no VM":          func(r *Request) { r.VM = vsphere.Locator{} },
@@ -140,7 +140,7 @@ func TestTwoEnginesRacingForOneVM(t *testing.T) {
 	for _, sc := range storeCases(t) {
 		t.Run(sc.name, func(t *testing.T) {
 			a, b := sc.open(t)
-			f := newFixture(t, lab.Options{})
+			f := newFixture(t, failovertest.Options{})
 			f.store = a
 			e1 := f.newEngine(WithHolder("engine-1"))
 			f.store = b
@@ -181,7 +181,7 @@ func TestTwoEnginesRacingForOneVM(t *testing.T) {
 func TestCancelledFlowIsInterruptedAndResumable(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
-	f := newFixture(t, lab.Options{}, WithHook(PhaseBeforeCreate, func(context.Context, *Job) error {
+	f := newFixture(t, failovertest.Options{}, WithHook(PhaseBeforeCreate, func(context.Context, *Job) error {
 		cancel()
 		return nil
 	}))
@@ -198,7 +198,7 @@ func TestCancelledFlowIsInterruptedAndResumable(t *testing.T) {
 
 func TestPreflightChecksPlacement(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	const unknown = "00000000-0000-4000-8000-0000000000ff"
 	for name, mutate := range map[string]func(*Request){
 		"zone":             func(r *Request) { r.Zone = "no-such-zone" },
@@ -221,7 +221,7 @@ func TestPreflightChecksPlacement(t *testing.T) {
 
 func TestCustomOfferingTakesSourceShape(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	custom := ""
 	for _, o := range f.lab.Cloud.State().ServiceOfferings {
 		if o.Custom {
@@ -253,7 +253,7 @@ func TestBeforeCreateHooksRunOnTheApplianceAfterTheSnapshots(t *testing.T) {
 	var f *fixture
 	var sawOnAppliance, sawSnapshots bool
 	var seen *Job
-	f = newFixture(t, lab.Options{VolumesPerVM: 3}, WithHook(PhaseBeforeCreate, func(ctx context.Context, job *Job) error {
+	f = newFixture(t, failovertest.Options{VolumesPerVM: 3}, WithHook(PhaseBeforeCreate, func(ctx context.Context, job *Job) error {
 		seen = job
 		st := f.lab.Cloud.State()
 		src := f.lab.Sources[0]
@@ -301,7 +301,7 @@ func TestBeforeCreateHooksRunOnTheApplianceAfterTheSnapshots(t *testing.T) {
 // off again to revert what the hook may have written, and puts them back.
 func TestFailedBeforeCreateHookIsCompensatedWithReverts(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{}, WithHook(PhaseBeforeCreate, func(context.Context, *Job) error {
+	f := newFixture(t, failovertest.Options{}, WithHook(PhaseBeforeCreate, func(context.Context, *Job) error {
 		return errors.New("driver injection failed")
 	}))
 	job, err := f.engine.TestFailover(context.Background(), f.request(0))
@@ -324,7 +324,7 @@ func TestBestEffortHookFailureIsAWarning(t *testing.T) {
 	var events []Event
 	var mu sync.Mutex
 	ran := false
-	f := newFixture(t, lab.Options{},
+	f := newFixture(t, failovertest.Options{},
 		WithHook(PhaseBeforeCreate, func(context.Context, *Job) error { return errors.New("no virtio drivers for this guest") },
 			BestEffort(), HookName("inject drivers")),
 		WithHook(PhaseBeforeCreate, func(context.Context, *Job) error { ran = true; return nil }),

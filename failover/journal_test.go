@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -48,7 +48,7 @@ func (l *journalLog) take() []string {
 func TestJournalSeesEveryStepInOrder(t *testing.T) {
 	t.Parallel()
 	j := &journalLog{}
-	f := newFixture(t, lab.Options{}, WithJournal(j))
+	f := newFixture(t, failovertest.Options{}, WithJournal(j))
 	ctx := context.Background()
 	job, err := f.engine.TestFailover(ctx, f.request(0))
 	require.NoError(t, err)
@@ -78,7 +78,7 @@ func TestJournalFailureBeforeAStepStopsTheFlow(t *testing.T) {
 		}
 		return nil
 	}}
-	f := newFixture(t, lab.Options{}, WithJournal(j))
+	f := newFixture(t, failovertest.Options{}, WithJournal(j))
 	before := f.lab.Cloud.State()
 	job, err := f.engine.TestFailover(context.Background(), f.request(0))
 	require.ErrorIs(t, err, ErrJournal)
@@ -100,7 +100,7 @@ func TestJournalFailureAfterTheWorkIsReported(t *testing.T) {
 		}
 		return nil
 	}}
-	f := newFixture(t, lab.Options{}, WithJournal(j))
+	f := newFixture(t, failovertest.Options{}, WithJournal(j))
 	job, err := f.engine.TestFailover(context.Background(), f.request(0))
 	require.ErrorIs(t, err, ErrJournal)
 	assert.Equal(t, StatusSucceeded, job.Status, "the failover itself succeeded")

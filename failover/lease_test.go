@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -63,7 +63,7 @@ func TestLeaseOfDeadProcessIsTakenOverAtOnce(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
 			store, _ := sc.open(t)
-			f := newFixture(t, lab.Options{}, WithStore(store))
+			f := newFixture(t, failovertest.Options{}, WithStore(store))
 			f.store = store
 			pid, started := deadProcess(t)
 			host, _ := os.Hostname()
@@ -87,7 +87,7 @@ func TestLeaseOfStalledHeartbeatIsTakenOver(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
 			store, _ := sc.open(t)
-			f := newFixture(t, lab.Options{}, WithStore(store))
+			f := newFixture(t, failovertest.Options{}, WithStore(store))
 			f.store = store
 			f.plantLease(t, Holder{Name: "far-engine", Host: "another-host", PID: os.Getpid(), Started: "x"}, 20*time.Millisecond)
 
@@ -108,7 +108,7 @@ func TestLeaseOfLiveHolderIsNeverTakenOver(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
 			store, other := sc.open(t)
-			f := newFixture(t, lab.Options{}, WithStore(store))
+			f := newFixture(t, failovertest.Options{}, WithStore(store))
 			f.store = store
 			pid, started := deadProcess(t)
 			h := Holder{Name: "live-engine", Host: "another-host", PID: pid, Started: started}

@@ -9,13 +9,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
 func TestPlanChangesNothingAndMatchesTheRun(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	ctx := context.Background()
 	before := f.lab.Cloud.State()
 
@@ -70,7 +70,7 @@ func TestPlanChangesNothingAndMatchesTheRun(t *testing.T) {
 
 func TestPlanFailsLikePreflight(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	f.src.Remove(credentials.KindVSphere, vcAccount)
 	_, err := f.engine.Plan(context.Background(), KindTestFailover, f.request(0))
 	require.ErrorIs(t, err, credentials.ErrNotFound)
@@ -81,7 +81,7 @@ func TestPlanFailsLikePreflight(t *testing.T) {
 
 func TestCheckCredentials(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	ctx := context.Background()
 	cs := credentials.Account(f.lab.Sources[0].CloudAccount)
 	vc := credentials.Account(vcAccount)
@@ -124,7 +124,7 @@ func TestCheckCredentials(t *testing.T) {
 // such setting says what to fix; a set whose settings are right passes with each one checked.
 func TestCheckCredentialsChecksWhatAFailoverNeeds(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	ctx := context.Background()
 	account := f.lab.Sources[0].CloudAccount
 	good, err := f.lab.CloudStackSet(account)

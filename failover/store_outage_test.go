@@ -17,7 +17,7 @@ import (
 	"gorm.io/gorm"
 	gormlogger "gorm.io/gorm/logger"
 
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
@@ -114,7 +114,7 @@ func TestStoreOutageMidFlow(t *testing.T) {
 	db, proxy := openThroughProxy(t)
 	store, err := NewGormStore(context.Background(), db)
 	require.NoError(t, err)
-	f := newFixture(t, lab.Options{VolumesPerVM: 3}, WithStore(store))
+	f := newFixture(t, failovertest.Options{VolumesPerVM: 3}, WithStore(store))
 	f.store = store
 	f.engine.saveTimeout = 3 * time.Second
 	f.engine.checkpoint = func(p string) error {

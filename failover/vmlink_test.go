@@ -9,8 +9,8 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
@@ -20,7 +20,7 @@ import (
 func TestVMContextSelectsTheLinkedVCenterSet(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f := newFixture(t, lab.Options{})
+	f := newFixture(t, failovertest.Options{})
 	src := f.lab.Sources[0]
 
 	db := testdb.Open(t, testdb.SQLite)

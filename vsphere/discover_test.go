@@ -12,6 +12,7 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -74,8 +75,8 @@ func TestFindVM(t *testing.T) {
 
 		{name: "missing path", loc: vsphere.ByPath("/DC0/vm/nope"), wantErr: vsphere.ErrNotFound},
 		{name: "path naming a folder", loc: vsphere.ByPath("/DC0/vm/dup"), wantErr: vsphere.ErrNotFound},
-		{name: "missing instance UUID", loc: vsphere.ByInstanceUUID("5021b8a3-0000-4000-8000-" + randomHex(6)), wantErr: vsphere.ErrNotFound},
-		{name: "missing BIOS UUID", loc: vsphere.ByBIOSUUID("4221b8a3-0000-4000-8000-" + randomHex(6)), wantErr: vsphere.ErrNotFound},
+		{name: "missing instance UUID", loc: vsphere.ByInstanceUUID("5021b8a3-0000-4000-8000-" + testkit.RandomHex(6)), wantErr: vsphere.ErrNotFound},
+		{name: "missing BIOS UUID", loc: vsphere.ByBIOSUUID("4221b8a3-0000-4000-8000-" + testkit.RandomHex(6)), wantErr: vsphere.ErrNotFound},
 		{name: "missing name", loc: vsphere.ByName("nope"), wantErr: vsphere.ErrNotFound},
 		{name: "glob characters are not patterns", loc: vsphere.ByName("DC0_C0_RP0_VM*"), wantErr: vsphere.ErrNotFound},
 
@@ -194,10 +195,7 @@ func TestDescribe(t *testing.T) {
 	v.setTools(name, true)
 	nic := devices.SelectByType((*types.VirtualEthernetCard)(nil))[0].(types.BaseVirtualEthernetCard).GetVirtualEthernetCard()
 
-	p := newPool(t, nil)
-	c := v.client(p)
-	vm, err := c.FindVM(ctx, vsphere.ByName(name))
-	require.NoError(t, err)
+	_, c, vm := v.findWithNewPool(name)
 	shape, err := c.Describe(ctx, vm)
 	require.NoError(t, err)
 

@@ -181,15 +181,8 @@ func TestPowerOff(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			v := newVCenter(t, func(m *simulator.Model) { m.DelayConfig.MethodDelay = tt.delays })
-			if tt.setup != nil {
-				tt.setup(v)
-			}
-			p := newPool(t, nil)
-			c := v.client(p)
+			v, p, c, vm := startPowerCase(t, tt.delays, tt.setup)
 			ctx := context.Background()
-			vm, err := c.FindVM(ctx, vsphere.ByName(target))
-			require.NoError(t, err)
 
 			res, err := c.PowerOff(ctx, vm, tt.opts)
 			if len(tt.wantErr) > 0 {
@@ -284,14 +277,7 @@ func TestPowerOn(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			v := newVCenter(t, func(m *simulator.Model) { m.DelayConfig.MethodDelay = tt.delays })
-			if tt.setup != nil {
-				tt.setup(v)
-			}
-			p := newPool(t, nil)
-			c := v.client(p)
-			vm, err := c.FindVM(context.Background(), vsphere.ByName(target))
-			require.NoError(t, err)
+			v, _, c, vm := startPowerCase(t, tt.delays, tt.setup)
 
 			ctx := context.Background()
 			if tt.timeout > 0 {
@@ -318,14 +304,23 @@ func TestPowerOn(t *testing.T) {
 	}
 }
 
+// startPowerCase starts a vCenter with the given vcsim method delays (in milliseconds),
+// prepares it with setup when given, and finds the target VM through a new pool.
+func startPowerCase(t *testing.T, delays map[string]int, setup func(*fakeVCenter)) (*fakeVCenter, *vsphere.Pool, *vsphere.Client, vsphere.VM) {
+	t.Helper()
+	v := newVCenter(t, func(m *simulator.Model) { m.DelayConfig.MethodDelay = delays })
+	if setup != nil {
+		setup(v)
+	}
+	p, c, vm := v.findWithNewPool(target)
+	return v, p, c, vm
+}
+
 func TestPowerStateAndBadVM(t *testing.T) {
 	t.Parallel()
 	v := newVCenter(t)
-	p := newPool(t, nil)
-	c := v.client(p)
+	_, c, vm := v.findWithNewPool(target)
 	ctx := context.Background()
-	vm, err := c.FindVM(ctx, vsphere.ByName(target))
-	require.NoError(t, err)
 
 	st, err := c.PowerState(ctx, vm)
 	require.NoError(t, err)
@@ -336,13 +331,21 @@ func TestPowerStateAndBadVM(t *testing.T) {
 	assert.Equal(t, vsphere.PoweredOff, st)
 
 	for _, bad := range []vsphere.VM{{}, {Ref: types.ManagedObjectReference{Type: "HostSystem", Value: "host-1"}}} {
-		_, err = c.PowerOff(ctx, bad, vsphere.PowerOffOptions{AllowHard: true})
-		require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
-		_, err = c.PowerOn(ctx, bad)
-		require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
-		_, err = c.PowerState(ctx, bad)
-		require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
+		requirePowerCallsRefused(t, c, bad)
 	}
+}
+
+// requirePowerCallsRefused checks that c refuses every power call on vm as an invalid
+// argument.
+func requirePowerCallsRefused(t *testing.T, c *vsphere.Client, vm vsphere.VM) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := c.PowerOff(ctx, vm, vsphere.PowerOffOptions{AllowHard: true})
+	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
+	_, err = c.PowerOn(ctx, vm)
+	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
+	_, err = c.PowerState(ctx, vm)
+	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
 }
 
 func TestVMFromAnotherVCenterIsRefused(t *testing.T) {
@@ -357,11 +360,6 @@ func TestVMFromAnotherVCenterIsRefused(t *testing.T) {
 	other := b.client(p)
 	_, err = other.Describe(ctx, vm)
 	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
-	_, err = other.PowerOff(ctx, vm, vsphere.PowerOffOptions{AllowHard: true})
-	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
-	_, err = other.PowerOn(ctx, vm)
-	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
-	_, err = other.PowerState(ctx, vm)
-	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
+	requirePowerCallsRefused(t, other, vm)
 	assert.Equal(t, vsphere.PoweredOn, b.powerState(target), "nothing was done in the other vCenter")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -33,7 +34,7 @@ func operation(t testing.TB, v *fakeVCenter, p *vsphere.Pool) error {
 func TestRotationOldPasswordRejectedNewAcceptedWithoutRestart(t *testing.T) {
 	t.Parallel()
 	v := newVCenter(t)
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	p := newPool(t, logs)
 	ctx := context.Background()
 
@@ -77,7 +78,7 @@ func TestRejectedLoginLeavesNothingBehind(t *testing.T) {
 	ctx := context.Background()
 
 	bad := v.creds()
-	bad.Password = credentials.NewSecret("wrong-" + randomHex(6))
+	bad.Password = credentials.NewSecret("wrong-" + testkit.RandomHex(6))
 	bad.Stamp(bad.Origin, "", time.Now())
 	_, err := p.Client(ctx, bad)
 	require.ErrorIs(t, err, credentials.ErrUnauthenticated)
@@ -195,14 +196,11 @@ func TestNotAuthenticatedIsReestablishedOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			v := newVCenter(t)
-			p := newPool(t, nil)
-			c := v.client(p)
+			p, c, vm := v.findWithNewPool("DC0_H0_VM0")
 			ctx := context.Background()
-			vm, err := c.FindVM(ctx, vsphere.ByName("DC0_H0_VM0"))
-			require.NoError(t, err)
 
 			tt.expire(v)
-			_, err = c.Describe(ctx, vm)
+			_, err := c.Describe(ctx, vm)
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
 			} else {
@@ -220,16 +218,16 @@ func TestNotAuthenticatedIsReestablishedOnce(t *testing.T) {
 func TestIdleSessionsAreLoggedOut(t *testing.T) {
 	t.Parallel()
 	v := newVCenter(t)
-	clock := newFakeClock()
+	clock := testkit.NewClock(time.Now())
 	p := newPool(t, nil, vsphere.WithIdleTimeout(20*time.Millisecond))
-	vsphere.SetClock(p, clock.now)
+	vsphere.SetClock(p, clock.Now)
 
 	assert.False(t, vsphere.JanitorRunning(p), "an empty pool runs no goroutine")
 	require.NoError(t, operation(t, v, p))
 	require.Len(t, v.sessions(), 1)
 	assert.True(t, vsphere.JanitorRunning(p))
 
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	require.Eventually(t, func() bool { return len(v.sessions()) == 0 }, 5*time.Second, 10*time.Millisecond)
 	assert.Equal(t, int64(0), p.Stats().Live)
 	assert.Equal(t, int64(1), p.Stats().Logouts)
@@ -243,38 +241,18 @@ func TestIdleSessionsAreLoggedOut(t *testing.T) {
 	assert.Empty(t, v.sessions())
 }
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Now()} }
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestIdleSessionIsReplacedOnUse(t *testing.T) {
 	t.Parallel()
 	v := newVCenter(t)
-	clock := newFakeClock()
+	clock := testkit.NewClock(time.Now())
 	p := newPool(t, nil, vsphere.WithIdleTimeout(time.Hour))
-	vsphere.SetClock(p, clock.now)
+	vsphere.SetClock(p, clock.Now)
 
 	require.NoError(t, operation(t, v, p))
 	first := v.sessions()
 	require.Len(t, first, 1)
 
-	clock.advance(2 * time.Hour)
+	clock.Advance(2 * time.Hour)
 	require.NoError(t, operation(t, v, p))
 	st := p.Stats()
 	assert.Equal(t, int64(2), st.Logins)
@@ -300,11 +278,8 @@ func TestCloseLogsOutSessionsInUseWhenTheyReturn(t *testing.T) {
 	v := newVCenter(t, func(m *simulator.Model) {
 		m.DelayConfig.MethodDelay = map[string]int{"FindAllByUuid": 300}
 	})
-	p := newPool(t, nil)
-	c := v.client(p)
+	p, c, vm := v.findWithNewPool("DC0_H0_VM0")
 	ctx := context.Background()
-	vm, err := c.FindVM(ctx, vsphere.ByName("DC0_H0_VM0"))
-	require.NoError(t, err)
 
 	done := make(chan error, 1)
 	go func() {
@@ -369,7 +344,7 @@ func TestTLSVerification(t *testing.T) {
 	t.Run("trusted by WithRootCAs", func(t *testing.T) {
 		roots := x509.NewCertPool()
 		roots.AddCert(v.server.Certificate())
-		logs := &logBuffer{}
+		logs := &testkit.LogBuffer{}
 		p := newPool(t, logs, vsphere.WithRootCAs(roots))
 		set := v.creds()
 		set.InsecureSkipVerify = false
@@ -378,7 +353,7 @@ func TestTLSVerification(t *testing.T) {
 		assert.NotContains(t, logs.String(), "verification is off")
 	})
 	t.Run("skipped verification is logged with the origin", func(t *testing.T) {
-		logs := &logBuffer{}
+		logs := &testkit.LogBuffer{}
 		p := newPool(t, logs)
 		set := v.creds()
 		_, err := p.Client(ctx, set)
@@ -398,8 +373,8 @@ func TestUnreachableVCenter(t *testing.T) {
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
 
-	set := credentials.VSphere{Host: addr, Username: "svc-" + randomHex(3),
-		Password: credentials.NewSecret(randomHex(8)), InsecureSkipVerify: true}
+	set := credentials.VSphere{Host: addr, Username: "svc-" + testkit.RandomHex(3),
+		Password: credentials.NewSecret(testkit.RandomHex(8)), InsecureSkipVerify: true}
 	set.Stamp(credentials.Origin{Source: "test", Account: account}, "", time.Now())
 	p := newPool(t, nil)
 	_, err = p.Client(context.Background(), set)
@@ -413,10 +388,7 @@ func TestUnreachableVCenter(t *testing.T) {
 func TestEveryCallHonoursContext(t *testing.T) {
 	t.Parallel()
 	v := newVCenter(t)
-	p := newPool(t, nil)
-	c := v.client(p)
-	vm, err := c.FindVM(context.Background(), vsphere.ByName("DC0_H0_VM0"))
-	require.NoError(t, err)
+	p, c, vm := v.findWithNewPool("DC0_H0_VM0")
 
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -443,14 +415,18 @@ func TestEveryCallHonoursContext(t *testing.T) {
 	v.inject(injected{method: "FindAllByUuid", delay: 1500 * time.Millisecond, times: 1})
 	ctx, cancelT := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancelT()
-	_, err = c.FindVM(ctx, vsphere.ByInstanceUUID(vm.InstanceUUID))
+	_, err := c.FindVM(ctx, vsphere.ByInstanceUUID(vm.InstanceUUID))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.False(t, errors.Is(err, vsphere.ErrUnreachable))
 }
 
 func TestWaitingForAnotherLoginHonoursContext(t *testing.T) {
 	t.Parallel()
-	v := newVCenter(t, func(m *simulator.Model) { m.DelayConfig.MethodDelay = map[string]int{"Login": 800} })
+	v := newVCenter(t)
+	gate := make(chan struct{})
+	release := sync.OnceFunc(func() { close(gate) })
+	defer release()
+	v.inject(injected{method: "Login", hold: gate, times: 1})
 	p := newPool(t, nil)
 
 	slow := make(chan error, 1)
@@ -458,13 +434,26 @@ func TestWaitingForAnotherLoginHonoursContext(t *testing.T) {
 		_, err := p.Client(context.Background(), v.creds())
 		slow <- err
 	}()
-	// Let the first caller start its login, then give up waiting for it.
-	time.Sleep(100 * time.Millisecond)
+	// Once the first caller's login is held in vCenter, a second caller gives up waiting
+	// for it when its own context ends.
+	require.Eventually(t, func() bool { return v.callCount("Login") == 1 }, 30*time.Second, time.Millisecond,
+		"the first login never reached vCenter")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err := p.Client(ctx, v.creds())
-	require.ErrorIs(t, err, context.DeadlineExceeded)
+	second := make(chan error, 1)
+	go func() {
+		_, err := p.Client(ctx, v.creds())
+		second <- err
+	}()
+	select {
+	case err := <-second:
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second caller kept waiting for the first login after its context ended")
+	}
+	assert.Equal(t, 1, v.callCount("Login"), "the second caller waited for the first login instead of logging in")
 
+	release()
 	require.NoError(t, <-slow)
 	assert.Equal(t, int64(1), p.Stats().Logins)
 	require.NoError(t, operation(t, v, p))
@@ -482,7 +471,7 @@ func TestEndpointForms(t *testing.T) {
 		{"http://lab.example:8080/sdk", "http://lab.example:8080/sdk"},
 	}
 	for _, tt := range tests {
-		set := credentials.VSphere{Host: tt.host, Username: "u", Password: credentials.NewSecret(randomHex(4))}
+		set := credentials.VSphere{Host: tt.host, Username: "u", Password: credentials.NewSecret(testkit.RandomHex(4))}
 		got, err := vsphere.Endpoint(set)
 		require.NoError(t, err, tt.host)
 		assert.Equal(t, tt.want, got, tt.host)

@@ -1,11 +1,8 @@
 package vsphere_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
 	"log/slog"
 	"net/url"
 	"sync"
@@ -21,6 +18,7 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -49,20 +47,14 @@ type fakeVCenter struct {
 
 var vcsimCreate sync.Mutex
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // newVCenter starts a vcsim VPX inventory (datacenter DC0, hosts, VMs DC0_H0_VM0 ...) over
 // TLS. configure may adjust the model before it is created.
 func newVCenter(t testing.TB, configure ...func(*simulator.Model)) *fakeVCenter {
 	t.Helper()
 	model := simulator.VPX()
 	// Every vcsim VPX reports the same instance UUID; real vCenters each have their own.
-	model.ServiceContent.About.InstanceUuid = randomHex(4) + "-" + randomHex(2) + "-" + randomHex(2) + "-" +
-		randomHex(2) + "-" + randomHex(6)
+	model.ServiceContent.About.InstanceUuid = testkit.RandomHex(4) + "-" + testkit.RandomHex(2) + "-" + testkit.RandomHex(2) + "-" +
+		testkit.RandomHex(2) + "-" + testkit.RandomHex(6)
 	for _, f := range configure {
 		f(model)
 	}
@@ -76,10 +68,10 @@ func newVCenter(t testing.TB, configure ...func(*simulator.Model)) *fakeVCenter 
 	v := &fakeVCenter{
 		t:         t,
 		model:     model,
-		user:      "svc-" + randomHex(3),
-		password:  "pw-" + randomHex(12),
-		adminUser: "admin-" + randomHex(3),
-		adminPass: "pw-" + randomHex(12),
+		user:      "svc-" + testkit.RandomHex(3),
+		password:  "pw-" + testkit.RandomHex(12),
+		adminUser: "admin-" + testkit.RandomHex(3),
+		adminPass: "pw-" + testkit.RandomHex(12),
 	}
 	// User info on Listen makes vcsim demand credentials; ValidLogin then decides which.
 	model.Service.Listen = &url.URL{User: url.UserPassword(v.user, v.password)}
@@ -121,7 +113,7 @@ func (v *fakeVCenter) validLogin(l *types.Login) bool {
 func (v *fakeVCenter) rotateInVCenter() string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.password = "pw-" + randomHex(12)
+	v.password = "pw-" + testkit.RandomHex(12)
 	return v.password
 }
 
@@ -238,10 +230,11 @@ func (v *fakeVCenter) setPower(name string, want vsphere.PowerState) {
 // FaultInjector, whose rule counters are updated under a read lock and trip -race.
 type injected struct {
 	method string
-	fault  types.BaseMethodFault // nil: delay only
+	fault  types.BaseMethodFault // nil: delay or hold only
 	delay  time.Duration
-	times  int // 0: every call
-	skip   int // let this many matching calls through first
+	hold   <-chan struct{} // the call waits until it is closed
+	times  int             // 0: every call
+	skip   int             // let this many matching calls through first
 	hits   int
 }
 
@@ -260,7 +253,10 @@ func (v *fakeVCenter) clearFaults() {
 
 // hook is the registry's method hook: it runs before vcsim dispatches a call.
 func (v *fakeVCenter) hook(ctx *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
-	if ctx.Session == nil || ctx.Session.UserName != v.user {
+	// A login has no session yet: it is the service account's if it names its user.
+	login, isLogin := m.Body.(*types.Login)
+	serviceLogin := isLogin && login.UserName == v.user
+	if !serviceLogin && (ctx.Session == nil || ctx.Session.UserName != v.user) {
 		return nil, nil
 	}
 	v.mu.Lock()
@@ -290,40 +286,39 @@ func (v *fakeVCenter) hook(ctx *simulator.Context, m *simulator.Method) (mo.Refe
 		case <-ctx.Done():
 		}
 	}
+	if rule.hold != nil {
+		select {
+		case <-rule.hold:
+		case <-ctx.Done():
+		}
+	}
 	return nil, rule.fault
 }
 
-// callCount returns how often the service account called method.
+// callCount returns how often the service account called method (logins included).
 func (v *fakeVCenter) callCount(method string) int {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.calls[method]
 }
 
-// logBuffer collects log output for assertions; it is safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
+// findWithNewPool gets a Client from a new pool and finds the named VM with it, as an
+// operation's first steps do.
+func (v *fakeVCenter) findWithNewPool(name string) (*vsphere.Pool, *vsphere.Client, vsphere.VM) {
+	v.t.Helper()
+	p := newPool(v.t, nil)
+	c := v.client(p)
+	vm, err := c.FindVM(context.Background(), vsphere.ByName(name))
+	require.NoError(v.t, err)
+	return p, c, vm
 }
 
 // newPool returns a pool that logs into logs (when given) and is closed at the end of the test.
-func newPool(t testing.TB, logs *logBuffer, opts ...vsphere.Option) *vsphere.Pool {
+func newPool(t testing.TB, logs *testkit.LogBuffer, opts ...vsphere.Option) *vsphere.Pool {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
 	if logs != nil {
-		logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		logger = logs.Logger()
 	}
 	opts = append([]vsphere.Option{vsphere.WithLogger(logger), vsphere.WithPollInterval(50 * time.Millisecond)}, opts...)
 	p := vsphere.NewPool(opts...)

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
 // RunConformanceTests runs the behaviour every credentials.Source must have against the
@@ -207,10 +208,7 @@ func (s suite) mustFetch(ctx context.Context, t *testing.T, h Harness, ref crede
 // message includes.
 func requireCategory(t *testing.T, err error, category error) *credentials.Error {
 	t.Helper()
-	require.Error(t, err)
-	require.ErrorIs(t, err, category, "error: %v", err)
-	var e *credentials.Error
-	require.ErrorAs(t, err, &e)
+	e := testkit.RequireErrorAs[*credentials.Error](t, err, category)
 	assert.NotEmpty(t, e.Remedy, "error has no remedy: %v", err)
 	assert.Contains(t, err.Error(), e.Remedy, "the message must include the remedy")
 	return e

@@ -2,8 +2,6 @@ package env_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"slices"
 	"strconv"
@@ -16,6 +14,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/credentialstest"
 	"github.com/ossea-migrate/failoverkit/credentials/env"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
 // environment is the store a harness writes: a map or the process environment. Both change
@@ -215,7 +214,7 @@ func TestConformanceProcessEnvironment(t *testing.T) {
 	before := os.Environ()
 	slices.Sort(before)
 	credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
-		tag := randomHex(t)
+		tag := testkit.RandomHex(4)
 		stored := func(a string) string { return a + "-fkt" + tag }
 		h := &envHarness{
 			env: processEnv{t}, stored: stored,
@@ -251,11 +250,4 @@ func (r renamed) VSphere(ctx context.Context, ref credentials.Ref) (credentials.
 		ref.Name = r.stored(ref.Name)
 	}
 	return r.src.VSphere(ctx, ref)
-}
-
-func randomHex(t testing.TB) string {
-	b := make([]byte, 4)
-	_, err := rand.Read(b)
-	require.NoError(t, err)
-	return hex.EncodeToString(b)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/env"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
 // cloudStackVars returns a complete CloudStack environment for account ("" = default) with
@@ -234,7 +235,7 @@ func TestVariableMissingEmptyOrPadded(t *testing.T) {
 				}
 				t.Run(account+"/"+n.name+"/"+b.name, func(t *testing.T) {
 					t.Parallel()
-					tag := randomHex(t)
+					tag := testkit.RandomHex(4)
 					vars := cloudStackVars(t, account, tag)
 					if n.kind == credentials.KindVSphere {
 						vars = vSphereVars(t, account, tag)

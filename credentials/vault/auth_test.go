@@ -16,6 +16,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/vault"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
 // allTokens lists every token the fake has issued, for checks that none is printed.
@@ -38,7 +39,7 @@ func assertNothingSecret(t *testing.T, f *fakeVault, text string, more ...string
 	assertNoneIn(t, text, append(append(f.allTokens(), roleID, secretID), more...)...)
 }
 
-func appRoleSource(t *testing.T, f *fakeVault, logs *logBuffer) (*vault.Source, string) {
+func appRoleSource(t *testing.T, f *fakeVault, logs *testkit.LogBuffer) (*vault.Source, string) {
 	t.Helper()
 	file := writeFile(t, "secret-id", f.secretID)
 	return newSource(t, f, logs, vault.WithAppRole(vault.AppRole{RoleID: f.roleID, SecretIDFile: file})), file
@@ -55,7 +56,7 @@ func TestAppRoleLogsInAgainAfterRevocation(t *testing.T) {
 	t.Parallel()
 	f := newFakeVault(t)
 	data := cloudStackSet(t, f, "default")
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	src, _ := appRoleSource(t, f, logs)
 
 	fetchOK(t, src, data)
@@ -75,8 +76,8 @@ func TestAppRoleLoginRefusedNamesTheFix(t *testing.T) {
 	t.Parallel()
 	f := newFakeVault(t)
 	cloudStackSet(t, f, "default")
-	logs := &logBuffer{}
-	file := writeFile(t, "secret-id", "fake-stale-secret-id-"+randomHex(t, 4))
+	logs := &testkit.LogBuffer{}
+	file := writeFile(t, "secret-id", "fake-stale-secret-id-"+testkit.RandomHex(4))
 	src := newSource(t, f, logs, vault.WithAppRole(vault.AppRole{RoleID: f.roleID, SecretIDFile: file}))
 
 	_, err := src.CloudStack(context.Background(), credentials.Ref{})
@@ -92,10 +93,10 @@ func TestRotatedSecretIDIsReadAtNextLogin(t *testing.T) {
 	t.Parallel()
 	f := newFakeVault(t)
 	data := cloudStackSet(t, f, "default")
-	src, file := appRoleSource(t, f, &logBuffer{})
+	src, file := appRoleSource(t, f, &testkit.LogBuffer{})
 	fetchOK(t, src, data)
 
-	rotated := "fake-secret-id-rotated-" + randomHex(t, 8)
+	rotated := "fake-secret-id-rotated-" + testkit.RandomHex(8)
 	f.setSecretID(rotated)
 	f.revokeAll()
 	_, err := src.CloudStack(context.Background(), credentials.Ref{})
@@ -111,7 +112,7 @@ func TestAppRoleFromEnvironment(t *testing.T) {
 	data := cloudStackSet(t, f, "default")
 	t.Setenv("FAKE_FK_ROLE_ID", f.roleID)
 	t.Setenv("FAKE_FK_SECRET_ID", f.secretID)
-	src := newSource(t, f, &logBuffer{}, vault.WithAppRole(vault.AppRole{RoleIDEnv: "FAKE_FK_ROLE_ID", SecretIDEnv: "FAKE_FK_SECRET_ID"}))
+	src := newSource(t, f, &testkit.LogBuffer{}, vault.WithAppRole(vault.AppRole{RoleIDEnv: "FAKE_FK_ROLE_ID", SecretIDEnv: "FAKE_FK_SECRET_ID"}))
 	fetchOK(t, src, data)
 
 	t.Setenv("FAKE_FK_SECRET_ID", "")
@@ -148,7 +149,7 @@ func TestTokenLifetime(t *testing.T) {
 			f := newFakeVault(t)
 			f.appRoleTTL, f.appRoleMaxTTL, f.appRoleRenewable = tt.ttl, tt.maxTTL, tt.renewable
 			data := cloudStackSet(t, f, "default")
-			logs := &logBuffer{}
+			logs := &testkit.LogBuffer{}
 			src, _ := appRoleSource(t, f, logs)
 			fetchOK(t, src, data)
 			for _, d := range tt.advance {
@@ -168,7 +169,7 @@ func TestStaticTokenIsRenewed(t *testing.T) {
 	f := newFakeVault(t)
 	data := cloudStackSet(t, f, "default")
 	token := f.issue(t, time.Hour, true, []string{"default", "failoverkit-read"}, "failoverkit/")
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	src := newSource(t, f, logs, vault.WithToken(token))
 
 	fetchOK(t, src, data)
@@ -188,7 +189,7 @@ func TestStaticTokenExpiredIsUnauthenticated(t *testing.T) {
 	f := newFakeVault(t)
 	data := cloudStackSet(t, f, "default")
 	token := f.issue(t, time.Hour, false, []string{"default", "failoverkit-read"}, "failoverkit/")
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	src := newSource(t, f, logs, vault.WithToken(token))
 	fetchOK(t, src, data)
 
@@ -207,7 +208,7 @@ func TestTokenFileIsReadAgainWhenRejected(t *testing.T) {
 	data := cloudStackSet(t, f, "default")
 	first := f.issue(t, time.Hour, true, []string{"default"}, "failoverkit/")
 	file := writeFile(t, "token", first)
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	src := newSource(t, f, logs, vault.WithTokenFile(file))
 	fetchOK(t, src, data)
 
@@ -228,7 +229,7 @@ func TestConcurrentCallsShareOneLogin(t *testing.T) {
 	t.Parallel()
 	f := newFakeVault(t)
 	data := cloudStackSet(t, f, "default")
-	src, _ := appRoleSource(t, f, &logBuffer{})
+	src, _ := appRoleSource(t, f, &testkit.LogBuffer{})
 
 	burst := func() {
 		var wg sync.WaitGroup

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/vault"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
 // BenchmarkFetchFake measures the source's own cost per fetch: one loopback round trip to
@@ -39,7 +40,7 @@ func TestConnectionIsReused(t *testing.T) {
 	f := newFakeVault(t)
 	root := f.issue(t, 0, false, []string{"root"}, "*")
 	data := cloudStackSet(t, f, "default")
-	src := newSource(t, f, &logBuffer{}, vault.WithToken(root))
+	src := newSource(t, f, &testkit.LogBuffer{}, vault.WithToken(root))
 	for range 20 {
 		fetchOK(t, src, data)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/vault"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
 // TestErrorMapping drives each way a read can fail through the fake and checks the category,
@@ -191,7 +192,7 @@ func TestErrorMapping(t *testing.T) {
 			t.Parallel()
 			f := newFakeVault(t)
 			token, opts := tt.setup(t, f)
-			logs := &logBuffer{}
+			logs := &testkit.LogBuffer{}
 			src := newSource(t, f, logs, append(opts, vault.WithToken(token))...)
 			var err error
 			if tt.kind == credentials.KindVSphere {

@@ -1,8 +1,6 @@
 package vault_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -12,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
 // fakeVault is a small wire-level fake of the Vault HTTP API: a KV version 2 engine's data
@@ -28,7 +28,7 @@ type fakeVault struct {
 	namespace string
 
 	mu      sync.Mutex
-	clock   *fakeClock
+	clock   *testkit.Clock
 	sealed  bool
 	secrets map[string]*fakeSecret // by path under the mount
 	tokens  map[string]*fakeToken
@@ -70,46 +70,17 @@ type fakeToken struct {
 	revoked   bool
 }
 
-// fakeClock is the time both the fake and the source under test see.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func randomHex(t testing.TB, n int) string {
-	b := make([]byte, n)
-	_, err := rand.Read(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
-}
-
 // newFakeVault starts a fake with a KV v2 engine at mount "secret" and an AppRole whose role
 // and secret ids are random. It is closed when the test ends.
 func newFakeVault(t testing.TB) *fakeVault {
 	f := &fakeVault{
 		mount:            "secret",
-		clock:            newFakeClock(),
+		clock:            testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)),
 		secrets:          map[string]*fakeSecret{},
 		tokens:           map[string]*fakeToken{},
 		hits:             map[string]int{},
-		roleID:           "fake-role-" + randomHex(t, 8),
-		secretID:         "fake-secret-id-" + randomHex(t, 8),
+		roleID:           "fake-role-" + testkit.RandomHex(8),
+		secretID:         "fake-secret-id-" + testkit.RandomHex(8),
 		appRoleTTL:       time.Hour,
 		appRoleMaxTTL:    24 * time.Hour,
 		appRoleRenewable: true,
@@ -130,7 +101,7 @@ func (f *fakeVault) addr() string { return f.srv.URL }
 
 // issue creates a token that may read paths under the given prefixes ("*" for all).
 func (f *fakeVault) issue(t testing.TB, ttl time.Duration, renewable bool, policies []string, read ...string) string {
-	token := "hvs.fake-" + randomHex(t, 12)
+	token := "hvs.fake-" + testkit.RandomHex(12)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.tokens[token] = f.newToken(ttl, ttl*24, renewable, policies, read)
@@ -334,9 +305,7 @@ func (f *fakeVault) login(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, "invalid role or secret ID")
 		return
 	}
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	token := "hvs.fake-approle-" + hex.EncodeToString(b)
+	token := "hvs.fake-approle-" + testkit.RandomHex(12)
 	tok := f.newToken(f.appRoleTTL, f.appRoleMaxTTL, f.appRoleRenewable, f.appRolePolicy, []string{"failoverkit/"})
 	f.tokens[token] = tok
 	f.writeAuth(w, token, tok)

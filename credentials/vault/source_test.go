@@ -1,15 +1,12 @@
 package vault_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,36 +17,15 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/vault"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
-// logBuffer collects a source's log output so tests can check that no secret is logged.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logBuffer) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
 // newSource builds a source against f that reads the fake's clock and logs into logs.
-func newSource(t *testing.T, f *fakeVault, logs *logBuffer, opts ...vault.Option) *vault.Source {
+func newSource(t *testing.T, f *fakeVault, logs *testkit.LogBuffer, opts ...vault.Option) *vault.Source {
 	t.Helper()
 	base := []vault.Option{
 		vault.WithAddress(f.addr()), vault.WithMaxRetries(0), vault.WithClock(f.clock.Now),
-		vault.WithLogger(logs.logger()),
+		vault.WithLogger(logs.Logger()),
 	}
 	src, err := vault.New(append(base, opts...)...)
 	require.NoError(t, err)
@@ -67,7 +43,7 @@ func writeFile(t *testing.T, name, value string) string {
 // cloudStackSet stores a complete CloudStack set for account and returns its values.
 func cloudStackSet(t *testing.T, f *fakeVault, account string) map[string]any {
 	t.Helper()
-	tag := randomHex(t, 4)
+	tag := testkit.RandomHex(4)
 	data := map[string]any{
 		"api_url":             "https://cloud-" + tag + ".example.invalid/client/api",
 		"api_key":             "fake-apikey-" + tag,
@@ -84,12 +60,11 @@ func cloudStackSet(t *testing.T, f *fakeVault, account string) map[string]any {
 	return data
 }
 
+// requireCategory checks err's category and that it is a vault *credentials.Error whose
+// message includes its remedy.
 func requireCategory(t *testing.T, err error, category error) *credentials.Error {
 	t.Helper()
-	require.Error(t, err)
-	require.ErrorIs(t, err, category, "error: %v", err)
-	var e *credentials.Error
-	require.ErrorAs(t, err, &e)
+	e := testkit.RequireErrorAs[*credentials.Error](t, err, category)
 	assert.NotEmpty(t, e.Remedy)
 	assert.Contains(t, err.Error(), e.Remedy)
 	assert.Equal(t, "vault", e.Source)
@@ -145,7 +120,7 @@ func TestNewUsesVaultAddrFromEnvironment(t *testing.T) {
 	root := f.issue(t, 0, false, []string{"root"}, "*")
 	data := cloudStackSet(t, f, "default")
 	t.Setenv(api.EnvVaultAddress, f.addr())
-	t.Setenv(api.EnvVaultToken, "fake-ignored-"+randomHex(t, 4))
+	t.Setenv(api.EnvVaultToken, "fake-ignored-"+testkit.RandomHex(4))
 
 	src, err := vault.New(vault.WithToken(root), vault.WithMaxRetries(0))
 	require.NoError(t, err)
@@ -159,7 +134,7 @@ func TestKeysFillFields(t *testing.T) {
 	t.Parallel()
 	f := newFakeVault(t)
 	root := f.issue(t, 0, false, []string{"root"}, "*")
-	src := newSource(t, f, &logBuffer{}, vault.WithToken(root))
+	src := newSource(t, f, &testkit.LogBuffer{}, vault.WithToken(root))
 	ctx := context.Background()
 
 	cs := cloudStackSet(t, f, "prod")
@@ -218,7 +193,7 @@ func TestPathTemplateAndDefaultAccount(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := newSource(t, f, &logBuffer{}, append(tt.opts, vault.WithToken(root), vault.WithMount("ops-kv"))...)
+			src := newSource(t, f, &testkit.LogBuffer{}, append(tt.opts, vault.WithToken(root), vault.WithMount("ops-kv"))...)
 			v, err := src.VSphere(context.Background(), tt.ref)
 			require.NoError(t, err)
 			assert.Equal(t, "main", v.Origin.Account)
@@ -232,7 +207,7 @@ func TestAllowDefaultFallsBackWithWarning(t *testing.T) {
 	f := newFakeVault(t)
 	root := f.issue(t, 0, false, []string{"root"}, "*")
 	data := cloudStackSet(t, f, "default")
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	src := newSource(t, f, logs, vault.WithToken(root))
 
 	_, err := src.CloudStack(context.Background(), credentials.Account("nope"))
@@ -250,7 +225,7 @@ func TestCloseEndsTheSource(t *testing.T) {
 	f := newFakeVault(t)
 	root := f.issue(t, 0, false, []string{"root"}, "*")
 	cloudStackSet(t, f, "default")
-	src := newSource(t, f, &logBuffer{}, vault.WithToken(root))
+	src := newSource(t, f, &testkit.LogBuffer{}, vault.WithToken(root))
 	_, err := src.CloudStack(context.Background(), credentials.Ref{})
 	require.NoError(t, err)
 
@@ -267,7 +242,7 @@ func TestCancelledWhileWaitingForLogin(t *testing.T) {
 	cloudStackSet(t, f, "default")
 	f.loginEntered = make(chan struct{}, 1)
 	f.loginRelease = make(chan struct{})
-	src := newSource(t, f, &logBuffer{}, vault.WithAppRole(vault.AppRole{RoleID: f.roleID, SecretIDFile: writeFile(t, "sid", f.secretID)}))
+	src := newSource(t, f, &testkit.LogBuffer{}, vault.WithAppRole(vault.AppRole{RoleID: f.roleID, SecretIDFile: writeFile(t, "sid", f.secretID)}))
 
 	// The first caller holds the login; the second waits for it and gives up with its context.
 	firstDone := make(chan error, 1)
@@ -288,29 +263,11 @@ func TestCancelledWhileWaitingForLogin(t *testing.T) {
 	assert.Equal(t, 1, f.hitCount("login"))
 }
 
-func ExampleNew() {
-	src, err := vault.New(
-		vault.WithAddress("https://vault.example.invalid:8200"),
-		vault.WithMount("secret"),
-		vault.WithPrefix("failoverkit"),
-		vault.WithAppRole(vault.AppRole{RoleIDFile: "/etc/failoverkit/role-id", SecretIDFile: "/etc/failoverkit/secret-id"}),
-	)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer src.Close()
-	// Each operation then fetches, e.g. src.CloudStack(ctx, credentials.Account("prod")),
-	// which reads secret/data/failoverkit/cloudstack/prod.
-	fmt.Println("configured")
-	// Output: configured
-}
-
 func TestAllowUnverifiedSSLSpellings(t *testing.T) {
 	t.Parallel()
 	f := newFakeVault(t)
 	root := f.issue(t, 0, false, []string{"root"}, "*")
-	src := newSource(t, f, &logBuffer{}, vault.WithToken(root))
+	src := newSource(t, f, &testkit.LogBuffer{}, vault.WithToken(root))
 	tests := []struct {
 		value any
 		want  bool
@@ -342,7 +299,7 @@ func TestAddressUserInfoStaysOutOfErrors(t *testing.T) {
 	f := newFakeVault(t)
 	root := f.issue(t, 0, false, []string{"root"}, "*")
 	f.srv.Close()
-	password := "fake-pass-" + randomHex(t, 4)
+	password := "fake-pass-" + testkit.RandomHex(4)
 	addr := strings.Replace(f.addr(), "http://", "http://fake-user:"+password+"@", 1)
 	src, err := vault.New(vault.WithAddress(addr), vault.WithToken(root), vault.WithMaxRetries(0))
 	require.NoError(t, err)
@@ -370,7 +327,7 @@ func TestNamespaceAndHTTPClient(t *testing.T) {
 	root := f.issue(t, 0, false, []string{"root"}, "*")
 	data := cloudStackSet(t, f, "default")
 	transport := &countingTransport{next: http.DefaultTransport}
-	src := newSource(t, f, &logBuffer{}, vault.WithToken(root), vault.WithNamespace("team-a"),
+	src := newSource(t, f, &testkit.LogBuffer{}, vault.WithToken(root), vault.WithNamespace("team-a"),
 		vault.WithHTTPClient(&http.Client{Transport: transport}))
 	fetchOK(t, src, data)
 	assert.Equal(t, int64(2), transport.n.Load(), "the token's self-lookup and the read go through the given client")

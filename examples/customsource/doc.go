@@ -1,4 +1,4 @@
-// Command customsource shows how to write a credentials.Source from scratch. FileSource
+// Command customsource shows how to write a credentials.Source from scratch. Its fileSource
 // reads the CloudStack and vCenter credential sets from a JSON file on every call, so that
 // rewriting the file rotates them with no restart and no file watcher. Its tests run the
 // conformance suite every source must pass (credentialstest.RunConformanceTests).
@@ -30,7 +30,7 @@
 //
 // # Concurrency
 //
-// FileSource holds only its path and options. Each call reads the whole file once, so a set
+// A fileSource holds only its path, logger and clock. Each call reads the whole file once, so a set
 // is never a mix of two versions as long as writers replace the file by renaming a new one
 // over it (writeFile does).
 package main

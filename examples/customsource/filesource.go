@@ -66,7 +66,7 @@ func (e vSphereEntry) set() credentials.VSphere {
 	}
 }
 
-// FileSource is a credentials.Source over one JSON file:
+// fileSource is a credentials.Source over one JSON file:
 //
 //	{
 //	  "cloudstack": {
@@ -82,35 +82,22 @@ func (e vSphereEntry) set() credentials.VSphere {
 // It reads the file on every call, so a rewritten file is seen by the next operation with
 // no restart and no file watcher. Writers should replace the file atomically (write a
 // temporary file, then rename it over the old one) so that a reader never sees half of it.
-// A FileSource holds only its path and options and is safe for concurrent use.
-type FileSource struct {
+// A fileSource holds only its path, logger and clock, and is safe for concurrent use.
+type fileSource struct {
 	path   string
 	logger *slog.Logger
 	now    func() time.Time
 }
 
-// Option configures a FileSource.
-type Option func(*FileSource)
-
-// WithLogger sets the logger for the warning logged when a caller's Ref.AllowDefault makes
-// the source use the default set. The default is slog.Default().
-func WithLogger(l *slog.Logger) Option { return func(s *FileSource) { s.logger = l } }
-
-// NewFileSource returns a FileSource reading the file at path. It does not read the file:
-// every fetch does.
-func NewFileSource(path string, opts ...Option) *FileSource {
-	s := &FileSource{path: path, now: time.Now}
-	for _, opt := range opts {
-		opt(s)
-	}
-	if s.logger == nil {
-		s.logger = slog.Default()
-	}
-	return s
+// newFileSource returns a fileSource reading the file at path. It does not read the file:
+// every fetch does. The warning logged when a caller's Ref.AllowDefault makes the source use
+// the default set goes to slog.Default().
+func newFileSource(path string) *fileSource {
+	return &fileSource{path: path, logger: slog.Default(), now: time.Now}
 }
 
 // CloudStack implements credentials.Source.
-func (s *FileSource) CloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
+func (s *fileSource) CloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
 	return credentials.FallBack(ctx, s.logger, sourceName, credentials.KindCloudStack, ref,
 		func(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
 			doc, err := s.read(ctx, credentials.KindCloudStack, ref)
@@ -131,7 +118,7 @@ func (s *FileSource) CloudStack(ctx context.Context, ref credentials.Ref) (crede
 }
 
 // VSphere implements credentials.Source.
-func (s *FileSource) VSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
+func (s *fileSource) VSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
 	return credentials.FallBack(ctx, s.logger, sourceName, credentials.KindVSphere, ref,
 		func(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
 			doc, err := s.read(ctx, credentials.KindVSphere, ref)
@@ -152,7 +139,7 @@ func (s *FileSource) VSphere(ctx context.Context, ref credentials.Ref) (credenti
 }
 
 // read reads and decodes the whole file: one read, so one consistent version of every set.
-func (s *FileSource) read(ctx context.Context, kind credentials.Kind, ref credentials.Ref) (*fileDoc, error) {
+func (s *fileSource) read(ctx context.Context, kind credentials.Kind, ref credentials.Ref) (*fileDoc, error) {
 	fail := func(category error, problem, remedy string, cause error) error {
 		return &credentials.Error{Category: category, Source: sourceName, Kind: kind, Account: ref.String(),
 			Problem: problem, Remedy: remedy, Err: cause}
@@ -194,7 +181,7 @@ func (s *FileSource) read(ctx context.Context, kind credentials.Kind, ref creden
 
 // pick resolves ref to an account of one section: by name, by id (read as a name, the file
 // has no numeric ids), or the section's default.
-func pick[T any](s *FileSource, kind credentials.Kind, ref credentials.Ref, def string, accounts map[string]T) (string, T, error) {
+func pick[T any](s *fileSource, kind credentials.Kind, ref credentials.Ref, def string, accounts map[string]T) (string, T, error) {
 	var zero T
 	account := ref.Name
 	if account == "" {
@@ -219,7 +206,7 @@ func pick[T any](s *FileSource, kind credentials.Kind, ref credentials.Ref, def 
 }
 
 // problem turns a Check result into an error naming the key to fix in the file.
-func (s *FileSource) problem(kind credentials.Kind, account string, p *credentials.Problem) error {
+func (s *fileSource) problem(kind credentials.Kind, account string, p *credentials.Problem) error {
 	key := "\"" + string(kind) + ".accounts." + account + "." + string(p.Field) + "\""
 	action := "fill in "
 	if errors.Is(p.Category, credentials.ErrInvalid) {
@@ -230,7 +217,7 @@ func (s *FileSource) problem(kind credentials.Kind, account string, p *credentia
 }
 
 // origin names the file and the JSON path of a set: never a value.
-func (s *FileSource) origin(kind credentials.Kind, account string) credentials.Origin {
+func (s *fileSource) origin(kind credentials.Kind, account string) credentials.Origin {
 	return credentials.Origin{Source: sourceName, Account: account,
 		Location: s.path + " " + string(kind) + ".accounts." + account}
 }

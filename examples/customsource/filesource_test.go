@@ -23,12 +23,14 @@ import (
 type fileHarness struct {
 	mu   sync.Mutex
 	path string
-	src  *FileSource
+	src  *fileSource
 }
 
 func newFileHarness(t *testing.T) credentialstest.Harness {
 	path := filepath.Join(t.TempDir(), "credentials.json")
-	return &fileHarness{path: path, src: NewFileSource(path, WithLogger(slog.New(slog.DiscardHandler)))}
+	src := newFileSource(path)
+	src.logger = slog.New(slog.DiscardHandler)
+	return &fileHarness{path: path, src: src}
 }
 
 func (h *fileHarness) Source() credentials.Source { return h.src }
@@ -124,7 +126,7 @@ func TestFileSourceFileErrors(t *testing.T) {
 			if tc.content != nil {
 				require.NoError(t, os.WriteFile(path, []byte(*tc.content), 0o600))
 			}
-			_, err := NewFileSource(path).VSphere(context.Background(), credentials.Ref{})
+			_, err := newFileSource(path).VSphere(context.Background(), credentials.Ref{})
 			require.ErrorIs(t, err, tc.category)
 			var e *credentials.Error
 			require.ErrorAs(t, err, &e)
@@ -144,7 +146,7 @@ func TestFileSourceUnreadableFile(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "credentials.json")
 	require.NoError(t, os.WriteFile(path, []byte(`{}`), 0o000))
-	_, err := NewFileSource(path).CloudStack(context.Background(), credentials.Ref{})
+	_, err := newFileSource(path).CloudStack(context.Background(), credentials.Ref{})
 	require.ErrorIs(t, err, credentials.ErrPermission)
 	assert.Contains(t, credentials.Remedy(err), path)
 }

@@ -21,7 +21,7 @@ func main() {
 	ctx := context.Background()
 	var err error
 	if *file != "" {
-		err = check(ctx, os.Stdout, NewFileSource(*file))
+		err = check(ctx, os.Stdout, newFileSource(*file))
 	} else {
 		err = demo(ctx, os.Stdout)
 	}
@@ -72,7 +72,7 @@ func demo(ctx context.Context, w io.Writer) error {
 	if err := writeFile(path, &doc); err != nil {
 		return err
 	}
-	src := NewFileSource(path)
+	src := newFileSource(path)
 
 	fmt.Fprintln(w, "1. fetch the default sets")
 	if err := check(ctx, w, src); err != nil {

@@ -37,7 +37,7 @@
 // failover.GormStore in the same database) and nothing else. Each request is one
 // operation; the Engine fetches that operation's credential sets when it starts, so a change
 // made in the GUI takes effect on the next request, and a missing or broken set is an error
-// with a remedy (HTTP 422 or 503 here), never a fall-back. Server shows the handlers.
+// with a remedy (HTTP 422 or 503 here), never a fall-back. apiServer (server.go) shows the handlers.
 //
 // # Offline by default
 //

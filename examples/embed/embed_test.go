@@ -49,13 +49,13 @@ func newTestServer(t *testing.T) (*httptest.Server, *offline) {
 	ctx := context.Background()
 	o, err := startOffline(ctx)
 	require.NoError(t, err)
-	t.Cleanup(o.Close)
+	t.Cleanup(o.close)
 	log := slog.New(slog.DiscardHandler)
 	engine, err := newEngine(ctx, o.db, o.key, log,
 		failover.WithCloudStackOptions(cloudstack.WithPollInterval(time.Millisecond, 10*time.Millisecond)))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = engine.Close(ctx) })
-	srv := httptest.NewServer(NewServer(engine, log).Handler())
+	srv := httptest.NewServer(newAPIServer(engine, log).handler())
 	t.Cleanup(srv.Close)
 	return srv, o
 }

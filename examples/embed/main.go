@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer o.Close()
+	defer o.close()
 	// The simulators answer at once: poll them often so that the demo is quick.
 	engine, err := newEngine(ctx, o.db, o.key, log,
 		failover.WithCloudStackOptions(cloudstack.WithPollInterval(time.Millisecond, 10*time.Millisecond)),
@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = engine.Close(context.WithoutCancel(ctx)) }()
-	handler := NewServer(engine, log).Handler()
+	handler := newAPIServer(engine, log).handler()
 
 	if *selfcheck {
 		return selfCheck(ctx, handler, o, stdout)
@@ -113,7 +113,7 @@ func serveAppliance(ctx context.Context, addr, driver, dsn string, log *slog.Log
 		return err
 	}
 	defer func() { _ = engine.Close(context.WithoutCancel(ctx)) }()
-	return serve(ctx, addr, NewServer(engine, log).Handler())
+	return serve(ctx, addr, newAPIServer(engine, log).handler())
 }
 
 func serve(ctx context.Context, addr string, handler http.Handler) error {

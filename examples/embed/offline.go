@@ -13,7 +13,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 )
 
 // Account names the offline setup stores its sets under.
@@ -26,7 +26,7 @@ const (
 // CloudStack simulators, and an SQLite database with the appliance's tables holding their
 // credentials, written the way the appliance's GUI writes them (database.Writer).
 type offline struct {
-	lab    *lab.Lab
+	lab    *failovertest.Lab
 	db     *gorm.DB
 	key    []byte
 	writer *database.Writer
@@ -37,10 +37,10 @@ func startOffline(ctx context.Context) (_ *offline, err error) {
 	o := &offline{}
 	defer func() {
 		if err != nil {
-			o.Close()
+			o.close()
 		}
 	}()
-	if o.lab, err = lab.Start(lab.Options{}); err != nil {
+	if o.lab, err = failovertest.Start(failovertest.Options{}); err != nil {
 		return nil, err
 	}
 	if o.dir, err = os.MkdirTemp("", "failoverkit-embed"); err != nil {
@@ -101,8 +101,8 @@ func (o *offline) testRequest() testRequest {
 	return req
 }
 
-// Close stops the simulators and removes the database.
-func (o *offline) Close() {
+// close stops the simulators and removes the database.
+func (o *offline) close() {
 	if o.db != nil {
 		if sqlDB, err := o.db.DB(); err == nil {
 			_ = sqlDB.Close()

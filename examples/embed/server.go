@@ -12,26 +12,26 @@ import (
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
-// Server is the API server's failover part, after the change: it holds the Engine, built
+// apiServer is the API server's failover part, after the change: it holds the Engine, built
 // once at start-up, and no credential and no CloudStack client. Each request is one
 // operation, and the Engine fetches that operation's credentials when it starts.
-type Server struct {
+type apiServer struct {
 	engine *failover.Engine
 	logger *slog.Logger
 }
 
-// NewServer returns a Server running operations on engine.
-func NewServer(engine *failover.Engine, logger *slog.Logger) *Server {
-	return &Server{engine: engine, logger: logger}
+// newAPIServer returns an apiServer running operations on engine.
+func newAPIServer(engine *failover.Engine, logger *slog.Logger) *apiServer {
+	return &apiServer{engine: engine, logger: logger}
 }
 
-// Handler routes the server's endpoints:
+// handler routes the server's endpoints:
 //
 //	POST /failover/test              body: testRequest; answers the job
 //	POST /failover/{job}/rollback    ?power_on_source=true powers the source VM back on
 //	GET  /jobs/{job}                 the job record
 //	GET  /health/credentials         ?cloudstack=NAME&vcenter=NAME (default sets when absent)
-func (s *Server) Handler() http.Handler {
+func (s *apiServer) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /failover/test", s.testFailover)
 	mux.HandleFunc("POST /failover/{job}/rollback", s.rollback)
@@ -50,7 +50,7 @@ type testRequest struct {
 	Volumes           []failover.Volume `json:"volumes"`
 }
 
-func (s *Server) testFailover(w http.ResponseWriter, r *http.Request) {
+func (s *apiServer) testFailover(w http.ResponseWriter, r *http.Request) {
 	var body testRequest
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "the body is not a test failover request: " + err.Error()})
@@ -65,7 +65,7 @@ func (s *Server) testFailover(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, job, err)
 }
 
-func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
+func (s *apiServer) rollback(w http.ResponseWriter, r *http.Request) {
 	var opts []failover.RollbackOption
 	if r.URL.Query().Get("power_on_source") == "true" {
 		opts = append(opts, failover.PowerOnSource())
@@ -74,14 +74,14 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, job, err)
 }
 
-func (s *Server) job(w http.ResponseWriter, r *http.Request) {
+func (s *apiServer) job(w http.ResponseWriter, r *http.Request) {
 	job, err := s.engine.Job(r.Context(), r.PathValue("job"))
 	s.answer(w, job, err)
 }
 
 // healthCredentials logs in with each set - what the GUI's "test connectivity" button and a
 // load balancer's health probe call - and answers 503 when any set does not work.
-func (s *Server) healthCredentials(w http.ResponseWriter, r *http.Request) {
+func (s *apiServer) healthCredentials(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	checks, err := s.engine.CheckCredentials(r.Context(),
 		[]credentials.Ref{accountRef(q.Get("cloudstack"))}, []credentials.Ref{accountRef(q.Get("vcenter"))})
@@ -107,7 +107,7 @@ type errorBody struct {
 
 // answer writes the job, or the error with its remedy and the job as far as it got. The
 // status follows the error's category, so that clients need not parse messages.
-func (s *Server) answer(w http.ResponseWriter, job *failover.Job, err error) {
+func (s *apiServer) answer(w http.ResponseWriter, job *failover.Job, err error) {
 	if err == nil {
 		writeJSON(w, http.StatusOK, job)
 		return

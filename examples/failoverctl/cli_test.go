@@ -20,9 +20,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 )
 
 var (
@@ -118,7 +119,7 @@ func (o outcome) jsonLines(t *testing.T) ([]map[string]any, result) {
 // labDB is a lab whose credential sets sit in an SQLite file, as an appliance keeps them,
 // with the key in a file: what --db and --key-file point at.
 type labDB struct {
-	lab     *lab.Lab
+	lab     *failovertest.Lab
 	dir     string
 	dbPath  string
 	keyPath string
@@ -133,12 +134,12 @@ const (
 
 func newLabDB(t *testing.T) *labDB {
 	t.Helper()
-	return newLabDBWith(t, lab.Options{})
+	return newLabDBWith(t, failovertest.Options{})
 }
 
-func newLabDBWith(t *testing.T, opts lab.Options) *labDB {
+func newLabDBWith(t *testing.T, opts failovertest.Options) *labDB {
 	t.Helper()
-	l, err := lab.Start(opts)
+	l, err := failovertest.Start(opts)
 	require.NoError(t, err)
 	t.Cleanup(l.Close)
 	dir := t.TempDir()
@@ -179,11 +180,27 @@ func (f *labDB) requestFlags() []string {
 	return args
 }
 
-// secrets are the lab's current secret values, none of which may ever be printed.
-func (f *labDB) secrets(t *testing.T) []string {
+// sets are the lab's current credential sets: testCloud's and vCenter's.
+func (f *labDB) sets(t *testing.T) (credentials.CloudStack, credentials.VSphere) {
+	t.Helper()
 	cs, err := f.lab.CloudStackSet(testCloud)
 	require.NoError(t, err)
-	return []string{cs.APIKey.Reveal(), cs.SecretKey.Reveal(), f.lab.VSphereSet().Password.Reveal()}
+	return cs, f.lab.VSphereSet()
+}
+
+// secrets are the lab's current secret values, none of which may ever be printed.
+func (f *labDB) secrets(t *testing.T) []string {
+	cs, vc := f.sets(t)
+	return []string{cs.APIKey.Reveal(), cs.SecretKey.Reveal(), vc.Password.Reveal()}
+}
+
+// rollBack rolls jobID back with the CLI and requires the job to end rolled back.
+func (f *labDB) rollBack(t *testing.T, jobID string) {
+	t.Helper()
+	o := cli(t, nil, f.flags("rollback", jobID, "--json")...)
+	require.Equal(t, exitOK, o.code, "stderr: %s", o.stderr)
+	_, res := o.jsonLines(t)
+	assert.Equal(t, failover.StatusRolledBack, res.Job.Status)
 }
 
 func requireNoSecret(t *testing.T, o outcome, secrets []string) {

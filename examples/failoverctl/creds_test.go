@@ -176,9 +176,7 @@ func readKey(t *testing.T, path string) string {
 func TestCredsCheckEnvironment(t *testing.T) {
 	t.Parallel()
 	f := newLabDB(t)
-	cs, err := f.lab.CloudStackSet(testCloud)
-	require.NoError(t, err)
-	vc := f.lab.VSphereSet()
+	cs, vc := f.sets(t)
 	env := []string{
 		"CLOUDSTACK_API_URL=" + cs.APIURL, "CLOUDSTACK_API_KEY=" + cs.APIKey.Reveal(), "CLOUDSTACK_SECRET_KEY=" + cs.SecretKey.Reveal(),
 		"CLOUDSTACK_API_URL_PROD_EU=" + cs.APIURL, "CLOUDSTACK_API_KEY_PROD_EU=" + cs.APIKey.Reveal(),

@@ -24,7 +24,7 @@ func (a *app) open(ctx context.Context, withStore bool, extra ...failover.Option
 	if err != nil {
 		return nil, err
 	}
-	s := &session{backend: b, closers: []func(){b.Close}}
+	s := &session{backend: b, closers: []func(){b.close}}
 	a.res.Source = b.mode
 	s.store = failover.NewMemoryStore()
 	if withStore {

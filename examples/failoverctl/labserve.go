@@ -78,7 +78,7 @@ temporary folder removed on exit.`,
 			if err != nil {
 				return err
 			}
-			defer sims.Close()
+			defer sims.close()
 			info := sims.info()
 			a.res.Lab = &info
 			if a.json {

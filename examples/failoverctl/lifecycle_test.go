@@ -17,9 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
+	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/failover"
-	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 )
 
 // TestTestRollbackStatusAcrossInvocations runs a job's life as separate commands sharing a
@@ -184,7 +184,7 @@ func TestLabServe(t *testing.T) {
 // resumes the job from another invocation.
 func TestInterruptThenResume(t *testing.T) {
 	t.Parallel()
-	f := newLabDBWith(t, lab.Options{Latency: 40 * time.Millisecond})
+	f := newLabDBWith(t, failovertest.Options{CloudStackOptions: []cssim.Option{cssim.WithLatency(40 * time.Millisecond)}})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	args := f.flags(append([]string{"test", "--no-progress"}, f.requestFlags()...)...)
@@ -231,10 +231,7 @@ func TestInterruptThenResume(t *testing.T) {
 	assert.Contains(t, o.stdout, "[8/8] validate done in")
 	assert.Contains(t, o.stdout, "SUCCEEDED")
 
-	o = cli(t, nil, f.flags("rollback", jobID, "--json")...)
-	require.Equal(t, exitOK, o.code)
-	_, res = o.jsonLines(t)
-	assert.Equal(t, failover.StatusRolledBack, res.Job.Status)
+	f.rollBack(t, jobID)
 }
 
 // TestOperationCredentialsProblem: an operation whose credential set is gone exits 3 and
@@ -272,7 +269,9 @@ func TestVMContextUsesTheLinkedSet(t *testing.T) {
 	db, closeDB, err := openDB(ctx, f.dbPath, false, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(closeDB)
-	appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1", VMName: f.lab.Sources[0].Name})
+	src := f.lab.Sources[0]
+	require.NoError(t, db.Exec("INSERT INTO vm_replication_contexts (context_id, vm_name, vmware_vm_id, vm_path, vcenter_host, datacenter) VALUES (?, ?, ?, ?, ?, ?)",
+		"ctx-1", src.Name, "vm-ctx-1", src.Path, "vcenter.example.invalid", "DC0").Error)
 	require.NoError(t, f.writer.LinkVM(ctx, "ctx-1", "vc-linked"))
 
 	o := cli(t, nil, f.flags(append([]string{"plan", "--json", "--vm-context", "ctx-1"}, f.requestFlags()...)...)...)

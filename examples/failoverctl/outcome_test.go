@@ -19,7 +19,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 )
 
 // TestRollbackIncompleteExitsFive: a rollback whose snapshot deletion fails runs every other
@@ -47,17 +47,14 @@ func TestRollbackIncompleteExitsFive(t *testing.T) {
 	assert.Contains(t, o.stdout, "undo failure")
 
 	f.lab.Cloud.ClearFaults()
-	o = cli(t, nil, f.flags("rollback", jobID, "--json")...)
-	require.Equal(t, exitOK, o.code)
-	_, res = o.jsonLines(t)
-	assert.Equal(t, failover.StatusRolledBack, res.Job.Status)
+	f.rollBack(t, jobID)
 }
 
 // TestBusyExitsFour: while a test failover holds its VM, a rollback of that job from another
 // process is refused at once with exit 4.
 func TestBusyExitsFour(t *testing.T) {
 	t.Parallel()
-	f := newLabDBWith(t, lab.Options{Latency: 60 * time.Millisecond})
+	f := newLabDBWith(t, failovertest.Options{CloudStackOptions: []cssim.Option{cssim.WithLatency(60 * time.Millisecond)}})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary(t), f.flags(append([]string{"test", "--no-progress"}, f.requestFlags()...)...)...)
@@ -86,8 +83,7 @@ func TestBusyExitsFour(t *testing.T) {
 	for sc.Scan() {
 	}
 	require.NoError(t, cmd.Wait(), "the first operation is unaffected")
-	o = cli(t, nil, f.flags("rollback", jobID, "--json")...)
-	assert.Equal(t, exitOK, o.code)
+	f.rollBack(t, jobID)
 }
 
 func TestExitCodes(t *testing.T) {

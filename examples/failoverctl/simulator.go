@@ -10,8 +10,9 @@ import (
 
 	"gorm.io/gorm"
 
+	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 )
 
 // simVCenterSet names the vCenter credential set simulator mode stores.
@@ -21,7 +22,7 @@ const simVCenterSet = "lab-vcenter"
 // appliance keeps them: CloudStack keys in ossea_configs (one row per lab account, the
 // first active), the vCenter password encrypted in vmware_credentials (the default set).
 type simulators struct {
-	lab       *lab.Lab
+	lab       *failovertest.Lab
 	dir       string
 	dbPath    string
 	keyPath   string
@@ -33,7 +34,11 @@ type simulators struct {
 
 // startLab starts the simulators and writes their sets into dir (created if needed).
 func (a *app) startLab(ctx context.Context, dir string, sources int) (*simulators, error) {
-	l, err := lab.Start(lab.Options{SourceVMs: sources, Latency: a.simLatency, Logger: a.logger.With("component", "simulator")})
+	opts := failovertest.Options{SourceVMs: sources, Logger: a.logger.With("component", "simulator")}
+	if a.simLatency > 0 {
+		opts.CloudStackOptions = append(opts.CloudStackOptions, cssim.WithLatency(a.simLatency))
+	}
+	l, err := failovertest.Start(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +48,7 @@ func (a *app) startLab(ctx context.Context, dir string, sources int) (*simulator
 		storePath: filepath.Join(dir, "jobs.db"),
 	}
 	if err := s.seed(ctx, a); err != nil {
-		s.Close()
+		s.close()
 		return nil, err
 	}
 	return s, nil
@@ -72,17 +77,12 @@ func (s *simulators) seed(ctx context.Context, a *app) error {
 		return err
 	}
 	s.writer = w
-	seen := map[string]bool{}
-	for _, src := range s.lab.Sources {
-		if seen[src.CloudAccount] {
-			continue
-		}
-		seen[src.CloudAccount] = true
-		set, err := s.lab.CloudStackSet(src.CloudAccount)
+	for _, acc := range s.lab.CloudAccounts() {
+		set, err := s.lab.CloudStackSet(acc)
 		if err != nil {
 			return err
 		}
-		if _, err := w.PutCloudStack(ctx, src.CloudAccount, set); err != nil {
+		if _, err := w.PutCloudStack(ctx, acc, set); err != nil {
 			return err
 		}
 	}
@@ -95,21 +95,10 @@ func (s *simulators) seed(ctx context.Context, a *app) error {
 	return w.SetDefaultVSphere(ctx, simVCenterSet)
 }
 
-// accounts lists the lab's CloudStack accounts in order.
-func (s *simulators) accounts() []string {
-	var out []string
-	for _, src := range s.lab.Sources {
-		if len(out) == 0 || out[len(out)-1] != src.CloudAccount {
-			out = append(out, src.CloudAccount)
-		}
-	}
-	return out
-}
-
 // rotate gives every CloudStack account new keys and vCenter a new password, in the
 // simulators only: the stored sets no longer work until store is called.
 func (s *simulators) rotate() error {
-	for _, acc := range s.accounts() {
+	for _, acc := range s.lab.CloudAccounts() {
 		if _, err := s.lab.RotateCloudStack(acc); err != nil {
 			return err
 		}
@@ -121,7 +110,7 @@ func (s *simulators) rotate() error {
 // store writes the simulators' current keys and password to the database, as an operator
 // would in the appliance's GUI.
 func (s *simulators) store(ctx context.Context) error {
-	for _, acc := range s.accounts() {
+	for _, acc := range s.lab.CloudAccounts() {
 		set, err := s.lab.CloudStackSet(acc)
 		if err != nil {
 			return err
@@ -133,8 +122,8 @@ func (s *simulators) store(ctx context.Context) error {
 	return s.writer.RotateVSpherePassword(ctx, simVCenterSet, s.lab.VSphereSet().Password)
 }
 
-// Close stops the simulators and closes the database; the files stay in dir.
-func (s *simulators) Close() {
+// close stops the simulators and closes the database; the files stay in dir.
+func (s *simulators) close() {
 	if s.closeDB != nil {
 		s.closeDB()
 	}
@@ -154,7 +143,7 @@ func (a *app) startSimulators(ctx context.Context, b *backend, sources int) erro
 	if err != nil {
 		return fmt.Errorf("start the simulators: %w", err)
 	}
-	b.closers = append(b.closers, s.Close)
+	b.closers = append(b.closers, s.close)
 	key, err := os.ReadFile(s.keyPath)
 	if err != nil {
 		return err

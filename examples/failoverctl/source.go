@@ -13,7 +13,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/credentials/env"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 )
 
 // sourceFlags choose the credential source.
@@ -82,13 +82,13 @@ type backend struct {
 	// hasKey says whether a database source got the key that decrypts vCenter passwords.
 	hasKey bool
 	// lab is the running simulators (simulator mode).
-	lab *lab.Lab
+	lab *failovertest.Lab
 	// store is the job store a simulator mode run uses (a temporary file).
 	storePath string
 	closers   []func()
 }
 
-func (b *backend) Close() {
+func (b *backend) close() {
 	for i := len(b.closers) - 1; i >= 0; i-- {
 		b.closers[i]()
 	}
@@ -126,7 +126,7 @@ func (a *app) openSource(ctx context.Context) (*backend, error) {
 		err = a.startSimulators(ctx, b, 1)
 	}
 	if err != nil {
-		b.Close()
+		b.close()
 		return nil, err
 	}
 	return b, nil

@@ -44,9 +44,7 @@ func fakeVault(t *testing.T, token string, secrets map[string]map[string]any) *h
 func TestCredsCheckVault(t *testing.T) {
 	t.Parallel()
 	f := newLabDB(t)
-	cs, err := f.lab.CloudStackSet(testCloud)
-	require.NoError(t, err)
-	vc := f.lab.VSphereSet()
+	cs, vc := f.sets(t)
 	token := "fake-token-" + strings.ReplaceAll(t.Name(), "/", "-")
 	srv := fakeVault(t, token, map[string]map[string]any{
 		"failoverkit/cloudstack/default": {"api_url": cs.APIURL, "api_key": cs.APIKey.Reveal(), "secret_key": cs.SecretKey.Reveal(), "zone": cs.Zone,

@@ -33,7 +33,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover"
-	"github.com/ossea-migrate/failoverkit/internal/lab"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -61,13 +61,13 @@ func main() {
 // demo is everything the story needs.
 type demo struct {
 	out    io.Writer
-	lab    *lab.Lab
+	lab    *failovertest.Lab
 	db     *gorm.DB
 	dbPath string
 	writer *database.Writer
 	src    *database.Source
 	engine *failover.Engine
-	source lab.Source
+	source failovertest.SourceVM
 	done   chan failover.Event
 }
 
@@ -202,7 +202,7 @@ func setUp(ctx context.Context, out io.Writer, logger *slog.Logger, keep bool) (
 		return fail(err)
 	}
 
-	d.lab, err = lab.Start(lab.Options{Logger: logger})
+	d.lab, err = failovertest.Start(failovertest.Options{Logger: logger})
 	if err != nil {
 		return fail(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	fkvault "github.com/ossea-migrate/failoverkit/credentials/vault"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
 // BenchmarkFetch measures one CloudStack fetch over loopback HTTP from a real core, logged in
@@ -19,7 +20,7 @@ func BenchmarkFetch(b *testing.B) {
 	v := startVault(b)
 	v.readPolicy(b, "bench-read", "failoverkit")
 	roleID, secretID := v.appRole(b, "bench", "bench-read", "1h", "4h")
-	tag := randomTag(b)
+	tag := testkit.RandomHex(6)
 	v.put(b, "failoverkit/cloudstack/default", map[string]any{
 		"api_url":    "https://cloud-" + tag + ".example.invalid/client/api",
 		"api_key":    "fake-apikey-" + tag,

@@ -10,6 +10,8 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/credentialstest"
 	fkvault "github.com/ossea-migrate/failoverkit/credentials/vault"
+
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
 // harness stores sets in a real Vault under a prefix of its own, so that tests sharing one
@@ -94,7 +96,7 @@ func TestConformanceAgainstRealVault(t *testing.T) {
 	secretIDFile := writeFile(t, "secret-id", secretID)
 
 	credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
-		prefix := "conformance/" + randomTag(t)
+		prefix := "conformance/" + testkit.RandomHex(6)
 		src, err := fkvault.New(
 			fkvault.WithAddress(v.addr),
 			fkvault.WithMount(kvMount),

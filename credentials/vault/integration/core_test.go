@@ -1,15 +1,9 @@
 package integration
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -115,13 +109,6 @@ func (v *realVault) put(t testing.TB, path string, data map[string]any) {
 	require.NoError(t, err)
 }
 
-func randomTag(t testing.TB) string {
-	b := make([]byte, 6)
-	_, err := rand.Read(b)
-	require.NoError(t, err)
-	return hex.EncodeToString(b)
-}
-
 // writeFile writes value to a new file in the test's temporary directory.
 func writeFile(t testing.TB, name, value string) string {
 	t.Helper()
@@ -129,30 +116,6 @@ func writeFile(t testing.TB, name, value string) string {
 	require.NoError(t, os.WriteFile(p, []byte(value+"\n"), 0o600))
 	return p
 }
-
-// logBuffer collects what a source logs, for checks that no secret is logged.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logBuffer) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-func (l *logBuffer) count(msg string) int { return strings.Count(l.String(), msg) }
 
 // writeFileAt replaces the content of the file at path, as a secret rotation would.
 func writeFileAt(path, value string) error {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	fkvault "github.com/ossea-migrate/failoverkit/credentials/vault"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
 // scenario is one real core with a set stored at failoverkit/cloudstack/prod, a read policy
@@ -22,7 +23,7 @@ type scenario struct {
 	roleID   string
 	secretID string
 	values   map[string]any
-	logs     *logBuffer
+	logs     *testkit.LogBuffer
 }
 
 func newScenario(t *testing.T, tokenTTL, tokenMaxTTL string) *scenario {
@@ -30,7 +31,7 @@ func newScenario(t *testing.T, tokenTTL, tokenMaxTTL string) *scenario {
 	v := startVault(t)
 	v.readPolicy(t, "failoverkit-read", "failoverkit")
 	roleID, secretID := v.appRole(t, "fk", "failoverkit-read", tokenTTL, tokenMaxTTL)
-	tag := randomTag(t)
+	tag := testkit.RandomHex(6)
 	values := map[string]any{
 		"api_url":    "https://cloud-" + tag + ".example.invalid/client/api",
 		"api_key":    "fake-apikey-" + tag,
@@ -38,14 +39,14 @@ func newScenario(t *testing.T, tokenTTL, tokenMaxTTL string) *scenario {
 		"zone":       "zone-" + tag,
 	}
 	v.put(t, "failoverkit/cloudstack/prod", values)
-	return &scenario{v: v, roleID: roleID, secretID: secretID, values: values, logs: &logBuffer{}}
+	return &scenario{v: v, roleID: roleID, secretID: secretID, values: values, logs: &testkit.LogBuffer{}}
 }
 
 func (s *scenario) source(t *testing.T, opts ...fkvault.Option) *fkvault.Source {
 	t.Helper()
 	base := []fkvault.Option{
 		fkvault.WithAddress(s.v.addr), fkvault.WithMount(kvMount), fkvault.WithMaxRetries(0),
-		fkvault.WithLogger(s.logs.logger()),
+		fkvault.WithLogger(s.logs.Logger()),
 	}
 	src, err := fkvault.New(append(base, opts...)...)
 	require.NoError(t, err)
@@ -67,10 +68,7 @@ func (s *scenario) assertNoSecret(t *testing.T, text string, more ...string) {
 
 func requireCategory(t *testing.T, err error, category error) *credentials.Error {
 	t.Helper()
-	require.Error(t, err)
-	require.ErrorIs(t, err, category, "error: %v", err)
-	var e *credentials.Error
-	require.ErrorAs(t, err, &e)
+	e := testkit.RequireErrorAs[*credentials.Error](t, err, category)
 	require.NotEmpty(t, e.Remedy)
 	return e
 }
@@ -91,8 +89,8 @@ func TestRotationVisibleOnNextCall(t *testing.T) {
 	for k, v := range s.values {
 		rotated[k] = v
 	}
-	rotated["api_key"] = "fake-apikey-rotated-" + randomTag(t)
-	rotated["secret_key"] = "fake-secretkey-rotated-" + randomTag(t)
+	rotated["api_key"] = "fake-apikey-rotated-" + testkit.RandomHex(6)
+	rotated["secret_key"] = "fake-secretkey-rotated-" + testkit.RandomHex(6)
 	s.v.put(t, "failoverkit/cloudstack/prod", rotated)
 
 	second, err := src.CloudStack(ctx, credentials.Account("prod"))
@@ -146,14 +144,14 @@ func TestExpiredTokenLogsInAgain(t *testing.T) {
 
 	_, err := src.CloudStack(ctx, credentials.Account("prod"))
 	require.NoError(t, err)
-	logins := s.logs.count("vault: logged in")
+	logins := s.logs.Count("vault: logged in")
 	require.Positive(t, logins)
 
 	time.Sleep(1500 * time.Millisecond)
 	c, err := src.CloudStack(ctx, credentials.Account("prod"))
 	require.NoError(t, err, "an expired token is replaced by a new login")
 	assert.Equal(t, s.values["api_key"], c.APIKey.Reveal())
-	assert.Greater(t, s.logs.count("vault: logged in"), logins, "the fetch after expiry logged in again")
+	assert.Greater(t, s.logs.Count("vault: logged in"), logins, "the fetch after expiry logged in again")
 	s.assertNoSecret(t, s.logs.String())
 }
 
@@ -171,8 +169,8 @@ func TestRevokedTokenLogsInAgain(t *testing.T) {
 	c, err := src.CloudStack(ctx, credentials.Account("prod"))
 	require.NoError(t, err)
 	assert.Equal(t, s.values["secret_key"], c.SecretKey.Reveal())
-	assert.Equal(t, 2, s.logs.count("vault: logged in"))
-	assert.Equal(t, 1, s.logs.count("token invalid or expired, logging in again"))
+	assert.Equal(t, 2, s.logs.Count("vault: logged in"))
+	assert.Equal(t, 1, s.logs.Count("token invalid or expired, logging in again"))
 	s.assertNoSecret(t, s.logs.String())
 }
 
