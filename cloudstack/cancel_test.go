@@ -10,6 +10,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // hangGuard bounds how long a test waits for a call to reach the simulator, or to end because
@@ -55,7 +56,7 @@ func TestCancelDuringSlowRequest(t *testing.T) {
 	cancel()
 	d := waitDeployed(t, done)
 	require.ErrorIs(t, d.err, context.Canceled)
-	assert.NotErrorIs(t, d.err, cloudstack.ErrUnavailable, "the caller's cancellation is not an outage")
+	assert.NotErrorIs(t, d.err, fkerrors.Unavailable, "the caller's cancellation is not an outage")
 	assert.Nil(t, d.vm)
 	r.sim.SetLatency(0)
 	vms, err := c.FindVMsByName(context.Background(), "held")
@@ -92,7 +93,7 @@ func TestDeadlineWhileWaitingForJob(t *testing.T) {
 	defer cancel()
 	d := waitDeployed(t, deployAsync(ctx, c, "late"))
 	require.ErrorIs(t, d.err, context.DeadlineExceeded)
-	assert.NotErrorIs(t, d.err, cloudstack.ErrUnavailable)
+	assert.NotErrorIs(t, d.err, fkerrors.Unavailable)
 }
 
 func TestJobTimeout(t *testing.T) {
@@ -100,7 +101,7 @@ func TestJobTimeout(t *testing.T) {
 	r := newRig(t, 0, simulator.WithPendingPolls(1_000_000))
 	c := r.client(t, cloudstack.WithJobTimeout(30*time.Millisecond))
 	d := waitDeployed(t, deployAsync(context.Background(), c, "stuck"))
-	require.ErrorIs(t, d.err, cloudstack.ErrUnavailable)
+	require.ErrorIs(t, d.err, fkerrors.Unavailable)
 	assert.Contains(t, d.err.Error(), "job timeout")
 	require.NotNil(t, d.vm)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Zone is a CloudStack zone.
@@ -59,7 +60,7 @@ func (c *Client) Zones(ctx context.Context) ([]Zone, error) {
 	return zones, nil
 }
 
-// GetZone returns the zone with the given id or name, or an error matching ErrNotFound.
+// GetZone returns the zone with the given id or name, or an error matching fkerrors.NotFound.
 func (c *Client) GetZone(ctx context.Context, idOrName string) (*Zone, error) {
 	zones, err := c.Zones(ctx)
 	if err != nil {
@@ -70,7 +71,7 @@ func (c *Client) GetZone(ctx context.Context, idOrName string) (*Zone, error) {
 			return &zones[i], nil
 		}
 	}
-	return nil, &APIError{Command: "listZones", Text: "no zone with id or name " + idOrName, category: ErrNotFound}
+	return nil, &APIError{Command: "listZones", Text: "no zone with id or name " + idOrName, Code: fkerrors.NotFound}
 }
 
 // GetServiceOffering returns the compute offering with the given id.
@@ -104,7 +105,7 @@ func (c *Client) GetNetwork(ctx context.Context, id string) (*Network, error) {
 }
 
 // getOne runs a list command filtered by id and returns the item with that id, converted,
-// or an error matching ErrNotFound.
+// or an error matching fkerrors.NotFound.
 func getOne[W wire.Item, T any](ctx context.Context, c *Client, command, what, id string, p *params, convert func(W) (string, T)) (*T, error) {
 	if id == "" {
 		return nil, invalidArg(command, "empty %s id", what)
@@ -122,5 +123,5 @@ func getOne[W wire.Item, T any](ctx context.Context, c *Client, command, what, i
 }
 
 func notFound(command, what, id string) error {
-	return &APIError{Command: command, Text: "no " + what + " with id " + id, category: ErrNotFound}
+	return &APIError{Command: command, Text: "no " + what + " with id " + id, Code: fkerrors.NotFound}
 }

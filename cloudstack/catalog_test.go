@@ -10,6 +10,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 func TestCatalogLookups(t *testing.T) {
@@ -33,7 +34,7 @@ func TestCatalogLookups(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, seeded.ZoneID, z.ID)
 	_, err = c.GetZone(ctx, "zone-b")
-	assert.ErrorIs(t, err, cloudstack.ErrNotFound)
+	assert.ErrorIs(t, err, fkerrors.NotFound)
 
 	fixed, err := c.GetServiceOffering(ctx, seeded.ServiceOfferingID)
 	require.NoError(t, err)
@@ -61,8 +62,8 @@ func TestCatalogLookups(t *testing.T) {
 		"template":         func() error { _, err := c.GetTemplate(ctx, unknown); return err },
 		"network":          func() error { _, err := c.GetNetwork(ctx, unknown); return err },
 	} {
-		assert.ErrorIs(t, lookup(), cloudstack.ErrNotFound, name)
+		assert.ErrorIs(t, lookup(), fkerrors.NotFound, name)
 	}
 	_, err = c.GetTemplate(ctx, "")
-	assert.ErrorIs(t, err, cloudstack.ErrInvalid)
+	assert.ErrorIs(t, err, fkerrors.Invalid)
 }

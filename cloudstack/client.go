@@ -13,6 +13,7 @@ import (
 	cs "github.com/apache/cloudstack-go/v2/cloudstack"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Client runs CloudStack operations with one credential set. Build one per operation from
@@ -109,10 +110,10 @@ func WithPollInterval(first, max time.Duration) Option {
 }
 
 // WithPollFailureWindow sets how long the polls of a running async job may fail without a
-// break before the wait gives up (default 5 minutes). A poll that fails with ErrUnavailable
-// or ErrInternal - a management server restarting, a proxy's 502, a request timeout - does
+// break before the wait gives up (default 5 minutes). A poll that fails with fkerrors.Unavailable
+// or fkerrors.Internal - a management server restarting, a proxy's 502, a request timeout - does
 // not end the wait, because the job goes on in CloudStack; the error after the window
-// matches ErrUnavailable and says the job may still complete.
+// matches fkerrors.Unavailable and says the job may still complete.
 func WithPollFailureWindow(d time.Duration) Option {
 	return func(c *Client) {
 		if d > 0 {
@@ -122,7 +123,7 @@ func WithPollFailureWindow(d time.Duration) Option {
 }
 
 // WithJobTimeout bounds how long one async job is waited for; a job still running then gives
-// ErrUnavailable (the job itself goes on in CloudStack). Default: no bound but the context's,
+// fkerrors.Unavailable (the job itself goes on in CloudStack). Default: no bound but the context's,
 // because snapshots of large volumes can take hours.
 func WithJobTimeout(d time.Duration) Option {
 	return func(c *Client) {
@@ -133,7 +134,7 @@ func WithJobTimeout(d time.Duration) Option {
 }
 
 // New returns a Client for the credential set creds. It checks the set (URL, keys) and
-// returns a *credentials.Error (credentials.ErrIncomplete or credentials.ErrInvalid) naming the
+// returns a *credentials.Error (fkerrors.Incomplete or fkerrors.Invalid) naming the
 // field and the set's origin when it cannot be used. It makes no request.
 //
 // A set with InsecureSkipVerify is logged as a warning, with its origin and version, every
@@ -141,13 +142,13 @@ func WithJobTimeout(d time.Duration) Option {
 func New(creds credentials.CloudStack, opts ...Option) (*Client, error) {
 	if p := creds.Check(); p != nil {
 		return nil, &credentials.Error{
-			Category: p.Category,
-			Source:   "cloudstack",
-			Kind:     credentials.KindCloudStack,
-			Account:  creds.Origin.Account,
-			Field:    p.Field,
-			Problem:  p.Reason,
-			Remedy:   "fix " + string(p.Field) + " of " + creds.Meta.Describe() + " at " + creds.Origin.String(),
+			Code:    p.Code,
+			Source:  "cloudstack",
+			Kind:    credentials.KindCloudStack,
+			Account: creds.Origin.Account,
+			Field:   p.Field,
+			Problem: p.Reason,
+			Fix:     "fix " + string(p.Field) + " of " + creds.Meta.Describe() + " at " + creds.Origin.String(),
 		}
 	}
 	c := &Client{
@@ -277,7 +278,7 @@ func (c *Client) send(ctx context.Context, command, jobID string, p *params, out
 		return nil
 	}
 	if ctx.Err() == nil && errors.Is(callCtx.Err(), context.DeadlineExceeded) {
-		return &APIError{Command: command, JobID: jobID, category: ErrUnavailable, cause: context.DeadlineExceeded,
+		return &APIError{Command: command, JobID: jobID, Code: fkerrors.Unavailable, cause: context.DeadlineExceeded,
 			Text: "no answer within the request timeout of " + c.requestTimeout.String()}
 	}
 	return c.classifier.classify(ctx, command, jobID, err)

@@ -26,22 +26,22 @@
 // CSExceptionErrorCode and its text:
 //
 //	CloudStack answer                       category
-//	401                                     credentials.ErrUnauthenticated (*credentials.Error)
-//	432 (command unknown or not allowed)    credentials.ErrUnauthenticated (*credentials.Error)
-//	431, 430, 530 "does not exist", ...     ErrNotFound
-//	431, 530 naming a state or a rule       ErrConflict (volume attached, device taken, VM running)
-//	431, 430 other parameter errors         ErrInvalid (also bad arguments caught before calling)
-//	531                                     ErrPermission (the resource is another account's)
-//	532, 533, 535                           ErrCapacity
-//	536, 537                                ErrConflict
-//	429, 534, HTTP 5xx, network, timeouts   ErrUnavailable
-//	530 other                               ErrInternal
-//	HTTP 404, an HTML page, a redirect      credentials.ErrInvalid, field api_url (wrong URL)
-//	untrusted TLS certificate               credentials.ErrInvalid, field api_url
+//	401                                     fkerrors.Unauthenticated (*credentials.Error)
+//	432 (command unknown or not allowed)    fkerrors.Unauthenticated (*credentials.Error)
+//	431, 430, 530 "does not exist", ...     fkerrors.NotFound
+//	431, 530 naming a state or a rule       fkerrors.Conflict (volume attached, device taken, VM running)
+//	431, 430 other parameter errors         fkerrors.Invalid (also bad arguments caught before calling)
+//	531                                     fkerrors.Permission (the resource is another account's)
+//	532, 533, 535                           fkerrors.Capacity
+//	536, 537                                fkerrors.Conflict
+//	429, 534, HTTP 5xx, network, timeouts   fkerrors.Unavailable
+//	530 other                               fkerrors.Internal
+//	HTTP 404, an HTML page, a redirect      fkerrors.Invalid, field api_url (wrong URL)
+//	untrusted TLS certificate               fkerrors.Invalid, field api_url
 //	async job status 2                      ErrJobFailed plus the category of the job's code
 //	the caller's ctx ended                  context.Canceled or context.DeadlineExceeded
 //
-// New itself returns a *credentials.Error (credentials.ErrIncomplete or ErrInvalid) for a set
+// New itself returns a *credentials.Error (fkerrors.Incomplete or fkerrors.Invalid) for a set
 // it cannot use.
 //
 // 401 means CloudStack did not accept the key and signature: the keys were rotated or
@@ -71,10 +71,10 @@
 // once, then after 1 s, doubling up to every 10 s (WithPollInterval); a job is waited for
 // as long as the caller's context allows (WithJobTimeout sets a bound, whose last poll
 // falls on the deadline); each request, polls included, has 60 s (WithRequestTimeout). A
-// poll that fails with ErrUnavailable or ErrInternal - the management server restarting, a
+// poll that fails with fkerrors.Unavailable or fkerrors.Internal - the management server restarting, a
 // proxy's 502, a request timing out - does not end the wait, since the job goes on in
 // CloudStack: polling goes on at its pace, each failure logged as a warning, and the wait
-// gives up, with an ErrUnavailable saying the job may still complete, only when polls have
+// gives up, with an fkerrors.Unavailable saying the job may still complete, only when polls have
 // failed without a break for 5 minutes (WithPollFailureWindow). Rejected keys or a job id
 // CloudStack does not know end the wait at once.
 //

@@ -15,40 +15,12 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
-// Error categories. Every error an operation returns matches one of them, or one of the
-// credentials categories (credentials.ErrUnauthenticated, credentials.ErrInvalid), or the
-// caller's context error, with errors.Is. The package documentation's table says which
-// CloudStack answer maps to which category.
-var (
-	// ErrNotFound: the VM, volume, snapshot, zone or offering does not exist (or not for this
-	// account).
-	ErrNotFound = errors.New("cloudstack: not found")
-	// ErrConflict: the request breaks a rule given the resource's current state: attaching an
-	// attached volume, a second device 0, detaching the ROOT volume of a running VM, deleting
-	// an attached volume, reverting a snapshot while its VM runs, a resource in use.
-	ErrConflict = errors.New("cloudstack: conflicts with the resource's state")
-	// ErrInvalid: CloudStack refused a parameter (malformed or missing value), or the caller
-	// passed an argument this package rejects before calling.
-	ErrInvalid = errors.New("cloudstack: invalid request")
-	// ErrPermission: the account may call the command but not on this resource (CloudStack
-	// 531), typically because the resource belongs to another account.
-	ErrPermission = errors.New("cloudstack: permission denied")
-	// ErrCapacity: an account limit or the cloud's capacity prevents the request (532, 533,
-	// 535).
-	ErrCapacity = errors.New("cloudstack: limit or capacity exceeded")
-	// ErrUnavailable: CloudStack could not be reached or did not answer usefully: network
-	// errors, HTTP 5xx from the server or a proxy, 429, 534, request timeouts, an async job
-	// that outlived the job timeout. Retrying later may succeed.
-	ErrUnavailable = errors.New("cloudstack: unavailable")
-	// ErrInternal: CloudStack reported an internal error (530) whose text names no state
-	// conflict or missing resource.
-	ErrInternal = errors.New("cloudstack: internal error")
-	// ErrJobFailed: an asynchronous job ended with job status 2. Such an error also matches
-	// the category of the job's error code (ErrConflict, ErrNotFound, ...).
-	ErrJobFailed = errors.New("cloudstack: async job failed")
-)
+// ErrJobFailed: an asynchronous job ended with job status 2. Such an error also matches the
+// category of the job's error code (fkerrors.Conflict, fkerrors.NotFound, ...).
+var ErrJobFailed = errors.New("cloudstack: async job failed")
 
 // APIError is the detail behind every error an operation returns (errors.As): the command,
 // the async job when there was one, and CloudStack's error code, exception code and text.
@@ -58,20 +30,24 @@ type APIError struct {
 	Command string
 	// JobID is the async job, when the command was asynchronous and got that far.
 	JobID string
-	// Code is CloudStack's error code (431, 530, ...) or the HTTP status when the answer was
+	// ErrorCode is CloudStack's error code (431, 530, ...) or the HTTP status when the answer was
 	// not a CloudStack error document; 0 for network and context errors.
-	Code int
-	// CSCode is CloudStack's CSExceptionErrorCode (4350 for InvalidParameterValueException,
+	ErrorCode int
+	// CSErrorCode is CloudStack's CSExceptionErrorCode (4350 for InvalidParameterValueException,
 	// ...), 0 when absent.
-	CSCode int
+	CSErrorCode int
 	// Text is CloudStack's error text or a description of the transport failure.
 	Text string
+	// Code is the error's category.
+	Code fkerrors.Code
+	// Fix is how to fix it, when there is more to say than the category's usual remedy.
+	Fix string
 
-	category error
-	cause    error
+	cause error
 }
 
-// Error renders "cloudstack: <command> [job <id>]: <text> (error <code>, cs <cscode>)".
+// Error renders "cloudstack: <command> [job <id>]: <text> (error <code>, cs <cscode>); fix:
+// <remedy>".
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("cloudstack: ")
@@ -85,23 +61,43 @@ func (e *APIError) Error() string {
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Text)
-	if e.Code != 0 {
+	if e.ErrorCode != 0 {
 		b.WriteString(" (error ")
-		b.WriteString(strconv.Itoa(e.Code))
-		if e.CSCode != 0 {
+		b.WriteString(strconv.Itoa(e.ErrorCode))
+		if e.CSErrorCode != 0 {
 			b.WriteString(", cs ")
-			b.WriteString(strconv.Itoa(e.CSCode))
+			b.WriteString(strconv.Itoa(e.CSErrorCode))
 		}
 		b.WriteString(")")
 	}
-	return b.String()
+	return fkerrors.WithFix(b.String(), e.Remedy())
+}
+
+// Remedy says how to fix the error: Fix, or the usual remedy of its category.
+func (e *APIError) Remedy() string {
+	if e.Fix != "" {
+		return e.Fix
+	}
+	return categoryRemedy[e.Code]
+}
+
+// categoryRemedy is the usual remedy of each category a CloudStack answer falls in.
+var categoryRemedy = map[fkerrors.Code]string{
+	fkerrors.NotFound:    "check the id, and that the credential set belongs to the account that owns the resource",
+	fkerrors.Conflict:    "let the resource reach the state the command needs (stopped, detached, ...), then retry",
+	fkerrors.Invalid:     "correct the value CloudStack names",
+	fkerrors.Permission:  "use the credentials of the account that owns the resource",
+	fkerrors.Capacity:    "raise the account's limit or free capacity in the cloud, then retry",
+	fkerrors.Unavailable: "check that the management server answers and retry; a job that was submitted goes on in CloudStack",
+	fkerrors.Internal:    "read the management server's log for this command and job",
+	fkerrors.Canceled:    "retry with a live context or a longer deadline; a job that was submitted goes on in CloudStack",
 }
 
 // Unwrap exposes the category (and ErrJobFailed for failed jobs) and the cause to errors.Is.
 func (e *APIError) Unwrap() []error {
 	errs := make([]error, 0, 2)
-	if e.category != nil {
-		errs = append(errs, e.category)
+	if e.Code != fkerrors.Unknown {
+		errs = append(errs, e.Code)
 	}
 	if e.cause != nil {
 		errs = append(errs, e.cause)
@@ -175,7 +171,7 @@ func (cl classifier) classify(ctx context.Context, command, jobID string, err er
 	switch {
 	case errors.As(err, &re):
 		e.Text = re.Error()
-		e.category = credentials.ErrInvalid
+		e.Code = fkerrors.Invalid
 		ce := cl.credentialError(e, "the API URL redirects elsewhere",
 			"set api_url of "+cl.meta.Describe()+" to the address it redirects to ("+re.location+")")
 		ce.Field = credentials.FieldAPIURL
@@ -185,15 +181,15 @@ func (cl classifier) classify(ctx context.Context, command, jobID string, err er
 		if jobID != "" {
 			e.Text = "stopped waiting (the job may still complete in CloudStack): " + ctx.Err().Error()
 		}
-		e.cause = ctx.Err()
+		e.Code, e.cause = fkerrors.Canceled, ctx.Err()
 		return e
 	case errors.As(err, &se):
-		e.Code = se.code
+		e.ErrorCode = se.code
 		e.Text = se.Error()
 		return cl.httpStatus(e, se)
 	case errors.As(err, &ue) && isCertificateError(ue.Err):
 		e.Text = ue.Op + " " + redactURL(ue.URL) + ": " + transportText(ue.Err)
-		e.category = credentials.ErrInvalid
+		e.Code = fkerrors.Invalid
 		ce := cl.credentialError(e, "the API endpoint's TLS certificate is not trusted",
 			"trust the management server's certificate authority on this host (or give it to a Transport with "+
 				"WithBaseTransport), correct the host name in api_url of "+cl.meta.Describe()+
@@ -204,7 +200,7 @@ func (cl classifier) classify(ctx context.Context, command, jobID string, err er
 		// url.Error's message carries the request URL, and for GET requests that URL holds the
 		// API key and the signature: rebuild the message without it.
 		e.Text = ue.Op + " " + redactURL(ue.URL) + ": " + transportText(ue.Err)
-		e.category = ErrUnavailable
+		e.Code = fkerrors.Unavailable
 		if errors.Is(ue.Err, context.DeadlineExceeded) || ue.Timeout() {
 			e.Text = ue.Op + " " + redactURL(ue.URL) + ": no answer within the request timeout"
 		}
@@ -213,8 +209,8 @@ func (cl classifier) classify(ctx context.Context, command, jobID string, err er
 
 	msg := err.Error()
 	if m := apiErrorRE.FindStringSubmatch(msg); m != nil {
-		e.Code, _ = strconv.Atoi(m[1])
-		e.CSCode, _ = strconv.Atoi(m[2])
+		e.ErrorCode, _ = strconv.Atoi(m[1])
+		e.CSErrorCode, _ = strconv.Atoi(m[2])
 		e.Text = m[3]
 		return cl.apiCode(e)
 	}
@@ -227,27 +223,27 @@ func (cl classifier) classify(ctx context.Context, command, jobID string, err er
 	var ne net.Error
 	if errors.As(err, &ne) {
 		e.Text = transportText(err)
-		e.category = ErrUnavailable
+		e.Code = fkerrors.Unavailable
 		return e
 	}
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &syn) || errors.As(err, &typ) {
 		e.Text = "cannot decode the answer: " + err.Error()
-		e.category = ErrUnavailable
+		e.Code = fkerrors.Unavailable
 		return e
 	}
 	// cloudstack-go's own text failures (a job result of type text, an unexpected document):
 	// no code to go by, so the text decides.
 	e.Text = msg
-	e.category = textCategory(msg, ErrInternal)
+	e.Code = textCategory(msg, fkerrors.Internal)
 	return e
 }
 
 // jobFailed builds the error for an async job that ended with job status 2.
 func (cl classifier) jobFailed(e *APIError, jf wire.Error) error {
-	e.Code = jf.ErrorCode
-	e.CSCode = jf.CSErrorCode
+	e.ErrorCode = jf.ErrorCode
+	e.CSErrorCode = jf.CSErrorCode
 	e.Text = jf.ErrorText
 	e.cause = ErrJobFailed
 	return cl.apiCode(e)
@@ -256,9 +252,9 @@ func (cl classifier) jobFailed(e *APIError, jf wire.Error) error {
 // apiCode sets e's category from CloudStack's error code and text; authentication failures
 // become *credentials.Error wrapping e.
 func (cl classifier) apiCode(e *APIError) error {
-	switch e.Code {
+	switch e.ErrorCode {
 	case 401:
-		e.category = credentials.ErrUnauthenticated
+		e.Code = fkerrors.Unauthenticated
 		return cl.credentialError(e, "CloudStack rejected the API key and signature (error 401)",
 			"the keys of "+cl.meta.Describe()+" are not the account's current keys: they were rotated or revoked, "+
 				"belong to another cloud, or this host's clock is more than 15 minutes off; "+
@@ -269,30 +265,30 @@ func (cl classifier) apiCode(e *APIError) error {
 		// account's role may not call. Every command this package sends exists in all
 		// CloudStack versions it supports, so 432 means the credential set belongs to an
 		// account without the right role: a credentials problem the operator fixes in the set.
-		e.category = credentials.ErrUnauthenticated
+		e.Code = fkerrors.Unauthenticated
 		return cl.credentialError(e, "CloudStack does not let this account call "+e.Command+" (error 432)",
 			"use a credential set whose account's role allows "+e.Command+", or grant it to the role of the account of "+
 				cl.meta.Describe()+"; if this CloudStack lacks the command, upgrade it")
 	case 431, 430, 400:
-		e.category = textCategory(e.Text, ErrInvalid)
+		e.Code = textCategory(e.Text, fkerrors.Invalid)
 	case 530:
-		e.category = textCategory(e.Text, ErrInternal)
+		e.Code = textCategory(e.Text, fkerrors.Internal)
 	case 531:
-		e.category = ErrPermission
+		e.Code = fkerrors.Permission
 	case 532, 533, 535:
-		e.category = ErrCapacity
+		e.Code = fkerrors.Capacity
 	case 536, 537:
-		e.category = ErrConflict
+		e.Code = fkerrors.Conflict
 	case 429, 534:
-		e.category = ErrUnavailable
+		e.Code = fkerrors.Unavailable
 	default:
 		switch {
-		case e.Code >= 500:
-			e.category = ErrUnavailable
-		case e.Code == 404:
-			e.category = ErrNotFound
+		case e.ErrorCode >= 500:
+			e.Code = fkerrors.Unavailable
+		case e.ErrorCode == 404:
+			e.Code = fkerrors.NotFound
 		default:
-			e.category = textCategory(e.Text, ErrInternal)
+			e.Code = textCategory(e.Text, fkerrors.Internal)
 		}
 	}
 	return e
@@ -302,37 +298,37 @@ func (cl classifier) apiCode(e *APIError) error {
 func (cl classifier) httpStatus(e *APIError, se *statusError) error {
 	switch {
 	case se.code == 401:
-		e.category = credentials.ErrUnauthenticated
+		e.Code = fkerrors.Unauthenticated
 		return cl.credentialError(e, "the API endpoint refused the request (HTTP 401)",
 			"check the API URL and keys of "+cl.meta.Describe()+" at "+cl.meta.Origin.String())
 	case se.code == 404 || (se.code >= 200 && se.code < 300):
 		// A web server's own 404 page, or an HTML page where JSON was expected: the URL points
 		// somewhere that is not the CloudStack API.
-		e.category = credentials.ErrInvalid
+		e.Code = fkerrors.Invalid
 		ce := cl.credentialError(e, "the API URL does not lead to the CloudStack API ("+se.Error()+")",
 			"set api_url of "+cl.meta.Describe()+" to the management server's API endpoint, "+
 				"usually https://<management-server>/client/api")
 		ce.Field = credentials.FieldAPIURL
 		return ce
 	case se.code == 403:
-		e.category = ErrPermission
+		e.Code = fkerrors.Permission
 	case se.code >= 500 || se.code == 429 || se.code == 408:
-		e.category = ErrUnavailable
+		e.Code = fkerrors.Unavailable
 	default:
-		e.category = ErrInvalid
+		e.Code = fkerrors.Invalid
 	}
 	return e
 }
 
 func (cl classifier) credentialError(e *APIError, problem, remedy string) *credentials.Error {
 	return &credentials.Error{
-		Category: e.category,
-		Source:   "cloudstack",
-		Kind:     credentials.KindCloudStack,
-		Account:  cl.meta.Origin.Account,
-		Problem:  problem + " in " + e.Command,
-		Remedy:   remedy,
-		Err:      e,
+		Code:    e.Code,
+		Source:  "cloudstack",
+		Kind:    credentials.KindCloudStack,
+		Account: cl.meta.Origin.Account,
+		Problem: problem + " in " + e.Command,
+		Fix:     remedy,
+		Err:     e,
 	}
 }
 
@@ -356,21 +352,21 @@ var (
 
 // textCategory decides from CloudStack's error text: missing resources first (their texts
 // often also say "state"), then malformed values, then state conflicts, else fallback.
-func textCategory(text string, fallback error) error {
+func textCategory(text string, fallback fkerrors.Code) fkerrors.Code {
 	t := strings.ToLower(text)
 	for _, p := range notFoundPhrases {
 		if strings.Contains(t, p) {
-			return ErrNotFound
+			return fkerrors.NotFound
 		}
 	}
 	for _, p := range invalidPhrases {
 		if strings.Contains(t, p) {
-			return ErrInvalid
+			return fkerrors.Invalid
 		}
 	}
 	for _, p := range conflictPhrases {
 		if strings.Contains(t, p) {
-			return ErrConflict
+			return fkerrors.Conflict
 		}
 	}
 	return fallback
@@ -418,5 +414,5 @@ func transportText(err error) string {
 
 // invalidArg reports a bad argument before any call is made.
 func invalidArg(command, format string, args ...any) error {
-	return &APIError{Command: command, Text: fmt.Sprintf(format, args...), category: ErrInvalid}
+	return &APIError{Command: command, Text: fmt.Sprintf(format, args...), Code: fkerrors.Invalid}
 }

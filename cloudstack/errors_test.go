@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 func testMeta() credentials.Meta {
@@ -36,67 +37,67 @@ func TestClassifyCloudStackAnswers(t *testing.T) {
 	cases := []struct {
 		name     string
 		err      error
-		want     error
+		want     fkerrors.Code
 		code     int
 		csCode   int
 		jobFail  bool
 		credsErr bool
 	}{
 		{"401 bad signature", csErr(401, 0, "unable to verify user credentials and/or request signature"),
-			credentials.ErrUnauthenticated, 401, 0, false, true},
+			fkerrors.Unauthenticated, 401, 0, false, true},
 		{"432 command not available", csErr(432, 9999, "The given command does not exist or it is not available for user"),
-			credentials.ErrUnauthenticated, 432, 9999, false, true},
+			fkerrors.Unauthenticated, 432, 9999, false, true},
 		{"431 entity does not exist", csErr(431, 4350, "Unable to execute API command listvirtualmachines due to invalid value. Invalid parameter id value=42 due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class."),
-			ErrNotFound, 431, 4350, false, false},
-		{"431 unable to find", csErr(431, 4350, "Unable to find volume with ID: 9"), ErrNotFound, 431, 4350, false, false},
+			fkerrors.NotFound, 431, 4350, false, false},
+		{"431 unable to find", csErr(431, 4350, "Unable to find volume with ID: 9"), fkerrors.NotFound, 431, 4350, false, false},
 		{"431 attach attached", csErr(431, 4350, "Please specify a volume that is not attached to any VM."),
-			ErrConflict, 431, 4350, false, false},
-		{"530 device id range", csErr(530, 4250, "deviceId should be 1,2,4-15"), ErrInvalid, 530, 4250, false, false},
-		{"530 device taken", csErr(530, 4250, "deviceId 0 is used by VM test-vm"), ErrConflict, 530, 4250, false, false},
-		{"530 snapshot busy", csErr(530, 4250, "Snapshot 5e is being created; try again later"), ErrConflict, 530, 4250, false, false},
-		{"431 revert running", csErr(431, 4350, "The VM the specified disk is attached to is not in the shutdown state."), ErrConflict, 431, 4350, false, false},
-		{"431 volume removed", csErr(431, 4350, "Unable to revert snapshot 5e: its volume 5f has been removed"), ErrNotFound, 431, 4350, false, false},
+			fkerrors.Conflict, 431, 4350, false, false},
+		{"530 device id range", csErr(530, 4250, "deviceId should be 1,2,4-15"), fkerrors.Invalid, 530, 4250, false, false},
+		{"530 device taken", csErr(530, 4250, "deviceId 0 is used by VM test-vm"), fkerrors.Conflict, 530, 4250, false, false},
+		{"530 snapshot busy", csErr(530, 4250, "Snapshot 5e is being created; try again later"), fkerrors.Conflict, 530, 4250, false, false},
+		{"431 revert running", csErr(431, 4350, "The VM the specified disk is attached to is not in the shutdown state."), fkerrors.Conflict, 431, 4350, false, false},
+		{"431 volume removed", csErr(431, 4350, "Unable to revert snapshot 5e: its volume 5f has been removed"), fkerrors.NotFound, 431, 4350, false, false},
 		{"431 vm state", csErr(431, 4350, "Please specify a VM that is either running or stopped."),
-			ErrConflict, 431, 4350, false, false},
+			fkerrors.Conflict, 431, 4350, false, false},
 		{"431 missing parameter", csErr(431, 9999, "Unable to execute API command deployvirtualmachine due to missing parameter zoneid"),
-			ErrInvalid, 431, 9999, false, false},
+			fkerrors.Invalid, 431, 9999, false, false},
 		{"431 id naming nothing", csErr(431, 9999, "Unable to execute API command attachvolume due to invalid value. Invalid parameter id value=5e due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class."),
-			ErrNotFound, 431, 9999, false, false},
-		{"431 paging", csErr(431, 9999, `"page" parameter is required when "pagesize" is specified`), ErrInvalid, 431, 9999, false, false},
+			fkerrors.NotFound, 431, 9999, false, false},
+		{"431 paging", csErr(431, 9999, `"page" parameter is required when "pagesize" is specified`), fkerrors.Invalid, 431, 9999, false, false},
 		{"530 KVM snapshot of a running VM", csErr(530, 4250, "KVM Snapshot is not supported for Running VMs. It is disabled by default due to a possible volume corruption in certain cases. To enable it set global settings kvm.snapshot.enabled to True. See the documentation for more details."),
-			ErrConflict, 530, 4250, false, false},
+			fkerrors.Conflict, 530, 4250, false, false},
 		{"431 one snapshot per VM", csErr(431, 4350, "There is other active snapshot tasks on the instance to which the volume is attached, please try again later"),
-			ErrConflict, 431, 4350, false, false},
+			fkerrors.Conflict, 431, 4350, false, false},
 		{"431 delete during snapshot", csErr(431, 4350, "There are snapshot operations in progress on the volume, unable to delete it"),
-			ErrConflict, 431, 4350, false, false},
+			fkerrors.Conflict, 431, 4350, false, false},
 		{"job 431 start a running VM", errors.New(`Undefined error: {"uuidList":[],"errorcode":431,"errortext":"The virtual machine 5e (web) is already running"}`),
-			ErrConflict, 431, 0, true, false},
+			fkerrors.Conflict, 431, 0, true, false},
 		{"job 530 revert on VMware", errors.New(`Undefined error: {"uuidList":[],"errorcode":530,"errortext":"Revert snapshot command failed for snapshot with id 5e, because this command is supported only for KVM hypervisor"}`),
-			ErrConflict, 530, 0, true, false},
+			fkerrors.Conflict, 530, 0, true, false},
 		{"job 431 ROOT detach on Hyper-V", errors.New(`Undefined error: {"uuidList":[],"errorcode":431,"errortext":"Root volume detach is not supported for hypervisor type Hyperv"}`),
-			ErrConflict, 431, 0, true, false},
-		{"530 state", csErr(530, 4250, "Failed to attach volume: vm is not in the right state"), ErrConflict, 530, 4250, false, false},
+			fkerrors.Conflict, 431, 0, true, false},
+		{"530 state", csErr(530, 4250, "Failed to attach volume: vm is not in the right state"), fkerrors.Conflict, 530, 4250, false, false},
 		{"530 plain", csErr(530, 4250, "Internal error executing command, please contact your system administrator"),
-			ErrInternal, 530, 4250, false, false},
+			fkerrors.Internal, 530, 4250, false, false},
 		{"531 permission", csErr(531, 4365, "Account 'tenant' does not have permission to operate on the volume"),
-			ErrPermission, 531, 4365, false, false},
-		{"533 capacity", csErr(533, 4375, "Unable to create a deployment for VM"), ErrCapacity, 533, 4375, false, false},
-		{"536 in use", csErr(536, 4400, "Resource in use"), ErrConflict, 536, 4400, false, false},
-		{"429 rate", csErr(429, 0, "You have exceeded the API rate limit"), ErrUnavailable, 429, 0, false, false},
-		{"503 JSON", csErr(503, 0, "Service unavailable"), ErrUnavailable, 503, 0, false, false},
+			fkerrors.Permission, 531, 4365, false, false},
+		{"533 capacity", csErr(533, 4375, "Unable to create a deployment for VM"), fkerrors.Capacity, 533, 4375, false, false},
+		{"536 in use", csErr(536, 4400, "Resource in use"), fkerrors.Conflict, 536, 4400, false, false},
+		{"429 rate", csErr(429, 0, "You have exceeded the API rate limit"), fkerrors.Unavailable, 429, 0, false, false},
+		{"503 JSON", csErr(503, 0, "Service unavailable"), fkerrors.Unavailable, 503, 0, false, false},
 		{"cloudstack-go async object", errors.New(`Undefined error: {"errorcode":530,"cserrorcode":4250,"errortext":"Volume is not in Ready state"}`),
-			ErrConflict, 530, 4250, true, false},
-		{"cloudstack-go async text", errors.New("Failed to create snapshot"), ErrInternal, 0, 0, false, false},
+			fkerrors.Conflict, 530, 4250, true, false},
+		{"cloudstack-go async text", errors.New("Failed to create snapshot"), fkerrors.Internal, 0, 0, false, false},
 		{"transport status 502", &url.Error{Op: "Post", URL: "https://cloud.invalid/client/api", Err: &statusError{code: 502, contentType: "text/html"}},
-			ErrUnavailable, 502, 0, false, false},
+			fkerrors.Unavailable, 502, 0, false, false},
 		{"transport status 404", &url.Error{Op: "Post", URL: "https://cloud.invalid/wrong", Err: &statusError{code: 404, contentType: "text/html"}},
-			credentials.ErrInvalid, 404, 0, false, true},
+			fkerrors.Invalid, 404, 0, false, true},
 		{"transport html 200", &url.Error{Op: "Post", URL: "https://cloud.invalid/", Err: &statusError{code: 200, contentType: "text/html"}},
-			credentials.ErrInvalid, 200, 0, false, true},
-		{"transport status 403", &url.Error{Op: "Post", URL: "https://cloud.invalid/", Err: &statusError{code: 403}}, ErrPermission, 403, 0, false, false},
+			fkerrors.Invalid, 200, 0, false, true},
+		{"transport status 403", &url.Error{Op: "Post", URL: "https://cloud.invalid/", Err: &statusError{code: 403}}, fkerrors.Permission, 403, 0, false, false},
 		{"connection refused", &url.Error{Op: "Post", URL: "https://cloud.invalid/client/api",
-			Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}}, ErrUnavailable, 0, 0, false, false},
-		{"garbled JSON", &json.SyntaxError{Offset: 1}, ErrUnavailable, 0, 0, false, false},
+			Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}}, fkerrors.Unavailable, 0, 0, false, false},
+		{"garbled JSON", &json.SyntaxError{Offset: 1}, fkerrors.Unavailable, 0, 0, false, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -111,25 +112,27 @@ func TestClassifyCloudStackAnswers(t *testing.T) {
 			var apiErr *APIError
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, "attachVolume", apiErr.Command)
-			assert.Equal(t, tc.code, apiErr.Code)
-			assert.Equal(t, tc.csCode, apiErr.CSCode)
+			assert.Equal(t, tc.code, apiErr.ErrorCode)
+			assert.Equal(t, tc.csCode, apiErr.CSErrorCode)
 			assert.Equal(t, tc.jobFail, errors.Is(err, ErrJobFailed), "ErrJobFailed")
 			var ce *credentials.Error
 			assert.Equal(t, tc.credsErr, errors.As(err, &ce), "credentials.Error")
 			if tc.credsErr {
 				assert.Equal(t, "cloudstack", ce.Source)
 				assert.Equal(t, "ops-east", ce.Account)
-				assert.Contains(t, ce.Remedy, testMeta().Describe())
+				assert.Contains(t, ce.Fix, testMeta().Describe())
 			}
-			// Exactly one category of this package (or of credentials) matches.
+			// Exactly one category matches, and it is the error's category.
 			matched := 0
-			for _, s := range []error{ErrNotFound, ErrConflict, ErrInvalid, ErrPermission, ErrCapacity, ErrUnavailable,
-				ErrInternal, credentials.ErrUnauthenticated, credentials.ErrInvalid} {
-				if errors.Is(err, s) {
+			for c := fkerrors.Unknown + 1; c <= fkerrors.Closed; c++ {
+				if errors.Is(err, c) {
 					matched++
 				}
 			}
 			assert.Equal(t, 1, matched, "categories matched by %v", err)
+			assert.Equal(t, tc.want, fkerrors.CodeOf(err))
+			assert.Equal(t, 1, strings.Count(err.Error(), "; fix: "), "the remedy, once: %v", err)
+			assert.True(t, strings.HasSuffix(err.Error(), "; fix: "+fkerrors.Remedy(err)), "the message ends with the remedy: %v", err)
 		})
 	}
 }
@@ -140,7 +143,7 @@ func TestClassifyRedactsSignedURL(t *testing.T) {
 	raw := &url.Error{Op: "Get", URL: "https://cloud.invalid/client/api?apiKey=" + key + "&command=listZones&signature=c2lnbmF0dXJl",
 		Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}}
 	err := classifier{meta: testMeta()}.classify(context.Background(), "listZones", "", raw)
-	require.ErrorIs(t, err, ErrUnavailable)
+	require.ErrorIs(t, err, fkerrors.Unavailable)
 	assert.NotContains(t, err.Error(), key)
 	assert.NotContains(t, err.Error(), "signature")
 	assert.Contains(t, err.Error(), "https://cloud.invalid/client/api")
@@ -154,7 +157,7 @@ func TestClassifyCallerCancellation(t *testing.T) {
 	err := classifier{meta: testMeta()}.classify(ctx, "createSnapshot", "job-9",
 		&url.Error{Op: "Post", URL: "http://127.0.0.1/client/api", Err: context.Canceled})
 	require.ErrorIs(t, err, context.Canceled)
-	assert.NotErrorIs(t, err, ErrUnavailable, "the caller's cancellation is not an outage")
+	assert.NotErrorIs(t, err, fkerrors.Unavailable, "the caller's cancellation is not an outage")
 	var apiErr *APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, "job-9", apiErr.JobID)
@@ -165,7 +168,7 @@ func TestUnauthenticatedRemedyNamesSetNotKey(t *testing.T) {
 	t.Parallel()
 	err := classifier{meta: testMeta()}.classify(context.Background(), "listVolumes", "",
 		csErr(401, 0, "unable to verify user credentials and/or request signature"))
-	remedy := credentials.Remedy(err)
+	remedy := fkerrors.Remedy(err)
 	assert.Contains(t, remedy, "memory account ops-east (test table)")
 	assert.Contains(t, remedy, "version v7")
 	assert.Contains(t, err.Error(), "listVolumes")
@@ -175,7 +178,8 @@ func TestAPIErrorMessage(t *testing.T) {
 	t.Parallel()
 	err := classifier{meta: testMeta()}.classify(context.Background(), "attachVolume", "job-3",
 		errors.New(`Undefined error: {"errorcode":431,"cserrorcode":4350,"errortext":"Please specify a volume that is not attached to any VM."}`))
-	assert.Equal(t, "cloudstack: attachVolume job job-3 failed: Please specify a volume that is not attached to any VM. (error 431, cs 4350)", err.Error())
+	assert.Equal(t, "cloudstack: attachVolume job job-3 failed: Please specify a volume that is not attached to any VM. (error 431, cs 4350)"+
+		"; fix: let the resource reach the state the command needs (stopped, detached, ...), then retry", err.Error())
 }
 
 func TestUndoErrorsCounts(t *testing.T) {
@@ -183,10 +187,10 @@ func TestUndoErrorsCounts(t *testing.T) {
 	var u undoErrors
 	u.total = 3
 	require.NoError(t, u.err("undoing"))
-	u.add(fmt.Errorf("step a: %w", &APIError{Command: "detachVolume", Text: "x", category: ErrConflict}))
+	u.add(fmt.Errorf("step a: %w", &APIError{Command: "detachVolume", Text: "x", Code: fkerrors.Conflict}))
 	u.add(errors.New("step b"))
 	err := u.err("undoing")
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "cloudstack: undoing: 2 of 3 failed:"), err.Error())
-	assert.ErrorIs(t, err, ErrConflict)
+	assert.ErrorIs(t, err, fkerrors.Conflict)
 }

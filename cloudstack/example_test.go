@@ -9,6 +9,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // exampleSource seeds a simulator with an appliance holding replicated volumes and returns
@@ -133,7 +134,7 @@ func ExampleNew_rotatedKeys() {
 	}
 	_, err = c.GetVM(ctx, seed.ApplianceVMID)
 	var apiErr *cloudstack.APIError
-	fmt.Println(errors.Is(err, credentials.ErrUnauthenticated), errors.As(err, &apiErr), apiErr.Code)
+	fmt.Println(errors.Is(err, fkerrors.Unauthenticated), errors.As(err, &apiErr), apiErr.ErrorCode)
 	// Output:
 	// true true 401
 }
@@ -159,8 +160,8 @@ func ExampleClient_AttachVolume_conflict() {
 	_, err = c.AttachVolume(ctx, seed.VolumeIDs[0], vm.ID, 1)
 	var apiErr *cloudstack.APIError
 	if errors.As(err, &apiErr) {
-		fmt.Println(errors.Is(err, cloudstack.ErrConflict), errors.Is(err, cloudstack.ErrJobFailed))
-		fmt.Println(apiErr.Command, apiErr.Code, apiErr.Text)
+		fmt.Println(errors.Is(err, fkerrors.Conflict), errors.Is(err, cloudstack.ErrJobFailed))
+		fmt.Println(apiErr.Command, apiErr.ErrorCode, apiErr.Text)
 	}
 	// Output:
 	// true true

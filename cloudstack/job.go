@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // async sends an async command and waits for its job, decoding the job's result object into
@@ -33,7 +34,7 @@ func (c *Client) asyncAnnounced(ctx context.Context, command string, p *params, 
 		announce(sub.ID)
 	}
 	if sub.JobID == "" {
-		return sub.ID, &APIError{Command: command, Text: "CloudStack answered without a job id", category: ErrInternal}
+		return sub.ID, &APIError{Command: command, Text: "CloudStack answered without a job id", Code: fkerrors.Internal}
 	}
 	return sub.ID, c.wait(ctx, command, sub.JobID, out)
 }
@@ -42,7 +43,7 @@ func (c *Client) asyncAnnounced(ctx context.Context, command string, p *params, 
 //
 // Jobs of failover steps run for minutes (a snapshot of a large volume for hours), and a
 // poll is a request like any other: the management server restarts, a proxy answers 502, a
-// request times out. Such a failed poll (ErrUnavailable, or ErrInternal: CloudStack's 530)
+// request times out. Such a failed poll (fkerrors.Unavailable, or fkerrors.Internal: CloudStack's 530)
 // says nothing about the job, which goes on in CloudStack, so the wait goes on polling at
 // its pace; it gives up only when polls have failed without a break for the poll failure
 // window (WithPollFailureWindow). Any other failure - rejected keys, a job id CloudStack
@@ -85,7 +86,7 @@ func (c *Client) wait(ctx context.Context, command, jobID string, out any) error
 		if !deadline.IsZero() {
 			left := time.Until(deadline)
 			if left <= 0 {
-				return &APIError{Command: command, JobID: jobID, category: ErrUnavailable,
+				return &APIError{Command: command, JobID: jobID, Code: fkerrors.Unavailable,
 					Text: "job still running after the job timeout of " + c.jobTimeout.String() + "; it goes on in CloudStack"}
 			}
 			// The last poll falls on the deadline, not a full delay before it.
@@ -112,17 +113,17 @@ func (c *Client) wait(ctx context.Context, command, jobID string, out any) error
 // transientPollFailure reports whether a failed poll may be retried: the server or the way
 // to it failed, not the request.
 func transientPollFailure(err error) bool {
-	return errors.Is(err, ErrUnavailable) || errors.Is(err, ErrInternal)
+	return errors.Is(err, fkerrors.Unavailable) || errors.Is(err, fkerrors.Internal)
 }
 
 // pollsGaveUp is the error of a wait whose polls kept failing: the job's outcome is unknown.
 func pollsGaveUp(command, jobID string, window time.Duration, last error) error {
-	e := &APIError{Command: command, JobID: jobID, category: ErrUnavailable,
+	e := &APIError{Command: command, JobID: jobID, Code: fkerrors.Unavailable,
 		Text: "polls of the job failed for " + window.String() + " without a break, the last with: " + last.Error() +
 			"; the job may still complete in CloudStack"}
 	var apiErr *APIError
 	if errors.As(last, &apiErr) {
-		e.Code, e.CSCode = apiErr.Code, apiErr.CSCode
+		e.ErrorCode, e.CSErrorCode = apiErr.ErrorCode, apiErr.CSErrorCode
 	}
 	return e
 }
@@ -148,18 +149,18 @@ func decodeJobResult(command, jobID string, raw json.RawMessage, out any) error 
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return &APIError{Command: command, JobID: jobID, category: ErrUnavailable, cause: err,
+		return &APIError{Command: command, JobID: jobID, Code: fkerrors.Unavailable, cause: err,
 			Text: "cannot decode the job result: " + err.Error()}
 	}
 	for _, v := range m {
 		if v = bytes.TrimSpace(v); len(v) > 0 && v[0] == '{' {
 			if err := json.Unmarshal(v, out); err != nil {
-				return &APIError{Command: command, JobID: jobID, category: ErrUnavailable, cause: err,
+				return &APIError{Command: command, JobID: jobID, Code: fkerrors.Unavailable, cause: err,
 					Text: "cannot decode the job result: " + err.Error()}
 			}
 			return nil
 		}
 	}
-	return &APIError{Command: command, JobID: jobID, category: ErrInternal,
+	return &APIError{Command: command, JobID: jobID, Code: fkerrors.Internal,
 		Text: "the job result holds no object"}
 }

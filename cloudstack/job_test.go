@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -37,13 +38,13 @@ func TestJobAnswers(t *testing.T) {
 	}{
 		{"failure as text", `{"jobid":"j-1"}`,
 			`{"jobstatus":2,"jobresultcode":530,"jobresulttype":"text","jobresult":"Volume is in use"}`,
-			ErrConflict, "Volume is in use"},
+			fkerrors.Conflict, "Volume is in use"},
 		{"failure object with cs code", `{"jobid":"j-1"}`,
 			`{"jobstatus":2,"jobresultcode":530,"jobresulttype":"object","jobresult":{"errorcode":530,"cserrorcode":4250,"errortext":"Failed to stop"}}`,
-			ErrInternal, "Failed to stop"},
-		{"no job id", `{}`, `{}`, ErrInternal, "without a job id"},
-		{"result without an object", `{"jobid":"j-1"}`, `{"jobstatus":1,"jobresult":{"success":true}}`, ErrInternal, "holds no object"},
-		{"garbled result", `{"jobid":"j-1"}`, `{"jobstatus":1,"jobresult":{"volume":{"deviceid":"one"}}}`, ErrUnavailable, "cannot decode"},
+			fkerrors.Internal, "Failed to stop"},
+		{"no job id", `{}`, `{}`, fkerrors.Internal, "without a job id"},
+		{"result without an object", `{"jobid":"j-1"}`, `{"jobstatus":1,"jobresult":{"success":true}}`, fkerrors.Internal, "holds no object"},
+		{"garbled result", `{"jobid":"j-1"}`, `{"jobstatus":1,"jobresult":{"volume":{"deviceid":"one"}}}`, fkerrors.Unavailable, "cannot decode"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,11 +72,12 @@ func TestJobFailureKeepsCSCode(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.StartVM(context.Background(), "vm-1")
 	require.ErrorIs(t, err, ErrJobFailed)
-	require.ErrorIs(t, err, ErrConflict)
+	require.ErrorIs(t, err, fkerrors.Conflict)
 	var apiErr *APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, "j-1", apiErr.JobID)
-	assert.Equal(t, 530, apiErr.Code)
-	assert.Equal(t, 4250, apiErr.CSCode)
-	assert.Equal(t, "cloudstack: startVirtualMachine job j-1 failed: VM is not in the right state (error 530, cs 4250)", err.Error())
+	assert.Equal(t, 530, apiErr.ErrorCode)
+	assert.Equal(t, 4250, apiErr.CSErrorCode)
+	assert.Equal(t, "cloudstack: startVirtualMachine job j-1 failed: VM is not in the right state (error 530, cs 4250)"+
+		"; fix: let the resource reach the state the command needs (stopped, detached, ...), then retry", err.Error())
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // A poll that fails while a long job runs - a management server restarting, a proxy's 502 -
@@ -52,14 +53,14 @@ func TestPersistentPollFailuresGiveUpAfterTheWindow(t *testing.T) {
 		simulator.Fault{ErrorCode: simulator.CodeResourceUnavailable, ErrorText: "storage network down"})
 
 	snap, err := c.CreateSnapshot(context.Background(), r.seed.VolumeIDs[0], "stuck")
-	require.ErrorIs(t, err, cloudstack.ErrUnavailable)
+	require.ErrorIs(t, err, fkerrors.Unavailable)
 	assert.NotErrorIs(t, err, cloudstack.ErrJobFailed, "the job did not fail; its outcome is unknown")
 	assert.Contains(t, err.Error(), "storage network down")
 	assert.Contains(t, err.Error(), "may still complete in CloudStack")
 	var apiErr *cloudstack.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.NotEmpty(t, apiErr.JobID)
-	assert.Equal(t, simulator.CodeResourceUnavailable, apiErr.Code)
+	assert.Equal(t, simulator.CodeResourceUnavailable, apiErr.ErrorCode)
 	require.NotNil(t, snap, "the announced snapshot id is handed back for cleanup")
 	assert.Greater(t, len(r.sim.CallsTo("queryAsyncJobResult")), 1, "it polled on before giving up")
 }

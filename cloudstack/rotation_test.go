@@ -11,6 +11,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // TestKeyRotation follows an operator rotating an account's keys in CloudStack and then in
@@ -44,16 +45,16 @@ func TestKeyRotation(t *testing.T) {
 	staleMeta, err := operation()
 	require.Error(t, err)
 	assert.Equal(t, oldMeta.Version, staleMeta.Version)
-	assert.ErrorIs(t, err, credentials.ErrUnauthenticated)
+	assert.ErrorIs(t, err, fkerrors.Unauthenticated)
 	var ce *credentials.Error
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "cloudstack", ce.Source)
 	assert.Equal(t, "ops", ce.Account)
-	assert.Contains(t, ce.Remedy, "memory account ops")
-	assert.Contains(t, ce.Remedy, "version "+staleMeta.Version)
+	assert.Contains(t, ce.Fix, "memory account ops")
+	assert.Contains(t, ce.Fix, "version "+staleMeta.Version)
 	var apiErr *cloudstack.APIError
 	require.ErrorAs(t, err, &apiErr)
-	assert.Equal(t, 401, apiErr.Code)
+	assert.Equal(t, 401, apiErr.ErrorCode)
 	assert.Equal(t, "listVolumes", apiErr.Command)
 	for _, secret := range []string{r.seed.APIKey, r.seed.SecretKey, newKey, newSecret} {
 		assert.NotContains(t, err.Error(), secret)
@@ -93,8 +94,8 @@ func TestRevokedKeysDuringAnAsyncJob(t *testing.T) {
 		return false
 	}, simulator.Fault{})
 	snap, err := c.CreateSnapshot(context.Background(), r.seed.VolumeIDs[0], "x")
-	require.ErrorIs(t, err, credentials.ErrUnauthenticated)
-	assert.NotErrorIs(t, err, cloudstack.ErrUnavailable)
+	require.ErrorIs(t, err, fkerrors.Unauthenticated)
+	assert.NotErrorIs(t, err, fkerrors.Unavailable)
 	var apiErr *cloudstack.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.NotEmpty(t, apiErr.JobID, "the error names the job it stopped waiting for")
@@ -113,12 +114,12 @@ func TestCommandNotAllowedForTheAccount(t *testing.T) {
 	require.NotEmpty(t, vols)
 
 	_, err = c.DetachVolume(context.Background(), r.seed.VolumeIDs[0])
-	require.ErrorIs(t, err, credentials.ErrUnauthenticated)
-	assert.Contains(t, credentials.Remedy(err), "role allows detachVolume")
-	assert.Contains(t, credentials.Remedy(err), c.Credentials().Describe())
+	require.ErrorIs(t, err, fkerrors.Unauthenticated)
+	assert.Contains(t, fkerrors.Remedy(err), "role allows detachVolume")
+	assert.Contains(t, fkerrors.Remedy(err), c.Credentials().Describe())
 	var apiErr *cloudstack.APIError
 	require.ErrorAs(t, err, &apiErr)
-	assert.Equal(t, 432, apiErr.Code)
+	assert.Equal(t, 432, apiErr.ErrorCode)
 	v, _ := r.sim.State().Volume(r.seed.VolumeIDs[0])
 	assert.Equal(t, r.seed.ApplianceVMID, v.VMID, "nothing changed")
 }

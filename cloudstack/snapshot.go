@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // SnapshotState is a volume snapshot's state as CloudStack reports it.
@@ -79,7 +80,7 @@ func (c *Client) createSnapshot(ctx context.Context, volumeID, name string, anno
 }
 
 // RevertSnapshot reverts the snapshot's volume to it. CloudStack requires the volume to be
-// detached or its VM stopped; otherwise the error matches ErrConflict.
+// detached or its VM stopped; otherwise the error matches fkerrors.Conflict.
 func (c *Client) RevertSnapshot(ctx context.Context, id string) error {
 	const command = "revertSnapshot"
 	if id == "" {
@@ -99,7 +100,7 @@ func (c *Client) DeleteSnapshot(ctx context.Context, id string) error {
 	return err
 }
 
-// GetSnapshot returns the snapshot with the given id, or an error matching ErrNotFound.
+// GetSnapshot returns the snapshot with the given id, or an error matching fkerrors.NotFound.
 func (c *Client) GetSnapshot(ctx context.Context, id string) (*Snapshot, error) {
 	const command = "listSnapshots"
 	if id == "" {
@@ -114,7 +115,7 @@ func (c *Client) GetSnapshot(ctx context.Context, id string) (*Snapshot, error) 
 			return snapshotFromWire(&l.Items[i]), nil
 		}
 	}
-	return nil, &APIError{Command: command, Text: "no snapshot with id " + id, category: ErrNotFound}
+	return nil, &APIError{Command: command, Text: "no snapshot with id " + id, Code: fkerrors.NotFound}
 }
 
 // ListSnapshots returns the snapshots of a volume.
@@ -266,7 +267,7 @@ func (c *Client) SnapshotVolumes(ctx context.Context, volumeIDs []string, opts .
 
 // isGone reports whether a deletion failed because the snapshot is already gone, as a
 // snapshot whose creation job failed may be.
-func isGone(err error) bool { return errors.Is(err, ErrNotFound) }
+func isGone(err error) bool { return errors.Is(err, fkerrors.NotFound) }
 
 func joinSetErrors(n int, failed, cleanup *undoErrors, left []Snapshot) error {
 	var all *multierror.Error

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // liveSnapshots counts the simulator's snapshots that are not deleted.
@@ -32,7 +33,7 @@ func TestSnapshotCreateGetListRevertDelete(t *testing.T) {
 
 	// A default KVM cloud refuses to snapshot a running VM's volume.
 	_, err := c.CreateSnapshot(ctx, vol, "while-running")
-	require.ErrorIs(t, err, cloudstack.ErrConflict)
+	require.ErrorIs(t, err, fkerrors.Conflict)
 	assert.Contains(t, err.Error(), "kvm.snapshot.enabled")
 
 	// Stopped, the appliance's volume may be snapshotted.
@@ -61,7 +62,7 @@ func TestSnapshotCreateGetListRevertDelete(t *testing.T) {
 	_, err = c.StartVM(ctx, r.seed.ApplianceVMID)
 	require.NoError(t, err)
 	err = c.RevertSnapshot(ctx, snap.ID)
-	require.ErrorIs(t, err, cloudstack.ErrConflict)
+	require.ErrorIs(t, err, fkerrors.Conflict)
 	simVol, _ := r.sim.State().Volume(vol)
 	assert.Empty(t, simVol.RevertedFrom)
 
@@ -74,9 +75,9 @@ func TestSnapshotCreateGetListRevertDelete(t *testing.T) {
 
 	require.NoError(t, c.DeleteSnapshot(ctx, snap.ID))
 	_, err = c.GetSnapshot(ctx, snap.ID)
-	require.ErrorIs(t, err, cloudstack.ErrNotFound)
+	require.ErrorIs(t, err, fkerrors.NotFound)
 	err = c.RevertSnapshot(ctx, snap.ID)
-	require.ErrorIs(t, err, cloudstack.ErrNotFound)
+	require.ErrorIs(t, err, fkerrors.NotFound)
 }
 
 func TestRevertWithVMStopped(t *testing.T) {
@@ -201,7 +202,7 @@ func TestSnapshotVolumesRejectsBadInput(t *testing.T) {
 	c := r.client(t)
 	for _, ids := range [][]string{{""}, {r.seed.VolumeIDs[0], r.seed.VolumeIDs[0]}} {
 		_, err := c.SnapshotVolumes(context.Background(), ids)
-		require.ErrorIs(t, err, cloudstack.ErrInvalid)
+		require.ErrorIs(t, err, fkerrors.Invalid)
 	}
 	assert.Empty(t, r.sim.CallsTo("createSnapshot"))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 func fakeKey(t *testing.T) string {
@@ -57,13 +58,13 @@ func TestHTTPAnswersThatAreNotCloudStack(t *testing.T) {
 		code  int
 		field credentials.Field
 	}{
-		{"proxy 502 page", answer(502, "text/html", "<html>Bad Gateway</html>"), ErrUnavailable, 502, ""},
-		{"web server 404", answer(404, "text/html; charset=utf-8", "<html>no such page</html>"), credentials.ErrInvalid, 404, credentials.FieldAPIURL},
-		{"login page 200", answer(200, "text/html", "<html>login</html>"), credentials.ErrInvalid, 200, credentials.FieldAPIURL},
-		{"503 plain text", answer(503, "text/plain", "maintenance"), ErrUnavailable, 503, ""},
+		{"proxy 502 page", answer(502, "text/html", "<html>Bad Gateway</html>"), fkerrors.Unavailable, 502, ""},
+		{"web server 404", answer(404, "text/html; charset=utf-8", "<html>no such page</html>"), fkerrors.Invalid, 404, credentials.FieldAPIURL},
+		{"login page 200", answer(200, "text/html", "<html>login</html>"), fkerrors.Invalid, 200, credentials.FieldAPIURL},
+		{"503 plain text", answer(503, "text/plain", "maintenance"), fkerrors.Unavailable, 503, ""},
 		{"CloudStack 431 document", answer(431, "application/json",
 			`{"listzonesresponse":{"uuidList":[],"errorcode":431,"cserrorcode":4350,"errortext":"Unable to execute API command listzones due to missing parameter x"}}`),
-			ErrInvalid, 431, ""},
+			fkerrors.Invalid, 431, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,12 +77,12 @@ func TestHTTPAnswersThatAreNotCloudStack(t *testing.T) {
 			require.ErrorIs(t, err, tc.want)
 			var apiErr *APIError
 			require.ErrorAs(t, err, &apiErr)
-			assert.Equal(t, tc.code, apiErr.Code)
+			assert.Equal(t, tc.code, apiErr.ErrorCode)
 			var ce *credentials.Error
 			if tc.field != "" {
 				require.ErrorAs(t, err, &ce)
 				assert.Equal(t, tc.field, ce.Field)
-				assert.Contains(t, ce.Remedy, "api_url")
+				assert.Contains(t, ce.Fix, "api_url")
 			}
 		})
 	}
@@ -101,7 +102,7 @@ func TestRequestTimeoutIsUnavailable(t *testing.T) {
 	c, err := New(fakeSet(t, srv.URL), WithRequestTimeout(50*time.Millisecond))
 	require.NoError(t, err)
 	_, err = c.GetVM(context.Background(), "vm-1")
-	require.ErrorIs(t, err, ErrUnavailable)
+	require.ErrorIs(t, err, fkerrors.Unavailable)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Contains(t, err.Error(), "request timeout")
 }
@@ -114,9 +115,9 @@ func TestNewRejectsUnusableSets(t *testing.T) {
 		want  error
 		field credentials.Field
 	}{
-		{"no URL", func(s *credentials.CloudStack) { s.APIURL = "" }, credentials.ErrIncomplete, credentials.FieldAPIURL},
-		{"no secret", func(s *credentials.CloudStack) { s.SecretKey = credentials.Secret{} }, credentials.ErrIncomplete, credentials.FieldSecretKey},
-		{"relative URL", func(s *credentials.CloudStack) { s.APIURL = "cloud/client/api" }, credentials.ErrInvalid, credentials.FieldAPIURL},
+		{"no URL", func(s *credentials.CloudStack) { s.APIURL = "" }, fkerrors.Incomplete, credentials.FieldAPIURL},
+		{"no secret", func(s *credentials.CloudStack) { s.SecretKey = credentials.Secret{} }, fkerrors.Incomplete, credentials.FieldSecretKey},
+		{"relative URL", func(s *credentials.CloudStack) { s.APIURL = "cloud/client/api" }, fkerrors.Invalid, credentials.FieldAPIURL},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -128,7 +129,7 @@ func TestNewRejectsUnusableSets(t *testing.T) {
 			var ce *credentials.Error
 			require.ErrorAs(t, err, &ce)
 			assert.Equal(t, tc.field, ce.Field)
-			assert.Contains(t, ce.Remedy, set.Origin.String())
+			assert.Contains(t, ce.Fix, set.Origin.String())
 			assert.NotContains(t, err.Error(), set.APIKey.Reveal())
 		})
 	}
@@ -149,12 +150,12 @@ func TestSkippedVerificationIsLoggedAndPooledApart(t *testing.T) {
 	c, err := New(verified, WithTransport(tr), WithLogger(logger))
 	require.NoError(t, err)
 	_, err = c.zoneID(context.Background(), "zone-one")
-	require.ErrorIs(t, err, credentials.ErrInvalid, "a self-signed certificate must fail verification")
-	assert.NotErrorIs(t, err, ErrUnavailable, "retrying will not help")
+	require.ErrorIs(t, err, fkerrors.Invalid, "a self-signed certificate must fail verification")
+	assert.NotErrorIs(t, err, fkerrors.Unavailable, "retrying will not help")
 	var ce *credentials.Error
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, credentials.FieldAPIURL, ce.Field)
-	assert.Contains(t, ce.Remedy, "insecure_skip_verify")
+	assert.Contains(t, ce.Fix, "insecure_skip_verify")
 	assert.Contains(t, err.Error(), "certificate")
 	assert.Empty(t, logs.String())
 
@@ -174,7 +175,7 @@ func TestSkippedVerificationIsLoggedAndPooledApart(t *testing.T) {
 	c, err = New(verified, WithTransport(tr), WithLogger(logger))
 	require.NoError(t, err)
 	_, err = c.zoneID(context.Background(), "zone-one")
-	require.ErrorIs(t, err, credentials.ErrInvalid)
+	require.ErrorIs(t, err, fkerrors.Invalid)
 }
 
 func TestTransportWithPrivateCA(t *testing.T) {
@@ -195,7 +196,7 @@ func TestTransportWithPrivateCA(t *testing.T) {
 	c, err = New(fakeSet(t, srv.URL), WithTransport(&zero))
 	require.NoError(t, err)
 	_, err = c.zoneID(context.Background(), "zone-one")
-	require.ErrorIs(t, err, credentials.ErrInvalid, "the zero Transport verifies against the system roots")
+	require.ErrorIs(t, err, fkerrors.Invalid, "the zero Transport verifies against the system roots")
 }
 
 func TestDebugLogNamesSetNotKeys(t *testing.T) {
@@ -208,7 +209,7 @@ func TestDebugLogNamesSetNotKeys(t *testing.T) {
 	c, err := New(set, WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	require.NoError(t, err)
 	_, err = c.zoneID(context.Background(), "zone-one")
-	require.ErrorIs(t, err, credentials.ErrUnauthenticated)
+	require.ErrorIs(t, err, fkerrors.Unauthenticated)
 	assert.Contains(t, logs.String(), "command=listZones")
 	assert.Contains(t, logs.String(), set.Version)
 	assert.Contains(t, logs.String(), "error=")
@@ -225,11 +226,11 @@ func TestRedirectIsAWrongURL(t *testing.T) {
 	c, err := New(fakeSet(t, srv.URL+"/client/api"))
 	require.NoError(t, err)
 	_, err = c.zoneID(context.Background(), "zone-one")
-	require.ErrorIs(t, err, credentials.ErrInvalid)
+	require.ErrorIs(t, err, fkerrors.Invalid)
 	var ce *credentials.Error
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, credentials.FieldAPIURL, ce.Field)
-	assert.Contains(t, ce.Remedy, target.URL+"/client/api")
+	assert.Contains(t, ce.Fix, target.URL+"/client/api")
 }
 
 // quietTLSServer is an httptest TLS server that does not log the handshakes the tests make

@@ -10,6 +10,7 @@ import (
 	cs "github.com/apache/cloudstack-go/v2/cloudstack"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // VMState is a virtual machine's state as CloudStack reports it.
@@ -233,7 +234,7 @@ func (c *Client) vmJob(ctx context.Context, command string, p *params, id string
 	return vmFromWire(&w), nil
 }
 
-// GetVM returns the VM with the given id, or an error matching ErrNotFound.
+// GetVM returns the VM with the given id, or an error matching fkerrors.NotFound.
 func (c *Client) GetVM(ctx context.Context, id string) (*VM, error) {
 	const command = "listVirtualMachines"
 	if id == "" {
@@ -248,7 +249,7 @@ func (c *Client) GetVM(ctx context.Context, id string) (*VM, error) {
 			return vmFromWire(&l.Items[i]), nil
 		}
 	}
-	return nil, &APIError{Command: command, Text: "no VM with id " + id, category: ErrNotFound}
+	return nil, &APIError{Command: command, Text: "no VM with id " + id, Code: fkerrors.NotFound}
 }
 
 // FindVMsByName returns the VMs named exactly name (CloudStack's own filter also matches
@@ -272,7 +273,7 @@ func (c *Client) FindVMsByName(ctx context.Context, name string) ([]VM, error) {
 }
 
 // WaitVMState polls the VM until it is in state want and returns it. A VM that reaches Error,
-// Destroyed or Expunging instead gives ErrConflict; ctx bounds the wait. On error it returns
+// Destroyed or Expunging instead gives fkerrors.Conflict; ctx bounds the wait. On error it returns
 // the VM as last seen, if it was seen at all.
 func (c *Client) WaitVMState(ctx context.Context, id string, want VMState) (*VM, error) {
 	delay := c.pollFirst
@@ -289,7 +290,7 @@ func (c *Client) WaitVMState(ctx context.Context, id string, want VMState) (*VM,
 		}
 		switch vm.State {
 		case VMError, VMDestroyed, VMExpunging:
-			return vm, &APIError{Command: "listVirtualMachines", category: ErrConflict,
+			return vm, &APIError{Command: "listVirtualMachines", Code: fkerrors.Conflict,
 				Text: "VM " + id + " is " + string(vm.State) + ", it will not become " + string(want)}
 		}
 		if timer == nil {
@@ -324,7 +325,7 @@ func (c *Client) zoneID(ctx context.Context, zone string) (string, error) {
 			return z.ID, nil
 		}
 	}
-	return "", &APIError{Command: command, category: ErrNotFound,
+	return "", &APIError{Command: command, Code: fkerrors.NotFound,
 		Text: "no zone named " + zone + "; set the zone of " + c.meta.Describe() + " to an existing zone name or id"}
 }
 

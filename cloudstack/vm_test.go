@@ -10,6 +10,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 func TestDeployVM(t *testing.T) {
@@ -70,14 +71,14 @@ func TestDeployVMRefusals(t *testing.T) {
 		want   error
 		called bool // whether a deployVirtualMachine call reached CloudStack
 	}{
-		{"name with underscore", r.client(t), cloudstack.DeploySpec{Name: "bad_name"}, cloudstack.ErrInvalid, false},
-		{"name starting with a digit", r.client(t), cloudstack.DeploySpec{Name: "1vm"}, cloudstack.ErrInvalid, false},
-		{"no template anywhere", bare, cloudstack.DeploySpec{Name: "x"}, cloudstack.ErrInvalid, false},
-		{"unknown zone name", r.client(t), cloudstack.DeploySpec{Name: "x", Zone: "nowhere"}, cloudstack.ErrNotFound, false},
+		{"name with underscore", r.client(t), cloudstack.DeploySpec{Name: "bad_name"}, fkerrors.Invalid, false},
+		{"name starting with a digit", r.client(t), cloudstack.DeploySpec{Name: "1vm"}, fkerrors.Invalid, false},
+		{"no template anywhere", bare, cloudstack.DeploySpec{Name: "x"}, fkerrors.Invalid, false},
+		{"unknown zone name", r.client(t), cloudstack.DeploySpec{Name: "x", Zone: "nowhere"}, fkerrors.NotFound, false},
 		{"custom offering without a shape", r.client(t), cloudstack.DeploySpec{Name: "x", ServiceOfferingID: r.seed.CustomServiceOfferingID},
-			cloudstack.ErrInvalid, true},
+			fkerrors.Invalid, true},
 		{"unknown template", r.client(t), cloudstack.DeploySpec{Name: "x", TemplateID: "5e000000-0000-4000-8000-0000000fffff"},
-			cloudstack.ErrNotFound, true},
+			fkerrors.NotFound, true},
 	}
 	for _, tc := range cases {
 		r.sim.ResetCalls()
@@ -117,13 +118,13 @@ func TestVMLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, cloudstack.VMDestroyed, got.State)
 	_, err = c.WaitVMState(ctx, vm.ID, cloudstack.VMRunning)
-	require.ErrorIs(t, err, cloudstack.ErrConflict)
+	require.ErrorIs(t, err, fkerrors.Conflict)
 	_, err = c.StartVM(ctx, vm.ID)
-	require.ErrorIs(t, err, cloudstack.ErrConflict)
+	require.ErrorIs(t, err, fkerrors.Conflict)
 
 	require.NoError(t, c.DestroyVM(ctx, vm.ID, true))
 	_, err = c.GetVM(ctx, vm.ID)
-	require.ErrorIs(t, err, cloudstack.ErrNotFound)
+	require.ErrorIs(t, err, fkerrors.NotFound)
 	simVM, _ := r.sim.State().VM(vm.ID)
 	assert.Equal(t, cloudstack.VMExpunging, simVM.State)
 	assert.True(t, simVM.Expunged())
@@ -133,7 +134,7 @@ func TestGetVMUnknown(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, 0)
 	_, err := r.client(t).GetVM(context.Background(), "5e000000-0000-4000-8000-00000000dead")
-	require.ErrorIs(t, err, cloudstack.ErrNotFound)
+	require.ErrorIs(t, err, fkerrors.NotFound)
 	var apiErr *cloudstack.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, "listVirtualMachines", apiErr.Command)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // VolumeType is ROOT or DATADISK.
@@ -96,7 +97,7 @@ func (c *Client) ListVolumes(ctx context.Context, vmID string) ([]Volume, error)
 	return vols, nil
 }
 
-// GetVolume returns the volume with the given id, or an error matching ErrNotFound.
+// GetVolume returns the volume with the given id, or an error matching fkerrors.NotFound.
 func (c *Client) GetVolume(ctx context.Context, id string) (*Volume, error) {
 	const command = "listVolumes"
 	if id == "" {
@@ -111,11 +112,11 @@ func (c *Client) GetVolume(ctx context.Context, id string) (*Volume, error) {
 			return volumeFromWire(&l.Items[i]), nil
 		}
 	}
-	return nil, &APIError{Command: command, Text: "no volume with id " + id, category: ErrNotFound}
+	return nil, &APIError{Command: command, Text: "no volume with id " + id, Code: fkerrors.NotFound}
 }
 
 // DetachVolume detaches the volume from its VM and returns it detached. Detaching the ROOT
-// volume of a VM that is not stopped gives ErrConflict.
+// volume of a VM that is not stopped gives fkerrors.Conflict.
 func (c *Client) DetachVolume(ctx context.Context, id string) (*Volume, error) {
 	const command = "detachVolume"
 	if id == "" {
@@ -130,7 +131,7 @@ func (c *Client) DetachVolume(ctx context.Context, id string) (*Volume, error) {
 
 // AttachVolume attaches the volume to the VM at deviceID (0 makes it the boot disk, which
 // needs a stopped VM without one; AnyDevice lets CloudStack choose) and returns it attached.
-// An attached volume or a taken device id gives ErrConflict.
+// An attached volume or a taken device id gives fkerrors.Conflict.
 func (c *Client) AttachVolume(ctx context.Context, id, vmID string, deviceID int64) (*Volume, error) {
 	const command = "attachVolume"
 	switch {
@@ -150,7 +151,7 @@ func (c *Client) AttachVolume(ctx context.Context, id, vmID string, deviceID int
 	return volumeFromWire(&w), nil
 }
 
-// DeleteVolume deletes a detached volume; an attached one gives ErrConflict.
+// DeleteVolume deletes a detached volume; an attached one gives fkerrors.Conflict.
 func (c *Client) DeleteVolume(ctx context.Context, id string) error {
 	const command = "deleteVolume"
 	if id == "" {
@@ -167,7 +168,7 @@ func (c *Client) DeleteVolume(ctx context.Context, id string) error {
 // success, as the command itself raised no error.
 func checkSuccess(command string, r wire.Success) error {
 	if r.Success != nil && !*r.Success {
-		return &APIError{Command: command, Text: "CloudStack answered success false: " + r.DisplayText, category: ErrInternal}
+		return &APIError{Command: command, Text: "CloudStack answered success false: " + r.DisplayText, Code: fkerrors.Internal}
 	}
 	return nil
 }
@@ -272,7 +273,7 @@ func (c *Client) MoveVolumes(ctx context.Context, fromVMID, toVMID string, plan 
 	for i, p := range plan {
 		v, ok := byID[p.VolumeID]
 		if !ok {
-			return nil, &APIError{Command: command, category: ErrConflict,
+			return nil, &APIError{Command: command, Code: fkerrors.Conflict,
 				Text: "volume " + p.VolumeID + " is not attached to VM " + fromVMID}
 		}
 		moves[i] = Move{VolumeID: p.VolumeID, FromVMID: fromVMID, FromDeviceID: v.DeviceID, ToVMID: toVMID, ToDeviceID: p.DeviceID}

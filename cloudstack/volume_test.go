@@ -10,6 +10,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 func TestListVolumesInDeviceOrder(t *testing.T) {
@@ -52,7 +53,7 @@ func TestDetachAttachDelete(t *testing.T) {
 	assert.Equal(t, int64(2), v.DeviceID)
 
 	v, err = c.AttachVolume(ctx, r.seed.VolumeIDs[1], vm.ID, cloudstack.AnyDevice)
-	require.ErrorIs(t, err, cloudstack.ErrConflict, "still attached to the appliance")
+	require.ErrorIs(t, err, fkerrors.Conflict, "still attached to the appliance")
 	assert.Nil(t, v)
 	_, err = c.DetachVolume(ctx, r.seed.VolumeIDs[1])
 	require.NoError(t, err)
@@ -64,7 +65,7 @@ func TestDetachAttachDelete(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, c.DeleteVolume(ctx, r.seed.VolumeIDs[1]))
 	_, err = c.GetVolume(ctx, r.seed.VolumeIDs[1])
-	require.ErrorIs(t, err, cloudstack.ErrNotFound)
+	require.ErrorIs(t, err, fkerrors.NotFound)
 	gone, _ := r.sim.State().Volume(r.seed.VolumeIDs[1])
 	assert.Equal(t, cloudstack.VolumeExpunged, gone.State)
 }
@@ -93,38 +94,38 @@ func TestVolumeRuleViolations(t *testing.T) {
 		{"attach an attached volume", func() error {
 			_, err := c.AttachVolume(ctx, r.seed.VolumeIDs[0], stopped.ID, 1)
 			return err
-		}, cloudstack.ErrConflict},
+		}, fkerrors.Conflict},
 		{"second device 0", func() error {
 			_, err := c.AttachVolume(ctx, loose.ID, stopped.ID, 0)
 			return err
-		}, cloudstack.ErrConflict},
+		}, fkerrors.Conflict},
 		{"device 0 on a running VM", func() error {
 			_, err := c.AttachVolume(ctx, loose.ID, running.ID, 0)
 			return err
-		}, cloudstack.ErrConflict},
+		}, fkerrors.Conflict},
 		{"device 3, the CD-ROM slot", func() error {
 			_, err := c.AttachVolume(ctx, loose.ID, stopped.ID, 3)
 			return err
-		}, cloudstack.ErrInvalid},
+		}, fkerrors.Invalid},
 		{"detach ROOT of a running VM", func() error {
 			_, err := c.DetachVolume(ctx, runningVols[0].ID)
 			return err
-		}, cloudstack.ErrConflict},
+		}, fkerrors.Conflict},
 		{"detach a detached volume", func() error {
 			_, err := c.DetachVolume(ctx, loose.ID)
 			return err
-		}, cloudstack.ErrConflict},
+		}, fkerrors.Conflict},
 		{"delete an attached volume", func() error {
 			return c.DeleteVolume(ctx, r.seed.VolumeIDs[0])
-		}, cloudstack.ErrConflict},
+		}, fkerrors.Conflict},
 		{"attach to an unknown VM", func() error {
 			_, err := c.AttachVolume(ctx, loose.ID, "5e000000-0000-4000-8000-00000000dead", 1)
 			return err
-		}, cloudstack.ErrNotFound},
+		}, fkerrors.NotFound},
 		{"negative device id", func() error {
 			_, err := c.AttachVolume(ctx, loose.ID, stopped.ID, -7)
 			return err
-		}, cloudstack.ErrInvalid},
+		}, fkerrors.Invalid},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -265,9 +266,9 @@ func TestMoveVolumesChecksThePlanFirst(t *testing.T) {
 		plan []cloudstack.Placement
 		want error
 	}{
-		{"volume on another VM", cloudstack.BootOrder(r.seed.VolumeIDs[0], otherVols[0].ID), cloudstack.ErrConflict},
-		{"same device twice", []cloudstack.Placement{{VolumeID: r.seed.VolumeIDs[0], DeviceID: 1}, {VolumeID: r.seed.VolumeIDs[1], DeviceID: 1}}, cloudstack.ErrInvalid},
-		{"same volume twice", []cloudstack.Placement{{VolumeID: r.seed.VolumeIDs[0], DeviceID: 0}, {VolumeID: r.seed.VolumeIDs[0], DeviceID: 1}}, cloudstack.ErrInvalid},
+		{"volume on another VM", cloudstack.BootOrder(r.seed.VolumeIDs[0], otherVols[0].ID), fkerrors.Conflict},
+		{"same device twice", []cloudstack.Placement{{VolumeID: r.seed.VolumeIDs[0], DeviceID: 1}, {VolumeID: r.seed.VolumeIDs[1], DeviceID: 1}}, fkerrors.Invalid},
+		{"same volume twice", []cloudstack.Placement{{VolumeID: r.seed.VolumeIDs[0], DeviceID: 0}, {VolumeID: r.seed.VolumeIDs[0], DeviceID: 1}}, fkerrors.Invalid},
 	}
 	for _, tc := range cases {
 		r.sim.ResetCalls()

@@ -13,7 +13,7 @@
 //
 // A Ref names an account by name or id; the zero Ref means the default (the active CloudStack
 // configuration, the default active vCenter set). A named account that does not exist is
-// ErrNotFound, never a quiet switch to the default. A caller may opt in with Ref.AllowDefault
+// fkerrors.NotFound, never a quiet switch to the default. A caller may opt in with Ref.AllowDefault
 // (or Ref.OrDefault); each such switch is then logged as a warning. Sources implement this
 // through FallBack.
 //
@@ -26,11 +26,12 @@
 //
 // # Errors
 //
-// Every error a source returns matches one category with errors.Is - ErrNotFound,
-// ErrIncomplete, ErrInvalid, ErrAmbiguous, ErrDecrypt, ErrPermission, ErrUnavailable,
-// ErrUnauthenticated - and holds an *Error (errors.As) naming the source, the kind of set,
-// the account, the field at fault and the remedy. The remedy is part of the message. No error,
-// log line, %v rendering or JSON encoding ever contains a secret value.
+// Every error a source returns matches one category of the module's error model with
+// errors.Is - fkerrors.NotFound, Incomplete, Invalid, Ambiguous, Decrypt, Permission,
+// Unavailable, Unauthenticated, and Canceled when the caller's context ended - and holds an
+// *Error (errors.As) naming the source, the kind of set, the account, the field at fault and
+// the remedy; the message ends with the remedy, once, and fkerrors.Remedy returns it. No
+// error, log line, %v rendering or JSON encoding ever contains a secret value.
 //
 // # Concurrency
 //

@@ -1,36 +1,16 @@
 package credentials
 
 import (
-	"errors"
 	"strings"
-)
 
-// Error categories. Every error a source returns matches exactly one of them with errors.Is,
-// and carries an *Error with the details (errors.As).
-var (
-	// ErrNotFound: no credential set for the account, or no active/default set.
-	ErrNotFound = errors.New("credentials not found")
-	// ErrIncomplete: the set exists but a required field is empty.
-	ErrIncomplete = errors.New("credentials incomplete")
-	// ErrInvalid: a field holds a value that cannot be right (padding, bad URL, bad key).
-	ErrInvalid = errors.New("credentials invalid")
-	// ErrAmbiguous: more than one set claims to be the one asked for.
-	ErrAmbiguous = errors.New("credentials ambiguous")
-	// ErrDecrypt: a stored secret cannot be decrypted, or is stored in plaintext.
-	ErrDecrypt = errors.New("credentials cannot be decrypted")
-	// ErrPermission: the source refused to let us read the set.
-	ErrPermission = errors.New("permission denied reading credentials")
-	// ErrUnavailable: the backing store could not be reached.
-	ErrUnavailable = errors.New("credential store unavailable")
-	// ErrUnauthenticated: the target system (or the store itself) rejected the credentials.
-	ErrUnauthenticated = errors.New("credentials rejected")
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Error is the detail behind every credential error: which source, which kind of set, which
 // account, which field, what is wrong and how to fix it. It never holds a secret value.
 type Error struct {
-	// Category is one of the Err* sentinels above.
-	Category error
+	// Code is the error's category.
+	Code fkerrors.Code
 	// Source is the source kind ("database", "env", "vault", ...) or the system that rejected
 	// the credentials ("cloudstack", "vsphere").
 	Source string
@@ -42,13 +22,14 @@ type Error struct {
 	Field Field
 	// Problem says what is wrong, in a few words.
 	Problem string
-	// Remedy says how to fix it: which setting to fill, variable to export, path to write.
-	Remedy string
+	// Fix says how to fix it: which setting to fill, variable to export, path to write.
+	Fix string
 	// Err is the underlying cause, if any; it must not carry secret values.
 	Err error
 }
 
-// Error renders "credentials: <source> <kind> account <account>: <problem>[: <cause>]; fix: <remedy>".
+// Error renders "credentials: <source> <kind> account <account>: <problem>[: <cause>]; fix: <remedy>",
+// the remedy once.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("credentials: ")
@@ -64,8 +45,8 @@ func (e *Error) Error() string {
 	b.WriteString(": ")
 	if e.Problem != "" {
 		b.WriteString(e.Problem)
-	} else if e.Category != nil {
-		b.WriteString(e.Category.Error())
+	} else {
+		b.WriteString("credentials " + e.Code.String())
 	}
 	if e.Field != "" && !strings.Contains(e.Problem, string(e.Field)) {
 		b.WriteString(" (field ")
@@ -73,33 +54,31 @@ func (e *Error) Error() string {
 		b.WriteString(")")
 	}
 	if e.Err != nil {
+		// The cause's own remedy, if it has one, is this error's remedy when it has none:
+		// either way the message ends with one remedy.
+		problem, _ := fkerrors.Explain(e.Err)
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(problem)
 	}
-	if e.Remedy != "" {
-		b.WriteString("; fix: ")
-		b.WriteString(e.Remedy)
+	return fkerrors.WithFix(b.String(), e.Remedy())
+}
+
+// Remedy returns how to fix the error: Fix, or the cause's remedy when Fix is empty.
+func (e *Error) Remedy() string {
+	if e.Fix != "" {
+		return e.Fix
 	}
-	return b.String()
+	return fkerrors.Remedy(e.Err)
 }
 
 // Unwrap exposes both the category and the cause to errors.Is and errors.As.
 func (e *Error) Unwrap() []error {
 	errs := make([]error, 0, 2)
-	if e.Category != nil {
-		errs = append(errs, e.Category)
+	if e.Code != fkerrors.Unknown {
+		errs = append(errs, e.Code)
 	}
 	if e.Err != nil {
 		errs = append(errs, e.Err)
 	}
 	return errs
-}
-
-// Remedy returns the remedy of the first *Error in err's chain, or "".
-func Remedy(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Remedy
-	}
-	return ""
 }

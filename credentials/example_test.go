@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // exampleLogger writes records to stdout without their time, so that examples can show the
@@ -61,7 +62,7 @@ func ExampleRef_OrDefault() {
 	ctx := context.Background()
 
 	_, err := src.CloudStack(ctx, credentials.Account("dr-site"))
-	fmt.Println(errors.Is(err, credentials.ErrNotFound))
+	fmt.Println(errors.Is(err, fkerrors.NotFound))
 	fmt.Println(err)
 
 	set, err := src.CloudStack(ctx, credentials.Account("dr-site").OrDefault())
@@ -90,8 +91,8 @@ func ExampleError() {
 	_, err := src.VSphere(context.Background(), credentials.Account("lab-vc"))
 	var e *credentials.Error
 	if errors.As(err, &e) {
-		fmt.Println(errors.Is(err, credentials.ErrIncomplete), e.Source, e.Kind, e.Account, e.Field)
-		fmt.Println("fix:", credentials.Remedy(err))
+		fmt.Println(errors.Is(err, fkerrors.Incomplete), e.Source, e.Kind, e.Account, e.Field)
+		fmt.Println("fix:", fkerrors.Remedy(err))
 	}
 	// Output:
 	// true memory vsphere lab-vc password

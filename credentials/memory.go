@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Memory is a mutable in-memory Source for tests and demos: sets can be put, rotated and
@@ -134,18 +136,18 @@ func (m *Memory) notFound(kind Kind, ref Ref) error {
 	if m.source == "static" {
 		remedy = "ask for the default account or the account named in the set's Origin"
 	}
-	return &Error{Category: ErrNotFound, Source: m.source, Kind: kind, Account: ref.String(),
-		Problem: "no " + string(kind) + " set for this account", Remedy: remedy}
+	return &Error{Code: fkerrors.NotFound, Source: m.source, Kind: kind, Account: ref.String(),
+		Problem: "no " + string(kind) + " set for this account", Fix: remedy}
 }
 
 func (m *Memory) problem(kind Kind, account string, p *Problem) error {
-	return &Error{Category: p.Category, Source: m.source, Kind: kind, Account: account, Field: p.Field,
-		Problem: p.Reason, Remedy: "put a set with " + string(p.Field) + " filled in and not padded"}
+	return &Error{Code: p.Code, Source: m.source, Kind: kind, Account: account, Field: p.Field,
+		Problem: p.Reason, Fix: "put a set with " + string(p.Field) + " filled in and not padded"}
 }
 
 // Static returns a Source that answers the given sets for the default account and for the
 // account named in their Origin ("default" when the Origin names none); anything else is
-// ErrNotFound. It reads nothing, so it suits tests and programs whose credentials come from
+// fkerrors.NotFound. It reads nothing, so it suits tests and programs whose credentials come from
 // flags.
 func Static(c CloudStack, v VSphere) Source {
 	m := NewMemory(nil)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 func TestObservedReportsFetchesAndVersionChanges(t *testing.T) {
@@ -45,7 +46,7 @@ func TestObservedReportsFetchesAndVersionChanges(t *testing.T) {
 	assert.True(t, events[2].VersionChanged)
 	assert.Equal(t, first.Version, events[2].PreviousVersion)
 	assert.Equal(t, second.Meta, events[2].Meta)
-	assert.ErrorIs(t, events[3].Err, credentials.ErrNotFound)
+	assert.ErrorIs(t, events[3].Err, fkerrors.NotFound)
 	assert.Equal(t, credentials.KindVSphere, events[3].Kind)
 
 	out := logs.String()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Source supplies credential sets. It is the one seam between the library and wherever an
@@ -30,7 +32,7 @@ type VMLinker interface {
 	VSphereForVM(ctx context.Context, vm string) (VSphere, error)
 }
 
-// Funcs adapts two functions to a Source. A nil function answers ErrNotFound.
+// Funcs adapts two functions to a Source. A nil function answers fkerrors.NotFound.
 type Funcs struct {
 	CloudStackFunc func(ctx context.Context, ref Ref) (CloudStack, error)
 	VSphereFunc    func(ctx context.Context, ref Ref) (VSphere, error)
@@ -53,18 +55,18 @@ func (f Funcs) VSphere(ctx context.Context, ref Ref) (VSphere, error) {
 }
 
 func notConfigured(source string, kind Kind, ref Ref) error {
-	return &Error{Category: ErrNotFound, Source: source, Kind: kind, Account: ref.String(),
+	return &Error{Code: fkerrors.NotFound, Source: source, Kind: kind, Account: ref.String(),
 		Problem: "no " + string(kind) + " credentials configured",
-		Remedy:  "give the source a " + string(kind) + " credential set"}
+		Fix:     "give the source a " + string(kind) + " credential set"}
 }
 
 // FallBack implements Ref.AllowDefault for a source: it calls fetch with ref and, only when
-// that fails with ErrNotFound for a named account and the caller opted in, logs a warning and
+// that fails with fkerrors.NotFound for a named account and the caller opted in, logs a warning and
 // calls fetch again for the default set. Sources call it so that the rule lives in one place.
 func FallBack[T any](ctx context.Context, logger *slog.Logger, source string, kind Kind, ref Ref,
 	fetch func(context.Context, Ref) (T, error)) (T, error) {
 	v, err := fetch(ctx, ref)
-	if err == nil || !ref.AllowDefault || ref.IsDefault() || !errors.Is(err, ErrNotFound) {
+	if err == nil || !ref.AllowDefault || ref.IsDefault() || !errors.Is(err, fkerrors.NotFound) {
 		return v, err
 	}
 	if logger == nil {

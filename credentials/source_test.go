@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 func TestFallBackOnlyWhenAllowed(t *testing.T) {
@@ -21,7 +22,7 @@ func TestFallBackOnlyWhenAllowed(t *testing.T) {
 	ctx := context.Background()
 
 	_, err := m.CloudStack(ctx, credentials.Account("other"))
-	require.ErrorIs(t, err, credentials.ErrNotFound)
+	require.ErrorIs(t, err, fkerrors.NotFound)
 	assert.Empty(t, logs.String(), "no fallback, no warning")
 
 	got, err := m.CloudStack(ctx, credentials.Account("other").OrDefault())
@@ -35,7 +36,7 @@ func TestFallBackOnlyWhenAllowed(t *testing.T) {
 	broken.APIURL = ""
 	m.PutCloudStack("broken", broken)
 	_, err = m.CloudStack(ctx, credentials.Account("broken").OrDefault())
-	require.ErrorIs(t, err, credentials.ErrIncomplete)
+	require.ErrorIs(t, err, fkerrors.Incomplete)
 }
 
 func TestFuncs(t *testing.T) {
@@ -48,8 +49,8 @@ func TestFuncs(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 	_, err = src.VSphere(context.Background(), credentials.Ref{})
-	require.ErrorIs(t, err, credentials.ErrNotFound)
-	assert.NotEmpty(t, credentials.Remedy(err))
+	require.ErrorIs(t, err, fkerrors.NotFound)
+	assert.NotEmpty(t, fkerrors.Remedy(err))
 }
 
 func TestStaticAnswersItsSets(t *testing.T) {
@@ -67,7 +68,7 @@ func TestStaticAnswersItsSets(t *testing.T) {
 	_, err = src.VSphere(ctx, credentials.Account("flags"))
 	require.NoError(t, err)
 	_, err = src.VSphere(ctx, credentials.Account("other"))
-	require.ErrorIs(t, err, credentials.ErrNotFound)
+	require.ErrorIs(t, err, fkerrors.NotFound)
 
 	// Sets whose Origin names no account answer the default.
 	unnamed := credentials.Static(validCloudStack(), credentials.VSphere{Host: "vc.example.invalid", Username: "fake-user", Password: credentials.NewSecret("fake-pw")})

@@ -3,6 +3,8 @@ package credentials
 import (
 	"net/url"
 	"strings"
+
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Field names a logical field of a credential set. Sources map it to their own names (a
@@ -38,8 +40,8 @@ const (
 type Problem struct {
 	// Field is the field at fault.
 	Field Field
-	// Category is ErrIncomplete or ErrInvalid.
-	Category error
+	// Code is fkerrors.Incomplete or fkerrors.Invalid.
+	Code fkerrors.Code
 	// Reason says what is wrong with the field, without its value.
 	Reason string
 }
@@ -71,7 +73,7 @@ func (c *CloudStack) Check() *Problem {
 	}
 	u, err := url.Parse(c.APIURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return &Problem{FieldAPIURL, ErrInvalid, "api_url is not an absolute http(s) URL"}
+		return &Problem{FieldAPIURL, fkerrors.Invalid, "api_url is not an absolute http(s) URL"}
 	}
 	return nil
 }
@@ -92,10 +94,10 @@ func (v *VSphere) Check() *Problem {
 	if strings.Contains(v.Host, "://") {
 		u, err := url.Parse(v.Host)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return &Problem{FieldHost, ErrInvalid, "host is neither a host name nor an http(s) URL"}
+			return &Problem{FieldHost, fkerrors.Invalid, "host is neither a host name nor an http(s) URL"}
 		}
 	} else if strings.ContainsAny(v.Host, "/ ?#@") {
-		return &Problem{FieldHost, ErrInvalid, "host is not a host name or host:port"}
+		return &Problem{FieldHost, fkerrors.Invalid, "host is not a host name or host:port"}
 	}
 	return nil
 }
@@ -103,10 +105,10 @@ func (v *VSphere) Check() *Problem {
 func checkFields(fields []fieldValue) *Problem {
 	for _, f := range fields {
 		if f.required && strings.TrimSpace(f.value) == "" {
-			return &Problem{f.field, ErrIncomplete, string(f.field) + " is empty"}
+			return &Problem{f.field, fkerrors.Incomplete, string(f.field) + " is empty"}
 		}
 		if f.value != strings.TrimSpace(f.value) {
-			return &Problem{f.field, ErrInvalid, string(f.field) + " has leading or trailing white space"}
+			return &Problem{f.field, fkerrors.Invalid, string(f.field) + " has leading or trailing white space"}
 		}
 	}
 	return nil

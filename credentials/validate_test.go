@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 func validCloudStack() credentials.CloudStack {
@@ -28,14 +29,14 @@ func TestCloudStackCheck(t *testing.T) {
 	}{
 		{"valid", func(*credentials.CloudStack) {}, "", nil},
 		{"http url", func(c *credentials.CloudStack) { c.APIURL = "http://127.0.0.1:8080/client/api" }, "", nil},
-		{"no url", func(c *credentials.CloudStack) { c.APIURL = "" }, credentials.FieldAPIURL, credentials.ErrIncomplete},
-		{"blank key", func(c *credentials.CloudStack) { c.APIKey = credentials.NewSecret("  ") }, credentials.FieldAPIKey, credentials.ErrIncomplete},
-		{"no secret", func(c *credentials.CloudStack) { c.SecretKey = credentials.Secret{} }, credentials.FieldSecretKey, credentials.ErrIncomplete},
-		{"padded secret", func(c *credentials.CloudStack) { c.SecretKey = credentials.NewSecret("fake\n") }, credentials.FieldSecretKey, credentials.ErrInvalid},
-		{"padded zone", func(c *credentials.CloudStack) { c.Zone = " z" }, credentials.FieldZone, credentials.ErrInvalid},
-		{"relative url", func(c *credentials.CloudStack) { c.APIURL = "cloud.example.invalid/client/api" }, credentials.FieldAPIURL, credentials.ErrInvalid},
-		{"ftp url", func(c *credentials.CloudStack) { c.APIURL = "ftp://cloud.example.invalid/" }, credentials.FieldAPIURL, credentials.ErrInvalid},
-		{"garbled url", func(c *credentials.CloudStack) { c.APIURL = "https://%zz" }, credentials.FieldAPIURL, credentials.ErrInvalid},
+		{"no url", func(c *credentials.CloudStack) { c.APIURL = "" }, credentials.FieldAPIURL, fkerrors.Incomplete},
+		{"blank key", func(c *credentials.CloudStack) { c.APIKey = credentials.NewSecret("  ") }, credentials.FieldAPIKey, fkerrors.Incomplete},
+		{"no secret", func(c *credentials.CloudStack) { c.SecretKey = credentials.Secret{} }, credentials.FieldSecretKey, fkerrors.Incomplete},
+		{"padded secret", func(c *credentials.CloudStack) { c.SecretKey = credentials.NewSecret("fake\n") }, credentials.FieldSecretKey, fkerrors.Invalid},
+		{"padded zone", func(c *credentials.CloudStack) { c.Zone = " z" }, credentials.FieldZone, fkerrors.Invalid},
+		{"relative url", func(c *credentials.CloudStack) { c.APIURL = "cloud.example.invalid/client/api" }, credentials.FieldAPIURL, fkerrors.Invalid},
+		{"ftp url", func(c *credentials.CloudStack) { c.APIURL = "ftp://cloud.example.invalid/" }, credentials.FieldAPIURL, fkerrors.Invalid},
+		{"garbled url", func(c *credentials.CloudStack) { c.APIURL = "https://%zz" }, credentials.FieldAPIURL, fkerrors.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,7 +50,7 @@ func TestCloudStackCheck(t *testing.T) {
 			}
 			require.NotNil(t, p)
 			assert.Equal(t, tt.field, p.Field)
-			assert.ErrorIs(t, p.Category, tt.category)
+			assert.ErrorIs(t, p.Code, tt.category)
 			assert.NotContains(t, p.Reason, "fake")
 		})
 	}
@@ -68,13 +69,13 @@ func TestVSphereCheck(t *testing.T) {
 		{"host name", "vc.example.invalid", "u", "p", "", nil},
 		{"host and port", "vc.example.invalid:8443", "u", "p", "", nil},
 		{"url", "https://vc.example.invalid/sdk", "u", "p", "", nil},
-		{"no host", "", "u", "p", credentials.FieldHost, credentials.ErrIncomplete},
-		{"no user", "vc", "", "p", credentials.FieldUsername, credentials.ErrIncomplete},
-		{"no password", "vc", "u", "", credentials.FieldPassword, credentials.ErrIncomplete},
-		{"host with path", "vc/sdk", "u", "p", credentials.FieldHost, credentials.ErrInvalid},
-		{"host with user info", "user@vc", "u", "p", credentials.FieldHost, credentials.ErrInvalid},
-		{"bad scheme", "ftp://vc", "u", "p", credentials.FieldHost, credentials.ErrInvalid},
-		{"padded user", "vc", "u ", "p", credentials.FieldUsername, credentials.ErrInvalid},
+		{"no host", "", "u", "p", credentials.FieldHost, fkerrors.Incomplete},
+		{"no user", "vc", "", "p", credentials.FieldUsername, fkerrors.Incomplete},
+		{"no password", "vc", "u", "", credentials.FieldPassword, fkerrors.Incomplete},
+		{"host with path", "vc/sdk", "u", "p", credentials.FieldHost, fkerrors.Invalid},
+		{"host with user info", "user@vc", "u", "p", credentials.FieldHost, fkerrors.Invalid},
+		{"bad scheme", "ftp://vc", "u", "p", credentials.FieldHost, fkerrors.Invalid},
+		{"padded user", "vc", "u ", "p", credentials.FieldUsername, fkerrors.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,7 +88,7 @@ func TestVSphereCheck(t *testing.T) {
 			}
 			require.NotNil(t, p)
 			assert.Equal(t, tt.field, p.Field)
-			assert.ErrorIs(t, p.Category, tt.category)
+			assert.ErrorIs(t, p.Code, tt.category)
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -137,7 +138,7 @@ func finishCheck(c CredentialCheck, err error, start time.Time) CredentialCheck 
 	c.Duration = time.Since(start)
 	if err != nil {
 		c.Error = err.Error()
-		c.Remedy = credentials.Remedy(err)
+		c.Remedy = fkerrors.Remedy(err)
 	}
 	return c
 }
@@ -197,9 +198,9 @@ func checkSettings(ctx context.Context, client *cloudstack.Client, set credentia
 			if err := c.lookup(ctx, c.value); err != nil {
 				out[i].OK = false
 				out[i].Error = err.Error()
-				if errors.Is(err, cloudstack.ErrNotFound) {
+				if errors.Is(err, fkerrors.NotFound) {
 					out[i].Remedy = "correct " + string(c.field) + " of " + origin + ": " + c.what + " " + c.value + " does not exist for this account"
-				} else if r := credentials.Remedy(err); r != "" {
+				} else if r := fkerrors.Remedy(err); r != "" {
 					out[i].Remedy = r
 				} else {
 					out[i].Remedy = "check " + c.what + " " + c.value + " in CloudStack"

@@ -34,9 +34,9 @@ func (e *Engine) Commit(ctx context.Context, jobID string) (*Job, error) {
 	case job.Status == StatusCommitted:
 		return job, nil
 	case job.Kind != KindLiveFailover:
-		return job, fmt.Errorf("%w: job %s is a %s: only a live failover is committed; fix: roll a test failover back when done with it", ErrJobState, job.ID, job.Kind)
+		return job, fail(ErrJobState, "roll a test failover back when done with it", "job %s is a %s: only a live failover is committed", job.ID, job.Kind)
 	case job.Status != StatusSucceeded && job.Status != StatusCommitting:
-		return job, fmt.Errorf("%w: job %s is %s: only a succeeded live failover can be committed; fix: resume or roll it back first", ErrJobState, job.ID, job.Status)
+		return job, fail(ErrJobState, "resume or roll it back first", "job %s is %s: only a succeeded live failover can be committed", job.ID, job.Status)
 	}
 	return e.commit(ctx, job)
 }

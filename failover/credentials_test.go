@@ -10,6 +10,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/failover/failovertest"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -69,10 +70,10 @@ func TestMissingVCenterSetFailsPreflightAndChangesNothing(t *testing.T) {
 
 	job, err := f.engine.LiveFailover(ctx, f.request(0))
 	require.Error(t, err)
-	assert.ErrorIs(t, err, credentials.ErrNotFound)
+	assert.ErrorIs(t, err, fkerrors.NotFound)
 	assert.ErrorIs(t, err, ErrPreflight)
-	assert.Contains(t, err.Error(), credentials.Remedy(err), "the message carries the remedy")
-	assert.NotEmpty(t, credentials.Remedy(err))
+	assert.Contains(t, err.Error(), fkerrors.Remedy(err), "the message carries the remedy")
+	assert.NotEmpty(t, fkerrors.Remedy(err))
 	require.NotNil(t, job)
 	assert.Equal(t, StatusFailed, job.Status)
 	assert.Equal(t, StepPreflight, job.FailedStep)
@@ -96,7 +97,7 @@ func TestNoActiveCloudStackConfig(t *testing.T) {
 	req.CloudStack = credentials.Ref{} // the active config
 
 	job, err := f.engine.TestFailover(ctx, req)
-	require.ErrorIs(t, err, credentials.ErrNotFound)
+	require.ErrorIs(t, err, fkerrors.NotFound)
 	var ce *credentials.Error
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, credentials.KindCloudStack, ce.Kind)
@@ -192,12 +193,12 @@ func TestRejectedUnchangedCredentialsFailWithRemedy(t *testing.T) {
 	f = newFixture(t, failovertest.Options{}, WithHook(PhaseBeforeCreate, revoke))
 
 	job, err := f.engine.TestFailover(context.Background(), f.request(0))
-	require.ErrorIs(t, err, credentials.ErrUnauthenticated)
+	require.ErrorIs(t, err, fkerrors.Unauthenticated)
 	assert.Equal(t, StatusFailed, job.Status)
 	assert.Equal(t, StepCreateVM, job.FailedStep)
 	var ce *credentials.Error
 	require.True(t, errors.As(err, &ce))
-	assert.Contains(t, ce.Remedy, uses(job, credentials.KindCloudStack)[0].Meta.Version, "the remedy names the set's version")
+	assert.Contains(t, ce.Fix, uses(job, credentials.KindCloudStack)[0].Meta.Version, "the remedy names the set's version")
 
 	// Compensation could not run with rejected keys: it says so and is not "completed".
 	require.NotNil(t, job.Cleanup)

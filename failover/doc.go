@@ -62,13 +62,15 @@
 //
 // # Errors
 //
-// Operations return the job as recorded together with the error. Errors match, with
-// errors.Is: ErrInvalidRequest (fix the request), ErrPreflight (nothing was changed),
-// ErrBusy, ErrJobNotFound, ErrJobState, ErrCleanupIncomplete, ErrClosed, and the categories
-// of the packages below - credentials.ErrNotFound, credentials.ErrUnauthenticated, ...,
-// cloudstack.ErrConflict, vsphere.ErrPowerOffNotAllowed, ... A failed step is a *StepError
-// naming the job and the step; credentials.Remedy(err) returns the remedy of a credential
-// error.
+// Operations return the job as recorded together with the error. Every error matches one
+// category of the module's error model with errors.Is (fkerrors.NotFound,
+// fkerrors.Unauthenticated, fkerrors.Conflict, ...) and ends with its remedy, once;
+// fkerrors.Remedy(err) returns the remedy alone. The engine's errors are *Error values naming
+// the job and the step, and match the conditions ErrInvalidRequest (fix the request),
+// ErrPreflight (nothing was changed), ErrBusy (HeldLease says who holds the VM),
+// ErrJobNotFound, ErrJobState, ErrCleanupIncomplete, ErrStore, ErrJournal and ErrClosed. A
+// failed step's cause keeps its own category and detail type: a *credentials.Error, a
+// *cloudstack.APIError, a *vsphere.Error.
 //
 // # Stores
 //

@@ -73,7 +73,7 @@ type Engine struct {
 // New returns an Engine that fetches credentials from src.
 func New(src credentials.Source, opts ...Option) (*Engine, error) {
 	if src == nil {
-		return nil, fmt.Errorf("%w: New needs a credentials.Source", ErrInvalidRequest)
+		return nil, fail(ErrInvalidRequest, "pass the credential source the engine fetches from", "New needs a credentials.Source")
 	}
 	e := &Engine{
 		src:          src,
@@ -113,8 +113,8 @@ func New(src credentials.Source, opts ...Option) (*Engine, error) {
 		e.heartbeat = 2 * time.Second
 	}
 	if e.heartbeat > e.leaseTTL/(deadAfter+1) {
-		return nil, fmt.Errorf("%w: the heartbeat (%s) must be under a quarter of the lease TTL (%s); fix: shorten WithHeartbeat or lengthen WithLeaseTTL",
-			ErrInvalidRequest, e.heartbeat, e.leaseTTL)
+		return nil, fail(ErrInvalidRequest, "shorten WithHeartbeat or lengthen WithLeaseTTL",
+			"the heartbeat (%s) must be under a quarter of the lease TTL (%s)", e.heartbeat, e.leaseTTL)
 	}
 	if e.holderName == "" {
 		host, _ := os.Hostname()

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -33,7 +34,7 @@ func (b *blockingSource) source() credentials.Source {
 			b.once.Do(func() { close(b.entered) })
 			<-b.release
 		}
-		return credentials.CloudStack{}, &credentials.Error{Category: credentials.ErrNotFound, Source: "test", Problem: "no set"}
+		return credentials.CloudStack{}, &credentials.Error{Code: fkerrors.NotFound, Source: "test", Problem: "no set"}
 	}}
 }
 
@@ -73,7 +74,7 @@ func TestCloseAdmitsNoOperationAfterItBegins(t *testing.T) {
 		<-e.closed // Close has begun
 		close(bs.release)
 
-		require.ErrorIs(t, <-first, credentials.ErrNotFound, "round %d: the running operation finishes", round)
+		require.ErrorIs(t, <-first, fkerrors.NotFound, "round %d: the running operation finishes", round)
 		for range waiters {
 			assert.ErrorIs(t, <-errs, ErrClosed, "round %d", round)
 		}
@@ -110,7 +111,7 @@ func TestCloseReturnsWhenItsContextEnds(t *testing.T) {
 	}
 
 	close(bs.release)
-	require.ErrorIs(t, <-done, credentials.ErrNotFound)
+	require.ErrorIs(t, <-done, fkerrors.NotFound)
 	require.NoError(t, e.Close(context.Background()))
 	require.NoError(t, e.Close(context.Background()), "Close may be called again")
 }
@@ -146,7 +147,7 @@ func TestCloseRacingAnAdmittedOperation(t *testing.T) {
 		var fetches atomic.Int32
 		src := credentials.Funcs{CloudStackFunc: func(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
 			fetches.Add(1)
-			return credentials.CloudStack{}, &credentials.Error{Category: credentials.ErrNotFound, Source: "test", Problem: "no set"}
+			return credentials.CloudStack{}, &credentials.Error{Code: fkerrors.NotFound, Source: "test", Problem: "no set"}
 		}}
 		e, err := New(src, WithLogger(testLogger()))
 		require.NoError(t, err)

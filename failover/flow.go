@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -63,7 +64,7 @@ func (req Request) check(kind Kind) error {
 		problems = append(problems, "TestDuration applies to test failovers only; a live failover ends with Commit or Rollback")
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%w: %s", ErrInvalidRequest, strings.Join(problems, "; "))
+		return fail(ErrInvalidRequest, "change what the message names", "%s", strings.Join(problems, "; "))
 	}
 	return nil
 }
@@ -120,6 +121,8 @@ func (r *run) finish(ctx context.Context, err error) (*Job, error) {
 		j.Status, j.Error, j.FailedStep = StatusSucceeded, "", ""
 		j.ExpiresAt = j.Request.expiry(j.Kind, r.e.now())
 	case ctx.Err() != nil:
+		err = &Error{Code: fkerrors.Canceled, Err: err,
+			Fix: "the operation was interrupted and left as it was: Resume job " + j.ID + " to carry on, or Rollback it to undo it"}
 		j.Status, j.Error = StatusInterrupted, err.Error()
 		j.FailedStep = failedStep(err)
 	default:
@@ -142,12 +145,46 @@ func (r *run) finish(ctx context.Context, err error) (*Job, error) {
 	return j.clone(), err
 }
 
+// failedStep is the step an error names: that of the outermost *Error that names one.
 func failedStep(err error) StepName {
-	var se *StepError
-	if errors.As(err, &se) {
-		return se.Step
+	var step StepName
+	walkErrors(err, func(e *Error) bool {
+		step = e.Step
+		return step != ""
+	})
+	return step
+}
+
+// walkErrors visits the *Error values in err's chain, outermost first, until visit returns
+// true.
+func walkErrors(err error, visit func(*Error) bool) bool {
+	if err == nil {
+		return false
 	}
-	return ""
+	if e, ok := err.(*Error); ok && visit(e) {
+		return true
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return walkErrors(u.Unwrap(), visit)
+	case interface{ Unwrap() []error }:
+		for _, c := range u.Unwrap() {
+			if walkErrors(c, visit) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// HeldLease returns the lease another operation holds when err is ErrBusy, or nil.
+func HeldLease(err error) *Lease {
+	var l *Lease
+	walkErrors(err, func(e *Error) bool {
+		l = e.Lease
+		return l != nil
+	})
+	return l
 }
 
 // preflight resolves both credential sets, finds the source VM, and checks that every
@@ -183,8 +220,8 @@ func (r *run) preflight(ctx context.Context) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("%w: %s not set; fix: fill them in CloudStack credential set %s or pass them in the request",
-			ErrPreflight, strings.Join(missing, ", "), r.cs.Credentials().Describe())
+		return preflightErr(problem(fkerrors.Incomplete, "fill them in CloudStack credential set "+r.cs.Credentials().Describe()+" or pass them in the request",
+			"%s not set", strings.Join(missing, ", ")))
 	}
 
 	// The lookups are independent reads: run them at once, so that preflight costs about one
@@ -226,13 +263,13 @@ func (r *run) preflight(ctx context.Context) error {
 	}
 	paths, err := r.e.devicePaths.DevicePaths(ctx, f.ApplianceVMID, attached)
 	if err != nil {
-		return fmt.Errorf("%w: the device paths of the volumes on appliance VM %s: %w", ErrPreflight, f.ApplianceVMID, err)
+		return preflightErr(&Error{Problem: "the device paths of the volumes on appliance VM " + f.ApplianceVMID, Err: err})
 	}
 	for _, v := range bootFirst(req.Volumes) {
 		dev, ok := device[v.ID]
 		if !ok {
-			return fmt.Errorf("%w: volume %s is not attached to appliance VM %s; fix: attach it (replication must be in place) or correct the volume list",
-				ErrPreflight, v.ID, f.ApplianceVMID)
+			return preflightErr(problem(fkerrors.Conflict, "attach it (replication must be in place) or correct the volume list",
+				"volume %s is not attached to appliance VM %s", v.ID, f.ApplianceVMID))
 		}
 		f.Volumes = append(f.Volumes, VolumeFact{ID: v.ID, Boot: len(f.Volumes) == 0, ApplianceDevID: int(dev), AppliancePath: paths[v.ID]})
 	}
@@ -281,11 +318,11 @@ func firstError(errs []error) error {
 func (r *run) checkPlacement(ctx context.Context, f *Facts) error {
 	origin := r.cs.Credentials().Describe()
 	missing := func(what, id string, err error) error {
-		if !errors.Is(err, cloudstack.ErrNotFound) {
+		if !errors.Is(err, fkerrors.NotFound) {
 			return preflightErr(err)
 		}
-		return fmt.Errorf("%w: %s %s does not exist in CloudStack; fix: correct it in CloudStack credential set %s or in the request: %w",
-			ErrPreflight, what, id, origin, err)
+		return preflightErr(&Error{Code: fkerrors.NotFound, Problem: what + " " + id + " does not exist in CloudStack",
+			Fix: "correct it in CloudStack credential set " + origin + " or in the request", Err: err})
 	}
 	var (
 		zone     *cloudstack.Zone
@@ -324,8 +361,6 @@ func (r *run) checkPlacement(ctx context.Context, f *Facts) error {
 	f.CustomOffering = offering.Custom
 	return nil
 }
-
-func preflightErr(err error) error { return fmt.Errorf("%w: %w", ErrPreflight, err) }
 
 func pick(override, def string) string {
 	if override != "" {
@@ -442,7 +477,7 @@ func (r *run) runHooks(ctx context.Context, p Phase) error {
 			continue
 		}
 		if !h.bestEffort {
-			return fmt.Errorf("%s: %w", h.name, err)
+			return &Error{Problem: h.name + " failed", Fix: "fix what the hook reports, then resume the job or roll it back", Err: err}
 		}
 		msg := fmt.Sprintf("%s (best effort) failed: %v", h.name, err)
 		r.mu.Lock()
@@ -563,7 +598,7 @@ func (r *run) offAppliance(ctx context.Context, act Action) error {
 	}
 	for _, v := range r.job.Facts.Volumes {
 		if vm := at[v.ID].VMID; vm != "" && vm != r.job.Facts.ApplianceVMID && vm != target {
-			return fmt.Errorf("volume %s is attached to VM %s, neither the appliance nor this job's VM; fix: detach it there and resume", v.ID, vm)
+			return problem(fkerrors.Conflict, "detach it there and resume", "volume %s is attached to VM %s, neither the appliance nor this job's VM", v.ID, vm)
 		}
 	}
 	return r.runActions(ctx, r.offApplianceActions(act, at), false)
@@ -610,9 +645,9 @@ func (r *run) toAppliance(ctx context.Context, act Action) error {
 		switch {
 		case cur.VMID == f.ApplianceVMID && cur.DeviceID == int64(v.ApplianceDevID):
 		case cur.VMID == f.ApplianceVMID:
-			errs = append(errs, fmt.Errorf("volume %s: attached to the appliance at device %d instead of %d; fix: move it back by hand", v.ID, cur.DeviceID, v.ApplianceDevID))
+			errs = append(errs, problem(fkerrors.Conflict, "move it back by hand", "volume %s: attached to the appliance at device %d instead of %d", v.ID, cur.DeviceID, v.ApplianceDevID))
 		case cur.VMID != "":
-			errs = append(errs, fmt.Errorf("volume %s: still attached to VM %s; fix: detach it and roll back again", v.ID, cur.VMID))
+			errs = append(errs, problem(fkerrors.Conflict, "detach it and roll back again", "volume %s: still attached to VM %s", v.ID, cur.VMID))
 		default:
 			need[v.ID] = true
 		}
@@ -754,7 +789,7 @@ func (r *run) createVM(ctx context.Context) error {
 		return err
 	}
 	if id != "" {
-		if _, err := r.cs.GetVM(ctx, id); err == nil || !errors.Is(err, cloudstack.ErrNotFound) {
+		if _, err := r.cs.GetVM(ctx, id); err == nil || !errors.Is(err, fkerrors.NotFound) {
 			return err
 		}
 	}
@@ -777,7 +812,7 @@ func (r *run) removeRootVolume(ctx context.Context) error {
 		return err
 	}
 	if id == "" {
-		return fmt.Errorf("the VM this job created is gone; roll the job back")
+		return problem(fkerrors.NotFound, "roll the job back", "the VM this job created is gone")
 	}
 	if err := r.deleteRootVolumes(ctx); err != nil { // a root volume detached before a crash
 		return err
@@ -842,7 +877,7 @@ func (r *run) attachVolumes(ctx context.Context) error {
 		return err
 	}
 	if target == "" {
-		return fmt.Errorf("the VM this job created is gone; roll the job back")
+		return problem(fkerrors.NotFound, "roll the job back", "the VM this job created is gone")
 	}
 	at, err := r.volumesNow(ctx, target)
 	if err != nil {
@@ -854,7 +889,7 @@ func (r *run) attachVolumes(ctx context.Context) error {
 		switch {
 		case v.VMID == target && v.DeviceID == p.DeviceID:
 		case v.VMID != "":
-			return fmt.Errorf("volume %s is attached to VM %s at device %d, not detached as expected; fix: roll the job back", p.VolumeID, v.VMID, v.DeviceID)
+			return problem(fkerrors.Conflict, "roll the job back", "volume %s is attached to VM %s at device %d, not detached as expected", p.VolumeID, v.VMID, v.DeviceID)
 		default:
 			need[p.VolumeID] = true
 		}
@@ -896,7 +931,7 @@ func (r *run) validate(ctx context.Context) error {
 		return err
 	}
 	if vm.State != cloudstack.VMRunning {
-		return fmt.Errorf("VM %s is %s, not Running", target, vm.State)
+		return problem(fkerrors.Conflict, "find out in CloudStack why the VM stopped, then resume the job or roll it back", "VM %s is %s, not Running", target, vm.State)
 	}
 	vols, err := r.cs.ListVolumes(ctx, target)
 	if err != nil {
@@ -908,7 +943,7 @@ func (r *run) validate(ctx context.Context) error {
 	}
 	for _, p := range r.placements() {
 		if dev, ok := at[p.VolumeID]; !ok || dev != p.DeviceID {
-			return fmt.Errorf("volume %s is not attached to VM %s at device %d", p.VolumeID, target, p.DeviceID)
+			return problem(fkerrors.Conflict, "roll the job back", "volume %s is not attached to VM %s at device %d", p.VolumeID, target, p.DeviceID)
 		}
 	}
 	return nil

@@ -199,20 +199,20 @@ var storeTables = []storeTable{
 // can share the appliance's database without touching the appliance's tables.
 func NewGormStore(ctx context.Context, db *gorm.DB, opts ...StoreOption) (*GormStore, error) {
 	if db == nil {
-		return nil, fmt.Errorf("%w: NewGormStore needs a *gorm.DB", ErrInvalidRequest)
+		return nil, fail(ErrInvalidRequest, "pass an open *gorm.DB", "NewGormStore needs a *gorm.DB")
 	}
 	cfg := storeConfig{prefix: DefaultTablePrefix}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	if !tablePrefixRE.MatchString(cfg.prefix) {
-		return nil, fmt.Errorf("%w: table prefix %q: use lower-case ASCII letters, digits and underscores, starting with a letter, at most 40 characters",
-			ErrInvalidRequest, cfg.prefix)
+		return nil, fail(ErrInvalidRequest, "use lower-case ASCII letters, digits and underscores, starting with a letter, at most 40 characters",
+			"table prefix %q", cfg.prefix)
 	}
 	dialect := db.Name()
 	if _, ok := storeTables[0].ddl[dialect]; !ok {
-		return nil, fmt.Errorf("%w: the job store supports SQLite, MariaDB/MySQL and PostgreSQL, not the gorm dialect %q; fix: use one of those, or implement failover.Store",
-			ErrInvalidRequest, dialect)
+		return nil, fail(ErrInvalidRequest, "use one of those, or implement failover.Store",
+			"the job store supports SQLite, MariaDB/MySQL and PostgreSQL, not the gorm dialect %q", dialect)
 	}
 	s := &GormStore{db: db, jobs: cfg.prefix + "jobs", leases: cfg.prefix + "leases", now: time.Now}
 	for _, t := range storeTables {
@@ -346,7 +346,7 @@ func (s *GormStore) Job(ctx context.Context, id string) (*Job, error) {
 		return nil, storeError(s.jobs, "read job "+id, err)
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("%w: %q", ErrJobNotFound, id)
+		return nil, jobNotFound(id)
 	}
 	return s.decodeJob(rows[0])
 }
@@ -392,7 +392,7 @@ func stringsOf[T ~string](vs []T) []string {
 func (s *GormStore) decodeJob(r jobRow) (*Job, error) {
 	var j Job
 	if err := json.Unmarshal([]byte(r.Body), &j); err != nil {
-		return nil, fmt.Errorf("%w: job %s in %s is not readable (%v); fix: inspect the row with id %q", ErrStore, r.ID, s.jobs, err, r.ID)
+		return nil, fail(ErrStore, fmt.Sprintf("inspect the row with id %q", r.ID), "job %s in %s is not readable (%v)", r.ID, s.jobs, err)
 	}
 	return &j, nil
 }
@@ -424,7 +424,7 @@ func (s *GormStore) AcquireLease(ctx context.Context, l Lease) error {
 		// MariaDB counts only changed rows: the holder re-acquiring with the same values.
 		return nil
 	}
-	return &LeaseHeldError{Lease: *cur}
+	return busyErr(*cur)
 }
 
 func leaseUpdates(r leaseRow) map[string]any {

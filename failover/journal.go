@@ -3,7 +3,6 @@ package failover
 import (
 	"context"
 	"errors"
-	"fmt"
 )
 
 // ErrJournal: a Journal could not record the engine's work. Before a step it stops the
@@ -67,7 +66,8 @@ func (r *run) journal(ctx context.Context, ev JournalEvent) error {
 	var errs []error
 	for _, j := range r.e.journals {
 		if err := j.Record(ctx, ev); err != nil {
-			errs = append(errs, fmt.Errorf("%w: %s of %s: %w", ErrJournal, ev.Type, describeStep(ev), err))
+			errs = append(errs, &Error{Reason: ErrJournal, Problem: "journal: " + string(ev.Type) + " of " + describeStep(ev),
+				Fix: "bring the journal's store back; the operation's own record is in the job store", Err: err})
 		}
 	}
 	return errors.Join(errs...)

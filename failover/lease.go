@@ -31,11 +31,11 @@ func (e *Engine) lease(key, jobID string) Lease {
 // holder lives: then the answer is ErrBusy, as it is when the race for the takeover is lost.
 func (e *Engine) acquire(ctx context.Context, key, jobID string) error {
 	err := e.store.AcquireLease(ctx, e.lease(key, jobID))
-	var held *LeaseHeldError
-	if !errors.As(err, &held) {
+	held := HeldLease(err)
+	if held == nil {
 		return err
 	}
-	old := held.Lease
+	old := *held
 	why, err := e.holderDead(ctx, old)
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func (e *Engine) acquire(ctx context.Context, key, jobID string) error {
 }
 
 // holderDead proves the holder of old dead and says why, or returns the error to answer: a
-// *LeaseHeldError when the holder lives. It watches the lease's beat, so a live holder is
+// ErrBusy error when the holder lives. It watches the lease's beat, so a live holder is
 // never mistaken for a dead one, whatever the clocks of the two machines say. A lease
 // released while it watches was held by a live operation that ended: the VM may have changed
 // under the caller's preflight, so that is ErrBusy too.
@@ -78,9 +78,9 @@ func (e *Engine) holderDead(ctx context.Context, old Lease) (string, error) {
 		case err != nil:
 			return "", err
 		case cur == nil:
-			return "", &LeaseHeldError{Lease: old}
+			return "", busyErr(old)
 		case cur.Holder.Name != old.Holder.Name || cur.Beat != old.Beat:
-			return "", &LeaseHeldError{Lease: *cur}
+			return "", busyErr(*cur)
 		}
 	}
 }

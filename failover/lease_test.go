@@ -133,8 +133,7 @@ func TestLeaseOfLiveHolderIsNeverTakenOver(t *testing.T) {
 			for range 3 {
 				job, err := f.engine.TestFailover(context.Background(), f.request(0))
 				require.ErrorIs(t, err, ErrBusy)
-				var held *LeaseHeldError
-				require.ErrorAs(t, err, &held)
+				held := requireHeld(t, err)
 				assert.Equal(t, "live-engine", held.Lease.Holder.Name)
 				require.NotNil(t, job)
 				assert.Empty(t, job.Ledger, "nothing was changed")

@@ -2,7 +2,6 @@ package failover
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -42,7 +41,7 @@ func (s *MemoryStore) Job(ctx context.Context, id string) (*Job, error) {
 	defer s.mu.Unlock()
 	j, ok := s.jobs[id]
 	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrJobNotFound, id)
+		return nil, jobNotFound(id)
 	}
 	return j.clone(), nil
 }
@@ -77,7 +76,7 @@ func (s *MemoryStore) AcquireLease(ctx context.Context, l Lease) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if cur, ok := s.leases[l.Key]; ok && cur.Holder.Name != l.Holder.Name && s.now().Before(cur.Expires) {
-		return &LeaseHeldError{Lease: cur}
+		return busyErr(cur)
 	}
 	l.Beat = 0
 	s.leases[l.Key] = l
@@ -110,7 +109,7 @@ func (s *MemoryStore) TakeOverLease(ctx context.Context, old, l Lease) error {
 	defer s.mu.Unlock()
 	cur, ok := s.leases[old.Key]
 	if ok && (cur.Holder.Name != old.Holder.Name || cur.Beat != old.Beat) {
-		return &LeaseHeldError{Lease: cur}
+		return busyErr(cur)
 	}
 	l.Beat = 0
 	s.leases[l.Key] = l
@@ -128,7 +127,7 @@ func (s *MemoryStore) ReleaseLease(ctx context.Context, key string, holder Holde
 }
 
 func lostLease(key string) error {
-	return fmt.Errorf("%w: the lease on %s was lost to another engine", ErrBusy, key)
+	return fail(ErrBusy, "the operation stopped; see what the other engine did, then resume or roll the job back", "the lease on %s was lost to another engine", key)
 }
 
 // Lease implements Store.

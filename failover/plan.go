@@ -2,7 +2,6 @@ package failover
 
 import (
 	"context"
-	"fmt"
 )
 
 // Plan is what a flow would do, found by a dry run.
@@ -32,7 +31,7 @@ type PlannedStep struct {
 // would make. It changes nothing and records no job.
 func (e *Engine) Plan(ctx context.Context, kind Kind, req Request) (*Plan, error) {
 	if kind != KindTestFailover && kind != KindLiveFailover {
-		return nil, fmt.Errorf("%w: unknown flow %q", ErrInvalidRequest, kind)
+		return nil, fail(ErrInvalidRequest, "plan a KindTestFailover or a KindLiveFailover", "unknown flow %q", kind)
 	}
 	if err := req.check(kind); err != nil {
 		return nil, err

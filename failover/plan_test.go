@@ -10,6 +10,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/failover/failovertest"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -73,8 +74,8 @@ func TestPlanFailsLikePreflight(t *testing.T) {
 	f := newFixture(t, failovertest.Options{})
 	f.src.Remove(credentials.KindVSphere, vcAccount)
 	_, err := f.engine.Plan(context.Background(), KindTestFailover, f.request(0))
-	require.ErrorIs(t, err, credentials.ErrNotFound)
-	assert.NotEmpty(t, credentials.Remedy(err))
+	require.ErrorIs(t, err, fkerrors.NotFound)
+	assert.NotEmpty(t, fkerrors.Remedy(err))
 	_, err = f.engine.Plan(context.Background(), Kind("sideways"), f.request(0))
 	require.ErrorIs(t, err, ErrInvalidRequest)
 }

@@ -3,7 +3,6 @@ package failover
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 )
 
@@ -42,11 +41,13 @@ func (e *Engine) Rollback(ctx context.Context, jobID string, opts ...RollbackOpt
 	defer e.track(job.ID)()
 	switch job.Status {
 	case StatusRolledBack:
-		return job, fmt.Errorf("%w: job %s is already rolled back; nothing to do", ErrJobState, job.ID)
+		return job, fail(ErrJobState, "nothing to do", "job %s is already rolled back", job.ID)
 	case StatusCommitted:
-		return job, fmt.Errorf("%w: job %s was committed: its VM is the production VM and its rollback snapshots are deleted, so it cannot be rolled back; fix: nothing to undo - fail the VM back with a new failover if needed", ErrJobState, job.ID)
+		return job, fail(ErrJobState, "nothing to undo: fail the VM back with a new failover if needed",
+			"job %s was committed: its VM is the production VM and its rollback snapshots are deleted, so it cannot be rolled back", job.ID)
 	case StatusCommitting:
-		return job, fmt.Errorf("%w: job %s is being committed (or its commit stopped midway) and some rollback snapshots may be gone; fix: run Commit again to finish it", ErrJobState, job.ID)
+		return job, fail(ErrJobState, "run Commit again to finish it",
+			"job %s is being committed (or its commit stopped midway) and some rollback snapshots may be gone", job.ID)
 	}
 	return e.rollback(ctx, job, cfg.powerOn, "rollback")
 }
@@ -114,7 +115,7 @@ func (e *Engine) Resume(ctx context.Context, jobID string) (*Job, error) {
 		// Compensation stopped midway: finish it.
 		return e.rollback(ctx, job, true, "compensation")
 	case !slices.Contains([]Status{StatusRunning, StatusInterrupted}, job.Status):
-		return job, fmt.Errorf("%w: job %s is %s; only running or interrupted jobs resume (roll it back instead)", ErrJobState, job.ID, job.Status)
+		return job, fail(ErrJobState, "roll it back instead", "job %s is %s; only running or interrupted jobs resume", job.ID, job.Status)
 	}
 	r := e.newRun(job, "resume")
 	if job.VMKey != "" {
@@ -130,7 +131,7 @@ func (e *Engine) Resume(ctx context.Context, jobID string) (*Job, error) {
 	if r.done(StepPreflight) {
 		// Preflight's facts stand; fetch this operation's own credentials.
 		if err := r.resolveCloudStack(ctx, "", "operation start"); err != nil {
-			return r.finish(ctx, &StepError{JobID: job.ID, Step: "resume", Err: err})
+			return r.finish(ctx, stepErr(job.ID, "resume", err))
 		}
 	}
 	ctx, err = r.forward(ctx, true)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -118,17 +119,13 @@ func (r *run) storeFailure(cause error) error {
 	case r.durable.step != "":
 		last = r.durable.step + ", no ledger entry"
 	}
-	what := "Rollback"
-	if r.op != "rollback" && r.op != "compensation" {
-		what = "Rollback (or Resume)"
+	fix := "bring the job store back, then run Rollback (or Resume) on job " + r.job.ID
+	if r.op == "rollback" || r.op == "compensation" {
+		fix = "bring the job store back, then run Rollback on job " + r.job.ID
 	}
-	err := fmt.Errorf("failover: job %s could not be recorded, so the operation stopped before changing anything more; "+
-		"the last record in the job store holds %s: %w; fix: bring the job store back, then run %s on job %s",
-		r.job.ID, last, cause, what, r.job.ID)
-	if !errors.Is(cause, ErrStore) {
-		err = fmt.Errorf("%w: %w", ErrStore, err)
-	}
-	return err
+	return &Error{Code: fkerrors.Unavailable, Reason: ErrStore, JobID: r.job.ID,
+		Problem: "could not be recorded, so the operation stopped before changing anything more; the last record in the job store holds " + last,
+		Fix:     fix, Err: cause}
 }
 
 // point is a crash-test checkpoint.
@@ -207,7 +204,7 @@ func (r *run) step(ctx context.Context, def *stepDef, undo bool) error {
 			return errors.Join(err, serr)
 		}
 		r.journalAfter(ctx, JournalEvent{Type: EventStepFailed, Step: name, Undo: undo, Index: r.index, Total: r.total, Err: err})
-		return &StepError{JobID: r.job.ID, Step: name, Err: err}
+		return stepErr(r.job.ID, name, err)
 	}
 	st.Status = StepDone
 	err = r.saveLocked(ctx)
@@ -261,7 +258,7 @@ func (r *run) ended(ctx context.Context, err error) error {
 }
 
 func isUnauthenticated(err error) bool {
-	return errors.Is(err, credentials.ErrUnauthenticated)
+	return errors.Is(err, fkerrors.Unauthenticated)
 }
 
 // refetch handles a call rejected as unauthenticated: it fetches the set again once and
@@ -322,8 +319,8 @@ func (r *run) resolveVSphere(ctx context.Context, step StepName, reason string) 
 	if req.VMContext != "" {
 		linker, ok := r.e.src.(credentials.VMLinker)
 		if !ok {
-			return fmt.Errorf("%w: the request names VM context %q, but the credential source (%T) does not link VMs to vCenter sets; name the vCenter account instead",
-				ErrInvalidRequest, req.VMContext, r.e.src)
+			return fail(ErrInvalidRequest, "name the vCenter account instead", "the request names VM context %q, but the credential source (%T) does not link VMs to vCenter sets",
+				req.VMContext, r.e.src)
 		}
 		ref = credentials.Ref{Name: "vm " + req.VMContext}
 		set, err = linker.VSphereForVM(ctx, req.VMContext)

@@ -3,9 +3,10 @@ package failover
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Store keeps jobs and per-VM leases. The engine writes a job after every change to it (a
@@ -26,15 +27,15 @@ type Store interface {
 
 	// AcquireLease takes the lease on l.Key for l.Holder until l.Expires. It succeeds when
 	// the lease is free, expired, or already held by the same holder (l.Holder.Name); then
-	// the stored lease is l with Beat 0. Otherwise it returns a *LeaseHeldError (matching
-	// ErrBusy) describing the current lease. It must be atomic across processes sharing the
+	// the stored lease is l with Beat 0. Otherwise it returns an error matching ErrBusy
+	// whose *Error has the current lease (Error.Lease). It must be atomic across processes sharing the
 	// store.
 	AcquireLease(ctx context.Context, l Lease) error
 	// RenewLease is the holder's heartbeat: it extends a lease holder still holds to
 	// expires and increments its Beat, stamping BeatAt with at. An error matching ErrBusy
 	// means the lease was lost.
 	RenewLease(ctx context.Context, key string, holder Holder, expires, at time.Time) error
-	// TakeOverLease replaces the lease old (as a *LeaseHeldError reported it) with l, but only
+	// TakeOverLease replaces the lease old (as an ErrBusy error reported it) with l, but only
 	// if it is still exactly old: same holder and same Beat. Otherwise it returns an error
 	// matching ErrBusy. The engine calls it after proving old's holder dead.
 	TakeOverLease(ctx context.Context, old, l Lease) error
@@ -86,24 +87,6 @@ type Lease struct {
 	Every time.Duration `json:"every"`
 }
 
-// LeaseHeldError is the ErrBusy answer of AcquireLease: the lease is held by another
-// engine, described by Lease.
-type LeaseHeldError struct {
-	Lease Lease
-}
-
-// Error names the VM, the holder and its job.
-func (e *LeaseHeldError) Error() string {
-	msg := "failover: VM is busy with another operation: " + e.Lease.Key + " is held by " + e.Lease.Holder.String()
-	if e.Lease.JobID != "" {
-		msg += " for job " + e.Lease.JobID
-	}
-	return msg
-}
-
-// Unwrap makes the error match ErrBusy.
-func (e *LeaseHeldError) Unwrap() error { return ErrBusy }
-
 // JobFilter selects jobs; zero fields match everything.
 type JobFilter struct {
 	// Status keeps jobs in any of these statuses.
@@ -143,5 +126,21 @@ func storeError(store, what string, err error) error {
 	if errors.Is(err, ErrStore) || errors.Is(err, ErrJobNotFound) || errors.Is(err, ErrBusy) {
 		return err
 	}
-	return fmt.Errorf("%w: %s: %s: %w", ErrStore, store, what, err)
+	return &Error{Code: fkerrors.Unavailable, Reason: ErrStore, Problem: "job store " + store + ": " + what,
+		Fix: "check that the job store's database answers and that its user may read and write " + store, Err: err}
+}
+
+// jobNotFound is the answer of a store without the job.
+func jobNotFound(id string) error {
+	return fail(ErrJobNotFound, "check the id, and that the engine uses the store the job was recorded in", "no job %q in the store", id)
+}
+
+// busyErr is the answer of a store whose lease on a VM another engine holds.
+func busyErr(l Lease) error {
+	msg := l.Key + " is held by " + l.Holder.String()
+	if l.JobID != "" {
+		msg += " for job " + l.JobID
+	}
+	return &Error{Code: fkerrors.Conflict, Reason: ErrBusy, Lease: &l, Problem: "VM is busy with another operation: " + msg,
+		Fix: "wait for that operation to end; if its process died, the next operation on the VM takes its lease over"}
 }

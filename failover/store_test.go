@@ -164,8 +164,7 @@ func testStoreLease(t *testing.T, sc storeCase) {
 	require.NoError(t, a.AcquireLease(ctx, leaseFor("vm/x", "engine-a", "job-a", time.Minute)), "re-entrant for its holder")
 	err := b.AcquireLease(ctx, leaseFor("vm/x", "engine-b", "job-b", time.Minute))
 	require.ErrorIs(t, err, ErrBusy)
-	var held *LeaseHeldError
-	require.ErrorAs(t, err, &held)
+	held := requireHeld(t, err)
 	assert.Equal(t, holder("engine-a"), held.Lease.Holder, "the answer names the holder and its process")
 	assert.Equal(t, "job-a", held.Lease.JobID)
 	assert.Equal(t, time.Second, held.Lease.Every)
@@ -177,7 +176,7 @@ func testStoreLease(t *testing.T, sc storeCase) {
 	require.NoError(t, a.RenewLease(ctx, "vm/x", holder("engine-a"), time.Now().Add(time.Minute), beatAt))
 	require.ErrorIs(t, b.RenewLease(ctx, "vm/x", holder("engine-b"), time.Now().Add(time.Minute), time.Now()), ErrBusy)
 	err = b.AcquireLease(ctx, leaseFor("vm/x", "engine-b", "job-b", time.Minute))
-	require.ErrorAs(t, err, &held)
+	held = requireHeld(t, err)
 	assert.Equal(t, int64(1), held.Lease.Beat, "a renewal is a heartbeat")
 	assert.True(t, beatAt.Equal(held.Lease.BeatAt), "beat at %s, want %s", held.Lease.BeatAt, beatAt)
 
@@ -199,26 +198,25 @@ func testStoreTakeOver(t *testing.T, sc storeCase) {
 	ctx := context.Background()
 	a, b := sc.open(t)
 	require.NoError(t, a.AcquireLease(ctx, leaseFor("vm/t", "engine-a", "job-a", time.Minute)))
-	var held *LeaseHeldError
-	require.ErrorAs(t, b.AcquireLease(ctx, leaseFor("vm/t", "engine-b", "job-b", time.Minute)), &held)
-	seen := held.Lease
+	held := requireHeld(t, b.AcquireLease(ctx, leaseFor("vm/t", "engine-b", "job-b", time.Minute)))
+	seen := *held.Lease
 
 	require.NoError(t, a.RenewLease(ctx, "vm/t", holder("engine-a"), time.Now().Add(time.Minute), time.Now()))
 	err := b.TakeOverLease(ctx, seen, leaseFor("vm/t", "engine-b", "job-b", time.Minute))
 	require.ErrorIs(t, err, ErrBusy, "the holder beat after the lease was read: it lives")
 	require.NoError(t, a.RenewLease(ctx, "vm/t", holder("engine-a"), time.Now().Add(time.Minute), time.Now()), "and keeps its lease")
 
-	require.ErrorAs(t, b.AcquireLease(ctx, leaseFor("vm/t", "engine-b", "job-b", time.Minute)), &held)
-	require.NoError(t, b.TakeOverLease(ctx, held.Lease, leaseFor("vm/t", "engine-b", "job-b", time.Minute)))
+	held = requireHeld(t, b.AcquireLease(ctx, leaseFor("vm/t", "engine-b", "job-b", time.Minute)))
+	require.NoError(t, b.TakeOverLease(ctx, *held.Lease, leaseFor("vm/t", "engine-b", "job-b", time.Minute)))
 	require.ErrorIs(t, a.RenewLease(ctx, "vm/t", holder("engine-a"), time.Now().Add(time.Minute), time.Now()), ErrBusy)
 	err = a.AcquireLease(ctx, leaseFor("vm/t", "engine-a", "job-a", time.Minute))
-	require.ErrorAs(t, err, &held)
+	held = requireHeld(t, err)
 	assert.Equal(t, "engine-b", held.Lease.Holder.Name)
 	assert.Equal(t, int64(0), held.Lease.Beat)
 
 	// A lease released meanwhile is competed for like a new one.
 	require.NoError(t, b.ReleaseLease(ctx, "vm/t", holder("engine-b")))
-	require.NoError(t, a.TakeOverLease(ctx, held.Lease, leaseFor("vm/t", "engine-a", "job-a", time.Minute)))
+	require.NoError(t, a.TakeOverLease(ctx, *held.Lease, leaseFor("vm/t", "engine-a", "job-a", time.Minute)))
 }
 
 func testStoreLeaseRace(t *testing.T, sc storeCase) {
@@ -315,4 +313,13 @@ func TestGormStoresOpenedAtOnceAcrossProcesses(t *testing.T) {
 	jobs, err := s.Jobs(context.Background(), JobFilter{})
 	require.NoError(t, err)
 	assert.Len(t, jobs, processes, "every process saved its job")
+}
+
+// requireHeld checks that err is ErrBusy and returns its detail, which holds the lease.
+func requireHeld(t *testing.T, err error) *Error {
+	t.Helper()
+	require.ErrorIs(t, err, ErrBusy)
+	l := HeldLease(err)
+	require.NotNil(t, l, "an ErrBusy error carries the lease held")
+	return &Error{Lease: l}
 }

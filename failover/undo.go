@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -81,7 +82,7 @@ func (r *run) poweredOffSource() bool {
 	return r.job.Facts.SourcePoweredOn && i >= 0
 }
 
-func gone(err error) bool { return errors.Is(err, cloudstack.ErrNotFound) }
+func gone(err error) bool { return errors.Is(err, fkerrors.NotFound) }
 
 // liveTarget returns the job's VM if it still exists and is not destroyed.
 func (r *run) liveTarget(ctx context.Context) (*cloudstack.VM, error) {

@@ -10,6 +10,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover/failovertest"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 	"github.com/ossea-migrate/failoverkit/vsphere"
@@ -62,8 +63,8 @@ func TestVMContextSelectsTheLinkedVCenterSet(t *testing.T) {
 	// The linked set is deactivated: an error naming the fix, not the default set.
 	require.NoError(t, w.DeactivateVSphere(ctx, "vc-linked"))
 	job, err = e.TestFailover(ctx, req)
-	require.ErrorIs(t, err, credentials.ErrNotFound)
-	assert.NotErrorIs(t, err, credentials.ErrUnauthenticated, "the broken default set was not tried")
+	require.ErrorIs(t, err, fkerrors.NotFound)
+	assert.NotErrorIs(t, err, fkerrors.Unauthenticated, "the broken default set was not tried")
 	assert.Empty(t, job.Ledger)
 
 	// Both ways of naming the set at once is a request error; a source that cannot link VMs

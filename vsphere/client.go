@@ -8,6 +8,7 @@ import (
 	"github.com/vmware/govmomi/vim25"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Client runs operations against one vCenter with one credential set. Get one from
@@ -23,7 +24,7 @@ type Client struct {
 
 // Client checks creds, makes sure a session for them exists (logging in if none does) and
 // returns a Client that uses it. A rejected login is a *credentials.Error with category
-// credentials.ErrUnauthenticated whose remedy names the set's origin and version; a set that
+// fkerrors.Unauthenticated whose remedy names the set's origin and version; a set that
 // fails its own Check is a *credentials.Error too (ErrIncomplete or ErrInvalid).
 func (p *Pool) Client(ctx context.Context, creds credentials.VSphere) (*Client, error) {
 	endpoint, err := endpointOf(&creds)
@@ -48,35 +49,35 @@ func (c *Client) Host() string { return c.host }
 
 // endpointOf checks creds and turns its host into the SDK URL.
 func endpointOf(creds *credentials.VSphere) (*url.URL, error) {
-	invalid := func(cat error, field credentials.Field, problem, remedy string) error {
+	invalid := func(cat fkerrors.Code, field credentials.Field, problem, remedy string) error {
 		return &credentials.Error{
-			Category: cat,
-			Source:   "vsphere",
-			Kind:     credentials.KindVSphere,
-			Account:  creds.Origin.Account,
-			Field:    field,
-			Problem:  problem,
-			Remedy:   remedy + " in credential set " + creds.Describe(),
+			Code:    cat,
+			Source:  "vsphere",
+			Kind:    credentials.KindVSphere,
+			Account: creds.Origin.Account,
+			Field:   field,
+			Problem: problem,
+			Fix:     remedy + " in credential set " + creds.Describe(),
 		}
 	}
 	if p := creds.Check(); p != nil {
-		return nil, invalid(p.Category, p.Field, p.Reason, "set "+string(p.Field))
+		return nil, invalid(p.Code, p.Field, p.Reason, "set "+string(p.Field))
 	}
 	raw := creds.Host
 	if strings.Contains(raw, "://") {
 		u, err := url.Parse(raw)
 		if err != nil {
-			return nil, invalid(credentials.ErrInvalid, credentials.FieldHost, "host is not a URL", "set host to a host name, host:port or https URL")
+			return nil, invalid(fkerrors.Invalid, credentials.FieldHost, "host is not a URL", "set host to a host name, host:port or https URL")
 		}
 		if u.User != nil {
-			return nil, invalid(credentials.ErrInvalid, credentials.FieldHost,
+			return nil, invalid(fkerrors.Invalid, credentials.FieldHost,
 				"host URL carries user information",
 				"remove the user part from host and keep the user name and password in their own fields")
 		}
 	}
 	u, err := url.Parse(httpsDefault(raw))
 	if err != nil || u.Host == "" {
-		return nil, invalid(credentials.ErrInvalid, credentials.FieldHost, "host is not a host name, host:port or URL", "set host to a host name, host:port or https URL")
+		return nil, invalid(fkerrors.Invalid, credentials.FieldHost, "host is not a host name, host:port or URL", "set host to a host name, host:port or https URL")
 	}
 	u.Host = strings.ToLower(u.Host)
 	u.Path = strings.TrimRight(u.Path, "/")

@@ -14,6 +14,7 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Key says which property of a VM a Locator matches.
@@ -88,8 +89,8 @@ func (v VM) String() string {
 
 func (v VM) check(op string, host string) error {
 	if v.Ref.Type != "VirtualMachine" || v.Ref.Value == "" {
-		return &Error{Op: op, Host: host, VM: v.String(), Kind: ErrInvalidArgument,
-			Remedy: "pass a VM returned by FindVM"}
+		return &Error{Op: op, Host: host, VM: v.String(), Code: fkerrors.Invalid,
+			Fix: "pass a VM returned by FindVM"}
 	}
 	return nil
 }
@@ -99,12 +100,12 @@ func (v VM) checkVCenter(op, host string, vc *vim25.Client) error {
 	if v.VCenter == "" || vc.ServiceContent.About.InstanceUuid == "" || v.VCenter == vc.ServiceContent.About.InstanceUuid {
 		return nil
 	}
-	return &Error{Op: op, Host: host, VM: v.String(), Kind: ErrInvalidArgument,
-		Remedy: "the VM was found in another vCenter; use a Client for that vCenter"}
+	return &Error{Op: op, Host: host, VM: v.String(), Code: fkerrors.Invalid,
+		Fix: "the VM was found in another vCenter; use a Client for that vCenter"}
 }
 
-// FindVM finds the VM loc names in the credential set's datacenter. No match is ErrNotFound;
-// more than one (a duplicated name, a BIOS UUID shared by clones) is ErrAmbiguous with the
+// FindVM finds the VM loc names in the credential set's datacenter. No match is fkerrors.NotFound;
+// more than one (a duplicated name, a BIOS UUID shared by clones) is fkerrors.Ambiguous with the
 // inventory paths of every match in Error.Candidates.
 func (c *Client) FindVM(ctx context.Context, loc Locator) (VM, error) {
 	if err := c.checkLocator(loc); err != nil {
@@ -122,8 +123,8 @@ func (c *Client) FindVM(ctx context.Context, loc Locator) (VM, error) {
 		}
 		switch len(refs) {
 		case 0:
-			return &Error{Op: "find", Host: c.host, VM: loc.String(), Kind: ErrNotFound,
-				Remedy: "check the " + string(loc.Key) + " against datacenter " + dc.path + " in vCenter"}
+			return &Error{Op: "find", Host: c.host, VM: loc.String(), Code: fkerrors.NotFound,
+				Fix: "check the " + string(loc.Key) + " against datacenter " + dc.path + " in vCenter"}
 		case 1:
 		default:
 			paths := make([]string, 0, len(refs))
@@ -135,8 +136,8 @@ func (c *Client) FindVM(ctx context.Context, loc Locator) (VM, error) {
 				paths = append(paths, p)
 			}
 			slices.Sort(paths)
-			return &Error{Op: "find", Host: c.host, VM: loc.String(), Kind: ErrAmbiguous, Candidates: paths,
-				Remedy: "locate the VM by inventory path or instance UUID instead"}
+			return &Error{Op: "find", Host: c.host, VM: loc.String(), Code: fkerrors.Ambiguous, Candidates: paths,
+				Fix: "locate the VM by inventory path or instance UUID instead"}
 		}
 		vm, err = identify(ctx, vc, refs[0], path)
 		return err
@@ -146,7 +147,7 @@ func (c *Client) FindVM(ctx context.Context, loc Locator) (VM, error) {
 
 func (c *Client) checkLocator(loc Locator) error {
 	bad := func(remedy string) error {
-		return &Error{Op: "find", Host: c.host, VM: loc.String(), Kind: ErrInvalidArgument, Remedy: remedy}
+		return &Error{Op: "find", Host: c.host, VM: loc.String(), Code: fkerrors.Invalid, Fix: remedy}
 	}
 	switch loc.Key {
 	case KeyPath, KeyInstanceUUID, KeyBIOSUUID, KeyName:
@@ -177,8 +178,8 @@ func (c *Client) match(ctx context.Context, vc *vim25.Client, dc datacenter, loc
 			return nil, "", err
 		}
 		if ref.Reference().Type != "VirtualMachine" {
-			return nil, "", &Error{Op: "find", Host: c.host, VM: loc.String(), Kind: ErrNotFound,
-				Remedy: "the path names a " + ref.Reference().Type + ", not a VM"}
+			return nil, "", &Error{Op: "find", Host: c.host, VM: loc.String(), Code: fkerrors.NotFound,
+				Fix: "the path names a " + ref.Reference().Type + ", not a VM"}
 		}
 		return []types.ManagedObjectReference{ref.Reference()}, p, nil
 	case KeyInstanceUUID, KeyBIOSUUID:
@@ -282,23 +283,23 @@ func (c *Client) datacenter(ctx context.Context, vc *vim25.Client, s *pooled) (d
 			}
 		}
 	}
-	dcErr := func(cat error, problem, remedy string) error {
-		return &credentials.Error{Category: cat, Source: "vsphere", Kind: credentials.KindVSphere,
+	dcErr := func(cat fkerrors.Code, problem, remedy string) error {
+		return &credentials.Error{Code: cat, Source: "vsphere", Kind: credentials.KindVSphere,
 			Account: c.creds.Origin.Account, Field: credentials.FieldDatacenter, Problem: problem,
-			Remedy: remedy + " in credential set " + c.creds.Describe()}
+			Fix: remedy + " in credential set " + c.creds.Describe()}
 	}
 	switch {
 	case len(all) == 0:
-		return datacenter{}, &Error{Op: "find", Host: c.host, Kind: ErrNotFound,
-			Remedy: "vCenter has no datacenter the user " + c.creds.Username + " can see"}
+		return datacenter{}, &Error{Op: "find", Host: c.host, Code: fkerrors.NotFound,
+			Fix: "vCenter has no datacenter the user " + c.creds.Username + " can see"}
 	case len(hits) == 0:
-		return datacenter{}, dcErr(credentials.ErrInvalid, "datacenter "+want+" not found in vCenter "+c.host,
+		return datacenter{}, dcErr(fkerrors.Invalid, "datacenter "+want+" not found in vCenter "+c.host,
 			"set datacenter to one of: "+strings.Join(names, ", "))
 	case len(hits) > 1 && want == "":
-		return datacenter{}, dcErr(credentials.ErrIncomplete, "datacenter is empty and vCenter "+c.host+" has several",
+		return datacenter{}, dcErr(fkerrors.Incomplete, "datacenter is empty and vCenter "+c.host+" has several",
 			"set datacenter to one of: "+strings.Join(names, ", "))
 	case len(hits) > 1:
-		return datacenter{}, dcErr(credentials.ErrAmbiguous, "more than one datacenter is named "+want,
+		return datacenter{}, dcErr(fkerrors.Ambiguous, "more than one datacenter is named "+want,
 			"set datacenter to the inventory path of the one meant")
 	}
 	p, err := find.InventoryPath(ctx, vc, hits[0].Self)

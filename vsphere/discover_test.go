@@ -12,6 +12,7 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/testkit"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
@@ -73,22 +74,22 @@ func TestFindVM(t *testing.T) {
 		{name: "BIOS UUID", loc: vsphere.ByBIOSUUID(unique.Config.Uuid), wantRef: unique.Self},
 		{name: "unique name", loc: vsphere.ByName("DC0_C0_RP0_VM1"), wantRef: unique.Self, wantPath: "/DC0/vm/DC0_C0_RP0_VM1"},
 
-		{name: "missing path", loc: vsphere.ByPath("/DC0/vm/nope"), wantErr: vsphere.ErrNotFound},
-		{name: "path naming a folder", loc: vsphere.ByPath("/DC0/vm/dup"), wantErr: vsphere.ErrNotFound},
-		{name: "missing instance UUID", loc: vsphere.ByInstanceUUID("5021b8a3-0000-4000-8000-" + testkit.RandomHex(6)), wantErr: vsphere.ErrNotFound},
-		{name: "missing BIOS UUID", loc: vsphere.ByBIOSUUID("4221b8a3-0000-4000-8000-" + testkit.RandomHex(6)), wantErr: vsphere.ErrNotFound},
-		{name: "missing name", loc: vsphere.ByName("nope"), wantErr: vsphere.ErrNotFound},
-		{name: "glob characters are not patterns", loc: vsphere.ByName("DC0_C0_RP0_VM*"), wantErr: vsphere.ErrNotFound},
+		{name: "missing path", loc: vsphere.ByPath("/DC0/vm/nope"), wantErr: fkerrors.NotFound},
+		{name: "path naming a folder", loc: vsphere.ByPath("/DC0/vm/dup"), wantErr: fkerrors.NotFound},
+		{name: "missing instance UUID", loc: vsphere.ByInstanceUUID("5021b8a3-0000-4000-8000-" + testkit.RandomHex(6)), wantErr: fkerrors.NotFound},
+		{name: "missing BIOS UUID", loc: vsphere.ByBIOSUUID("4221b8a3-0000-4000-8000-" + testkit.RandomHex(6)), wantErr: fkerrors.NotFound},
+		{name: "missing name", loc: vsphere.ByName("nope"), wantErr: fkerrors.NotFound},
+		{name: "glob characters are not patterns", loc: vsphere.ByName("DC0_C0_RP0_VM*"), wantErr: fkerrors.NotFound},
 
-		{name: "ambiguous name", loc: vsphere.ByName("DC0_H0_VM0"), wantErr: vsphere.ErrAmbiguous,
+		{name: "ambiguous name", loc: vsphere.ByName("DC0_H0_VM0"), wantErr: fkerrors.Ambiguous,
 			candidates: []string{"/DC0/vm/DC0_H0_VM0", "/DC0/vm/dup/DC0_H0_VM0"}},
-		{name: "ambiguous BIOS UUID", loc: vsphere.ByBIOSUUID(v.simVM("DC0_C0_RP0_VM0").Config.Uuid), wantErr: vsphere.ErrAmbiguous,
+		{name: "ambiguous BIOS UUID", loc: vsphere.ByBIOSUUID(v.simVM("DC0_C0_RP0_VM0").Config.Uuid), wantErr: fkerrors.Ambiguous,
 			candidates: []string{"/DC0/vm/DC0_C0_RP0_VM0", "/DC0/vm/twin"}},
 
-		{name: "empty value", loc: vsphere.ByName(""), wantErr: vsphere.ErrInvalidArgument},
-		{name: "padded value", loc: vsphere.ByName(" DC0_C0_RP0_VM1"), wantErr: vsphere.ErrInvalidArgument},
-		{name: "unknown key", loc: vsphere.Locator{Key: "ip", Value: "10.0.0.1"}, wantErr: vsphere.ErrInvalidArgument},
-		{name: "zero locator", loc: vsphere.Locator{}, wantErr: vsphere.ErrInvalidArgument},
+		{name: "empty value", loc: vsphere.ByName(""), wantErr: fkerrors.Invalid},
+		{name: "padded value", loc: vsphere.ByName(" DC0_C0_RP0_VM1"), wantErr: fkerrors.Invalid},
+		{name: "unknown key", loc: vsphere.Locator{Key: "ip", Value: "10.0.0.1"}, wantErr: fkerrors.Invalid},
+		{name: "zero locator", loc: vsphere.Locator{}, wantErr: fkerrors.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,8 +132,8 @@ func TestDatacenterSelection(t *testing.T) {
 	}{
 		{datacenter: "DC1", wantPath: "/DC1/vm/DC1_H0_VM0"},
 		{datacenter: "/DC1", wantPath: "/DC1/vm/DC1_H0_VM0"},
-		{datacenter: "", wantCat: credentials.ErrIncomplete},
-		{datacenter: "DC9", wantCat: credentials.ErrInvalid},
+		{datacenter: "", wantCat: fkerrors.Incomplete},
+		{datacenter: "DC9", wantCat: fkerrors.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run("datacenter "+tt.datacenter, func(t *testing.T) {
@@ -146,8 +147,8 @@ func TestDatacenterSelection(t *testing.T) {
 				var ce *credentials.Error
 				require.ErrorAs(t, err, &ce)
 				assert.Equal(t, credentials.FieldDatacenter, ce.Field)
-				assert.Contains(t, ce.Remedy, "DC0, DC1")
-				assert.Contains(t, ce.Remedy, set.Describe())
+				assert.Contains(t, ce.Fix, "DC0, DC1")
+				assert.Contains(t, ce.Fix, set.Describe())
 				return
 			}
 			require.NoError(t, err)
@@ -235,11 +236,11 @@ func TestDescribe(t *testing.T) {
 	assert.Equal(t, "DC0_DVPG0", shape.NICs[0].Network, "the port group key resolves to its name")
 
 	_, err = c.Describe(ctx, vsphere.VM{})
-	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
+	require.ErrorIs(t, err, fkerrors.Invalid)
 
 	require.NoError(t, v.simVMDestroy(name))
 	_, err = c.Describe(ctx, vm)
-	require.ErrorIs(t, err, vsphere.ErrNotFound)
+	require.ErrorIs(t, err, fkerrors.NotFound)
 }
 
 // simVMDestroy powers off and deletes the named VM through the admin session.

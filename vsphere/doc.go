@@ -36,8 +36,8 @@
 //
 // A Locator names a VM by inventory path (absolute, or relative to the datacenter's VM
 // folder), instance UUID, BIOS UUID or name, within the set's datacenter (the only one when the
-// set names none). Names are compared exactly, not as patterns. No match is ErrNotFound;
-// several (a duplicated name, clones sharing a BIOS UUID) is ErrAmbiguous listing every
+// set names none). Names are compared exactly, not as patterns. No match is fkerrors.NotFound;
+// several (a duplicated name, clones sharing a BIOS UUID) is fkerrors.Ambiguous listing every
 // inventory path. The VM returned holds a managed object reference that stays valid across
 // sessions, and the instance UUID of its vCenter: operations refuse a VM found in another
 // vCenter.
@@ -54,21 +54,21 @@
 // PowerOff asks the guest to shut down when VMware Tools run and waits up to
 // PowerOffOptions.GracefulTimeout, then powers off hard if AllowHard is set. A VM already off
 // is success (PathAlreadyOff). Without AllowHard, a VM still running is ErrPowerOffNotAllowed
-// (caused by ErrTimeout when the limit ran out) and is left running. PowerOn is idempotent the
+// (caused by fkerrors.Timeout when the limit ran out) and is left running. PowerOn is idempotent the
 // same way (PathAlreadyOn). Both return a PowerResult with the path taken, the states before
 // and after, why the guest shutdown was not used (Fallback) and the time taken.
 //
 // # Errors
 //
-// A rejected login is the credentials package's error: errors.Is(err,
-// credentials.ErrUnauthenticated), an *credentials.Error with Source "vsphere" whose remedy
-// names the set's origin and version. A set that fails its own checks, an untrusted vCenter
-// certificate and an unknown datacenter are *credentials.Error too (ErrIncomplete,
-// ErrInvalid, ErrAmbiguous). Everything else matches one of this package's sentinels -
-// ErrInvalidArgument, ErrNotFound, ErrAmbiguous, ErrPowerOffNotAllowed, ErrTimeout,
-// ErrPermission, ErrUnreachable, ErrSessionLost, ErrOperation, ErrClosed - and carries an
-// *Error with the operation, host, VM, cause and remedy; or it is the context's error. No
-// error or log line holds a password.
+// Every error matches one category of the module's error model with errors.Is
+// (fkerrors.NotFound, Invalid, Ambiguous, Permission, Unavailable, Timeout, Conflict,
+// Internal, Closed, Canceled) and ends with its remedy. A rejected login is
+// fkerrors.Unauthenticated, a *credentials.Error with Source "vsphere" whose remedy names the
+// set's origin and version; a set that fails its own checks, an untrusted vCenter certificate
+// and an unknown datacenter are *credentials.Error too. Everything else is an *Error with the
+// operation, host, VM, cause and remedy; two conditions match alongside their category:
+// ErrPowerOffNotAllowed (Conflict; the cause is fkerrors.Timeout when the guest ran out of
+// time) and ErrSessionLost (Unavailable). No error or log line holds a password.
 //
 // # Contexts
 //

@@ -12,35 +12,18 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
-// Error categories. Every error an operation returns that is not a credentials error
-// (*credentials.Error) or a context error matches one of them with errors.Is and carries an
-// *Error with the details (errors.As).
+// Conditions finer than a category. An error matching one matches its category too.
 var (
-	// ErrInvalidArgument: the caller passed a Locator or VM that cannot name a VM.
-	ErrInvalidArgument = errors.New("invalid argument")
-	// ErrNotFound: no VM matches the Locator, or the VM no longer exists.
-	ErrNotFound = errors.New("virtual machine not found")
-	// ErrAmbiguous: the Locator matches more than one VM; Error.Candidates lists them.
-	ErrAmbiguous = errors.New("virtual machine locator is ambiguous")
-	// ErrPowerOffNotAllowed: the guest could not be shut down gracefully and the caller did
-	// not allow a hard power-off. The VM was left running.
+	// ErrPowerOffNotAllowed (category Conflict): the guest could not be shut down gracefully
+	// and the caller did not allow a hard power-off. The VM was left running; the cause is
+	// fkerrors.Timeout when the time limit ran out.
 	ErrPowerOffNotAllowed = errors.New("hard power-off not allowed")
-	// ErrTimeout: the guest did not finish shutting down within the caller's limit. It is
-	// the cause of an ErrPowerOffNotAllowed error when that is why the graceful path failed.
-	ErrTimeout = errors.New("guest shutdown did not finish in time")
-	// ErrPermission: the vCenter user lacks a privilege the operation needs.
-	ErrPermission = errors.New("vCenter permission denied")
-	// ErrUnreachable: vCenter could not be reached (DNS, connection, TLS handshake).
-	ErrUnreachable = errors.New("vCenter unreachable")
-	// ErrSessionLost: vCenter kept refusing the session even after one fresh login.
+	// ErrSessionLost (category Unavailable): vCenter kept refusing the session even after
+	// one fresh login.
 	ErrSessionLost = errors.New("vCenter session lost")
-	// ErrOperation: vCenter reported a fault the other categories do not cover; the fault is
-	// the cause (Error.Err).
-	ErrOperation = errors.New("vCenter operation failed")
-	// ErrClosed: the Pool has been closed.
-	ErrClosed = errors.New("vsphere pool closed")
 )
 
 // Error is the detail behind every vsphere error: what was being done, against which vCenter
@@ -52,17 +35,20 @@ type Error struct {
 	Host string
 	// VM names the VM the operation was about (the locator or the VM's name), if any.
 	VM string
-	// Kind is one of the Err* sentinels above.
-	Kind error
-	// Candidates lists the inventory paths of every match when Kind is ErrAmbiguous.
+	// Code is the error's category.
+	Code fkerrors.Code
+	// Reason is ErrPowerOffNotAllowed or ErrSessionLost when one of them is what happened.
+	Reason error
+	// Candidates lists the inventory paths of every match when Code is fkerrors.Ambiguous.
 	Candidates []string
-	// Remedy says how to fix the problem, when there is something to fix.
-	Remedy string
+	// Fix says how to fix the problem, when there is something to fix.
+	Fix string
 	// Err is the underlying cause (a vCenter fault, a network error), if any.
 	Err error
 }
 
-// Error renders "vsphere: <op> <vm> on <host>: <kind>[: <cause>][ (candidates)]; fix: <remedy>".
+// Error renders "vsphere: <op> <vm> on <host>: <what>[: <cause>][ (candidates)]; fix:
+// <remedy>", the remedy once.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("vsphere: ")
@@ -75,31 +61,57 @@ func (e *Error) Error() string {
 		b.WriteString(" on ")
 		b.WriteString(e.Host)
 	}
-	if e.Kind != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Kind.Error())
+	b.WriteString(": ")
+	if e.Reason != nil {
+		b.WriteString(e.Reason.Error())
+	} else {
+		b.WriteString(codeText[e.Code])
+		if codeText[e.Code] == "" {
+			b.WriteString(e.Code.String())
+		}
 	}
 	if e.Err != nil {
+		problem, _ := fkerrors.Explain(e.Err)
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(problem)
 	}
 	if len(e.Candidates) > 0 {
 		b.WriteString(" (")
 		b.WriteString(strings.Join(e.Candidates, ", "))
 		b.WriteString(")")
 	}
-	if e.Remedy != "" {
-		b.WriteString("; fix: ")
-		b.WriteString(e.Remedy)
-	}
-	return b.String()
+	return fkerrors.WithFix(b.String(), e.Remedy())
 }
 
-// Unwrap exposes both the category and the cause to errors.Is and errors.As.
+// codeText says what a category means for a vCenter operation.
+var codeText = map[fkerrors.Code]string{
+	fkerrors.Invalid:     "invalid argument",
+	fkerrors.NotFound:    "virtual machine not found",
+	fkerrors.Ambiguous:   "virtual machine locator is ambiguous",
+	fkerrors.Timeout:     "guest shutdown did not finish in time",
+	fkerrors.Permission:  "vCenter permission denied",
+	fkerrors.Unavailable: "vCenter unreachable",
+	fkerrors.Internal:    "vCenter operation failed",
+	fkerrors.Closed:      "vsphere pool closed",
+	fkerrors.Canceled:    "stopped",
+}
+
+// Remedy says how to fix the error: Fix, or the cause's remedy.
+func (e *Error) Remedy() string {
+	if e.Fix != "" {
+		return e.Fix
+	}
+	return fkerrors.Remedy(e.Err)
+}
+
+// Unwrap exposes the category, the reason and the cause to errors.Is and errors.As.
 func (e *Error) Unwrap() []error {
-	errs := make([]error, 0, 2)
-	if e.Kind != nil {
-		errs = append(errs, e.Kind)
+	errs := make([]error, 0, 3)
+	if e.Code != fkerrors.Unknown {
+		errs = append(errs, e.Code)
+	}
+	if e.Reason != nil {
+		errs = append(errs, e.Reason)
 	}
 	if e.Err != nil {
 		errs = append(errs, e.Err)
@@ -144,32 +156,32 @@ func (c *Client) classify(ctx context.Context, op, vm string, err error) error {
 		return err
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return &Error{Op: op, Host: c.host, VM: vm, Err: ctxErr}
+		return &Error{Op: op, Host: c.host, VM: vm, Code: fkerrors.Canceled, Err: ctxErr, Fix: "retry with a live context or a longer deadline"}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Op: op, Host: c.host, VM: vm, Err: err}
+		return &Error{Op: op, Host: c.host, VM: vm, Code: fkerrors.Canceled, Err: err, Fix: "retry with a live context or a longer deadline"}
 	}
 	e := &Error{Op: op, Host: c.host, VM: vm, Err: err}
 	var perm *types.NoPermission
 	switch {
 	case fault.Is(err, &types.ManagedObjectNotFound{}):
-		e.Kind = ErrNotFound
-		e.Remedy = "the VM was removed or re-registered in vCenter; find it again"
+		e.Code = fkerrors.NotFound
+		e.Fix = "the VM was removed or re-registered in vCenter; find it again"
 	case isNotAuthenticated(err):
-		e.Kind = ErrSessionLost
-		e.Remedy = "check that the vCenter user of " + c.creds.Describe() + " is enabled and may log in"
+		e.Code, e.Reason = fkerrors.Unavailable, ErrSessionLost
+		e.Fix = "check that the vCenter user of " + c.creds.Describe() + " is enabled and may log in"
 	case asFault(err, &perm):
-		e.Kind = ErrPermission
-		e.Remedy = "grant privilege " + perm.PrivilegeId + " to vCenter user " + c.creds.Username +
+		e.Code = fkerrors.Permission
+		e.Fix = "grant privilege " + perm.PrivilegeId + " to vCenter user " + c.creds.Username +
 			" (credential set " + c.creds.Describe() + ")"
 	case isFault(err):
-		e.Kind = ErrOperation
+		e.Code = fkerrors.Internal
 	case isNetwork(err):
-		e.Kind = ErrUnreachable
-		e.Remedy = "check that " + c.host + " is reachable from this host and that the host of " +
+		e.Code = fkerrors.Unavailable
+		e.Fix = "check that " + c.host + " is reachable from this host and that the host of " +
 			c.creds.Describe() + " is right"
 	default:
-		e.Kind = ErrOperation
+		e.Code = fkerrors.Internal
 	}
 	return e
 }
@@ -183,30 +195,30 @@ func asFault[T types.BaseMethodFault](err error, target *T) bool {
 // credentials package's unauthenticated error, naming the set (never the password).
 func (c *Client) loginError(ctx context.Context, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return &Error{Op: "login", Host: c.host, Err: ctxErr}
+		return &Error{Op: "login", Host: c.host, Code: fkerrors.Canceled, Err: ctxErr, Fix: "retry with a live context or a longer deadline"}
 	}
 	switch {
 	case isInvalidLogin(err):
 		return &credentials.Error{
-			Category: credentials.ErrUnauthenticated,
-			Source:   "vsphere",
-			Kind:     credentials.KindVSphere,
-			Account:  c.creds.Origin.Account,
-			Field:    credentials.FieldPassword,
-			Problem:  "vCenter " + c.host + " rejected the login of user " + c.creds.Username,
-			Remedy: "update the user name or password of credential set " + c.creds.Describe() +
+			Code:    fkerrors.Unauthenticated,
+			Source:  "vsphere",
+			Kind:    credentials.KindVSphere,
+			Account: c.creds.Origin.Account,
+			Field:   credentials.FieldPassword,
+			Problem: "vCenter " + c.host + " rejected the login of user " + c.creds.Username,
+			Fix: "update the user name or password of credential set " + c.creds.Describe() +
 				" to what vCenter accepts; the next operation uses the new set, no restart needed",
 			Err: errLoginRejected,
 		}
 	case soap.IsCertificateUntrusted(err):
 		return &credentials.Error{
-			Category: credentials.ErrInvalid,
-			Source:   "vsphere",
-			Kind:     credentials.KindVSphere,
-			Account:  c.creds.Origin.Account,
-			Field:    credentials.FieldHost,
-			Problem:  "the TLS certificate of vCenter " + c.host + " is not trusted",
-			Remedy: "trust the vCenter CA (vsphere.WithRootCAs) or, knowingly, turn on " +
+			Code:    fkerrors.Invalid,
+			Source:  "vsphere",
+			Kind:    credentials.KindVSphere,
+			Account: c.creds.Origin.Account,
+			Field:   credentials.FieldHost,
+			Problem: "the TLS certificate of vCenter " + c.host + " is not trusted",
+			Fix: "trust the vCenter CA (vsphere.WithRootCAs) or, knowingly, turn on " +
 				"insecure_skip_verify in credential set " + c.creds.Describe(),
 			Err: err,
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/vmware/govmomi/vim25/soap"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Pool keeps vCenter sessions so that operations with unchanged credentials share one login.
@@ -147,7 +148,7 @@ func (p *Pool) Stats() Stats {
 
 // Close logs out every idle session and stops the janitor. Sessions in use by running
 // operations are logged out as those operations return. Close returns the logout failures
-// joined; calling it again does nothing. After Close, Client returns ErrClosed.
+// joined; calling it again does nothing. After Close, Client returns fkerrors.Closed.
 func (p *Pool) Close(ctx context.Context) error {
 	p.mu.Lock()
 	if p.closed {
@@ -196,7 +197,7 @@ func (p *Pool) acquire(ctx context.Context, c *Client) (*pooled, *vim25.Client, 
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return nil, nil, 0, &Error{Op: "login", Host: c.host, Kind: ErrClosed}
+		return nil, nil, 0, &Error{Op: "login", Host: c.host, Code: fkerrors.Closed}
 	}
 	now := p.now()
 	var stale *pooled
@@ -375,7 +376,7 @@ func (p *Pool) logout(ctx context.Context, s *pooled, why string) error {
 		p.logger.LogAttrs(ctx, slog.LevelWarn, "vsphere: logout failed; vCenter will expire the session",
 			slog.String("host", s.host), slog.String("user", s.key.user), slog.String("reason", why),
 			slog.String("error", err.Error()))
-		return &Error{Op: "logout", Host: s.host, Kind: ErrUnreachable, Err: err}
+		return &Error{Op: "logout", Host: s.host, Code: fkerrors.Unavailable, Err: err}
 	}
 	p.logger.LogAttrs(ctx, slog.LevelDebug, "vsphere: logged out",
 		slog.String("host", s.host), slog.String("user", s.key.user), slog.String("reason", why))

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/property"
@@ -63,7 +64,7 @@ type PowerResult struct {
 // PowerOff powers vm off: by a guest shutdown when VMware Tools run, waiting up to
 // opts.GracefulTimeout, then by a hard power-off when opts.AllowHard is set. A VM already off
 // is success with PathAlreadyOff. Without AllowHard, a VM the guest shutdown did not stop is
-// ErrPowerOffNotAllowed (with ErrTimeout as cause when the limit ran out) and is left running,
+// ErrPowerOffNotAllowed (with fkerrors.Timeout as cause when the limit ran out) and is left running,
 // although a guest already told to shut down may still do so. The result is returned with
 // the error too, so that callers can log Before, Fallback and Elapsed.
 func (c *Client) PowerOff(ctx context.Context, vm VM, opts PowerOffOptions) (PowerResult, error) {
@@ -159,10 +160,10 @@ func (r *powerOff) attempt(ctx context.Context, vc *vim25.Client, _ *pooled) err
 	}
 
 	if !r.opts.AllowHard {
-		e := &Error{Op: "power off", Host: r.c.host, VM: r.vm.String(), Kind: ErrPowerOffNotAllowed,
-			Remedy: r.remedy + ", or allow a hard power-off (PowerOffOptions.AllowHard)"}
+		e := &Error{Op: "power off", Host: r.c.host, VM: r.vm.String(), Code: fkerrors.Conflict, Reason: ErrPowerOffNotAllowed,
+			Fix: r.remedy + ", or allow a hard power-off (PowerOffOptions.AllowHard)"}
 		if r.timedOut {
-			e.Err = ErrTimeout
+			e.Err = fkerrors.Timeout
 		} else {
 			e.Err = errors.New(r.res.Fallback)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -100,7 +101,7 @@ func TestPowerOff(t *testing.T) {
 				v.model.Map().Put(&stubbornGuest{v.simVM(target)})
 			},
 			opts:    vsphere.PowerOffOptions{GracefulTimeout: 300 * time.Millisecond},
-			wantErr: []error{vsphere.ErrPowerOffNotAllowed, vsphere.ErrTimeout},
+			wantErr: []error{vsphere.ErrPowerOffNotAllowed, fkerrors.Timeout},
 			before:  vsphere.PoweredOn, after: vsphere.PoweredOn,
 			fallback: "did not shut down within 300ms", shutdowns: 1,
 		},
@@ -165,7 +166,7 @@ func TestPowerOff(t *testing.T) {
 				v.model.Map().Put(&failingTasks{v.simVM(target), new(types.TaskInProgress)})
 			},
 			opts:    vsphere.PowerOffOptions{AllowHard: true},
-			wantErr: []error{vsphere.ErrOperation},
+			wantErr: []error{fkerrors.Internal},
 			before:  vsphere.PoweredOn, after: vsphere.PoweredOn,
 			fallback: "VMware Tools are not running",
 		},
@@ -173,7 +174,7 @@ func TestPowerOff(t *testing.T) {
 			name:    "hard power-off refused by vCenter",
 			setup:   func(v *fakeVCenter) { v.inject(injected{method: "PowerOffVM_Task", fault: new(types.InvalidState)}) },
 			opts:    vsphere.PowerOffOptions{AllowHard: true},
-			wantErr: []error{vsphere.ErrOperation},
+			wantErr: []error{fkerrors.Internal},
 			before:  vsphere.PoweredOn, after: vsphere.PoweredOn,
 			fallback: "VMware Tools are not running",
 		},
@@ -194,7 +195,7 @@ func TestPowerOff(t *testing.T) {
 				assert.Equal(t, "power off", ve.Op)
 				assert.Empty(t, res.Path)
 				if errors.Is(err, vsphere.ErrPowerOffNotAllowed) {
-					assert.Contains(t, ve.Remedy, "AllowHard")
+					assert.Contains(t, ve.Fix, "AllowHard")
 				}
 			} else {
 				require.NoError(t, err)
@@ -263,7 +264,7 @@ func TestPowerOn(t *testing.T) {
 				v.setPower(target, vsphere.PoweredOff)
 				v.inject(injected{method: "PowerOnVM_Task", fault: new(types.InsufficientResourcesFault)})
 			},
-			wantErr: vsphere.ErrOperation, before: vsphere.PoweredOff, after: vsphere.PoweredOff, tasks: 1,
+			wantErr: fkerrors.Internal, before: vsphere.PoweredOff, after: vsphere.PoweredOff, tasks: 1,
 		},
 		{
 			name: "power-on task fails",
@@ -271,7 +272,7 @@ func TestPowerOn(t *testing.T) {
 				v.setPower(target, vsphere.PoweredOff)
 				v.model.Map().Put(&failingTasks{v.simVM(target), new(types.InsufficientResourcesFault)})
 			},
-			wantErr: vsphere.ErrOperation, before: vsphere.PoweredOff, after: vsphere.PoweredOff, tasks: 1,
+			wantErr: fkerrors.Internal, before: vsphere.PoweredOff, after: vsphere.PoweredOff, tasks: 1,
 		},
 	}
 	for _, tt := range tests {
@@ -341,11 +342,11 @@ func requirePowerCallsRefused(t *testing.T, c *vsphere.Client, vm vsphere.VM) {
 	t.Helper()
 	ctx := context.Background()
 	_, err := c.PowerOff(ctx, vm, vsphere.PowerOffOptions{AllowHard: true})
-	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
+	require.ErrorIs(t, err, fkerrors.Invalid)
 	_, err = c.PowerOn(ctx, vm)
-	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
+	require.ErrorIs(t, err, fkerrors.Invalid)
 	_, err = c.PowerState(ctx, vm)
-	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
+	require.ErrorIs(t, err, fkerrors.Invalid)
 }
 
 func TestVMFromAnotherVCenterIsRefused(t *testing.T) {
@@ -359,7 +360,7 @@ func TestVMFromAnotherVCenterIsRefused(t *testing.T) {
 
 	other := b.client(p)
 	_, err = other.Describe(ctx, vm)
-	require.ErrorIs(t, err, vsphere.ErrInvalidArgument)
+	require.ErrorIs(t, err, fkerrors.Invalid)
 	requirePowerCallsRefused(t, other, vm)
 	assert.Equal(t, vsphere.PoweredOn, b.powerState(target), "nothing was done in the other vCenter")
 }

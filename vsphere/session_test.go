@@ -16,6 +16,7 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/testkit"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
@@ -50,13 +51,13 @@ func TestRotationOldPasswordRejectedNewAcceptedWithoutRestart(t *testing.T) {
 		_, err = c.FindVM(ctx, vsphere.ByName("DC0_H0_VM0"))
 	}
 	require.Error(t, err)
-	require.ErrorIs(t, err, credentials.ErrUnauthenticated)
+	require.ErrorIs(t, err, fkerrors.Unauthenticated)
 	var ce *credentials.Error
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "vsphere", ce.Source)
 	assert.Equal(t, credentials.KindVSphere, ce.Kind)
 	assert.Equal(t, account, ce.Account)
-	assert.Contains(t, ce.Remedy, old.Describe(), "the remedy names origin and version")
+	assert.Contains(t, ce.Fix, old.Describe(), "the remedy names origin and version")
 	assert.NotContains(t, err.Error(), old.Password.Reveal())
 	assert.NotContains(t, err.Error(), newPassword)
 
@@ -81,8 +82,8 @@ func TestRejectedLoginLeavesNothingBehind(t *testing.T) {
 	bad.Password = credentials.NewSecret("wrong-" + testkit.RandomHex(6))
 	bad.Stamp(bad.Origin, "", time.Now())
 	_, err := p.Client(ctx, bad)
-	require.ErrorIs(t, err, credentials.ErrUnauthenticated)
-	assert.Contains(t, credentials.Remedy(err), bad.Describe())
+	require.ErrorIs(t, err, fkerrors.Unauthenticated)
+	assert.Contains(t, fkerrors.Remedy(err), bad.Describe())
 	assert.NotContains(t, err.Error(), bad.Password.Reveal())
 	assert.Equal(t, int64(0), p.Stats().Live)
 	assert.Empty(t, v.sessions())
@@ -140,7 +141,7 @@ func TestSessionAccounting(t *testing.T) {
 	assert.Equal(t, int64(0), p.Stats().Live)
 
 	_, err := p.Client(context.Background(), v.creds())
-	require.ErrorIs(t, err, vsphere.ErrClosed)
+	require.ErrorIs(t, err, fkerrors.Closed)
 }
 
 func TestChangedTLSSettingIsANewSession(t *testing.T) {
@@ -269,8 +270,8 @@ func TestMissingPrivilege(t *testing.T) {
 	c := v.client(p)
 	v.inject(injected{method: "FindAllByUuid", fault: &types.NoPermission{PrivilegeId: "System.Read"}})
 	_, err := c.FindVM(context.Background(), vsphere.ByInstanceUUID(v.simVM("DC0_H0_VM0").Config.InstanceUuid))
-	require.ErrorIs(t, err, vsphere.ErrPermission)
-	assert.Contains(t, credentials.Remedy(err)+err.Error(), "System.Read")
+	require.ErrorIs(t, err, fkerrors.Permission)
+	assert.Contains(t, fkerrors.Remedy(err)+err.Error(), "System.Read")
 }
 
 func TestCloseLogsOutSessionsInUseWhenTheyReturn(t *testing.T) {
@@ -302,11 +303,11 @@ func TestBadCredentialSetsFailBeforeAnyLogin(t *testing.T) {
 		cat    error
 		field  credentials.Field
 	}{
-		{"empty host", func(c *credentials.VSphere) { c.Host = "" }, credentials.ErrIncomplete, credentials.FieldHost},
-		{"empty password", func(c *credentials.VSphere) { c.Password = credentials.Secret{} }, credentials.ErrIncomplete, credentials.FieldPassword},
-		{"padded user", func(c *credentials.VSphere) { c.Username = " " + c.Username }, credentials.ErrInvalid, credentials.FieldUsername},
-		{"user info in host URL", func(c *credentials.VSphere) { c.Host = "https://someone:x@" + c.Host }, credentials.ErrInvalid, credentials.FieldHost},
-		{"host with a path but no scheme", func(c *credentials.VSphere) { c.Host += "/sdk" }, credentials.ErrInvalid, credentials.FieldHost},
+		{"empty host", func(c *credentials.VSphere) { c.Host = "" }, fkerrors.Incomplete, credentials.FieldHost},
+		{"empty password", func(c *credentials.VSphere) { c.Password = credentials.Secret{} }, fkerrors.Incomplete, credentials.FieldPassword},
+		{"padded user", func(c *credentials.VSphere) { c.Username = " " + c.Username }, fkerrors.Invalid, credentials.FieldUsername},
+		{"user info in host URL", func(c *credentials.VSphere) { c.Host = "https://someone:x@" + c.Host }, fkerrors.Invalid, credentials.FieldHost},
+		{"host with a path but no scheme", func(c *credentials.VSphere) { c.Host += "/sdk" }, fkerrors.Invalid, credentials.FieldHost},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -319,7 +320,7 @@ func TestBadCredentialSetsFailBeforeAnyLogin(t *testing.T) {
 			var ce *credentials.Error
 			require.ErrorAs(t, err, &ce)
 			assert.Equal(t, tt.field, ce.Field)
-			assert.Contains(t, ce.Remedy, set.Origin.String())
+			assert.Contains(t, ce.Fix, set.Origin.String())
 			assert.Equal(t, int64(0), p.Stats().Logins)
 		})
 	}
@@ -335,11 +336,11 @@ func TestTLSVerification(t *testing.T) {
 		set := v.creds()
 		set.InsecureSkipVerify = false
 		_, err := p.Client(ctx, set)
-		require.ErrorIs(t, err, credentials.ErrInvalid)
+		require.ErrorIs(t, err, fkerrors.Invalid)
 		var ce *credentials.Error
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, credentials.FieldHost, ce.Field)
-		assert.Contains(t, ce.Remedy, "insecure_skip_verify")
+		assert.Contains(t, ce.Fix, "insecure_skip_verify")
 	})
 	t.Run("trusted by WithRootCAs", func(t *testing.T) {
 		roots := x509.NewCertPool()
@@ -378,11 +379,11 @@ func TestUnreachableVCenter(t *testing.T) {
 	set.Stamp(credentials.Origin{Source: "test", Account: account}, "", time.Now())
 	p := newPool(t, nil)
 	_, err = p.Client(context.Background(), set)
-	require.ErrorIs(t, err, vsphere.ErrUnreachable)
+	require.ErrorIs(t, err, fkerrors.Unavailable)
 	var ve *vsphere.Error
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "login", ve.Op)
-	assert.Contains(t, ve.Remedy, set.Describe())
+	assert.Contains(t, ve.Fix, set.Describe())
 }
 
 func TestEveryCallHonoursContext(t *testing.T) {
@@ -417,7 +418,7 @@ func TestEveryCallHonoursContext(t *testing.T) {
 	defer cancelT()
 	_, err := c.FindVM(ctx, vsphere.ByInstanceUUID(vm.InstanceUUID))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.False(t, errors.Is(err, vsphere.ErrUnreachable))
+	assert.False(t, errors.Is(err, fkerrors.Unavailable))
 }
 
 func TestWaitingForAnotherLoginHonoursContext(t *testing.T) {

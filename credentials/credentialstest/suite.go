@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
@@ -209,8 +210,8 @@ func (s suite) mustFetch(ctx context.Context, t *testing.T, h Harness, ref crede
 func requireCategory(t *testing.T, err error, category error) *credentials.Error {
 	t.Helper()
 	e := testkit.RequireErrorAs[*credentials.Error](t, err, category)
-	assert.NotEmpty(t, e.Remedy, "error has no remedy: %v", err)
-	assert.Contains(t, err.Error(), e.Remedy, "the message must include the remedy")
+	assert.NotEmpty(t, e.Fix, "error has no remedy: %v", err)
+	assert.Contains(t, err.Error(), e.Fix, "the message must include the remedy")
 	return e
 }
 
@@ -284,7 +285,7 @@ func (s suite) versionNonSecret(t *testing.T) {
 func (s suite) noSet(t *testing.T) {
 	h, _, ctx := s.start(t)
 	_, _, _, err := s.k.fetch(ctx, h.Source(), credentials.Ref{})
-	requireCategory(t, err, credentials.ErrNotFound)
+	requireCategory(t, err, fkerrors.NotFound)
 }
 
 func (s suite) namedMissing(t *testing.T) {
@@ -293,7 +294,7 @@ func (s suite) namedMissing(t *testing.T) {
 	s.mustPut(ctx, t, h, "alpha", def, true)
 
 	got, _, _, err := s.k.fetch(ctx, h.Source(), credentials.Account("missing"))
-	e := requireCategory(t, err, credentials.ErrNotFound)
+	e := requireCategory(t, err, fkerrors.NotFound)
 	assert.Contains(t, err.Error(), "missing", "the error names the account asked for")
 	assert.NotEqual(t, def, got, "a missing named account never yields the default set")
 	_ = e
@@ -311,7 +312,7 @@ func (s suite) deleted(t *testing.T) {
 
 	require.NoError(t, h.Delete(ctx, s.k.kind, "beta"))
 	_, _, _, err := s.k.fetch(ctx, h.Source(), credentials.Account("beta"))
-	requireCategory(t, err, credentials.ErrNotFound)
+	requireCategory(t, err, fkerrors.NotFound)
 }
 
 func (s suite) missingField(t *testing.T) {
@@ -323,7 +324,7 @@ func (s suite) missingField(t *testing.T) {
 			s.mustPut(ctx, t, h, "alpha", v, true)
 
 			_, _, _, err := s.k.fetch(ctx, h.Source(), credentials.Ref{})
-			e := requireCategory(t, err, credentials.ErrIncomplete)
+			e := requireCategory(t, err, fkerrors.Incomplete)
 			assert.Equal(t, field, e.Field, "the error names the missing field")
 			assertNoSecret(t, err.Error(), v, s.k.secrets)
 		})
@@ -337,7 +338,7 @@ func (s suite) paddedValue(t *testing.T) {
 	s.mustPut(ctx, t, h, "alpha", v, true)
 
 	_, _, _, err := s.k.fetch(ctx, h.Source(), credentials.Ref{})
-	e := requireCategory(t, err, credentials.ErrInvalid)
+	e := requireCategory(t, err, fkerrors.Invalid)
 	assert.Equal(t, s.k.padded, e.Field)
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/credentialstest"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // The suite must fail sources that break the rules; each broken source below is run in a
@@ -84,8 +85,8 @@ func (h *brokenHarness) Source() credentials.Source {
 				c, err := h.m.CloudStack(ctx, ref)
 				if err != nil {
 					if def, derr := h.m.CloudStack(ctx, credentials.Ref{}); derr == nil {
-						return c, &credentials.Error{Category: credentials.ErrNotFound, Source: "broken",
-							Remedy: "the stored key is " + def.SecretKey.Reveal()}
+						return c, &credentials.Error{Code: fkerrors.NotFound, Source: "broken",
+							Fix: "the stored key is " + def.SecretKey.Reveal()}
 					}
 				}
 				return c, err

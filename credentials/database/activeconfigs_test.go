@@ -10,6 +10,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 )
@@ -64,7 +65,7 @@ func TestSeveralActiveConfigurations(t *testing.T) {
 			strict, err := database.New(db, database.StrictDefault())
 			require.NoError(t, err)
 			_, err = strict.CloudStack(ctx, credentials.Ref{})
-			requireErr(t, err, credentials.ErrAmbiguous, "", all, `"primary" (id=2)`, `"dr-site" (id=3)`, `"lab" (id=4)`, "StrictDefault")
+			requireErr(t, err, fkerrors.Ambiguous, "", all, `"primary" (id=2)`, `"dr-site" (id=3)`, `"lab" (id=4)`, "StrictDefault")
 			named, err = strict.CloudStack(ctx, credentials.Account("lab"))
 			require.NoError(t, err, "StrictDefault concerns the default only")
 			assert.Equal(t, "lab", named.Origin.Account)

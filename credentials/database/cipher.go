@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // KeyEnv is the environment variable the appliance keeps its credential encryption key in:
@@ -59,18 +60,18 @@ func ParseKey(encoded string) ([]byte, error) {
 func parseKey(encoded, name, remedy string) ([]byte, error) {
 	encoded = strings.TrimSpace(encoded)
 	if encoded == "" {
-		return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName,
-			Problem: name + " is not set", Remedy: remedy, Err: ErrKeyMissing}
+		return nil, &credentials.Error{Code: fkerrors.NotFound, Source: sourceName,
+			Problem: name + " is not set", Fix: remedy, Err: ErrKeyMissing}
 	}
 	key, err := base64.StdEncoding.DecodeString(encoded)
 	if err != nil {
-		return nil, &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
-			Problem: name + " is not standard base64", Remedy: remedy, Err: ErrKeyInvalid}
+		return nil, &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
+			Problem: name + " is not standard base64", Fix: remedy, Err: ErrKeyInvalid}
 	}
 	if len(key) != KeySize {
-		return nil, &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
+		return nil, &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
 			Problem: name + " decodes to " + strconv.Itoa(len(key)) + " bytes, AES-256 needs 32",
-			Remedy:  remedy, Err: ErrKeyInvalid}
+			Fix:     remedy, Err: ErrKeyInvalid}
 	}
 	return key, nil
 }
@@ -85,19 +86,19 @@ type Cipher struct {
 // NewCipher returns a Cipher for a 32-byte key (see KeyFromEnv and ParseKey).
 func NewCipher(key []byte) (*Cipher, error) {
 	if len(key) != KeySize {
-		return nil, &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
+		return nil, &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
 			Problem: "the encryption key is " + strconv.Itoa(len(key)) + " bytes, AES-256 needs 32",
-			Remedy:  "decode the key with database.KeyFromEnv or database.ParseKey", Err: ErrKeyInvalid}
+			Fix:     "decode the key with database.KeyFromEnv or database.ParseKey", Err: ErrKeyInvalid}
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return nil, &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
-			Problem: "the encryption key is unusable", Remedy: "decode the key with database.KeyFromEnv or database.ParseKey", Err: ErrKeyInvalid}
+		return nil, &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
+			Problem: "the encryption key is unusable", Fix: "decode the key with database.KeyFromEnv or database.ParseKey", Err: ErrKeyInvalid}
 	}
 	aead, err := cipher.NewGCM(block)
 	if err != nil {
-		return nil, &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
-			Problem: "the encryption key is unusable", Remedy: "decode the key with database.KeyFromEnv or database.ParseKey", Err: ErrKeyInvalid}
+		return nil, &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
+			Problem: "the encryption key is unusable", Fix: "decode the key with database.KeyFromEnv or database.ParseKey", Err: ErrKeyInvalid}
 	}
 	return &Cipher{aead: aead}, nil
 }
@@ -106,8 +107,8 @@ func NewCipher(key []byte) (*Cipher, error) {
 func (c *Cipher) Encrypt(plaintext string) (string, error) {
 	nonce := make([]byte, nonceSize, nonceSize+len(plaintext)+tagSize)
 	if _, err := rand.Read(nonce); err != nil {
-		return "", &credentials.Error{Category: credentials.ErrUnavailable, Source: sourceName,
-			Problem: "no randomness for a nonce", Remedy: "check the system's random source", Err: err}
+		return "", &credentials.Error{Code: fkerrors.Unavailable, Source: sourceName,
+			Problem: "no randomness for a nonce", Fix: "check the system's random source", Err: err}
 	}
 	sealed := c.aead.Seal(nonce, nonce, []byte(plaintext), nil)
 	return base64.StdEncoding.EncodeToString(sealed), nil
@@ -132,6 +133,6 @@ func (c *Cipher) Decrypt(stored string) (string, error) {
 }
 
 func decryptError(cause error, problem string) error {
-	return &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Field: credentials.FieldPassword,
-		Problem: problem, Remedy: "use the appliance's key (" + KeyEnv + ") or store the password again through the writer", Err: cause}
+	return &credentials.Error{Code: fkerrors.Decrypt, Source: sourceName, Field: credentials.FieldPassword,
+		Problem: problem, Fix: "use the appliance's key (" + KeyEnv + ") or store the password again through the writer", Err: cause}
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 func TestCipherCompatibleWithAppliance(t *testing.T) {
@@ -59,7 +59,7 @@ func TestCipherRejectsBadValues(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := c.Decrypt(tc.stored)
-			require.ErrorIs(t, err, credentials.ErrDecrypt)
+			require.ErrorIs(t, err, fkerrors.Decrypt)
 			require.ErrorIs(t, err, tc.cause)
 			assert.Empty(t, got)
 			assert.NotContains(t, err.Error(), "fake-password-value")
@@ -81,13 +81,13 @@ func TestKeyFromEnv(t *testing.T) {
 	}{
 		{"valid", encoded, nil, nil},
 		{"valid with newline", encoded + "\n", nil, nil},
-		{"unset", "", credentials.ErrNotFound, database.ErrKeyMissing},
-		{"white space", "  ", credentials.ErrNotFound, database.ErrKeyMissing},
-		{"short", base64.StdEncoding.EncodeToString(key[:16]), credentials.ErrInvalid, database.ErrKeyInvalid},
-		{"long", base64.StdEncoding.EncodeToString(append(key, 1)), credentials.ErrInvalid, database.ErrKeyInvalid},
-		{"garbled", "not//base64!!" + encoded[:8], credentials.ErrInvalid, database.ErrKeyInvalid},
-		{"raw bytes", strings.Repeat("\xfe", 32), credentials.ErrInvalid, database.ErrKeyInvalid},
-		{"placeholder", "WILL_BE_GENERATED_DURING_BUILD", credentials.ErrInvalid, database.ErrKeyInvalid},
+		{"unset", "", fkerrors.NotFound, database.ErrKeyMissing},
+		{"white space", "  ", fkerrors.NotFound, database.ErrKeyMissing},
+		{"short", base64.StdEncoding.EncodeToString(key[:16]), fkerrors.Invalid, database.ErrKeyInvalid},
+		{"long", base64.StdEncoding.EncodeToString(append(key, 1)), fkerrors.Invalid, database.ErrKeyInvalid},
+		{"garbled", "not//base64!!" + encoded[:8], fkerrors.Invalid, database.ErrKeyInvalid},
+		{"raw bytes", strings.Repeat("\xfe", 32), fkerrors.Invalid, database.ErrKeyInvalid},
+		{"placeholder", "WILL_BE_GENERATED_DURING_BUILD", fkerrors.Invalid, database.ErrKeyInvalid},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/credentialstest"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 )
@@ -75,7 +76,7 @@ func (h dbHarness) Delete(ctx context.Context, kind credentials.Kind, account st
 	case credentials.KindVSphere:
 		err = h.w.DeleteVSphere(ctx, account)
 	}
-	if errors.Is(err, credentials.ErrNotFound) {
+	if errors.Is(err, fkerrors.NotFound) {
 		return nil
 	}
 	return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Example sets up the embedded default (SQLite), stores a CloudStack configuration (saved, so
@@ -74,7 +75,7 @@ func Example() {
 
 	// No default vCenter set yet: the error says how to fix it.
 	_, err = src.VSphere(ctx, credentials.Ref{})
-	fmt.Println(errors.Is(err, credentials.ErrNotFound), credentials.Remedy(err))
+	fmt.Println(errors.Is(err, fkerrors.NotFound), fkerrors.Remedy(err))
 	// Output:
 	// cloudstack: database account production (ossea_configs id=1) [REDACTED]
 	// vsphere: database account lab-vc (vmware_credentials id=1) svc-migrate

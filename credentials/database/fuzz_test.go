@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // fuzzKey is a fixed key for the fuzz target, so that corpus entries stay meaningful.
@@ -46,7 +46,7 @@ func FuzzDecrypt(f *testing.F) {
 			}
 			return
 		}
-		if !errors.Is(err, credentials.ErrDecrypt) {
+		if !errors.Is(err, fkerrors.Decrypt) {
 			t.Fatalf("untyped error: %v", err)
 		}
 		if !errors.Is(err, database.ErrCiphertextEncoding) && !errors.Is(err, database.ErrCiphertextShort) &&

@@ -6,6 +6,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // migrateDDL gives, per gorm dialect, the three tables Migrate creates, as the appliance's
@@ -205,15 +206,15 @@ var migrateDDL = map[string][]struct{ table, ddl string }{
 // runs; the tables use its long UNIQUE keys) and "postgres" (13 or later).
 func Migrate(ctx context.Context, db *gorm.DB) error {
 	if db == nil {
-		return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
-			Problem: "no database handle", Remedy: "pass an open *gorm.DB to database.Migrate"}
+		return &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
+			Problem: "no database handle", Fix: "pass an open *gorm.DB to database.Migrate"}
 	}
 	dialect := db.Name()
 	tables, ok := migrateDDL[dialect]
 	if !ok {
-		return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
+		return &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
 			Problem: "cannot create tables for the gorm dialect " + dialect,
-			Remedy:  "use SQLite (github.com/glebarez/sqlite), MariaDB or PostgreSQL, or create the appliance's tables yourself"}
+			Fix:     "use SQLite (github.com/glebarez/sqlite), MariaDB or PostgreSQL, or create the appliance's tables yourself"}
 	}
 	for _, t := range tables {
 		if db.WithContext(ctx).Migrator().HasTable(t.table) {
@@ -223,9 +224,9 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				err = ctxErr
 			}
-			return &credentials.Error{Category: credentials.ErrUnavailable, Source: sourceName,
+			return &credentials.Error{Code: fkerrors.Unavailable, Source: sourceName,
 				Problem: "creating table " + t.table + " failed",
-				Remedy:  "check that the database answers and that its user may create tables", Err: err}
+				Fix:     "check that the database answers and that its user may create tables", Err: err}
 		}
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 )
@@ -48,9 +49,9 @@ func requireErr(t *testing.T, err error, category error, field credentials.Field
 	var e *credentials.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, field, e.Field, "%v", err)
-	require.NotEmpty(t, e.Remedy)
+	require.NotEmpty(t, e.Fix)
 	msg := fmt.Sprintf("%v %+v", err, err)
-	assert.Contains(t, msg, e.Remedy)
+	assert.Contains(t, msg, e.Fix)
 	for _, f := range fragments {
 		assert.Contains(t, msg, f)
 	}
@@ -78,42 +79,42 @@ func TestOddCloudStackRows(t *testing.T) {
 					r := cloudStackRow("a", true, k, s)
 					r["api_key"] = ""
 					return []row{r}
-				}, category: credentials.ErrIncomplete, field: credentials.FieldAPIKey, contains: []string{"api_key", "ossea_configs id=", "OSSEA"}},
+				}, category: fkerrors.Incomplete, field: credentials.FieldAPIKey, contains: []string{"api_key", "ossea_configs id=", "OSSEA"}},
 				{name: "empty api_url", rows: func(k, s string) []row {
 					r := cloudStackRow("a", true, k, s)
 					r["api_url"] = ""
 					return []row{r}
-				}, category: credentials.ErrIncomplete, field: credentials.FieldAPIURL, contains: []string{"api_url"}},
+				}, category: fkerrors.Incomplete, field: credentials.FieldAPIURL, contains: []string{"api_url"}},
 				{name: "white space secret_key", rows: func(k, s string) []row {
 					r := cloudStackRow("a", true, k, s)
 					r["secret_key"] = "   "
 					return []row{r}
-				}, category: credentials.ErrIncomplete, field: credentials.FieldSecretKey, contains: []string{"secret_key"}},
+				}, category: fkerrors.Incomplete, field: credentials.FieldSecretKey, contains: []string{"secret_key"}},
 				{name: "padded api_key", rows: func(k, s string) []row {
 					r := cloudStackRow("a", true, k, s)
 					r["api_key"] = k + "\n"
 					return []row{r}
-				}, category: credentials.ErrInvalid, field: credentials.FieldAPIKey},
+				}, category: fkerrors.Invalid, field: credentials.FieldAPIKey},
 				{name: "padded zone", rows: func(k, s string) []row {
 					r := cloudStackRow("a", true, k, s)
 					r["zone"] = " zone-1"
 					return []row{r}
-				}, category: credentials.ErrInvalid, field: credentials.FieldZone, contains: []string{"zone"}},
+				}, category: fkerrors.Invalid, field: credentials.FieldZone, contains: []string{"zone"}},
 				{name: "relative url", rows: func(k, s string) []row {
 					r := cloudStackRow("a", true, k, s)
 					r["api_url"] = "cloud.example.invalid/client/api"
 					return []row{r}
-				}, category: credentials.ErrInvalid, field: credentials.FieldAPIURL},
+				}, category: fkerrors.Invalid, field: credentials.FieldAPIURL},
 				{name: "ftp url", rows: func(k, s string) []row {
 					r := cloudStackRow("a", true, k, s)
 					r["api_url"] = "ftp://cloud.example.invalid/"
 					return []row{r}
-				}, category: credentials.ErrInvalid, field: credentials.FieldAPIURL},
+				}, category: fkerrors.Invalid, field: credentials.FieldAPIURL},
 				{name: "garbage url", rows: func(k, s string) []row {
 					r := cloudStackRow("a", true, k, s)
 					r["api_url"] = "https://%zz"
 					return []row{r}
-				}, category: credentials.ErrInvalid, field: credentials.FieldAPIURL},
+				}, category: fkerrors.Invalid, field: credentials.FieldAPIURL},
 				{name: "NULL optional columns", rows: func(k, s string) []row {
 					r := cloudStackRow("a", true, k, s)
 					for _, c := range []string{"domain", "template_id", "network_id", "service_offering_id", "disk_offering_id", "oma_vm_id"} {
@@ -125,28 +126,28 @@ func TestOddCloudStackRows(t *testing.T) {
 					r := cloudStackRow("a", true, k, s)
 					r["is_active"] = nil
 					return []row{r}
-				}, category: credentials.ErrNotFound, contains: []string{"no active row", `"a"`, "deleted", "ActivateCloudStack"}},
+				}, category: fkerrors.NotFound, contains: []string{"no active row", `"a"`, "deleted", "ActivateCloudStack"}},
 				{name: "no rows", rows: func(string, string) []row { return nil },
-					category: credentials.ErrNotFound, contains: []string{"no rows", "OSSEA"}},
+					category: fkerrors.NotFound, contains: []string{"no rows", "OSSEA"}},
 				{name: "two active rows: the lowest id", rows: func(k, s string) []row {
 					return []row{cloudStackRow("third", false, k, "other-"+s), cloudStackRow("first", true, k, s), cloudStackRow("second", true, k, "other-"+s)}
 				}},
 				{name: "named inactive row is deleted", rows: func(k, s string) []row {
 					return []row{cloudStackRow("on", true, k, s), cloudStackRow("off", false, k, s)}
-				}, ref: credentials.Account("off"), category: credentials.ErrNotFound,
+				}, ref: credentials.Account("off"), category: fkerrors.NotFound,
 					contains: []string{`"off"`, "deleted", "is_active", "ActivateCloudStack", "OSSEA"}},
 				{name: "inactive row by id is deleted", rows: func(k, s string) []row {
 					return []row{cloudStackRow("on", true, k, s), cloudStackRow("off", false, k, s)}
-				}, ref: credentials.AccountID(2), category: credentials.ErrNotFound, contains: []string{"id=2", "deleted"}},
+				}, ref: credentials.AccountID(2), category: fkerrors.NotFound, contains: []string{"id=2", "deleted"}},
 				{name: "named missing is not the default", rows: func(k, s string) []row {
 					return []row{cloudStackRow("on", true, k, s)}
-				}, ref: credentials.Account("nope"), category: credentials.ErrNotFound, contains: []string{`"nope"`, "OrDefault"}},
+				}, ref: credentials.Account("nope"), category: fkerrors.NotFound, contains: []string{`"nope"`, "OrDefault"}},
 				{name: "id not a number", rows: func(k, s string) []row {
 					return []row{cloudStackRow("on", true, k, s)}
-				}, ref: credentials.Ref{ID: "abc"}, category: credentials.ErrNotFound, contains: []string{"numeric"}},
+				}, ref: credentials.Ref{ID: "abc"}, category: fkerrors.NotFound, contains: []string{"numeric"}},
 				{name: "name and id must both match", rows: func(k, s string) []row {
 					return []row{cloudStackRow("on", true, k, s)}
-				}, ref: credentials.Ref{Name: "on", ID: "99"}, category: credentials.ErrNotFound},
+				}, ref: credentials.Ref{Name: "on", ID: "99"}, category: fkerrors.NotFound},
 			}
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
@@ -191,12 +192,12 @@ func TestOddVSphereRows(t *testing.T) {
 			}{
 				{name: "NULL password", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("a", true, true, "")}
-				}, category: credentials.ErrIncomplete, field: credentials.FieldPassword, contains: []string{"password_encrypted", "VMware"}},
+				}, category: fkerrors.Incomplete, field: credentials.FieldPassword, contains: []string{"password_encrypted", "VMware"}},
 				{name: "empty username and datacenter", rows: func(t *testing.T, key []byte, pw string) []row {
 					r := vSphereRow("a", true, true, omaEncrypt(t, key, pw))
 					r["username"], r["datacenter"] = "", ""
 					return []row{r}
-				}, category: credentials.ErrIncomplete, field: credentials.FieldUsername},
+				}, category: fkerrors.Incomplete, field: credentials.FieldUsername},
 				{name: "empty datacenter is fine", rows: func(t *testing.T, key []byte, pw string) []row {
 					r := vSphereRow("a", true, true, omaEncrypt(t, key, pw))
 					r["datacenter"] = ""
@@ -206,47 +207,47 @@ func TestOddVSphereRows(t *testing.T) {
 					r := vSphereRow("a", true, true, omaEncrypt(t, key, pw))
 					r["vcenter_host"] = "vc.example.invalid/sdk"
 					return []row{r}
-				}, category: credentials.ErrInvalid, field: credentials.FieldHost, contains: []string{"vcenter_host"}},
+				}, category: fkerrors.Invalid, field: credentials.FieldHost, contains: []string{"vcenter_host"}},
 				{name: "not base64: a bare password, not garbled ciphertext", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("a", true, true, "!!not*base64!!")}
-				}, category: credentials.ErrDecrypt, field: credentials.FieldPassword, cause: database.ErrPlaintext,
+				}, category: fkerrors.Decrypt, field: credentials.FieldPassword, cause: database.ErrPlaintext,
 					contains: []string{"bare, unencrypted password", "ReencryptPlaintext", "AcceptPlaintextPasswords"}},
 				{name: "short base64: a bare password", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("a", true, true, "AAAAAAAA")}
-				}, category: credentials.ErrDecrypt, field: credentials.FieldPassword, cause: database.ErrPlaintext,
+				}, category: fkerrors.Decrypt, field: credentials.FieldPassword, cause: database.ErrPlaintext,
 					contains: []string{"bare, unencrypted password"}},
 				{name: "encrypted form, altered", rows: func(t *testing.T, key []byte, pw string) []row {
 					raw, err := base64.StdEncoding.DecodeString(omaEncrypt(t, key, pw))
 					require.NoError(t, err)
 					raw[len(raw)-1] ^= 1 // a bit of the tag: still the encrypted form, no longer authentic
 					return []row{vSphereRow("a", true, true, base64.StdEncoding.EncodeToString(raw))}
-				}, category: credentials.ErrDecrypt, field: credentials.FieldPassword, cause: database.ErrCiphertextAuth,
+				}, category: fkerrors.Decrypt, field: credentials.FieldPassword, cause: database.ErrCiphertextAuth,
 					contains: []string{"does not decrypt", database.KeyEnv}},
 				{name: "wrong key", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("a", true, true, omaEncrypt(t, otherKey, pw))}
-				}, category: credentials.ErrDecrypt, field: credentials.FieldPassword, cause: database.ErrCiphertextAuth,
+				}, category: fkerrors.Decrypt, field: credentials.FieldPassword, cause: database.ErrCiphertextAuth,
 					contains: []string{database.KeyEnv, "vmware_credentials id="}},
 				{name: "plaintext refused", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("a", true, true, "TEMP_PLAINTEXT_"+pw)}
-				}, category: credentials.ErrDecrypt, field: credentials.FieldPassword, cause: database.ErrPlaintext,
+				}, category: fkerrors.Decrypt, field: credentials.FieldPassword, cause: database.ErrPlaintext,
 					contains: []string{"TEMP_PLAINTEXT_", "ReencryptPlaintext", "re-enter", `"a"`}},
 				{name: "two defaults", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("x", true, true, omaEncrypt(t, key, pw)), vSphereRow("y", true, true, omaEncrypt(t, key, pw))}
-				}, category: credentials.ErrAmbiguous, contains: []string{`"x"`, `"y"`, "SetDefaultVSphere"}},
+				}, category: fkerrors.Ambiguous, contains: []string{`"x"`, `"y"`, "SetDefaultVSphere"}},
 				{name: "default inactive", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("x", false, true, omaEncrypt(t, key, pw)), vSphereRow("y", true, false, omaEncrypt(t, key, pw))}
-				}, category: credentials.ErrNotFound, contains: []string{`"x"`, "inactive", "activate it"}},
+				}, category: fkerrors.NotFound, contains: []string{`"x"`, "inactive", "activate it"}},
 				{name: "no default", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("y", true, false, omaEncrypt(t, key, pw))}
-				}, category: credentials.ErrNotFound, contains: []string{"default"}},
+				}, category: fkerrors.NotFound, contains: []string{"default"}},
 				{name: "NULL flags", rows: func(t *testing.T, key []byte, pw string) []row {
 					r := vSphereRow("y", true, true, omaEncrypt(t, key, pw))
 					r["is_active"], r["is_default"] = nil, nil
 					return []row{r}
-				}, category: credentials.ErrNotFound},
+				}, category: fkerrors.NotFound},
 				{name: "named inactive", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("on", true, true, omaEncrypt(t, key, pw)), vSphereRow("off", false, false, omaEncrypt(t, key, pw))}
-				}, ref: credentials.Account("off"), category: credentials.ErrNotFound, contains: []string{"inactive", "activate it", "ActivateVSphere"}},
+				}, ref: credentials.Account("off"), category: fkerrors.NotFound, contains: []string{"inactive", "activate it", "ActivateVSphere"}},
 				{name: "named missing with AllowDefault falls back to the default", rows: func(t *testing.T, key []byte, pw string) []row {
 					return []row{vSphereRow("on", true, true, omaEncrypt(t, key, pw))}
 				}, ref: credentials.Account("missing").OrDefault()},
@@ -319,12 +320,12 @@ func TestPlaintextPasswords(t *testing.T) {
 				"bare":           {"bare, unencrypted password", database.KeyEnv, "ReencryptPlaintext", "AcceptPlaintextPasswords"},
 			} {
 				_, err := strict.VSphere(ctx, credentials.Account(name))
-				requireErr(t, err, credentials.ErrDecrypt, credentials.FieldPassword, secrets, append(fragments, `"`+name+`"`)...)
+				requireErr(t, err, fkerrors.Decrypt, credentials.FieldPassword, secrets, append(fragments, `"`+name+`"`)...)
 				assert.ErrorIs(t, err, database.ErrPlaintext, name)
 				assert.NotErrorIs(t, err, database.ErrCiphertextEncoding, "%s is not reported as garbled ciphertext", name)
 			}
 			_, err = strict.VSphere(ctx, credentials.Account("temp-short"))
-			requireErr(t, err, credentials.ErrDecrypt, credentials.FieldPassword, nil, "shorter than the 15-character")
+			requireErr(t, err, fkerrors.Decrypt, credentials.FieldPassword, nil, "shorter than the 15-character")
 
 			logs := &recorder{}
 			lax, err := database.New(db, database.AcceptPlaintextPasswords(), database.WithLogger(slog.New(logs)))
@@ -342,7 +343,7 @@ func TestPlaintextPasswords(t *testing.T) {
 				}
 			}
 			_, err = lax.VSphere(ctx, credentials.Account("encrypted"))
-			requireErr(t, err, credentials.ErrDecrypt, credentials.FieldPassword, secrets, "WithKey")
+			requireErr(t, err, fkerrors.Decrypt, credentials.FieldPassword, secrets, "WithKey")
 			assert.ErrorIs(t, err, database.ErrKeyMissing, "opting in to plaintext does not read encrypted values without the key")
 			_, err = lax.VSphere(ctx, credentials.Account("temp-short"))
 			require.Error(t, err, "a TEMP_ value too short for the marker holds no password, opt-in or not")
@@ -388,7 +389,7 @@ func TestNoKeyConfigured(t *testing.T) {
 	src, err := database.New(db)
 	require.NoError(t, err)
 	_, err = src.VSphere(ctx, credentials.Ref{})
-	requireErr(t, err, credentials.ErrDecrypt, credentials.FieldPassword, []string{pw}, "WithKey", database.KeyEnv)
+	requireErr(t, err, fkerrors.Decrypt, credentials.FieldPassword, []string{pw}, "WithKey", database.KeyEnv)
 	assert.ErrorIs(t, err, database.ErrKeyMissing)
 	c, err := src.CloudStack(ctx, credentials.Ref{})
 	require.NoError(t, err, "plaintext CloudStack keys need no key")
@@ -450,7 +451,7 @@ func TestCloudStackKeysPerValue(t *testing.T) {
 				assert.Equal(t, plain[name].s, c.SecretKey.Reveal(), name)
 			}
 			_, err = src.CloudStack(ctx, credentials.Account("wrong-key"))
-			requireErr(t, err, credentials.ErrDecrypt, credentials.FieldSecretKey, secrets,
+			requireErr(t, err, fkerrors.Decrypt, credentials.FieldSecretKey, secrets,
 				"secret_key", `"wrong-key"`, "ossea_configs id=4", database.KeyEnv, "RotateCloudStackKeys")
 			assert.ErrorIs(t, err, database.ErrCiphertextAuth)
 
@@ -461,7 +462,7 @@ func TestCloudStackKeysPerValue(t *testing.T) {
 			assert.Equal(t, plain["plaintext"].s, c.SecretKey.Reveal())
 			for name, field := range map[string]credentials.Field{"encrypted": credentials.FieldAPIKey, "mixed": credentials.FieldAPIKey} {
 				_, err := keyless.CloudStack(ctx, credentials.Account(name))
-				requireErr(t, err, credentials.ErrDecrypt, field, secrets, "api_key", `"`+name+`"`, "WithKey", database.KeyEnv)
+				requireErr(t, err, fkerrors.Decrypt, field, secrets, "api_key", `"`+name+`"`, "WithKey", database.KeyEnv)
 				assert.ErrorIs(t, err, database.ErrKeyMissing, name)
 			}
 		})
@@ -474,11 +475,11 @@ func TestMissingTables(t *testing.T) {
 	src, err := database.New(testdb.Open(t, testdb.SQLite))
 	require.NoError(t, err)
 	_, err = src.CloudStack(ctx, credentials.Ref{})
-	requireErr(t, err, credentials.ErrNotFound, "", nil, "ossea_configs", "Migrate")
+	requireErr(t, err, fkerrors.NotFound, "", nil, "ossea_configs", "Migrate")
 	_, err = src.VSphere(ctx, credentials.Account("x"))
-	requireErr(t, err, credentials.ErrNotFound, "", nil, "vmware_credentials")
+	requireErr(t, err, fkerrors.NotFound, "", nil, "vmware_credentials")
 	_, err = src.VSphereForVM(ctx, "vm1")
-	requireErr(t, err, credentials.ErrNotFound, "", nil, "vm_replication_contexts")
+	requireErr(t, err, fkerrors.NotFound, "", nil, "vm_replication_contexts")
 }
 
 func TestMissingColumns(t *testing.T) {
@@ -495,7 +496,7 @@ func TestMissingColumns(t *testing.T) {
 			src, err := database.New(db)
 			require.NoError(t, err)
 			_, err = src.CloudStack(ctx, credentials.Ref{})
-			requireErr(t, err, credentials.ErrInvalid, "", nil, "disk_offering_id", "oma_vm_id")
+			requireErr(t, err, fkerrors.Invalid, "", nil, "disk_offering_id", "oma_vm_id")
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 const sourceName = "database"
@@ -37,8 +38,8 @@ var _ credentials.Source = (*Source)(nil)
 // each call, as they are (no migration). With WithUsageTracking, call Close when done.
 func New(db *gorm.DB, opts ...Option) (*Source, error) {
 	if db == nil {
-		return nil, &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
-			Problem: "no database handle", Remedy: "pass an open *gorm.DB to database.New"}
+		return nil, &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
+			Problem: "no database handle", Fix: "pass an open *gorm.DB to database.New"}
 	}
 	s := &Source{db: db, cfg: newConfig(opts)}
 	if s.cfg.keySet {
@@ -148,9 +149,9 @@ func pickCloudStack(ref credentials.Ref, rows []*cloudStackRow, strict bool) (*c
 		}
 		r := rows[0]
 		if !r.active {
-			return nil, nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+			return nil, nil, &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind, Account: ref.String(),
 				Problem: "the configuration " + r.named() + " was deleted (is_active = 0: the appliance deletes a configuration by deactivating it)",
-				Remedy: "restore it by saving it again in " + guiCloudStack + ", with Writer.ActivateCloudStack, or by setting is_active to 1 on " +
+				Fix: "restore it by saving it again in " + guiCloudStack + ", with Writer.ActivateCloudStack, or by setting is_active to 1 on " +
 					r.location() + "; or name a configuration that is in use"}
 		}
 		return r, nil, nil
@@ -167,26 +168,26 @@ func pickCloudStack(ref credentials.Ref, rows []*cloudStackRow, strict bool) (*c
 	case len(active) == 1:
 		return active[0], nil, nil
 	case len(active) > 1 && strict:
-		return nil, nil, &credentials.Error{Category: credentials.ErrAmbiguous, Source: sourceName, Kind: kind, Account: ref.String(),
+		return nil, nil, &credentials.Error{Code: fkerrors.Ambiguous, Source: sourceName, Kind: kind, Account: ref.String(),
 			Problem: "more than one active row in " + tableCloudStack + ": " + strings.Join(labels, ", ") +
 				" (the appliance would use " + active[0].label() + ", the lowest id; database.StrictDefault refuses to guess)",
-			Remedy: "delete the configurations not in use in " + guiCloudStack + " (or Writer.DeleteCloudStack), or name the account to use"}
+			Fix: "delete the configurations not in use in " + guiCloudStack + " (or Writer.DeleteCloudStack), or name the account to use"}
 	case len(active) > 1:
 		return active[0], []string{"several active CloudStack configurations in " + tableCloudStack + ": " + strings.Join(labels, ", ") +
 			"; using " + active[0].label() + ", the lowest id, as the appliance does. Delete the ones not in use in " + guiCloudStack +
 			" (or Writer.DeleteCloudStack), or name the account to use"}, nil
 	case len(rows) == 0:
-		return nil, nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+		return nil, nil, &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind, Account: ref.String(),
 			Problem: tableCloudStack + " has no rows",
-			Remedy:  "fill in and save " + guiCloudStack + ", or create a configuration with Writer.PutCloudStack"}
+			Fix:     "fill in and save " + guiCloudStack + ", or create a configuration with Writer.PutCloudStack"}
 	default:
 		all := make([]string, 0, len(rows))
 		for _, r := range rows {
 			all = append(all, r.label())
 		}
-		return nil, nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+		return nil, nil, &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind, Account: ref.String(),
 			Problem: "no active row in " + tableCloudStack + ": every configuration was deleted (is_active = 0: " + strings.Join(all, ", ") + ")",
-			Remedy: "activate one: restore a deleted configuration with Writer.ActivateCloudStack (or is_active = 1 on its row), " +
+			Fix: "activate one: restore a deleted configuration with Writer.ActivateCloudStack (or is_active = 1 on its row), " +
 				"save one in " + guiCloudStack + ", or create one with Writer.PutCloudStack"}
 	}
 }
@@ -247,9 +248,9 @@ func pickVSphere(ref credentials.Ref, rows []*vSphereRow) (*vSphereRow, error) {
 		}
 		r := rows[0]
 		if !r.active {
-			return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+			return nil, &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind, Account: ref.String(),
 				Problem: "the set " + r.named() + " is inactive",
-				Remedy:  "activate it: set is_active to 1 on " + r.location() + ", call Writer.ActivateVSphere, or enable it in " + guiVSphere}
+				Fix:     "activate it: set is_active to 1 on " + r.location() + ", call Writer.ActivateVSphere, or enable it in " + guiVSphere}
 		}
 		return r, nil
 	}
@@ -270,24 +271,24 @@ func pickVSphere(ref credentials.Ref, rows []*vSphereRow) (*vSphereRow, error) {
 		for _, r := range defaults {
 			labels = append(labels, r.label())
 		}
-		return nil, &credentials.Error{Category: credentials.ErrAmbiguous, Source: sourceName, Kind: kind, Account: ref.String(),
+		return nil, &credentials.Error{Code: fkerrors.Ambiguous, Source: sourceName, Kind: kind, Account: ref.String(),
 			Problem: "more than one active default row in " + tableVSphere + ": " + strings.Join(labels, ", "),
-			Remedy: "keep one default: set is_default to 0 on the others, or call Writer.SetDefaultVSphere with the one to keep " +
+			Fix: "keep one default: set is_default to 0 on the others, or call Writer.SetDefaultVSphere with the one to keep " +
 				"(it clears the rest), or choose the default in " + guiVSphere}
 	case len(inactiveDefaults) > 0:
 		r := inactiveDefaults[0]
-		return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+		return nil, &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind, Account: ref.String(),
 			Problem: "the default set " + r.named() + " is inactive",
-			Remedy: "activate it (set is_active to 1 on " + r.location() + ", or Writer.ActivateVSphere), or make an active set " +
+			Fix: "activate it (set is_active to 1 on " + r.location() + ", or Writer.ActivateVSphere), or make an active set " +
 				"the default (Writer.SetDefaultVSphere, or " + guiVSphere + ")"}
 	case len(rows) == 0:
-		return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+		return nil, &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind, Account: ref.String(),
 			Problem: tableVSphere + " has no rows",
-			Remedy:  "add vCenter credentials in " + guiVSphere + " and make them the default, or call Writer.PutVSphere and Writer.SetDefaultVSphere"}
+			Fix:     "add vCenter credentials in " + guiVSphere + " and make them the default, or call Writer.PutVSphere and Writer.SetDefaultVSphere"}
 	default:
-		return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+		return nil, &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind, Account: ref.String(),
 			Problem: "no row in " + tableVSphere + " is marked default",
-			Remedy:  "choose the default set in " + guiVSphere + ", set is_default to 1 on one active row, or call Writer.SetDefaultVSphere"}
+			Fix:     "choose the default set in " + guiVSphere + ", set is_default to 1 on one active row, or call Writer.SetDefaultVSphere"}
 	}
 }
 
@@ -305,9 +306,9 @@ func selector(kind credentials.Kind, ref credentials.Ref) (func(id int64, name s
 	if ref.ID != "" {
 		id, err := strconv.ParseInt(strings.TrimSpace(ref.ID), 10, 64)
 		if err != nil {
-			return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+			return nil, &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind, Account: ref.String(),
 				Problem: "the id is not a number; rows of " + tableFor(kind) + " have numeric ids",
-				Remedy:  "select the account by its numeric id or by name (credentials.Account)"}
+				Fix:     "select the account by its numeric id or by name (credentials.Account)"}
 		}
 		wantID = id
 	}
@@ -343,9 +344,9 @@ func namedMissing(kind credentials.Kind, ref credentials.Ref, table, nameColumn,
 	default:
 		problem += "id " + ref.ID
 	}
-	return &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+	return &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind, Account: ref.String(),
 		Problem: problem,
-		Remedy:  remedy + "; to use the default set instead, pass the zero Ref or opt in with Ref.OrDefault"}
+		Fix:     remedy + "; to use the default set instead, pass the zero Ref or opt in with Ref.OrDefault"}
 }
 
 // columnOf maps a logical field to the appliance's column.
@@ -373,17 +374,17 @@ func fieldError(kind credentials.Kind, ref credentials.Ref, location, named stri
 		gui, writer = guiVSphere, "Writer.PutVSphere"
 	}
 	action := "correct"
-	if errors.Is(p.Category, credentials.ErrIncomplete) {
+	if errors.Is(p.Code, fkerrors.Incomplete) {
 		action = "fill in"
 	}
-	return &credentials.Error{Category: p.Category, Source: sourceName, Kind: kind, Account: ref.String(), Field: p.Field,
+	return &credentials.Error{Code: p.Code, Source: sourceName, Kind: kind, Account: ref.String(), Field: p.Field,
 		Problem: p.Reason + ": column " + column + " of " + named,
-		Remedy:  action + " " + column + " of " + location + " in " + gui + " or with " + writer}
+		Fix:     action + " " + column + " of " + location + " in " + gui + " or with " + writer}
 }
 
 func contextError(kind credentials.Kind, ref credentials.Ref, err error) error {
-	return &credentials.Error{Category: credentials.ErrUnavailable, Source: sourceName, Kind: kind, Account: ref.String(),
-		Problem: "the operation's context ended before the read", Remedy: "retry with a live context or a longer deadline", Err: err}
+	return &credentials.Error{Code: fkerrors.Unavailable, Source: sourceName, Kind: kind, Account: ref.String(),
+		Problem: "the operation's context ended before the read", Fix: "retry with a live context or a longer deadline", Err: err}
 }
 
 // readError classifies a failed read: an ended context, a missing table (not an appliance
@@ -397,25 +398,25 @@ func (s *Source) readError(ctx context.Context, kind credentials.Kind, ref crede
 	}
 	var se scanError
 	if errors.As(err, &se) {
-		return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: ref.String(),
+		return &credentials.Error{Code: fkerrors.Invalid, Source: sourceName, Kind: kind, Account: ref.String(),
 			Problem: "a row of " + table + " holds a value of the wrong type",
-			Remedy:  "check the column types of " + table + " against the appliance's schema (ids are integers, is_active and is_default booleans)",
+			Fix:     "check the column types of " + table + " against the appliance's schema (ids are integers, is_active and is_default booleans)",
 			Err:     se.err}
 	}
 	if !s.db.WithContext(ctx).Migrator().HasTable(table) {
-		return &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: ref.String(),
+		return &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind, Account: ref.String(),
 			Problem: "the database has no table " + table,
-			Remedy:  "point the source at the appliance (OMA) database, or create the tables on an empty database with database.Migrate and fill them with the Writer"}
+			Fix:     "point the source at the appliance (OMA) database, or create the tables on an empty database with database.Migrate and fill them with the Writer"}
 	}
 	if missing := missingColumns(ctx, s.db, table); len(missing) > 0 {
-		return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: ref.String(),
+		return &credentials.Error{Code: fkerrors.Invalid, Source: sourceName, Kind: kind, Account: ref.String(),
 			Problem: "table " + table + " lacks the columns " + strings.Join(missing, ", "),
-			Remedy:  "point the source at the appliance's database, or bring " + table + " up to the appliance's schema (add the columns)",
+			Fix:     "point the source at the appliance's database, or bring " + table + " up to the appliance's schema (add the columns)",
 			Err:     err}
 	}
-	return &credentials.Error{Category: credentials.ErrUnavailable, Source: sourceName, Kind: kind, Account: ref.String(),
+	return &credentials.Error{Code: fkerrors.Unavailable, Source: sourceName, Kind: kind, Account: ref.String(),
 		Problem: "reading " + table + " failed",
-		Remedy:  "check that the database answers and that " + table + " has the appliance's columns", Err: err}
+		Fix:     "check that the database answers and that " + table + " has the appliance's columns", Err: err}
 }
 
 // missingColumns lists the columns this package reads that table lacks; it runs only after

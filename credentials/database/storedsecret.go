@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // ErrPlaintext is the cause (Err) of the ErrDecrypt a Source returns for a vCenter password
@@ -61,18 +62,18 @@ func (s *Source) cloudStackKey(ref credentials.Ref, row *cloudStackRow, field cr
 		return stored, nil
 	}
 	column := columnOf[field]
-	e := &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: credentials.KindCloudStack,
+	e := &credentials.Error{Code: fkerrors.Decrypt, Source: sourceName, Kind: credentials.KindCloudStack,
 		Account: ref.String(), Field: field}
 	resave := "if it holds a plaintext key that merely has the form of an encrypted one, save the configuration again in " +
 		guiCloudStack + " (or Writer.RotateCloudStackKeys) with the appliance's key set, so that it is stored encrypted"
 	if s.cipher == nil {
 		e.Problem = column + " of " + row.named() + " is encrypted (base64 of a nonce and a sealed value) and no encryption key is configured"
-		e.Remedy = "pass database.WithKey(key) with the appliance's key from database.KeyFromEnv (" + KeyEnv + "); " + resave
+		e.Fix = "pass database.WithKey(key) with the appliance's key from database.KeyFromEnv (" + KeyEnv + "); " + resave
 		e.Err = ErrKeyMissing
 		return "", e
 	}
 	e.Problem = column + " of " + row.named() + " has the form of an encrypted value but does not decrypt with the configured key"
-	e.Remedy = "give the source the appliance's key (" + KeyEnv + " of the OMA API service); if the key was changed on purpose, " +
+	e.Fix = "give the source the appliance's key (" + KeyEnv + " of the OMA API service); if the key was changed on purpose, " +
 		"enter the keys again in " + guiCloudStack + " or call Writer.RotateCloudStackKeys; " + resave
 	e.Err = ErrCiphertextAuth
 	return "", e
@@ -88,7 +89,7 @@ func (s *Source) password(ctx context.Context, ref credentials.Ref, row *vSphere
 	if stored == "" {
 		return "", nil, nil
 	}
-	e := &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: kind, Account: ref.String(),
+	e := &credentials.Error{Code: fkerrors.Decrypt, Source: sourceName, Kind: kind, Account: ref.String(),
 		Field: credentials.FieldPassword, Err: ErrPlaintext}
 	reencrypt := "re-encrypt it: re-enter the password of this set in " + guiVSphere + " while the OMA API service has " + KeyEnv +
 		" set, or run Writer.ReencryptPlaintext (database.NewWriter with the appliance's key)"
@@ -99,7 +100,7 @@ func (s *Source) password(ctx context.Context, ref credentials.Ref, row *vSphere
 		if len(stored) < tempStrip {
 			e.Problem = "password_encrypted of " + row.named() + " holds a TEMP_ value shorter than the " +
 				"15-character TEMP_PLAINTEXT_ marker the appliance strips, so no password can be read from it"
-			e.Remedy = "re-enter the password of this set in " + guiVSphere + " or call Writer.RotateVSpherePassword"
+			e.Fix = "re-enter the password of this set in " + guiVSphere + " or call Writer.RotateVSpherePassword"
 			return "", nil, e
 		}
 		plain, what = stored[tempStrip:], "an unencrypted TEMP_ value (like the TEMP_PLAINTEXT_<password> an appliance migration seeded)"
@@ -115,7 +116,7 @@ func (s *Source) password(ctx context.Context, ref credentials.Ref, row *vSphere
 	}
 	if !s.cfg.acceptPlaintext {
 		e.Problem = "password_encrypted of " + row.named() + " holds " + what
-		e.Remedy = reencrypt + optIn
+		e.Fix = reencrypt + optIn
 		return "", nil, e
 	}
 	warning := "vCenter password of " + row.named() + " is stored unencrypted; " + reencrypt
@@ -127,16 +128,16 @@ func (s *Source) password(ctx context.Context, ref credentials.Ref, row *vSphere
 // undecryptable is the error for a password that has the encrypted form but cannot be
 // opened: no key, or not the key it was sealed with.
 func (s *Source) undecryptable(ref credentials.Ref, row *vSphereRow) error {
-	e := &credentials.Error{Category: credentials.ErrDecrypt, Source: sourceName, Kind: credentials.KindVSphere, Account: ref.String(),
+	e := &credentials.Error{Code: fkerrors.Decrypt, Source: sourceName, Kind: credentials.KindVSphere, Account: ref.String(),
 		Field: credentials.FieldPassword}
 	if s.cipher == nil {
 		e.Problem = "no encryption key configured to decrypt password_encrypted of " + row.named()
-		e.Remedy = "pass database.WithKey(key) with the key from database.KeyFromEnv (" + KeyEnv + ", as the OMA API service has it)"
+		e.Fix = "pass database.WithKey(key) with the key from database.KeyFromEnv (" + KeyEnv + ", as the OMA API service has it)"
 		e.Err = ErrKeyMissing
 		return e
 	}
 	e.Problem = "password_encrypted of " + row.named() + " does not decrypt with the configured key (another key, or an altered value)"
-	e.Remedy = "give the source the appliance's key (" + KeyEnv + " of the OMA API service); if the key was changed on purpose, " +
+	e.Fix = "give the source the appliance's key (" + KeyEnv + " of the OMA API service); if the key was changed on purpose, " +
 		"re-enter the password of this set in " + guiVSphere + " or call Writer.RotateVSpherePassword"
 	e.Err = ErrCiphertextAuth
 	return e

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // TestLooksEncryptedTellsCloudStackKeysFromCiphertext holds the rule the source reads
@@ -114,7 +115,7 @@ func FuzzStoredPassword(f *testing.F) {
 			if err == nil {
 				continue
 			}
-			if !errors.Is(err, credentials.ErrDecrypt) || credentials.Remedy(err) == "" {
+			if !errors.Is(err, fkerrors.Decrypt) || fkerrors.Remedy(err) == "" {
 				t.Fatalf("untyped error or no remedy: %v", err)
 			}
 			if pw != "" {

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // The per-VM link from vm_replication_contexts to vmware_credentials: credential_id in
@@ -47,8 +48,8 @@ func (s *Source) VSphereForVM(ctx context.Context, vm string) (credentials.VSphe
 		return credentials.VSphere{}, contextError(kind, ref, err)
 	}
 	if strings.TrimSpace(vm) == "" {
-		return credentials.VSphere{}, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: account,
-			Problem: "no VM given", Remedy: "pass the VM's context_id or vm_name from " + tableVMContexts}
+		return credentials.VSphere{}, &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind, Account: account,
+			Problem: "no VM given", Fix: "pass the VM's context_id or vm_name from " + tableVMContexts}
 	}
 	rows, present, err := queryContexts(ctx, s.db, vm)
 	if err != nil {
@@ -63,9 +64,9 @@ func (s *Source) VSphereForVM(ctx context.Context, vm string) (credentials.VSphe
 	}
 	link := tableVMContexts + " context_id=" + row.contextID.get()
 	if row.conflict != "" {
-		return credentials.VSphere{}, &credentials.Error{Category: credentials.ErrAmbiguous, Source: sourceName, Kind: kind, Account: account,
+		return credentials.VSphere{}, &credentials.Error{Code: fkerrors.Ambiguous, Source: sourceName, Kind: kind, Account: account,
 			Problem: "VM " + strconv.Quote(vm) + " (" + link + ") is linked differently by " + row.conflict,
-			Remedy:  "the appliance reads credential_id: make vmware_credential_id agree with it (or drop that column's value), or pass a vCenter account instead of the VM"}
+			Fix:     "the appliance reads credential_id: make vmware_credential_id agree with it (or drop that column's value), or pass a vCenter account instead of the VM"}
 	}
 	target := credentials.Ref{}
 	if row.link.Valid {
@@ -78,13 +79,13 @@ func (s *Source) VSphereForVM(ctx context.Context, vm string) (credentials.VSphe
 			return credentials.VSphere{}, err
 		}
 		how := "has no " + row.linkColumn + ", so it uses the default set, but "
-		remedy := e.Remedy + "; or link the VM to a usable set with Writer.LinkVM"
+		remedy := e.Fix + "; or link the VM to a usable set with Writer.LinkVM"
 		if row.link.Valid {
 			how = "is linked to " + tableVSphere + " id=" + strconv.FormatInt(row.link.Int64, 10) + " (" + row.linkColumn + "): "
-			remedy = e.Remedy + "; or link the VM to another set with Writer.LinkVM (an empty name clears the link and uses the default set)"
+			remedy = e.Fix + "; or link the VM to another set with Writer.LinkVM (an empty name clears the link and uses the default set)"
 		}
-		return credentials.VSphere{}, &credentials.Error{Category: e.Category, Source: sourceName, Kind: kind, Account: account,
-			Field: e.Field, Problem: "VM " + strconv.Quote(vm) + " (" + link + ") " + how + e.Problem, Remedy: remedy, Err: e.Err}
+		return credentials.VSphere{}, &credentials.Error{Code: e.Code, Source: sourceName, Kind: kind, Account: account,
+			Field: e.Field, Problem: "VM " + strconv.Quote(vm) + " (" + link + ") " + how + e.Problem, Fix: remedy, Err: e.Err}
 	}
 	if row.link.Valid {
 		v.Origin.Location += " via " + link
@@ -192,10 +193,10 @@ func linkColumnsIn(cols []string) []string {
 }
 
 func noLinkColumn(kind credentials.Kind, account string) error {
-	return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: account,
+	return &credentials.Error{Code: fkerrors.Invalid, Source: sourceName, Kind: kind, Account: account,
 		Problem: "table " + tableVMContexts + " has neither credential_id (as the appliance's deployed schema has it) nor vmware_credential_id, " +
 			"so it links no VM to a vCenter set",
-		Remedy: "point the source at the appliance's database (its " + tableVMContexts + " has credential_id, an int referencing " +
+		Fix: "point the source at the appliance's database (its " + tableVMContexts + " has credential_id, an int referencing " +
 			tableVSphere + ".id), or select the vCenter set by account instead of by VM"}
 }
 
@@ -207,9 +208,9 @@ func pickVMContext(vm string, rows []*vmContextRow) (*vmContextRow, error) {
 		}
 	}
 	if len(rows) == 0 {
-		return nil, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: "vm " + vm,
+		return nil, &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind, Account: "vm " + vm,
 			Problem: "no row in " + tableVMContexts + " with context_id or vm_name " + strconv.Quote(vm),
-			Remedy:  "pass the context_id or vm_name of a VM the appliance replicates (add the VM to replication in the OMA GUI first)"}
+			Fix:     "pass the context_id or vm_name of a VM the appliance replicates (add the VM to replication in the OMA GUI first)"}
 	}
 	links := map[string]bool{}
 	ids := make([]string, 0, len(rows))
@@ -218,9 +219,9 @@ func pickVMContext(vm string, rows []*vmContextRow) (*vmContextRow, error) {
 		links[linkKey(r.link)+"/"+r.conflict] = true
 	}
 	if len(links) > 1 {
-		return nil, &credentials.Error{Category: credentials.ErrAmbiguous, Source: sourceName, Kind: kind, Account: "vm " + vm,
+		return nil, &credentials.Error{Code: fkerrors.Ambiguous, Source: sourceName, Kind: kind, Account: "vm " + vm,
 			Problem: "VM name " + strconv.Quote(vm) + " has several replication contexts linked to different sets: " + strings.Join(ids, ", "),
-			Remedy:  "pass the context_id of the one you mean"}
+			Fix:     "pass the context_id of the one you mean"}
 	}
 	return rows[0], nil
 }

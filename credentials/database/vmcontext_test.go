@@ -10,6 +10,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 )
@@ -54,10 +55,10 @@ func TestVSphereForVM(t *testing.T) {
 					{vm: "db", want: "default-vc", contains: []string{"default set", "has no " + link}},
 					{vm: "pair", want: "lab-vc"},
 					{vm: "ctx-twin-2", want: "default-vc"},
-					{vm: "twin", category: credentials.ErrAmbiguous, contains: []string{"ctx-twin-1", "ctx-twin-2", "context_id"}},
-					{vm: "old", category: credentials.ErrNotFound, contains: []string{"inactive", "activate it", "LinkVM", link}},
-					{vm: "nobody", category: credentials.ErrNotFound, contains: []string{"nobody", "OMA GUI"}},
-					{vm: " ", category: credentials.ErrNotFound},
+					{vm: "twin", category: fkerrors.Ambiguous, contains: []string{"ctx-twin-1", "ctx-twin-2", "context_id"}},
+					{vm: "old", category: fkerrors.NotFound, contains: []string{"inactive", "activate it", "LinkVM", link}},
+					{vm: "nobody", category: fkerrors.NotFound, contains: []string{"nobody", "OMA GUI"}},
+					{vm: " ", category: fkerrors.NotFound},
 				}
 				var secrets []string
 				for _, p := range passwords {
@@ -141,9 +142,9 @@ func TestNoLinkColumn(t *testing.T) {
 			appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1"})
 
 			_, err = src.VSphereForVM(ctx, "ctx-1")
-			requireErr(t, err, credentials.ErrInvalid, "", nil, "vm_replication_contexts", "credential_id", "vmware_credential_id", "appliance's database")
+			requireErr(t, err, fkerrors.Invalid, "", nil, "vm_replication_contexts", "credential_id", "vmware_credential_id", "appliance's database")
 			err = w.LinkVM(ctx, "ctx-1", "vc")
-			requireErr(t, err, credentials.ErrInvalid, "", nil, "neither credential_id")
+			requireErr(t, err, fkerrors.Invalid, "", nil, "neither credential_id")
 			require.NoError(t, w.DeleteVSphere(ctx, "vc"), "with no link column nothing can be linked to the set")
 		})
 	}
@@ -170,7 +171,7 @@ func TestBothLinkColumns(t *testing.T) {
 
 	require.NoError(t, db.Exec("UPDATE vm_replication_contexts SET vmware_credential_id = NULL").Error)
 	_, err = src.VSphereForVM(ctx, "ctx-1")
-	requireErr(t, err, credentials.ErrAmbiguous, "", nil, "credential_id (2)", "vmware_credential_id (NULL)")
+	requireErr(t, err, fkerrors.Ambiguous, "", nil, "credential_id (2)", "vmware_credential_id (NULL)")
 }
 
 // TestLinkVMNeverCreatesAContext: only the appliance inserts replication contexts.
@@ -185,7 +186,7 @@ func TestLinkVMNeverCreatesAContext(t *testing.T) {
 				_, err := w.PutVSphere(ctx, "vc", validVSphere(t, "vc.example.invalid"))
 				require.NoError(t, err)
 				err = w.LinkVM(ctx, "ctx-missing", "vc")
-				requireErr(t, err, credentials.ErrNotFound, "", nil, "ctx-missing", "the appliance creates replication contexts", "never inserts")
+				requireErr(t, err, fkerrors.NotFound, "", nil, "ctx-missing", "the appliance creates replication contexts", "never inserts")
 				assert.ErrorIs(t, err, database.ErrNoContext, name)
 				var n int64
 				require.NoError(t, db.Raw("SELECT COUNT(*) FROM vm_replication_contexts").Scan(&n).Error)
@@ -214,7 +215,7 @@ func TestDeleteLinkedVSphereSet(t *testing.T) {
 			require.NoError(t, w.LinkVM(ctx, "ctx-1", "lab-vc"))
 
 			err := w.DeleteVSphere(ctx, "lab-vc")
-			requireErr(t, err, credentials.ErrInvalid, "", nil, "ctx-1", "LinkVM")
+			requireErr(t, err, fkerrors.Invalid, "", nil, "ctx-1", "LinkVM")
 			assert.ErrorIs(t, err, database.ErrInUse)
 			v, err := src.VSphereForVM(ctx, "ctx-1")
 			require.NoError(t, err)
@@ -223,7 +224,7 @@ func TestDeleteLinkedVSphereSet(t *testing.T) {
 			require.NoError(t, w.LinkVM(ctx, "ctx-1", "default-vc"))
 			require.NoError(t, w.DeleteVSphere(ctx, "lab-vc"))
 			_, err = src.VSphere(ctx, credentials.Account("lab-vc"))
-			require.ErrorIs(t, err, credentials.ErrNotFound)
+			require.ErrorIs(t, err, fkerrors.NotFound)
 		})
 	}
 }
@@ -241,7 +242,7 @@ func TestDanglingLink(t *testing.T) {
 	appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-gone"})
 	require.NoError(t, db.Exec("UPDATE vm_replication_contexts SET credential_id = 99").Error)
 	_, err = src.VSphereForVM(ctx, "ctx-gone")
-	requireErr(t, err, credentials.ErrNotFound, "", nil, "linked to vmware_credentials id=99", "LinkVM")
+	requireErr(t, err, fkerrors.NotFound, "", nil, "linked to vmware_credentials id=99", "LinkVM")
 }
 
 func migrated(t *testing.T, backend testdb.Backend) *gorm.DB {

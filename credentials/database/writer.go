@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Causes (Err) of Writer errors, for errors.Is.
@@ -41,8 +42,8 @@ type Writer struct {
 // WithClock sets the timestamps; WithoutValidation lets broken sets be stored (for tests).
 func NewWriter(db *gorm.DB, opts ...Option) (*Writer, error) {
 	if db == nil {
-		return nil, &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
-			Problem: "no database handle", Remedy: "pass an open *gorm.DB to database.NewWriter"}
+		return nil, &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
+			Problem: "no database handle", Fix: "pass an open *gorm.DB to database.NewWriter"}
 	}
 	w := &Writer{db: db, cfg: newConfig(opts)}
 	if w.cfg.keySet {
@@ -114,9 +115,9 @@ func (w *Writer) putCloudStack(ctx context.Context, name string, c credentials.C
 func (w *Writer) RotateCloudStackKeys(ctx context.Context, name string, apiKey, secretKey credentials.Secret) error {
 	const kind = credentials.KindCloudStack
 	if !w.cfg.skipValidation && (blankOrPadded(apiKey.Reveal()) || blankOrPadded(secretKey.Reveal())) {
-		return &credentials.Error{Category: credentials.ErrIncomplete, Source: sourceName, Kind: kind, Account: name,
+		return &credentials.Error{Code: fkerrors.Incomplete, Source: sourceName, Kind: kind, Account: name,
 			Field: credentials.FieldSecretKey, Problem: "the new API key or secret key is empty or padded with white space",
-			Remedy: "pass both keys exactly as CloudStack shows them"}
+			Fix: "pass both keys exactly as CloudStack shows them"}
 	}
 	storedKey, storedSecret, err := w.cloudStackKeys(name, apiKey, secretKey)
 	if err != nil {
@@ -138,11 +139,11 @@ func (w *Writer) cloudStackKeys(name string, apiKey, secretKey credentials.Secre
 		if w.cipher == nil {
 			if looksEncrypted(k.Reveal()) {
 				field := []credentials.Field{credentials.FieldAPIKey, credentials.FieldSecretKey}[i]
-				return "", "", &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: credentials.KindCloudStack,
+				return "", "", &credentials.Error{Code: fkerrors.Invalid, Source: sourceName, Kind: credentials.KindCloudStack,
 					Account: name, Field: field,
 					Problem: "the " + string(field) + " has the form of an encrypted value (padded standard base64 of 28 bytes or more), " +
 						"so stored in plaintext it would be read back as encrypted",
-					Remedy: "give the writer the appliance's key (database.WithKey) so that it stores the keys encrypted, " +
+					Fix: "give the writer the appliance's key (database.WithKey) so that it stores the keys encrypted, " +
 						"or check that this is the key CloudStack issued (CloudStack's keys are 86 characters of URL-safe base64)"}
 			}
 			stored[i] = k.Reveal()
@@ -215,9 +216,9 @@ func (w *Writer) putVSphere(ctx context.Context, name string, v credentials.VSph
 func (w *Writer) RotateVSpherePassword(ctx context.Context, name string, password credentials.Secret) error {
 	const kind = credentials.KindVSphere
 	if !w.cfg.skipValidation && blankOrPadded(password.Reveal()) {
-		return &credentials.Error{Category: credentials.ErrIncomplete, Source: sourceName, Kind: kind, Account: name,
+		return &credentials.Error{Code: fkerrors.Incomplete, Source: sourceName, Kind: kind, Account: name,
 			Field: credentials.FieldPassword, Problem: "the new password is empty or padded with white space",
-			Remedy: "pass the password exactly as vCenter expects it"}
+			Fix: "pass the password exactly as vCenter expects it"}
 	}
 	stored, err := w.encrypt(name, password)
 	if err != nil {
@@ -270,9 +271,9 @@ func (w *Writer) DeleteVSphere(ctx context.Context, name string) error {
 					for _, l := range linked {
 						ids = append(ids, l.get())
 					}
-					return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: name,
+					return &credentials.Error{Code: fkerrors.Invalid, Source: sourceName, Kind: kind, Account: name,
 						Problem: "replication contexts are linked to this set (" + tableVMContexts + "." + col + "): " + strings.Join(ids, ", "),
-						Remedy: "link those VMs to another set first (Writer.LinkVM, or the OMA GUI), then delete it; " +
+						Fix: "link those VMs to another set first (Writer.LinkVM, or the OMA GUI), then delete it; " +
 							"deleting it now would move them to the default set without a word",
 						Err: ErrInUse}
 				}
@@ -352,8 +353,8 @@ func (w *Writer) LinkVM(ctx context.Context, contextID, credentialName string) e
 	const kind = credentials.KindVSphere
 	account := "vm " + contextID
 	if blankOrPadded(contextID) {
-		return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: account,
-			Problem: "the context id is empty or padded", Remedy: "pass the context_id of the replication context"}
+		return &credentials.Error{Code: fkerrors.Invalid, Source: sourceName, Kind: kind, Account: account,
+			Problem: "the context id is empty or padded", Fix: "pass the context_id of the replication context"}
 	}
 	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var link any
@@ -377,9 +378,9 @@ func (w *Writer) LinkVM(ctx context.Context, contextID, credentialName string) e
 			return err
 		}
 		if count == 0 {
-			return &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: account,
+			return &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind, Account: account,
 				Problem: "no replication context with context_id " + strconv.Quote(contextID) + " in " + tableVMContexts,
-				Remedy: "the appliance creates replication contexts when a VM is added to replication (OMA GUI); " +
+				Fix: "the appliance creates replication contexts when a VM is added to replication (OMA GUI); " +
 					"failoverkit never inserts one: add the VM there first, or pass the context_id of an existing context",
 				Err: ErrNoContext}
 		}
@@ -403,15 +404,15 @@ func (w *Writer) LinkVM(ctx context.Context, contextID, credentialName string) e
 
 func (w *Writer) check(kind credentials.Kind, name string, check func() *credentials.Problem) error {
 	if blankOrPadded(name) {
-		return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: name,
-			Problem: "the set's name is empty or padded with white space", Remedy: "give the set a name without surrounding white space"}
+		return &credentials.Error{Code: fkerrors.Invalid, Source: sourceName, Kind: kind, Account: name,
+			Problem: "the set's name is empty or padded with white space", Fix: "give the set a name without surrounding white space"}
 	}
 	if w.cfg.skipValidation {
 		return nil
 	}
 	if p := check(); p != nil {
-		return &credentials.Error{Category: p.Category, Source: sourceName, Kind: kind, Account: name, Field: p.Field,
-			Problem: p.Reason, Remedy: "correct " + string(p.Field) + " before saving"}
+		return &credentials.Error{Code: p.Code, Source: sourceName, Kind: kind, Account: name, Field: p.Field,
+			Problem: p.Reason, Fix: "correct " + string(p.Field) + " before saving"}
 	}
 	return nil
 }
@@ -427,9 +428,9 @@ func (w *Writer) encrypt(name string, password credentials.Secret) (string, erro
 }
 
 func (w *Writer) noKey(kind credentials.Kind, name string) error {
-	return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: name,
+	return &credentials.Error{Code: fkerrors.Invalid, Source: sourceName, Kind: kind, Account: name,
 		Field: credentials.FieldPassword, Problem: "the writer has no encryption key for vCenter passwords",
-		Remedy: "pass database.WithKey(key) to NewWriter, with the key from database.KeyFromEnv (" + KeyEnv + ")", Err: ErrKeyMissing}
+		Fix: "pass database.WithKey(key) to NewWriter, with the key from database.KeyFromEnv (" + KeyEnv + ")", Err: ErrKeyMissing}
 }
 
 // put inserts or updates the row name of kind's table.
@@ -452,9 +453,9 @@ func (w *Writer) put(ctx context.Context, kind credentials.Kind, name string, mo
 			// A deleted CloudStack configuration (is_active = 0) is gone for the appliance,
 			// whose save of that name reuses the row; a vCenter set exists until deleted.
 			if mode == createOnly && (kind == credentials.KindVSphere || bool(rows[0].active)) {
-				return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind, Account: name,
+				return &credentials.Error{Code: fkerrors.Invalid, Source: sourceName, Kind: kind, Account: name,
 					Problem: "a row named " + strconv.Quote(name) + " exists in " + table,
-					Remedy:  "choose another name, or update the existing set", Err: ErrExists}
+					Fix:     "choose another name, or update the existing set", Err: ErrExists}
 			}
 			id = rows[0].id
 			set := make([]string, 0, len(cols)+1)
@@ -561,9 +562,9 @@ func (w *Writer) idOf(ctx context.Context, tx *gorm.DB, kind credentials.Kind, n
 }
 
 func (w *Writer) missing(kind credentials.Kind, name string) error {
-	return &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind, Account: name,
+	return &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind, Account: name,
 		Problem: "no row in " + tableFor(kind) + " with " + nameColumn(kind) + " " + strconv.Quote(name),
-		Remedy:  "create the set first (Writer.Put" + map[credentials.Kind]string{credentials.KindCloudStack: "CloudStack", credentials.KindVSphere: "VSphere"}[kind] + ") or correct the name"}
+		Fix:     "create the set first (Writer.Put" + map[credentials.Kind]string{credentials.KindCloudStack: "CloudStack", credentials.KindVSphere: "VSphere"}[kind] + ") or correct the name"}
 }
 
 // writeError passes typed errors through and wraps database failures.
@@ -575,9 +576,9 @@ func (w *Writer) writeError(ctx context.Context, kind credentials.Kind, name, ta
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return contextError(kind, credentials.Account(name), ctxErr)
 	}
-	return &credentials.Error{Category: credentials.ErrUnavailable, Source: sourceName, Kind: kind, Account: name,
+	return &credentials.Error{Code: fkerrors.Unavailable, Source: sourceName, Kind: kind, Account: name,
 		Problem: "writing " + table + " failed",
-		Remedy:  "check that the database answers, that " + table + " exists (database.Migrate creates it) and that the user may write it", Err: err}
+		Fix:     "check that the database answers, that " + table + " exists (database.Migrate creates it) and that the user may write it", Err: err}
 }
 
 func nameColumn(kind credentials.Kind) string {

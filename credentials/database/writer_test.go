@@ -10,6 +10,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 )
@@ -46,7 +47,7 @@ func TestWriter(t *testing.T) {
 			require.NoError(t, err)
 			_, err = w.CreateCloudStack(ctx, "a", validCloudStack(t, "z1"))
 			require.ErrorIs(t, err, database.ErrExists)
-			require.ErrorIs(t, w.UpdateCloudStack(ctx, "nope", validCloudStack(t, "z")), credentials.ErrNotFound)
+			require.ErrorIs(t, w.UpdateCloudStack(ctx, "nope", validCloudStack(t, "z")), fkerrors.NotFound)
 			c, err := src.CloudStack(ctx, credentials.Ref{})
 			require.NoError(t, err, "a saved configuration is active")
 			assert.Equal(t, "a", c.Origin.Account)
@@ -66,7 +67,7 @@ func TestWriter(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, "b", c.Origin.Account, "with a deleted, b is the default")
 			_, err = src.CloudStack(ctx, credentials.AccountID(idA))
-			require.ErrorIs(t, err, credentials.ErrNotFound, "a deleted configuration is gone for named lookups too")
+			require.ErrorIs(t, err, fkerrors.NotFound, "a deleted configuration is gone for named lookups too")
 			require.NoError(t, w.ActivateCloudStack(ctx, "a"))
 			byID, err := src.CloudStack(ctx, credentials.AccountID(idA))
 			require.NoError(t, err, "ActivateCloudStack restores it")
@@ -90,15 +91,15 @@ func TestWriter(t *testing.T) {
 			require.NoError(t, w.DeleteCloudStack(ctx, "a"))
 			require.NoError(t, w.DeleteCloudStack(ctx, "b"))
 			_, err = src.CloudStack(ctx, credentials.Ref{})
-			require.ErrorIs(t, err, credentials.ErrNotFound)
+			require.ErrorIs(t, err, fkerrors.NotFound)
 
 			// Validation, unless switched off.
 			bad := validCloudStack(t, " padded ")
 			_, err = w.PutCloudStack(ctx, "c", bad)
-			require.ErrorIs(t, err, credentials.ErrInvalid)
+			require.ErrorIs(t, err, fkerrors.Invalid)
 			_, err = w.PutCloudStack(ctx, " c", validCloudStack(t, "z"))
-			require.ErrorIs(t, err, credentials.ErrInvalid, "padded names are refused")
-			require.ErrorIs(t, w.RotateCloudStackKeys(ctx, "a", credentials.NewSecret(""), newSecret), credentials.ErrIncomplete)
+			require.ErrorIs(t, err, fkerrors.Invalid, "padded names are refused")
+			require.ErrorIs(t, w.RotateCloudStackKeys(ctx, "a", credentials.NewSecret(""), newSecret), fkerrors.Incomplete)
 
 			// vCenter: new sets are active, not default; SetDefault is exclusive and activates.
 			v1, v2 := validVSphere(t, "vc1.example.invalid"), validVSphere(t, "vc2.example.invalid")
@@ -112,7 +113,7 @@ func TestWriter(t *testing.T) {
 			require.NoError(t, err)
 			assert.True(t, named.Password.Equal(v2.Password))
 			_, err = src.VSphere(ctx, credentials.Ref{})
-			require.ErrorIs(t, err, credentials.ErrNotFound)
+			require.ErrorIs(t, err, fkerrors.NotFound)
 
 			require.NoError(t, w.DeactivateVSphere(ctx, "v1"))
 			require.NoError(t, w.SetDefaultVSphere(ctx, "v1"))
@@ -130,16 +131,16 @@ func TestWriter(t *testing.T) {
 			def, err = src.VSphere(ctx, credentials.Ref{})
 			require.NoError(t, err)
 			assert.True(t, def.Password.Equal(pw))
-			require.ErrorIs(t, w.RotateVSpherePassword(ctx, "v1", credentials.NewSecret(" x")), credentials.ErrIncomplete)
+			require.ErrorIs(t, w.RotateVSpherePassword(ctx, "v1", credentials.NewSecret(" x")), fkerrors.Incomplete)
 			require.NoError(t, w.UpdateVSphere(ctx, "v2", validVSphere(t, "vc2b.example.invalid")))
 			updated, err := src.VSphere(ctx, credentials.Account("v2"))
 			require.NoError(t, err)
 			assert.Equal(t, "vc2b.example.invalid", updated.Host)
 
 			require.NoError(t, w.DeleteVSphere(ctx, "v2"))
-			require.ErrorIs(t, w.DeleteVSphere(ctx, "v2"), credentials.ErrNotFound)
-			require.ErrorIs(t, w.ActivateCloudStack(ctx, "missing"), credentials.ErrNotFound)
-			require.ErrorIs(t, w.LinkVM(ctx, "ctx-1", "missing"), credentials.ErrNotFound)
+			require.ErrorIs(t, w.DeleteVSphere(ctx, "v2"), fkerrors.NotFound)
+			require.ErrorIs(t, w.ActivateCloudStack(ctx, "missing"), fkerrors.NotFound)
+			require.ErrorIs(t, w.LinkVM(ctx, "ctx-1", "missing"), fkerrors.NotFound)
 
 			// Without a key the writer refuses to store a vCenter password.
 			keyless, err := database.NewWriter(db)
@@ -209,7 +210,7 @@ func TestWriterStoresCloudStackKeysAsTheAppliance(t *testing.T) {
 			looksSealed := validCloudStack(t, "z")
 			looksSealed.SecretKey = credentials.NewSecret(omaEncrypt(t, newKey(t), "x"))
 			_, err = keyless.PutCloudStack(ctx, "confusing", looksSealed)
-			requireErr(t, err, credentials.ErrInvalid, credentials.FieldSecretKey, []string{looksSealed.SecretKey.Reveal()}, "WithKey")
+			requireErr(t, err, fkerrors.Invalid, credentials.FieldSecretKey, []string{looksSealed.SecretKey.Reveal()}, "WithKey")
 			_, err = w.PutCloudStack(ctx, "confusing", looksSealed)
 			require.NoError(t, err, "with the key it is stored encrypted, so it reads back as given")
 			c, err := src.CloudStack(ctx, credentials.Account("confusing"))
@@ -222,10 +223,10 @@ func TestWriterStoresCloudStackKeysAsTheAppliance(t *testing.T) {
 func TestConstructorsRejectBadInput(t *testing.T) {
 	t.Parallel()
 	_, err := database.New(nil)
-	require.ErrorIs(t, err, credentials.ErrInvalid)
+	require.ErrorIs(t, err, fkerrors.Invalid)
 	_, err = database.NewWriter(nil)
-	require.ErrorIs(t, err, credentials.ErrInvalid)
-	require.ErrorIs(t, database.Migrate(context.Background(), nil), credentials.ErrInvalid)
+	require.ErrorIs(t, err, fkerrors.Invalid)
+	require.ErrorIs(t, database.Migrate(context.Background(), nil), fkerrors.Invalid)
 	db := testdb.Open(t, testdb.SQLite)
 	_, err = database.New(db, database.WithKey(make([]byte, 16)))
 	require.ErrorIs(t, err, database.ErrKeyInvalid)

@@ -6,10 +6,11 @@ import (
 	"strings"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
-func (r *reading) errorf(category error, field credentials.Field) *credentials.Error {
-	return &credentials.Error{Category: category, Source: sourceName, Kind: r.kind, Account: r.account, Field: field}
+func (r *reading) errorf(category fkerrors.Code, field credentials.Field) *credentials.Error {
+	return &credentials.Error{Code: category, Source: sourceName, Kind: r.kind, Account: r.account, Field: field}
 }
 
 // notFound lists the variables the caller has to export, with the account's suffix.
@@ -22,9 +23,9 @@ func (r *reading) notFound() error {
 	for i, f := range required {
 		names[i] = r.name(r.index(f))
 	}
-	e := r.errorf(credentials.ErrNotFound, "")
+	e := r.errorf(fkerrors.NotFound, "")
 	e.Problem = "no " + string(r.kind) + " variable of this account is set"
-	e.Remedy = "export " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] +
+	e.Fix = "export " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] +
 		" (or name a file holding a value in the variable's " + FileSuffix + " variant, e.g. " +
 		names[len(names)-1] + FileSuffix + ")"
 	return e
@@ -32,9 +33,9 @@ func (r *reading) notFound() error {
 
 func (r *reading) ambiguous(i int) error {
 	name := r.name(i)
-	e := r.errorf(credentials.ErrAmbiguous, r.vars[i].field)
+	e := r.errorf(fkerrors.Ambiguous, r.vars[i].field)
 	e.Problem = "both " + name + " and " + name + FileSuffix + " are set"
-	e.Remedy = "unset one of " + name + " and " + name + FileSuffix
+	e.Fix = "unset one of " + name + " and " + name + FileSuffix
 	return e
 }
 
@@ -43,26 +44,26 @@ func (r *reading) ambiguous(i int) error {
 func (r *reading) fileError(i int, err error) error {
 	name := r.name(i) + FileSuffix
 	path := r.paths[i]
-	e := r.errorf(credentials.ErrUnavailable, r.vars[i].field)
+	e := r.errorf(fkerrors.Unavailable, r.vars[i].field)
 	e.Problem = "cannot read the file " + path + " that " + name + " names"
 	e.Err = err
 	switch {
 	case errors.Is(err, fs.ErrPermission):
-		e.Category = credentials.ErrPermission
-		e.Remedy = "let this process read " + path + " (owner, mode, security label), or point " + name + " at a readable file"
+		e.Code = fkerrors.Permission
+		e.Fix = "let this process read " + path + " (owner, mode, security label), or point " + name + " at a readable file"
 	case errors.Is(err, fs.ErrNotExist):
-		e.Remedy = "create " + path + " (mount the secret there), or point " + name + " at the file that holds the value"
+		e.Fix = "create " + path + " (mount the secret there), or point " + name + " at the file that holds the value"
 	default:
-		e.Remedy = "make " + path + " a readable regular file holding the value, or point " + name + " at one"
+		e.Fix = "make " + path + " a readable regular file holding the value, or point " + name + " at one"
 	}
 	return e
 }
 
 func (r *reading) fileTooLarge(i int) error {
 	name := r.name(i) + FileSuffix
-	e := r.errorf(credentials.ErrInvalid, r.vars[i].field)
+	e := r.errorf(fkerrors.Invalid, r.vars[i].field)
 	e.Problem = "the file " + r.paths[i] + " that " + name + " names is larger than 64 KiB"
-	e.Remedy = "point " + name + " at a file that holds only the value"
+	e.Fix = "point " + name + " at a file that holds only the value"
 	return e
 }
 
@@ -70,34 +71,34 @@ func (r *reading) fileTooLarge(i int) error {
 func (r *reading) problem(p *credentials.Problem) error {
 	i := r.index(p.Field)
 	if i < 0 {
-		e := r.errorf(p.Category, p.Field)
+		e := r.errorf(p.Code, p.Field)
 		e.Problem = p.Reason
-		e.Remedy = "fix the " + string(p.Field) + " variable"
+		e.Fix = "fix the " + string(p.Field) + " variable"
 		return e
 	}
 	name := r.name(i)
 	path := r.paths[i]
 	value := r.values[i]
-	e := r.errorf(p.Category, p.Field)
+	e := r.errorf(p.Code, p.Field)
 	switch {
 	case value == "" && path != "":
 		e.Problem = "the file " + path + " that " + name + FileSuffix + " names is empty"
-		e.Remedy = "write the " + string(p.Field) + " into " + path + ", or unset " + name + FileSuffix + " and export " + name
+		e.Fix = "write the " + string(p.Field) + " into " + path + ", or unset " + name + FileSuffix + " and export " + name
 	case value == "":
 		e.Problem = name + " is unset or empty"
-		e.Remedy = "export " + name + "=<" + string(p.Field) + "> (or " + name + FileSuffix + "=<path of a file holding it>)"
+		e.Fix = "export " + name + "=<" + string(p.Field) + "> (or " + name + FileSuffix + "=<path of a file holding it>)"
 	case strings.TrimSpace(value) == "" && path != "":
 		e.Problem = "the file " + path + " that " + name + FileSuffix + " names holds only white space"
-		e.Remedy = "write the " + string(p.Field) + " into " + path
+		e.Fix = "write the " + string(p.Field) + " into " + path
 	case strings.TrimSpace(value) == "":
 		e.Problem = name + " holds only white space"
-		e.Remedy = "export " + name + "=<" + string(p.Field) + ">"
+		e.Fix = "export " + name + "=<" + string(p.Field) + ">"
 	case value != strings.TrimSpace(value) && path != "":
 		e.Problem = "the file " + path + " that " + name + FileSuffix + " names holds white space around the value (only trailing newlines are trimmed)"
-		e.Remedy = "rewrite " + path + " with the value alone"
+		e.Fix = "rewrite " + path + " with the value alone"
 	case value != strings.TrimSpace(value):
 		e.Problem = name + " has leading or trailing white space"
-		e.Remedy = "export " + name + " without the surrounding white space"
+		e.Fix = "export " + name + " without the surrounding white space"
 	default:
 		reason := strings.TrimPrefix(p.Reason, string(p.Field)+" ")
 		example := "<" + string(p.Field) + ">"
@@ -109,10 +110,10 @@ func (r *reading) problem(p *credentials.Problem) error {
 		}
 		if path != "" {
 			e.Problem = "the file " + path + " that " + name + FileSuffix + " names: " + reason
-			e.Remedy = "write a valid value such as " + example + " into " + path
+			e.Fix = "write a valid value such as " + example + " into " + path
 		} else {
 			e.Problem = name + " " + reason
-			e.Remedy = "export " + name + "=" + example
+			e.Fix = "export " + name + "=" + example
 		}
 	}
 	return e

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/env"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // The environment here is a map handed to WithLookup; without it the source reads the
@@ -35,11 +36,11 @@ func Example() {
 
 	// prod-eu exists (one of its variables is set) but lacks its keys.
 	_, err = src.CloudStack(ctx, credentials.Account("prod-eu"))
-	fmt.Println(errors.Is(err, credentials.ErrIncomplete), credentials.Remedy(err))
+	fmt.Println(errors.Is(err, fkerrors.Incomplete), fkerrors.Remedy(err))
 
 	// staging has no variable at all: not found, and never the default set.
 	_, err = src.CloudStack(ctx, credentials.Account("staging"))
-	fmt.Println(errors.Is(err, credentials.ErrNotFound), credentials.Remedy(err))
+	fmt.Println(errors.Is(err, fkerrors.NotFound), fkerrors.Remedy(err))
 	// Output:
 	// https://cloud.example.invalid/client/api zone-1 [REDACTED]
 	// CLOUDSTACK_API_URL, CLOUDSTACK_API_KEY, CLOUDSTACK_SECRET_KEY, CLOUDSTACK_ZONE

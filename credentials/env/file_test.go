@@ -14,6 +14,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/env"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 func writeFile(t *testing.T, path, content string) {
@@ -85,14 +86,14 @@ func TestFileContent(t *testing.T) {
 		{"crlf", "fake-s1\r\n", "fake-s1", nil},
 		{"several newlines", "fake-s1\n\n\n", "fake-s1", nil},
 		{"inner space kept", "fake s1\n", "fake s1", nil},
-		{"empty", "", "", credentials.ErrIncomplete},
-		{"newline only", "\n", "", credentials.ErrIncomplete},
-		{"white space only", "  \n", "", credentials.ErrIncomplete},
-		{"leading space", " fake-s1\n", "", credentials.ErrInvalid},
-		{"leading newline", "\nfake-s1", "", credentials.ErrInvalid},
-		{"space before newline", "fake-s1 \n", "", credentials.ErrInvalid},
-		{"trailing tab", "fake-s1\t", "", credentials.ErrInvalid},
-		{"too large", strings.Repeat("s", 64<<10+1), "", credentials.ErrInvalid},
+		{"empty", "", "", fkerrors.Incomplete},
+		{"newline only", "\n", "", fkerrors.Incomplete},
+		{"white space only", "  \n", "", fkerrors.Incomplete},
+		{"leading space", " fake-s1\n", "", fkerrors.Invalid},
+		{"leading newline", "\nfake-s1", "", fkerrors.Invalid},
+		{"space before newline", "fake-s1 \n", "", fkerrors.Invalid},
+		{"trailing tab", "fake-s1\t", "", fkerrors.Invalid},
+		{"too large", strings.Repeat("s", 64<<10+1), "", fkerrors.Invalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -132,7 +133,7 @@ func TestBooleanFromFile(t *testing.T) {
 
 	writeFile(t, filepath.Join(dir, "insecure"), "maybe\n")
 	_, err = src.VSphere(context.Background(), credentials.Ref{})
-	e := requireError(t, err, credentials.ErrInvalid)
+	e := requireError(t, err, fkerrors.Invalid)
 	assert.Equal(t, env.FieldInsecureSkipVerify, e.Field)
 	assert.Contains(t, err.Error(), "VSPHERE_ALLOW_UNVERIFIED_SSL_FILE")
 	assert.NotContains(t, err.Error(), "maybe", "file contents stay out of errors")
@@ -151,10 +152,10 @@ func TestVariableAndFileBothSetIsAmbiguous(t *testing.T) {
 				vars[name+env.FileSuffix] = filepath.Join(t.TempDir(), "unused")
 				src := env.New(env.WithLookup(newMapEnv(vars).lookup))
 				_, _, err = fetch(context.Background(), src, n.kind, credentials.Ref{Name: account})
-				e := requireError(t, err, credentials.ErrAmbiguous, "fake-value-a")
+				e := requireError(t, err, fkerrors.Ambiguous, "fake-value-a")
 				assert.Equal(t, n.field, e.Field)
 				assert.Contains(t, e.Problem, name+" and "+name+"_FILE")
-				assert.Contains(t, e.Remedy, "unset one of "+name+" and "+name+"_FILE")
+				assert.Contains(t, e.Fix, "unset one of "+name+" and "+name+"_FILE")
 			})
 		}
 	}
@@ -171,14 +172,14 @@ func TestUnreadableFile(t *testing.T) {
 		category error
 		remedy   string
 	}{
-		{"missing", filepath.Join(dir, "missing"), nil, credentials.ErrUnavailable, "create "},
-		{"directory", dir, nil, credentials.ErrUnavailable, "readable regular file"},
+		{"missing", filepath.Join(dir, "missing"), nil, fkerrors.Unavailable, "create "},
+		{"directory", dir, nil, fkerrors.Unavailable, "readable regular file"},
 		{"permission (injected)", "/run/secrets/denied",
-			func(string) ([]byte, error) { return nil, denied }, credentials.ErrPermission, "let this process read"},
+			func(string) ([]byte, error) { return nil, denied }, fkerrors.Permission, "let this process read"},
 		{"other (injected)", "/run/secrets/io",
-			func(string) ([]byte, error) { return nil, errors.New("input/output error") }, credentials.ErrUnavailable, "readable regular file"},
+			func(string) ([]byte, error) { return nil, errors.New("input/output error") }, fkerrors.Unavailable, "readable regular file"},
 		{"oversized (injected)", "/run/secrets/big",
-			func(string) ([]byte, error) { return make([]byte, 1<<20), nil }, credentials.ErrInvalid, "holds only the value"},
+			func(string) ([]byte, error) { return make([]byte, 1<<20), nil }, fkerrors.Invalid, "holds only the value"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -192,7 +193,7 @@ func TestUnreadableFile(t *testing.T) {
 			assert.Equal(t, credentials.FieldPassword, e.Field)
 			assert.Contains(t, e.Problem, "VSPHERE_PASSWORD_LAB_FILE")
 			assert.Contains(t, e.Problem, tc.path)
-			assert.Contains(t, e.Remedy, tc.remedy)
+			assert.Contains(t, e.Fix, tc.remedy)
 		})
 	}
 }
@@ -210,6 +211,6 @@ func TestFileWithoutReadPermission(t *testing.T) {
 	vars["VSPHERE_PASSWORD_FILE"] = path
 	src := env.New(env.WithLookup(newMapEnv(vars).lookup))
 	_, err := src.VSphere(context.Background(), credentials.Ref{})
-	e := requireError(t, err, credentials.ErrPermission)
+	e := requireError(t, err, fkerrors.Permission)
 	assert.Contains(t, e.Problem, path)
 }

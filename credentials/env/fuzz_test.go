@@ -14,11 +14,12 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/env"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 var categories = []error{
-	credentials.ErrNotFound, credentials.ErrIncomplete, credentials.ErrInvalid, credentials.ErrAmbiguous,
-	credentials.ErrDecrypt, credentials.ErrPermission, credentials.ErrUnavailable, credentials.ErrUnauthenticated,
+	fkerrors.NotFound, fkerrors.Incomplete, fkerrors.Invalid, fkerrors.Ambiguous,
+	fkerrors.Decrypt, fkerrors.Permission, fkerrors.Unavailable, fkerrors.Unauthenticated,
 }
 
 var suffixPattern = regexp.MustCompile(`^_[A-Z0-9]+(_[A-Z0-9]+)*$`)
@@ -131,7 +132,7 @@ func checkTypedError(t *testing.T, err error, token string) {
 	if matched != 1 {
 		t.Fatalf("error matches %d categories: %v", matched, err)
 	}
-	if e.Remedy == "" || !strings.Contains(err.Error(), e.Remedy) {
+	if e.Fix == "" || !strings.Contains(err.Error(), e.Fix) {
 		t.Fatalf("error without remedy: %v", err)
 	}
 	if out := fmt.Sprintf("%v %+v", err, err); strings.Contains(out, token) {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // FieldInsecureSkipVerify is the logical field of the *_ALLOW_UNVERIFIED_SSL variables (the
@@ -78,10 +79,10 @@ func Name(kind credentials.Kind, field credentials.Field, account string) (strin
 			return v.base + suffix, nil
 		}
 	}
-	return "", &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Kind: kind,
+	return "", &credentials.Error{Code: fkerrors.Invalid, Source: sourceName, Kind: kind,
 		Account: account, Field: field,
 		Problem: "no environment variable for field " + string(field) + " of kind " + string(kind),
-		Remedy:  "ask for a cloudstack or vsphere field listed in the env package documentation"}
+		Fix:     "ask for a cloudstack or vsphere field listed in the env package documentation"}
 }
 
 // AccountSuffix returns the suffix that the variables of the named account carry: "_" and
@@ -99,9 +100,9 @@ func AccountSuffix(account string) (string, error) {
 	}
 	mapped, problem := mapAccount(account)
 	if problem != "" {
-		return "", &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName, Account: account,
+		return "", &credentials.Error{Code: fkerrors.Invalid, Source: sourceName, Account: account,
 			Problem: "account name " + problem,
-			Remedy:  "name the account with ASCII letters and digits, optionally joined by single separators (e.g. prod-eu), not ending in file"}
+			Fix:     "name the account with ASCII letters and digits, optionally joined by single separators (e.g. prod-eu), not ending in file"}
 	}
 	return "_" + mapped, nil
 }

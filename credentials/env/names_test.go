@@ -9,6 +9,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/env"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // The documented names, spelled out rather than derived, so that a change to them fails here.
@@ -54,11 +55,11 @@ func TestName(t *testing.T) {
 func TestNameRejectsUnknownFieldAndBadAccount(t *testing.T) {
 	t.Parallel()
 	_, err := env.Name(credentials.KindVSphere, credentials.FieldAPIKey, "")
-	require.ErrorIs(t, err, credentials.ErrInvalid)
+	require.ErrorIs(t, err, fkerrors.Invalid)
 	_, err = env.Name(credentials.Kind("other"), credentials.FieldHost, "")
-	require.ErrorIs(t, err, credentials.ErrInvalid)
+	require.ErrorIs(t, err, fkerrors.Invalid)
 	_, err = env.Name(credentials.KindVSphere, credentials.FieldHost, "--")
-	require.ErrorIs(t, err, credentials.ErrInvalid)
+	require.ErrorIs(t, err, fkerrors.Invalid)
 }
 
 func TestAccountSuffix(t *testing.T) {
@@ -104,11 +105,11 @@ func TestAccountSuffix(t *testing.T) {
 				assert.Equal(t, tc.want, got)
 				return
 			}
-			require.ErrorIs(t, err, credentials.ErrInvalid)
+			require.ErrorIs(t, err, fkerrors.Invalid)
 			var e *credentials.Error
 			require.ErrorAs(t, err, &e)
 			assert.Equal(t, tc.account, e.Account)
-			assert.NotEmpty(t, e.Remedy)
+			assert.NotEmpty(t, e.Fix)
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // sourceName is the Origin.Source and credentials.Error.Source of this package.
@@ -235,13 +236,13 @@ func (r *reading) boolean(field credentials.Field) (bool, error) {
 		return b, nil
 	}
 	name := r.name(i)
-	e := r.errorf(credentials.ErrInvalid, field)
+	e := r.errorf(fkerrors.Invalid, field)
 	if r.paths[i] != "" {
 		e.Problem = "the file " + r.paths[i] + " that " + name + FileSuffix + " names does not hold true or false"
-		e.Remedy = "write true or false into " + r.paths[i] + " (1/0 and yes/no are accepted too)"
+		e.Fix = "write true or false into " + r.paths[i] + " (1/0 and yes/no are accepted too)"
 	} else {
 		e.Problem = name + " is not true or false"
-		e.Remedy = "export " + name + "=true or " + name + "=false (1/0 and yes/no are accepted too; unset means false)"
+		e.Fix = "export " + name + "=true or " + name + "=false (1/0 and yes/no are accepted too; unset means false)"
 	}
 	return false, e
 }

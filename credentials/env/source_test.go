@@ -15,6 +15,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/env"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
@@ -90,8 +91,8 @@ func requireError(t *testing.T, err error, category error, secrets ...string) *c
 	var e *credentials.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, "env", e.Source)
-	assert.NotEmpty(t, e.Remedy)
-	assert.Contains(t, err.Error(), e.Remedy)
+	assert.NotEmpty(t, e.Fix)
+	assert.Contains(t, err.Error(), e.Fix)
 	for _, s := range secrets {
 		if s != "" {
 			assert.NotContains(t, fmt.Sprintf("%v %+v %#v", err, err, e), s, "a secret leaked into the error")
@@ -252,14 +253,14 @@ func TestVariableMissingEmptyOrPadded(t *testing.T) {
 
 					src := env.New(env.WithLookup(newMapEnv(vars).lookup))
 					_, _, err = fetch(context.Background(), src, n.kind, credentials.Ref{Name: account})
-					category, verb := credentials.ErrIncomplete, "export "+name+"="
+					category, verb := fkerrors.Incomplete, "export "+name+"="
 					if b.padded {
-						category, verb = credentials.ErrInvalid, "export "+name+" without"
+						category, verb = fkerrors.Invalid, "export "+name+" without"
 					}
 					e := requireError(t, err, category, secretValues...)
 					assert.Equal(t, n.field, e.Field)
 					assert.Contains(t, e.Problem, name)
-					assert.Contains(t, e.Remedy, verb)
+					assert.Contains(t, e.Fix, verb)
 				})
 			}
 		}
@@ -273,8 +274,8 @@ func TestWhiteSpaceOnlyValue(t *testing.T) {
 		field    credentials.Field
 		category error
 	}{
-		{"CLOUDSTACK_SECRET_KEY", credentials.FieldSecretKey, credentials.ErrIncomplete}, // required
-		{"CLOUDSTACK_ZONE", credentials.FieldZone, credentials.ErrInvalid},               // optional
+		{"CLOUDSTACK_SECRET_KEY", credentials.FieldSecretKey, fkerrors.Incomplete}, // required
+		{"CLOUDSTACK_ZONE", credentials.FieldZone, fkerrors.Invalid},               // optional
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -286,7 +287,7 @@ func TestWhiteSpaceOnlyValue(t *testing.T) {
 			e := requireError(t, err, tc.category, "fake-secretkey-w")
 			assert.Equal(t, tc.field, e.Field)
 			assert.Equal(t, tc.name+" holds only white space", e.Problem)
-			assert.Contains(t, e.Remedy, "export "+tc.name+"=")
+			assert.Contains(t, e.Fix, "export "+tc.name+"=")
 		})
 	}
 }
@@ -311,10 +312,10 @@ func TestBadURLAndHostNameTheVariable(t *testing.T) {
 			vars[tc.name] = tc.value
 			src := env.New(env.WithLookup(newMapEnv(vars).lookup))
 			_, _, err := fetch(context.Background(), src, tc.kind, credentials.Ref{})
-			e := requireError(t, err, credentials.ErrInvalid)
+			e := requireError(t, err, fkerrors.Invalid)
 			assert.Equal(t, tc.field, e.Field)
 			assert.Contains(t, e.Problem, tc.name)
-			assert.Contains(t, e.Remedy, "export "+tc.name+"=")
+			assert.Contains(t, e.Fix, "export "+tc.name+"=")
 		})
 	}
 }
@@ -349,10 +350,10 @@ func TestBooleans(t *testing.T) {
 					src := env.New(env.WithLookup(newMapEnv(vars).lookup))
 					set, _, err := fetch(context.Background(), src, kind, credentials.Ref{Name: account})
 					if !tc.ok {
-						e := requireError(t, err, credentials.ErrInvalid)
+						e := requireError(t, err, fkerrors.Invalid)
 						assert.Equal(t, env.FieldInsecureSkipVerify, e.Field)
 						assert.Contains(t, e.Problem, name)
-						assert.Contains(t, e.Remedy, "export "+name+"=true")
+						assert.Contains(t, e.Fix, "export "+name+"=true")
 						return
 					}
 					require.NoError(t, err)
@@ -398,9 +399,9 @@ func TestMissingSetNamesTheVariablesToExport(t *testing.T) {
 			}
 			src := env.New(env.WithLookup(newMapEnv(vars).lookup))
 			_, _, err := fetch(context.Background(), src, tc.kind, tc.ref)
-			e := requireError(t, err, credentials.ErrNotFound, "fake-secretkey-o", "fake-password-o")
+			e := requireError(t, err, fkerrors.NotFound, "fake-secretkey-o", "fake-password-o")
 			assert.Equal(t, tc.account, e.Account)
-			assert.Contains(t, e.Remedy, tc.remedy)
+			assert.Contains(t, e.Fix, tc.remedy)
 			assert.Contains(t, err.Error(), tc.account)
 		})
 	}
@@ -419,8 +420,8 @@ func TestOneVariableMakesTheAccountExist(t *testing.T) {
 			}
 			src := env.New(env.WithLookup(newMapEnv(map[string]string{name: value}).lookup))
 			_, _, err = fetch(context.Background(), src, n.kind, credentials.Account("lab"))
-			requireError(t, err, credentials.ErrIncomplete)
-			assert.NotErrorIs(t, err, credentials.ErrNotFound, "a partly set account is incomplete, not missing")
+			requireError(t, err, fkerrors.Incomplete)
+			assert.NotErrorIs(t, err, fkerrors.NotFound, "a partly set account is incomplete, not missing")
 		})
 	}
 }
@@ -432,7 +433,7 @@ func TestAllowDefaultFallsBackWithAWarning(t *testing.T) {
 	src := env.New(env.WithLookup(newMapEnv(cloudStackVars(t, "", "d")).lookup), env.WithLogger(logger))
 
 	_, err := src.CloudStack(context.Background(), credentials.Account("lab"))
-	requireError(t, err, credentials.ErrNotFound)
+	requireError(t, err, fkerrors.NotFound)
 	assert.Empty(t, logged.String())
 
 	c, err := src.CloudStack(context.Background(), credentials.Account("lab").OrDefault())
@@ -447,7 +448,7 @@ func TestAllowDefaultFallsBackWithAWarning(t *testing.T) {
 	src = env.New(env.WithLookup(newMapEnv(merge(cloudStackVars(t, "", "d"),
 		map[string]string{"CLOUDSTACK_API_KEY_LAB": "fake-k"})).lookup), env.WithLogger(logger))
 	_, err = src.CloudStack(context.Background(), credentials.Account("lab").OrDefault())
-	requireError(t, err, credentials.ErrIncomplete)
+	requireError(t, err, fkerrors.Incomplete)
 }
 
 func TestInvalidAccountName(t *testing.T) {
@@ -456,7 +457,7 @@ func TestInvalidAccountName(t *testing.T) {
 	for _, ref := range []credentials.Ref{credentials.Account("--"), credentials.Account("prod-file"), {ID: "é"},
 		credentials.Account("--").OrDefault()} {
 		_, _, err := fetch(context.Background(), src, credentials.KindCloudStack, ref)
-		e := requireError(t, err, credentials.ErrInvalid)
+		e := requireError(t, err, fkerrors.Invalid)
 		assert.Equal(t, credentials.KindCloudStack, e.Kind)
 		assert.Equal(t, ref.String(), e.Account)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // grant is the token the source currently uses and what Vault said about its lifetime.
@@ -407,11 +408,11 @@ func pathError(err error) error {
 }
 
 func authError(problem, remedy string, err error) error {
-	return &credentials.Error{Category: credentials.ErrUnauthenticated, Source: sourceName,
-		Problem: problem, Remedy: remedy, Err: err}
+	return &credentials.Error{Code: fkerrors.Unauthenticated, Source: sourceName,
+		Problem: problem, Fix: remedy, Err: err}
 }
 
 func configError(problem, remedy string) error {
-	return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
-		Problem: "invalid Vault source configuration: " + problem, Remedy: remedy}
+	return &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
+		Problem: "invalid Vault source configuration: " + problem, Fix: remedy}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/vault"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
@@ -81,7 +82,7 @@ func TestAppRoleLoginRefusedNamesTheFix(t *testing.T) {
 	src := newSource(t, f, logs, vault.WithAppRole(vault.AppRole{RoleID: f.roleID, SecretIDFile: file}))
 
 	_, err := src.CloudStack(context.Background(), credentials.Ref{})
-	e := requireCategory(t, err, credentials.ErrUnauthenticated)
+	e := requireCategory(t, err, fkerrors.Unauthenticated)
 	assert.Equal(t, "default", e.Account)
 	assert.Contains(t, err.Error(), "vault write -f auth/approle/role/<role>/secret-id")
 	assert.Contains(t, err.Error(), file)
@@ -100,7 +101,7 @@ func TestRotatedSecretIDIsReadAtNextLogin(t *testing.T) {
 	f.setSecretID(rotated)
 	f.revokeAll()
 	_, err := src.CloudStack(context.Background(), credentials.Ref{})
-	requireCategory(t, err, credentials.ErrUnauthenticated)
+	requireCategory(t, err, fkerrors.Unauthenticated)
 	assert.NotContains(t, err.Error(), rotated)
 
 	require.NoError(t, os.WriteFile(file, []byte(rotated+"\n"), 0o600))
@@ -118,7 +119,7 @@ func TestAppRoleFromEnvironment(t *testing.T) {
 	t.Setenv("FAKE_FK_SECRET_ID", "")
 	f.revokeAll()
 	_, err := src.CloudStack(context.Background(), credentials.Ref{})
-	requireCategory(t, err, credentials.ErrUnauthenticated)
+	requireCategory(t, err, fkerrors.Unauthenticated)
 	assert.Contains(t, err.Error(), "variable FAKE_FK_SECRET_ID is empty")
 }
 
@@ -195,7 +196,7 @@ func TestStaticTokenExpiredIsUnauthenticated(t *testing.T) {
 
 	f.clock.Advance(2 * time.Hour)
 	_, err := src.CloudStack(context.Background(), credentials.Ref{})
-	requireCategory(t, err, credentials.ErrUnauthenticated)
+	requireCategory(t, err, fkerrors.Unauthenticated)
 	assert.Contains(t, err.Error(), "give the source a valid token")
 	assert.Equal(t, 2, f.hitCount("data"), "a fixed token cannot log in again, so the read is not retried")
 	assert.Equal(t, 0, f.hitCount("login"))
@@ -215,7 +216,7 @@ func TestTokenFileIsReadAgainWhenRejected(t *testing.T) {
 	// The sink still holds the revoked token: the call fails and says where to look.
 	f.revoke(first)
 	_, err := src.CloudStack(context.Background(), credentials.Ref{})
-	requireCategory(t, err, credentials.ErrUnauthenticated)
+	requireCategory(t, err, fkerrors.Unauthenticated)
 	assert.Contains(t, err.Error(), "write a valid token to "+file)
 
 	// The agent writes a new one: the next call reads it.

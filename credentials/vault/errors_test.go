@@ -11,6 +11,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/vault"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
@@ -32,14 +33,14 @@ func TestErrorMapping(t *testing.T) {
 			name:     "path missing",
 			setup:    rootToken,
 			ref:      credentials.Account("prod"),
-			category: credentials.ErrNotFound,
+			category: fkerrors.NotFound,
 			contains: []string{"no secret at secret/data/failoverkit/cloudstack/prod",
 				"vault kv put -mount=secret failoverkit/cloudstack/prod api_url=<api_url> api_key=<api_key> secret_key=<secret_key>"},
 		},
 		{
 			name:     "default missing names the default account",
 			setup:    rootToken,
-			category: credentials.ErrNotFound,
+			category: fkerrors.NotFound,
 			contains: []string{"failoverkit/cloudstack/default", "the default set is the account named default"},
 		},
 		{
@@ -51,7 +52,7 @@ func TestErrorMapping(t *testing.T) {
 				return rootToken(t, f)
 			},
 			ref:      credentials.Account("prod"),
-			category: credentials.ErrNotFound,
+			category: fkerrors.NotFound,
 			contains: []string{"latest version (2)", "was deleted at", "vault kv undelete -mount=secret -versions=2 failoverkit/cloudstack/prod"},
 		},
 		{
@@ -62,7 +63,7 @@ func TestErrorMapping(t *testing.T) {
 				return rootToken(t, f)
 			},
 			ref:      credentials.Account("prod"),
-			category: credentials.ErrNotFound,
+			category: fkerrors.NotFound,
 			contains: []string{"is destroyed", "vault kv put -mount=secret failoverkit/cloudstack/prod"},
 		},
 		{
@@ -71,7 +72,7 @@ func TestErrorMapping(t *testing.T) {
 				tok, _ := rootToken(t, f)
 				return tok, []vault.Option{vault.WithMount("kv-missing")}
 			},
-			category: credentials.ErrNotFound,
+			category: fkerrors.NotFound,
 			contains: []string{"no secrets engine is mounted at kv-missing", "vault secrets enable -path=kv-missing kv-v2"},
 		},
 		{
@@ -81,7 +82,7 @@ func TestErrorMapping(t *testing.T) {
 				return f.issue(t, time.Hour, true, []string{"default", "other-read"}, "other/"), nil
 			},
 			ref:      credentials.Account("prod"),
-			category: credentials.ErrPermission,
+			category: fkerrors.Permission,
 			contains: []string{"policies default, other-read", "lacks read on secret/data/failoverkit/cloudstack/prod",
 				`path "secret/data/failoverkit/cloudstack/prod" { capabilities = ["read"] }`},
 		},
@@ -94,7 +95,7 @@ func TestErrorMapping(t *testing.T) {
 				return tok, nil
 			},
 			ref:      credentials.Account("prod"),
-			category: credentials.ErrUnauthenticated,
+			category: fkerrors.Unauthenticated,
 			contains: []string{"invalid or expired", "log in again", "vault token create"},
 		},
 		{
@@ -104,7 +105,7 @@ func TestErrorMapping(t *testing.T) {
 				f.setSealed(true)
 				return tok, nil
 			},
-			category: credentials.ErrUnavailable,
+			category: fkerrors.Unavailable,
 			contains: []string{"is sealed", "vault operator unseal"},
 		},
 		{
@@ -114,7 +115,7 @@ func TestErrorMapping(t *testing.T) {
 				f.srv.Close()
 				return tok, nil
 			},
-			category: credentials.ErrUnavailable,
+			category: fkerrors.Unavailable,
 			contains: []string{"cannot reach Vault at http://127.0.0.1:", "vault status"},
 		},
 		{
@@ -125,7 +126,7 @@ func TestErrorMapping(t *testing.T) {
 				return rootToken(t, f)
 			},
 			ref:      credentials.Account("prod"),
-			category: credentials.ErrIncomplete,
+			category: fkerrors.Incomplete,
 			field:    credentials.FieldAPIKey,
 			contains: []string{"key api_key is missing or empty", "vault kv patch -mount=secret failoverkit/cloudstack/prod api_key=<api_key>",
 				"keys no field reads: apikey"},
@@ -138,7 +139,7 @@ func TestErrorMapping(t *testing.T) {
 			},
 			kind:     credentials.KindVSphere,
 			ref:      credentials.Account("prod"),
-			category: credentials.ErrIncomplete,
+			category: fkerrors.Incomplete,
 			field:    credentials.FieldHost,
 			contains: []string{"key server is missing or empty", "server=<server>"},
 		},
@@ -150,7 +151,7 @@ func TestErrorMapping(t *testing.T) {
 			},
 			kind:     credentials.KindVSphere,
 			ref:      credentials.Account("prod"),
-			category: credentials.ErrInvalid,
+			category: fkerrors.Invalid,
 			field:    credentials.FieldUsername,
 			contains: []string{"key user", "white space", "vault kv patch"},
 		},
@@ -162,7 +163,7 @@ func TestErrorMapping(t *testing.T) {
 				return rootToken(t, f)
 			},
 			ref:      credentials.Account("prod"),
-			category: credentials.ErrInvalid,
+			category: fkerrors.Invalid,
 			field:    credentials.FieldZone,
 			contains: []string{"key zone holds a boolean"},
 		},
@@ -175,7 +176,7 @@ func TestErrorMapping(t *testing.T) {
 				return rootToken(t, f)
 			},
 			ref:      credentials.Account("prod"),
-			category: credentials.ErrInvalid,
+			category: fkerrors.Invalid,
 			field:    vault.FieldInsecureSkipVerify,
 			contains: []string{"allow_unverified_ssl is not true or false"},
 		},
@@ -183,7 +184,7 @@ func TestErrorMapping(t *testing.T) {
 			name:     "account that is no path element",
 			setup:    rootToken,
 			ref:      credentials.Account("../sys"),
-			category: credentials.ErrInvalid,
+			category: fkerrors.Invalid,
 			contains: []string{"not usable as a Vault path element"},
 		},
 	}
@@ -225,6 +226,6 @@ func TestNotKVVersion2(t *testing.T) {
 	require.NoError(t, err)
 	defer src.Close()
 	_, err = src.CloudStack(context.Background(), credentials.Account("prod"))
-	requireCategory(t, err, credentials.ErrInvalid)
+	requireCategory(t, err, fkerrors.Invalid)
 	assert.Contains(t, err.Error(), "vault kv enable-versioning secret/")
 }

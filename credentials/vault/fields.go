@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // kvKey maps a key of the KV secret to a logical field. The key names are the environment
@@ -79,7 +80,7 @@ func (e *entry) decode(keys []kvKey) (decoded, error) {
 		if k.flag {
 			b, ok := flagValue(raw)
 			if !ok {
-				return decoded{}, e.fail(credentials.ErrInvalid, k.field, "key "+k.name+" is not true or false (nor 1/0, yes/no)",
+				return decoded{}, e.fail(fkerrors.Invalid, k.field, "key "+k.name+" is not true or false (nor 1/0, yes/no)",
 					"set it: vault kv patch -mount="+e.s.mount+" "+e.path+" "+k.name+"=false", nil)
 			}
 			d.insecure = b
@@ -91,7 +92,7 @@ func (e *entry) decode(keys []kvKey) (decoded, error) {
 		case json.Number:
 			d.values[k.field] = v.String()
 		default:
-			return decoded{}, e.fail(credentials.ErrInvalid, k.field, fmt.Sprintf("key %s holds a %s, not a string", k.name, jsonType(raw)),
+			return decoded{}, e.fail(fkerrors.Invalid, k.field, fmt.Sprintf("key %s holds a %s, not a string", k.name, jsonType(raw)),
 				"store it as a string: vault kv patch -mount="+e.s.mount+" "+e.path+" "+k.name+"=<"+k.name+">", nil)
 		}
 	}
@@ -135,12 +136,12 @@ func (e *entry) problem(p *credentials.Problem, keys []kvKey, unknown []string) 
 		}
 	}
 	patch := "vault kv patch -mount=" + e.s.mount + " " + e.path + " " + name + "=<" + name + ">"
-	if p.Category == credentials.ErrIncomplete {
+	if p.Code == fkerrors.Incomplete {
 		remedy := "add it: " + patch
 		if len(unknown) > 0 {
 			remedy += " (the secret holds keys no field reads: " + strings.Join(unknown, ", ") + "; misspelt?)"
 		}
-		return e.fail(p.Category, p.Field, "key "+name+" is missing or empty in "+e.dataPath(), remedy, nil)
+		return e.fail(p.Code, p.Field, "key "+name+" is missing or empty in "+e.dataPath(), remedy, nil)
 	}
-	return e.fail(p.Category, p.Field, "key "+name+" in "+e.dataPath()+": "+p.Reason, "correct it: "+patch, nil)
+	return e.fail(p.Code, p.Field, "key "+name+" in "+e.dataPath()+": "+p.Reason, "correct it: "+patch, nil)
 }

@@ -109,7 +109,7 @@ func WithLogger(logger *slog.Logger) Option {
 
 // WithToken authenticates with a fixed Vault token. A renewable token is renewed on the call
 // path before it expires. When Vault rejects it, there is nothing to log in again with: the
-// call fails with credentials.ErrUnauthenticated. Prefer WithTokenFile or WithAppRole in
+// call fails with fkerrors.Unauthenticated. Prefer WithTokenFile or WithAppRole in
 // long-running processes.
 func WithToken(token string) Option {
 	return func(c *config) { c.setAuth(&tokenAuth{fixed: token}) }

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // reply is Vault's answer to one request: its status, its body when it had one, and the
@@ -59,9 +60,9 @@ func (s *Source) call(ctx context.Context, method, path, token string, body any)
 		if ctx.Err() != nil {
 			return reply{}, ctx.Err()
 		}
-		return reply{}, &credentials.Error{Category: credentials.ErrUnavailable, Source: sourceName,
+		return reply{}, &credentials.Error{Code: fkerrors.Unavailable, Source: sourceName,
 			Problem: "cannot reach Vault at " + s.address, Err: err,
-			Remedy: "check that Vault is running and reachable at " + s.address + " (vault status) and the address and TLS settings"}
+			Fix: "check that Vault is running and reachable at " + s.address + " (vault status) and the address and TLS settings"}
 	}
 	r := reply{status: resp.StatusCode}
 	if re != nil {
@@ -75,9 +76,9 @@ func (s *Source) call(ctx context.Context, method, path, token string, body any)
 		if ctx.Err() != nil {
 			return reply{}, ctx.Err()
 		}
-		return reply{}, &credentials.Error{Category: credentials.ErrUnavailable, Source: sourceName,
+		return reply{}, &credentials.Error{Code: fkerrors.Unavailable, Source: sourceName,
 			Problem: "cannot parse Vault's answer to " + path, Err: perr,
-			Remedy: "check that " + s.address + " is a Vault server and nothing in between rewrites its answers"}
+			Fix: "check that " + s.address + " is a Vault server and nothing in between rewrites its answers"}
 	}
 	return r, nil
 }
@@ -97,23 +98,23 @@ func (s *Source) unexpected(r reply, what string) error {
 	}
 	switch {
 	case sealed:
-		return &credentials.Error{Category: credentials.ErrUnavailable, Source: sourceName,
+		return &credentials.Error{Code: fkerrors.Unavailable, Source: sourceName,
 			Problem: "Vault at " + s.address + " is sealed", Err: cause,
-			Remedy: "unseal Vault (vault operator unseal) and retry"}
+			Fix: "unseal Vault (vault operator unseal) and retry"}
 	case r.status >= 500 || r.status == http.StatusTooManyRequests || r.status == http.StatusPreconditionFailed:
-		return &credentials.Error{Category: credentials.ErrUnavailable, Source: sourceName,
+		return &credentials.Error{Code: fkerrors.Unavailable, Source: sourceName,
 			Problem: fmt.Sprintf("Vault at %s answered %d to the %s", s.address, r.status, what), Err: cause,
-			Remedy: "check Vault's health (vault status) and its logs, then retry"}
+			Fix: "check Vault's health (vault status) and its logs, then retry"}
 	default:
-		return &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
+		return &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
 			Problem: fmt.Sprintf("Vault at %s answered %d to the %s", s.address, r.status, what), Err: cause,
-			Remedy: "check the address, namespace, mount and path template the source is configured with"}
+			Fix: "check the address, namespace, mount and path template the source is configured with"}
 	}
 }
 
 func closedError() error {
-	return &credentials.Error{Category: credentials.ErrUnavailable, Source: sourceName,
-		Problem: "the Vault source is closed", Remedy: "build a new source with vault.New"}
+	return &credentials.Error{Code: fkerrors.Unavailable, Source: sourceName,
+		Problem: "the Vault source is closed", Fix: "build a new source with vault.New"}
 }
 
 // entry is one credential set's secret in Vault: where it is and, once read, what it holds.
@@ -146,7 +147,7 @@ func (s *Source) read(ctx context.Context, kind credentials.Kind, ref credential
 		return nil, e.annotate(closedError())
 	}
 	if err := checkAccount(account); err != nil {
-		return nil, e.fail(credentials.ErrInvalid, "", "the account name is not usable as a Vault path element: "+err.Error(),
+		return nil, e.fail(fkerrors.Invalid, "", "the account name is not usable as a Vault path element: "+err.Error(),
 			"name accounts with letters, digits and . - _ @ only", nil)
 	}
 	e.path = strings.NewReplacer("{kind}", string(kind), "{account}", account).Replace(s.template)
@@ -198,9 +199,9 @@ func (s *Source) read(ctx context.Context, kind credentials.Kind, ref credential
 
 func (e *entry) dataPath() string { return e.s.mount + "/data/" + e.path }
 
-func (e *entry) fail(category error, field credentials.Field, problem, remedy string, cause error) error {
-	return &credentials.Error{Category: category, Source: sourceName, Kind: e.kind, Account: e.account,
-		Field: field, Problem: problem, Remedy: remedy, Err: cause}
+func (e *entry) fail(category fkerrors.Code, field credentials.Field, problem, remedy string, cause error) error {
+	return &credentials.Error{Code: category, Source: sourceName, Kind: e.kind, Account: e.account,
+		Field: field, Problem: problem, Fix: remedy, Err: cause}
 }
 
 // annotate adds the kind and account to an error from the session or transport layer.
@@ -234,7 +235,7 @@ func (e *entry) putCommand() string {
 func (e *entry) notFound(r reply) error {
 	for _, msg := range r.errors {
 		if strings.Contains(msg, "no handler for route") {
-			return e.fail(credentials.ErrNotFound, "", "no secrets engine is mounted at "+e.s.mount,
+			return e.fail(fkerrors.NotFound, "", "no secrets engine is mounted at "+e.s.mount,
 				"enable KV version 2 there (vault secrets enable -path="+e.s.mount+" kv-v2) or set the mount with vault.WithMount", nil)
 		}
 	}
@@ -247,7 +248,7 @@ func (e *entry) notFound(r reply) error {
 	if e.account == e.s.defaultAccount {
 		remedy += " (the default set is the account named " + e.s.defaultAccount + ")"
 	}
-	return e.fail(credentials.ErrNotFound, "", "no secret at "+e.dataPath(), remedy, nil)
+	return e.fail(fkerrors.NotFound, "", "no secret at "+e.dataPath(), remedy, nil)
 }
 
 // deleted returns ErrNotFound when meta says the latest version is deleted or destroyed.
@@ -257,10 +258,10 @@ func (e *entry) deleted(meta map[string]any) error {
 	deletedAt, _ := meta["deletion_time"].(string)
 	switch {
 	case destroyed:
-		return e.fail(credentials.ErrNotFound, "", "the latest version ("+version.String()+") at "+e.dataPath()+" is destroyed",
+		return e.fail(fkerrors.NotFound, "", "the latest version ("+version.String()+") at "+e.dataPath()+" is destroyed",
 			"write a new version: "+e.putCommand(), nil)
 	case deletedAt != "":
-		return e.fail(credentials.ErrNotFound, "", "the latest version ("+version.String()+") at "+e.dataPath()+" was deleted at "+deletedAt,
+		return e.fail(fkerrors.NotFound, "", "the latest version ("+version.String()+") at "+e.dataPath()+" was deleted at "+deletedAt,
 			"restore it (vault kv undelete -mount="+e.s.mount+" -versions="+version.String()+" "+e.path+") or write a new version: "+e.putCommand(), nil)
 	}
 	return nil
@@ -277,7 +278,7 @@ func (e *entry) metadata(secret *api.Secret) map[string]any {
 func (e *entry) parse(r reply) error {
 	meta := e.metadata(r.secret)
 	if meta == nil {
-		return e.fail(credentials.ErrInvalid, "", "the answer at "+e.dataPath()+" has no KV version 2 metadata",
+		return e.fail(fkerrors.Invalid, "", "the answer at "+e.dataPath()+" has no KV version 2 metadata",
 			"make "+e.s.mount+" a KV version 2 engine (vault kv enable-versioning "+e.s.mount+"/) or point vault.WithMount at one", nil)
 	}
 	if err := e.deleted(meta); err != nil {
@@ -285,12 +286,12 @@ func (e *entry) parse(r reply) error {
 	}
 	data, _ := r.secret.Data["data"].(map[string]any)
 	if data == nil {
-		return e.fail(credentials.ErrNotFound, "", "the latest version at "+e.dataPath()+" holds no data", "write it: "+e.putCommand(), nil)
+		return e.fail(fkerrors.NotFound, "", "the latest version at "+e.dataPath()+" holds no data", "write it: "+e.putCommand(), nil)
 	}
 	n, _ := meta["version"].(json.Number)
 	v, err := n.Int64()
 	if err != nil || v <= 0 {
-		return e.fail(credentials.ErrInvalid, "", "the answer at "+e.dataPath()+" has no version number",
+		return e.fail(fkerrors.Invalid, "", "the answer at "+e.dataPath()+" has no version number",
 			"check that "+e.s.mount+" is a KV version 2 engine", nil)
 	}
 	e.data, e.kvVersion = data, v
@@ -305,12 +306,12 @@ func (e *entry) origin() credentials.Origin {
 }
 
 func (e *entry) permission(policies []string) error {
-	return e.fail(credentials.ErrPermission, "",
+	return e.fail(fkerrors.Permission, "",
 		fmt.Sprintf("the token (%s, policies %s) lacks read on %s", e.s.auth.describe(), strings.Join(policies, ", "), e.dataPath()),
 		`add to one of its policies: path "`+e.dataPath()+`" { capabilities = ["read"] } (vault policy write <policy> <file>)`, nil)
 }
 
 func (e *entry) unauthenticated() error {
-	return e.fail(credentials.ErrUnauthenticated, "",
+	return e.fail(fkerrors.Unauthenticated, "",
 		"Vault rejected the token ("+e.s.auth.describe()+") as invalid or expired", "log in again: "+e.s.auth.rejectedRemedy(), nil)
 }

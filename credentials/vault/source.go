@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // sourceName is the Origin.Source and Error.Source of every set and error from this package.
@@ -69,9 +70,9 @@ func New(opts ...Option) (*Source, error) {
 
 	vc := api.DefaultConfig()
 	if vc.Error != nil {
-		return nil, &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
+		return nil, &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
 			Problem: "the VAULT_* environment holds an invalid setting", Err: vc.Error,
-			Remedy: "fix or unset the variable named in the cause"}
+			Fix: "fix or unset the variable named in the cause"}
 	}
 	if cfg.address != "" {
 		vc.Address = cfg.address
@@ -89,9 +90,9 @@ func New(opts ...Option) (*Source, error) {
 	}
 	if cfg.tls != nil {
 		if err := vc.ConfigureTLS(cfg.tls); err != nil {
-			return nil, &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
+			return nil, &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
 				Problem: "invalid TLS configuration for Vault", Err: err,
-				Remedy: "check the certificate and key paths given to WithTLS"}
+				Fix: "check the certificate and key paths given to WithTLS"}
 		}
 		if cfg.tls.Insecure {
 			cfg.logger.Warn("vault: TLS certificate verification towards Vault is off, as configured")
@@ -99,9 +100,9 @@ func New(opts ...Option) (*Source, error) {
 	}
 	client, err := api.NewClient(vc)
 	if err != nil {
-		return nil, &credentials.Error{Category: credentials.ErrInvalid, Source: sourceName,
+		return nil, &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
 			Problem: "cannot build a Vault client", Err: err,
-			Remedy: "check the address given to WithAddress or in VAULT_ADDR"}
+			Fix: "check the address given to WithAddress or in VAULT_ADDR"}
 	}
 	// The token is set per request from the auth method, never from VAULT_TOKEN.
 	client.ClearToken()
@@ -177,7 +178,7 @@ func checkAccount(name string) error {
 	return nil
 }
 
-// Close ends the source: later calls fail with credentials.ErrUnavailable. It forgets the
+// Close ends the source: later calls fail with fkerrors.Unavailable. It forgets the
 // token and closes the HTTP client's idle connections, so that nothing of the source - no
 // goroutine, no connection - outlives it; a call still in flight closes its connection when
 // it ends. The source starts no goroutine of its own, so there is none to stop. Close does

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/vault"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
@@ -65,8 +66,8 @@ func cloudStackSet(t *testing.T, f *fakeVault, account string) map[string]any {
 func requireCategory(t *testing.T, err error, category error) *credentials.Error {
 	t.Helper()
 	e := testkit.RequireErrorAs[*credentials.Error](t, err, category)
-	assert.NotEmpty(t, e.Remedy)
-	assert.Contains(t, err.Error(), e.Remedy)
+	assert.NotEmpty(t, e.Fix)
+	assert.Contains(t, err.Error(), e.Fix)
 	assert.Equal(t, "vault", e.Source)
 	return e
 }
@@ -108,7 +109,7 @@ func TestNewRejectsBadConfiguration(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			src, err := vault.New(tt.opts...)
 			assert.Nil(t, src)
-			requireCategory(t, err, credentials.ErrInvalid)
+			requireCategory(t, err, fkerrors.Invalid)
 			assert.Contains(t, err.Error(), tt.contains)
 			assert.NotContains(t, err.Error(), "fake-token")
 		})
@@ -211,7 +212,7 @@ func TestAllowDefaultFallsBackWithWarning(t *testing.T) {
 	src := newSource(t, f, logs, vault.WithToken(root))
 
 	_, err := src.CloudStack(context.Background(), credentials.Account("nope"))
-	requireCategory(t, err, credentials.ErrNotFound)
+	requireCategory(t, err, fkerrors.NotFound)
 	c, err := src.CloudStack(context.Background(), credentials.Account("nope").OrDefault())
 	require.NoError(t, err)
 	assert.Equal(t, data["api_key"], c.APIKey.Reveal())
@@ -232,7 +233,7 @@ func TestCloseEndsTheSource(t *testing.T) {
 	require.NoError(t, src.Close())
 	require.NoError(t, src.Close(), "Close is idempotent")
 	_, err = src.CloudStack(context.Background(), credentials.Ref{})
-	requireCategory(t, err, credentials.ErrUnavailable)
+	requireCategory(t, err, fkerrors.Unavailable)
 	assert.Contains(t, err.Error(), "closed")
 }
 
@@ -284,7 +285,7 @@ func TestAllowUnverifiedSSLSpellings(t *testing.T) {
 				"server": "vc.example.invalid", "user": "fake-user", "password": "fake-password", "allow_unverified_ssl": tt.value})
 			v, err := src.VSphere(context.Background(), credentials.Account(account))
 			if !tt.valid {
-				e := requireCategory(t, err, credentials.ErrInvalid)
+				e := requireCategory(t, err, fkerrors.Invalid)
 				assert.Equal(t, vault.FieldInsecureSkipVerify, e.Field)
 				return
 			}
@@ -305,7 +306,7 @@ func TestAddressUserInfoStaysOutOfErrors(t *testing.T) {
 	require.NoError(t, err)
 	defer src.Close()
 	_, err = src.CloudStack(context.Background(), credentials.Ref{})
-	requireCategory(t, err, credentials.ErrUnavailable)
+	requireCategory(t, err, fkerrors.Unavailable)
 	assert.Contains(t, err.Error(), strings.TrimPrefix(f.addr(), "http://"))
 	assertNoneIn(t, fmt.Sprintf("%v %+v", err, err), password, root)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // sourceName is the source kind in origins and errors.
@@ -140,24 +141,24 @@ func (s *fileSource) VSphere(ctx context.Context, ref credentials.Ref) (credenti
 
 // read reads and decodes the whole file: one read, so one consistent version of every set.
 func (s *fileSource) read(ctx context.Context, kind credentials.Kind, ref credentials.Ref) (*fileDoc, error) {
-	fail := func(category error, problem, remedy string, cause error) error {
-		return &credentials.Error{Category: category, Source: sourceName, Kind: kind, Account: ref.String(),
-			Problem: problem, Remedy: remedy, Err: cause}
+	fail := func(category fkerrors.Code, problem, remedy string, cause error) error {
+		return &credentials.Error{Code: category, Source: sourceName, Kind: kind, Account: ref.String(),
+			Problem: problem, Fix: remedy, Err: cause}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fail(credentials.ErrUnavailable, "the operation's context ended before the read",
+		return nil, fail(fkerrors.Unavailable, "the operation's context ended before the read",
 			"retry with a live context", err)
 	}
 	data, err := os.ReadFile(s.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, fail(credentials.ErrNotFound, "the credentials file "+s.path+" does not exist",
+		return nil, fail(fkerrors.NotFound, "the credentials file "+s.path+" does not exist",
 			"create "+s.path+" with a \""+string(kind)+"\" section", nil)
 	case errors.Is(err, fs.ErrPermission):
-		return nil, fail(credentials.ErrPermission, "cannot read "+s.path,
+		return nil, fail(fkerrors.Permission, "cannot read "+s.path,
 			"let this process read "+s.path+" (owner and mode)", err)
 	case err != nil:
-		return nil, fail(credentials.ErrUnavailable, "cannot read "+s.path,
+		return nil, fail(fkerrors.Unavailable, "cannot read "+s.path,
 			"make "+s.path+" a readable regular file", err)
 	}
 	var doc fileDoc
@@ -173,7 +174,7 @@ func (s *fileSource) read(ctx context.Context, kind credentials.Kind, ref creden
 		case errors.As(err, &typ):
 			where = " at " + typ.Field
 		}
-		return nil, fail(credentials.ErrInvalid, s.path+" is not a valid credentials file"+where,
+		return nil, fail(fkerrors.Invalid, s.path+" is not a valid credentials file"+where,
 			"fix the JSON in "+s.path+" (values are strings, insecure_skip_verify a boolean)", nil)
 	}
 	return &doc, nil
@@ -189,18 +190,18 @@ func pick[T any](s *fileSource, kind credentials.Kind, ref credentials.Ref, def 
 	}
 	if ref.IsDefault() {
 		if def == "" {
-			return "", zero, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind,
+			return "", zero, &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind,
 				Account: ref.String(), Problem: "no default " + string(kind) + " account in " + s.path,
-				Remedy: "set \"" + string(kind) + ".default\" in " + s.path + " to the name of an account"}
+				Fix: "set \"" + string(kind) + ".default\" in " + s.path + " to the name of an account"}
 		}
 		account = def
 	}
 	entry, ok := accounts[account]
 	if !ok {
 		where := "\"" + string(kind) + ".accounts." + account + "\""
-		return "", zero, &credentials.Error{Category: credentials.ErrNotFound, Source: sourceName, Kind: kind,
+		return "", zero, &credentials.Error{Code: fkerrors.NotFound, Source: sourceName, Kind: kind,
 			Account: account, Problem: "no " + where + " in " + s.path,
-			Remedy: "add " + where + " to " + s.path + ", or name an account that exists"}
+			Fix: "add " + where + " to " + s.path + ", or name an account that exists"}
 	}
 	return account, entry, nil
 }
@@ -209,11 +210,11 @@ func pick[T any](s *fileSource, kind credentials.Kind, ref credentials.Ref, def 
 func (s *fileSource) problem(kind credentials.Kind, account string, p *credentials.Problem) error {
 	key := "\"" + string(kind) + ".accounts." + account + "." + string(p.Field) + "\""
 	action := "fill in "
-	if errors.Is(p.Category, credentials.ErrInvalid) {
+	if errors.Is(p.Code, fkerrors.Invalid) {
 		action = "correct "
 	}
-	return &credentials.Error{Category: p.Category, Source: sourceName, Kind: kind, Account: account,
-		Field: p.Field, Problem: p.Reason, Remedy: action + key + " in " + s.path}
+	return &credentials.Error{Code: p.Code, Source: sourceName, Kind: kind, Account: account,
+		Field: p.Field, Problem: p.Reason, Fix: action + key + " in " + s.path}
 }
 
 // origin names the file and the JSON path of a set: never a value.

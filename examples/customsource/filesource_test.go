@@ -17,6 +17,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/credentialstest"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // fileHarness lets the conformance suite write the credentials file the source reads.
@@ -113,11 +114,11 @@ func TestFileSourceFileErrors(t *testing.T) {
 		category error
 		remedy   string
 	}{
-		"missing file":       {nil, credentials.ErrNotFound, "create "},
-		"not JSON":           {ptr(`{"vsphere": {"accounts": {"a": {"password": "fake-pw-` + "\x01" + `"}}}`), credentials.ErrInvalid, "fix the JSON"},
-		"wrong type":         {ptr(`{"vsphere": {"accounts": {"a": {"password": 12345}}}}`), credentials.ErrInvalid, "fix the JSON"},
-		"no default":         {ptr(`{"vsphere": {"accounts": {}}}`), credentials.ErrNotFound, `set "vsphere.default"`},
-		"default is missing": {ptr(`{"vsphere": {"default": "gone"}}`), credentials.ErrNotFound, `add "vsphere.accounts.gone"`},
+		"missing file":       {nil, fkerrors.NotFound, "create "},
+		"not JSON":           {ptr(`{"vsphere": {"accounts": {"a": {"password": "fake-pw-` + "\x01" + `"}}}`), fkerrors.Invalid, "fix the JSON"},
+		"wrong type":         {ptr(`{"vsphere": {"accounts": {"a": {"password": 12345}}}}`), fkerrors.Invalid, "fix the JSON"},
+		"no default":         {ptr(`{"vsphere": {"accounts": {}}}`), fkerrors.NotFound, `set "vsphere.default"`},
+		"default is missing": {ptr(`{"vsphere": {"default": "gone"}}`), fkerrors.NotFound, `add "vsphere.accounts.gone"`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -131,7 +132,7 @@ func TestFileSourceFileErrors(t *testing.T) {
 			var e *credentials.Error
 			require.ErrorAs(t, err, &e)
 			assert.Equal(t, "file", e.Source)
-			assert.Contains(t, e.Remedy, tc.remedy)
+			assert.Contains(t, e.Fix, tc.remedy)
 			assert.Contains(t, err.Error(), path, "the error names the file")
 			assert.NotContains(t, err.Error(), "fake-pw", "no value of the file in the error")
 			assert.NotContains(t, err.Error(), "12345", "no value of the file in the error")
@@ -147,8 +148,8 @@ func TestFileSourceUnreadableFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "credentials.json")
 	require.NoError(t, os.WriteFile(path, []byte(`{}`), 0o000))
 	_, err := newFileSource(path).CloudStack(context.Background(), credentials.Ref{})
-	require.ErrorIs(t, err, credentials.ErrPermission)
-	assert.Contains(t, credentials.Remedy(err), path)
+	require.ErrorIs(t, err, fkerrors.Permission)
+	assert.Contains(t, fkerrors.Remedy(err), path)
 }
 
 func TestDemo(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 func main() {
@@ -27,7 +28,7 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "customsource:", err)
-		if remedy := credentials.Remedy(err); remedy != "" {
+		if remedy := fkerrors.Remedy(err); remedy != "" {
 			fmt.Fprintln(os.Stderr, "fix:", remedy)
 		}
 		os.Exit(1)
@@ -100,7 +101,7 @@ func demo(ctx context.Context, w io.Writer) error {
 
 	fmt.Fprintln(w, "3. a named account that does not exist is an error, never the default")
 	_, err = src.CloudStack(ctx, credentials.Account("dr-site"))
-	fmt.Fprintf(w, "not found: %t\n%v\n", errors.Is(err, credentials.ErrNotFound), err)
+	fmt.Fprintf(w, "not found: %t\n%v\n", errors.Is(err, fkerrors.NotFound), err)
 
 	fmt.Fprintln(w, "4. a broken value fails with the key to fix")
 	vc := doc.VSphere.Accounts["lab-vc"]
@@ -110,7 +111,7 @@ func demo(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	_, err = src.VSphere(ctx, credentials.Ref{})
-	fmt.Fprintf(w, "incomplete: %t\nfix: %s\n", errors.Is(err, credentials.ErrIncomplete), credentials.Remedy(err))
+	fmt.Fprintf(w, "incomplete: %t\nfix: %s\n", errors.Is(err, fkerrors.Incomplete), fkerrors.Remedy(err))
 	return nil
 }
 

@@ -22,9 +22,9 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
-	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -33,7 +33,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "embed:", err)
-		if remedy := credentials.Remedy(err); remedy != "" {
+		if remedy := fkerrors.Remedy(err); remedy != "" {
 			fmt.Fprintln(os.Stderr, "fix:", remedy)
 		}
 		os.Exit(1)

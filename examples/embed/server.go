@@ -9,6 +9,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/failover"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -113,7 +114,7 @@ func (s *apiServer) answer(w http.ResponseWriter, job *failover.Job, err error) 
 		return
 	}
 	s.logger.Warn("embed: operation failed", "error", err)
-	writeJSON(w, statusOf(err), errorBody{Error: err.Error(), Remedy: credentials.Remedy(err), Job: job})
+	writeJSON(w, statusOf(err), errorBody{Error: err.Error(), Remedy: fkerrors.Remedy(err), Job: job})
 }
 
 func statusOf(err error) int {

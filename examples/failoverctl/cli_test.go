@@ -8,10 +8,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -93,7 +95,45 @@ func cli(t *testing.T, env []string, args ...string) outcome {
 		require.NoError(t, err)
 	}
 	t.Logf("failoverctl %s -> exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), o.code, o.stdout, o.stderr)
+	requireRemediesForUsers(t, o.stderr)
 	return o
+}
+
+// goIdentifier matches what a remedy for a Go program names and a failoverctl user cannot
+// type: Type.Member, a With... option, an Engine method.
+var goIdentifier = regexp.MustCompile(`\b[A-Z][A-Za-z]+\.[A-Z][A-Za-z]+\b|\bWith[A-Z][A-Za-z]*\(|\bEngine\.`)
+
+// requireRemediesForUsers checks that every remedy failoverctl printed speaks in its own
+// terms: flags and subcommands, not the library's Go identifiers.
+func requireRemediesForUsers(t *testing.T, stderr string) {
+	t.Helper()
+	for _, line := range strings.Split(stderr, "\n") {
+		if fix, ok := strings.CutPrefix(line, "fix: "); ok {
+			assert.False(t, goIdentifier.MatchString(fix), "a remedy names a Go identifier %q: %s", goIdentifier.FindString(fix), fix)
+		}
+	}
+}
+
+// TestCLITermsFollowTheLibrary: every library phrase the translation table knows is still in
+// the library's source, and the translation leaves no Go identifier behind.
+func TestCLITermsFollowTheLibrary(t *testing.T) {
+	t.Parallel()
+	var source strings.Builder
+	for _, dir := range []string{"../../failover", "../../credentials", "../../cloudstack", "../../vsphere"} {
+		require.NoError(t, filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			b, err := os.ReadFile(path)
+			source.Write(b)
+			return err
+		}))
+	}
+	flat := strings.Join(strings.Fields(strings.ReplaceAll(source.String(), "\" +\n\t", "")), " ")
+	for _, term := range cliTerms {
+		assert.True(t, strings.Contains(flat, term.lib), "the library no longer says %q", term.lib)
+		assert.False(t, goIdentifier.MatchString(term.cli), "%q still names a Go identifier", term.cli)
+	}
 }
 
 // jsonLines decodes every stdout line and returns them with the final result.

@@ -89,11 +89,11 @@ func (a *app) checkCredentials(ctx context.Context, csAccounts, vcAccounts []str
 		if !c.OK {
 			failed++
 			if c.Identity == "" {
-				fmt.Fprintf(a.stderr, "%s %s: %s\nfix: %s\n", c.Kind, account, withoutRemedy(c.Error, c.Remedy), orUnknown(c.Remedy))
+				fmt.Fprintf(a.stderr, "%s %s: %s\nfix: %s\n", c.Kind, account, withoutRemedy(c.Error, c.Remedy), orUnknown(forCLI(c.Remedy)))
 			}
 			for _, s := range c.Settings {
 				if !s.OK {
-					fmt.Fprintf(a.stderr, "%s %s: setting %s: %s\nfix: %s\n", c.Kind, account, s.Field, firstLine(s.Error), orUnknown(s.Remedy))
+					fmt.Fprintf(a.stderr, "%s %s: setting %s: %s\nfix: %s\n", c.Kind, account, s.Field, firstLine(s.Error), orUnknown(forCLI(s.Remedy)))
 				}
 			}
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // openDB opens a database named by dsn: "mysql://user:pass@tcp(host:3306)/db" (the
@@ -58,9 +59,9 @@ func openDB(ctx context.Context, dsn string, mustExist bool, logger *slog.Logger
 		if mustExist {
 			if _, err := os.Stat(path); err != nil {
 				return nil, nil, &credentials.Error{
-					Category: credentials.ErrUnavailable, Source: "database",
+					Code: fkerrors.Unavailable, Source: "database",
 					Problem: "no SQLite database at " + path,
-					Remedy:  "pass --db the path of an existing database file, or a mysql:// or postgres:// DSN",
+					Fix:     "pass --db the path of an existing database file, or a mysql:// or postgres:// DSN",
 					Err:     errors.Unwrap(err),
 				}
 			}
@@ -76,8 +77,8 @@ func openDB(ctx context.Context, dsn string, mustExist bool, logger *slog.Logger
 	}
 	if err != nil {
 		return nil, nil, &credentials.Error{
-			Category: credentials.ErrUnavailable, Source: "database",
-			Problem: "cannot open the database", Remedy: "check the DSN, that the server is up and that the user may connect",
+			Code: fkerrors.Unavailable, Source: "database",
+			Problem: "cannot open the database", Fix: "check the DSN, that the server is up and that the user may connect",
 			Err: errors.New(redact(err.Error(), secret)),
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Exit codes; doc.go lists them for users.
@@ -70,15 +71,12 @@ func exitCode(err error) int {
 	}
 }
 
-// remedy says how to fix err: the credential source's remedy when there is one, else the
-// command's own advice for the engine's errors.
+// remedy says how to fix err, to a failoverctl user: the command's own advice where it knows
+// better than the library (its flags, its subcommands), else the library's remedy with the
+// library's terms turned into the command's (cliTerms).
 func remedy(err error) string {
 	if errors.Is(err, database.ErrKeyMissing) {
-		// The source's remedy speaks to programmers; this is the command's way to give it.
 		return "pass --key-file with the file holding the appliance's base64 key, or export " + database.KeyEnv
-	}
-	if r := credentials.Remedy(err); r != "" {
-		return r
 	}
 	var usage *usageError
 	switch {
@@ -90,9 +88,14 @@ func remedy(err error) string {
 	case errors.Is(err, failover.ErrCleanupIncomplete):
 		return "fix the failures listed (failoverctl status JOB shows them), then run failoverctl rollback JOB again; each undo step checks the actual state first"
 	case errors.Is(err, failover.ErrBusy):
-		return "another operation holds this VM: wait for it (failoverctl status); if its process died, its lease frees itself within 2 minutes"
+		return "another operation holds this VM: wait for it (failoverctl status); if its process died, the next failoverctl rollback or resume takes its lease over"
 	case errors.Is(err, failover.ErrJobNotFound):
 		return "list the jobs with failoverctl status, using the same --store"
+	}
+	if r := fkerrors.Remedy(err); r != "" {
+		return forCLI(r)
+	}
+	switch {
 	case errors.Is(err, failover.ErrJobState):
 		return "see where the job stands with failoverctl status JOB"
 	case errors.Is(err, context.Canceled):

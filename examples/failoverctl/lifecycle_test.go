@@ -217,7 +217,7 @@ func TestInterruptThenResume(t *testing.T) {
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit)
 	assert.Equal(t, exitFailed, exit.ExitCode())
-	assert.Contains(t, stderr.String(), "fix: the operation was interrupted; carry on with failoverctl resume")
+	assert.Contains(t, stderr.String(), "fix: the operation was interrupted and left as it was: failoverctl resume "+jobID)
 	require.NotEmpty(t, jobID)
 
 	o := cli(t, nil, "status", jobID, "--json", "--store", f.store)

@@ -20,6 +20,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover"
 	"github.com/ossea-migrate/failoverkit/failover/failovertest"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // TestRollbackIncompleteExitsFive: a rollback whose snapshot deletion fails runs every other
@@ -88,7 +89,7 @@ func TestBusyExitsFour(t *testing.T) {
 
 func TestExitCodes(t *testing.T) {
 	t.Parallel()
-	credErr := &credentials.Error{Category: credentials.ErrUnauthenticated, Source: "cloudstack", Problem: "rejected", Remedy: "store the new keys"}
+	credErr := &credentials.Error{Code: fkerrors.Unauthenticated, Source: "cloudstack", Problem: "rejected", Fix: "store the new keys"}
 	for _, tc := range []struct {
 		name   string
 		err    error
@@ -98,14 +99,14 @@ func TestExitCodes(t *testing.T) {
 		{"nil", nil, exitOK, ""},
 		{"usage", usagef("do this", "bad"), exitUsage, "do this"},
 		{"invalid request", fmt.Errorf("%w: no volumes", failover.ErrInvalidRequest), exitUsage, ""},
-		{"credentials in a step", &failover.StepError{JobID: "j", Step: "preflight", Err: credErr}, exitCredentials, "store the new keys"},
+		{"credentials in a step", &failover.Error{JobID: "j", Step: "preflight", Err: credErr}, exitCredentials, "store the new keys"},
 		{"credential check", &credentialsFailed{failed: 1, total: 2}, exitCredentials, ""},
-		{"key missing", fmt.Errorf("open: %w", &credentials.Error{Category: credentials.ErrNotFound, Err: database.ErrKeyMissing}), exitCredentials, "--key-file"},
+		{"key missing", fmt.Errorf("open: %w", &credentials.Error{Code: fkerrors.NotFound, Err: database.ErrKeyMissing}), exitCredentials, "--key-file"},
 		{"busy", fmt.Errorf("lease: %w", failover.ErrBusy), exitBusy, "another operation holds this VM"},
-		{"cleanup beats credentials", errors.Join(credErr, failover.ErrCleanupIncomplete), exitCleanup, "store the new keys"},
+		{"cleanup beats credentials", errors.Join(credErr, failover.ErrCleanupIncomplete), exitCleanup, "failoverctl rollback JOB again"},
 		{"job not found", fmt.Errorf("%w: x", failover.ErrJobNotFound), exitJob, "failoverctl status"},
 		{"job state", fmt.Errorf("%w: x", failover.ErrJobState), exitJob, "failoverctl status JOB"},
-		{"interrupted", &failover.StepError{Step: "create_vm", Err: context.Canceled}, exitFailed, "failoverctl resume"},
+		{"interrupted", &failover.Error{Step: "create_vm", Err: context.Canceled}, exitFailed, "failoverctl resume"},
 		{"other", errors.New("boom"), exitFailed, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -131,6 +132,6 @@ func TestOpenDBNeverShowsThePassword(t *testing.T) {
 		require.Error(t, err)
 		assert.NotContains(t, err.Error(), password)
 		assert.Equal(t, exitCredentials, exitCode(err))
-		assert.True(t, errors.Is(err, credentials.ErrUnavailable))
+		assert.True(t, errors.Is(err, fkerrors.Unavailable))
 	}
 }

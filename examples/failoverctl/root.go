@@ -11,9 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/spf13/cobra"
-
-	"github.com/ossea-migrate/failoverkit/credentials"
 )
 
 // app holds the global flags and the output streams of one invocation.
@@ -63,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		a.res.Command = strings.TrimPrefix(cmd.CommandPath(), root.Name()+" ")
 		a.res.OK, a.res.ExitCode = err == nil, code
 		if err != nil {
-			a.res.Error, a.res.Remedy = withoutRemedy(err.Error(), credentials.Remedy(err)), remedy(err)
+			a.res.Error, a.res.Remedy = withoutRemedy(err.Error(), fkerrors.Remedy(err)), remedy(err)
 		}
 		a.writeJSON(a.res)
 	}
@@ -81,7 +80,7 @@ func helpAsked(cmd *cobra.Command) bool {
 // printError writes err and its remedy to stderr.
 func (a *app) printError(err error) {
 	r := remedy(err)
-	fmt.Fprintln(a.stderr, "failoverctl:", withoutRemedy(err.Error(), credentials.Remedy(err)))
+	fmt.Fprintln(a.stderr, "failoverctl:", withoutRemedy(err.Error(), fkerrors.Remedy(err)))
 	if r != "" {
 		fmt.Fprintln(a.stderr, "fix:", r)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/credentials/env"
 	"github.com/ossea-migrate/failoverkit/failover/failovertest"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // sourceFlags choose the credential source.
@@ -174,9 +175,9 @@ func (f *sourceFlags) key() ([]byte, error) {
 	raw, err := os.ReadFile(f.keyFile)
 	if err != nil {
 		return nil, &credentials.Error{
-			Category: credentials.ErrNotFound, Source: "database", Problem: "cannot read --key-file " + f.keyFile,
-			Remedy: "pass the file holding the base64 key (as in " + database.KeyEnv + "), or unset --key-file to use the variable",
-			Err:    errors.Unwrap(err),
+			Code: fkerrors.NotFound, Source: "database", Problem: "cannot read --key-file " + f.keyFile,
+			Fix: "pass the file holding the base64 key (as in " + database.KeyEnv + "), or unset --key-file to use the variable",
+			Err: errors.Unwrap(err),
 		}
 	}
 	key, err := database.ParseKey(strings.TrimSpace(string(raw)))

@@ -34,6 +34,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover"
 	"github.com/ossea-migrate/failoverkit/failover/failovertest"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -145,11 +146,11 @@ func run(ctx context.Context, out io.Writer, logger *slog.Logger, keep bool) err
 	}
 	refused, err := d.engine.TestFailover(ctx, d.request())
 	d.wait()
-	if err == nil || !errors.Is(err, credentials.ErrNotFound) {
+	if err == nil || !errors.Is(err, fkerrors.NotFound) {
 		return fmt.Errorf("a test failover without an active CloudStack configuration was not refused: %v", err)
 	}
 	d.say("   the test failover is refused in preflight; nothing was changed (%d ledger entries)", len(refused.Ledger))
-	d.say("   remedy: %s", credentials.Remedy(err))
+	d.say("   remedy: %s", fkerrors.Remedy(err))
 
 	d.say("\nSummary")
 	d.say("   test failover ran with the stored credentials; rotation took effect on the next operation")
@@ -290,13 +291,13 @@ func (d *demo) oldRefused(ctx context.Context, oldCloud credentials.CloudStack, 
 	if err != nil {
 		return err
 	}
-	if _, err := client.Zones(ctx); !errors.Is(err, credentials.ErrUnauthenticated) {
+	if _, err := client.Zones(ctx); !errors.Is(err, fkerrors.Unauthenticated) {
 		return fmt.Errorf("the old CloudStack keys were not refused: %v", err)
 	}
 	d.say("   old CloudStack keys (%s): refused by CloudStack", oldCloud.Meta.Fingerprint)
 	pool := vsphere.NewPool(vsphere.WithLogger(slog.New(slog.DiscardHandler)))
 	defer func() { _ = pool.Close(context.WithoutCancel(ctx)) }()
-	if _, err := pool.Client(ctx, oldVCenter); !errors.Is(err, credentials.ErrUnauthenticated) {
+	if _, err := pool.Client(ctx, oldVCenter); !errors.Is(err, fkerrors.Unauthenticated) {
 		return fmt.Errorf("the old vCenter password was not refused: %v", err)
 	}
 	d.say("   old vCenter password (%s): refused by vCenter", oldVCenter.Meta.Fingerprint)

@@ -19,8 +19,8 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
-	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/failover/failovertest"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/testkit"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
@@ -148,7 +148,7 @@ func TestRotateVCenterPassword(t *testing.T) {
 
 	fresh := newPool(t)
 	_, err = fresh.Client(ctx, old)
-	require.ErrorIs(t, err, credentials.ErrUnauthenticated, "vCenter refuses the old password")
+	require.ErrorIs(t, err, fkerrors.Unauthenticated, "vCenter refuses the old password")
 	_, err = fresh.Client(ctx, rotated)
 	require.NoError(t, err)
 }

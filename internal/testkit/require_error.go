@@ -10,7 +10,7 @@ import (
 // RequireErrorAs fails the test now unless err matches category with errors.Is and holds an
 // error of type T (errors.As); it returns that error for checks of its fields.
 //
-//	e := testkit.RequireErrorAs[*credentials.Error](t, err, credentials.ErrNotFound)
+//	e := testkit.RequireErrorAs[*credentials.Error](t, err, fkerrors.NotFound)
 //	assert.Equal(t, "vault", e.Source)
 func RequireErrorAs[T error](t testing.TB, err, category error) T {
 	t.Helper()

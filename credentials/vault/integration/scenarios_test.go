@@ -13,6 +13,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	fkvault "github.com/ossea-migrate/failoverkit/credentials/vault"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
@@ -69,7 +70,7 @@ func (s *scenario) assertNoSecret(t *testing.T, text string, more ...string) {
 func requireCategory(t *testing.T, err error, category error) *credentials.Error {
 	t.Helper()
 	e := testkit.RequireErrorAs[*credentials.Error](t, err, category)
-	require.NotEmpty(t, e.Remedy)
+	require.NotEmpty(t, e.Fix)
 	return e
 }
 
@@ -110,10 +111,10 @@ func TestForbiddenWithRestrictedPolicy(t *testing.T) {
 	src := s.source(t, fkvault.WithToken(token))
 
 	_, err := src.CloudStack(context.Background(), credentials.Account("prod"))
-	e := requireCategory(t, err, credentials.ErrPermission)
+	e := requireCategory(t, err, fkerrors.Permission)
 	assert.Contains(t, err.Error(), `path "kv/data/failoverkit/cloudstack/prod" { capabilities = ["read"] }`)
 	assert.Contains(t, e.Problem, "elsewhere-read", "the message names the token's policies")
-	assert.NotErrorIs(t, err, credentials.ErrUnauthenticated)
+	assert.NotErrorIs(t, err, fkerrors.Unauthenticated)
 	s.assertNoSecret(t, err.Error()+s.logs.String(), token)
 }
 
@@ -128,9 +129,9 @@ func TestRevokedTokenIsUnauthenticated(t *testing.T) {
 
 	require.NoError(t, s.v.root.Auth().Token().RevokeTree(token))
 	_, err = src.CloudStack(ctx, credentials.Account("prod"))
-	requireCategory(t, err, credentials.ErrUnauthenticated)
+	requireCategory(t, err, fkerrors.Unauthenticated)
 	assert.Contains(t, err.Error(), "invalid or expired")
-	assert.NotErrorIs(t, err, credentials.ErrPermission)
+	assert.NotErrorIs(t, err, fkerrors.Permission)
 	s.assertNoSecret(t, err.Error()+s.logs.String(), token)
 }
 
@@ -163,7 +164,7 @@ func TestRevokedTokenLogsInAgain(t *testing.T) {
 	src := s.appRoleSource(t, writeFile(t, "secret-id", s.secretID))
 	ctx := context.Background()
 	_, err := src.VSphere(ctx, credentials.Account("prod"))
-	requireCategory(t, err, credentials.ErrNotFound) // logs in; no vSphere set stored
+	requireCategory(t, err, fkerrors.NotFound) // logs in; no vSphere set stored
 
 	s.v.revokeAppRoleTokens(t)
 	c, err := src.CloudStack(ctx, credentials.Account("prod"))
@@ -191,8 +192,8 @@ func TestRotatedSecretIDIsPickedUp(t *testing.T) {
 	s.v.revokeAppRoleTokens(t)
 
 	_, err = src.CloudStack(ctx, credentials.Account("prod"))
-	e := requireCategory(t, err, credentials.ErrUnauthenticated)
-	assert.Contains(t, e.Remedy, "secret-id", "the remedy says how to issue a secret id")
+	e := requireCategory(t, err, fkerrors.Unauthenticated)
+	assert.Contains(t, e.Fix, "secret-id", "the remedy says how to issue a secret id")
 	s.assertNoSecret(t, err.Error()+s.logs.String(), newID, s.roleID)
 
 	require.NoError(t, writeFileAt(file, newID))
@@ -219,15 +220,15 @@ func TestMissingPathAndField(t *testing.T) {
 		contains string
 	}{
 		{"missing path", func() error { _, err := src.CloudStack(ctx, credentials.Account("staging")); return err },
-			credentials.ErrNotFound, "", "vault kv put -mount=kv failoverkit/cloudstack/staging api_url=<api_url> api_key=<api_key> secret_key=<secret_key>"},
+			fkerrors.NotFound, "", "vault kv put -mount=kv failoverkit/cloudstack/staging api_url=<api_url> api_key=<api_key> secret_key=<secret_key>"},
 		{"missing default", func() error { _, err := src.CloudStack(ctx, credentials.Ref{}); return err },
-			credentials.ErrNotFound, "", "failoverkit/cloudstack/default"},
+			fkerrors.NotFound, "", "failoverkit/cloudstack/default"},
 		{"latest version deleted", func() error { _, err := src.CloudStack(ctx, credentials.Account("old")); return err },
-			credentials.ErrNotFound, "", "vault kv undelete -mount=kv -versions=1 failoverkit/cloudstack/old"},
+			fkerrors.NotFound, "", "vault kv undelete -mount=kv -versions=1 failoverkit/cloudstack/old"},
 		{"nothing mounted", func() error { _, err := unmounted.CloudStack(ctx, credentials.Account("prod")); return err },
-			credentials.ErrNotFound, "", "vault secrets enable -path=nothere kv-v2"},
+			fkerrors.NotFound, "", "vault secrets enable -path=nothere kv-v2"},
 		{"missing field", func() error { _, err := src.VSphere(ctx, credentials.Account("prod")); return err },
-			credentials.ErrIncomplete, credentials.FieldPassword, "vault kv patch -mount=kv failoverkit/vsphere/prod password=<password>"},
+			fkerrors.Incomplete, credentials.FieldPassword, "vault kv patch -mount=kv failoverkit/vsphere/prod password=<password>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -251,8 +252,8 @@ func TestSealedIsUnavailable(t *testing.T) {
 
 	require.NoError(t, vault.TestCoreSeal(s.v.core))
 	_, err = src.CloudStack(ctx, credentials.Account("prod"))
-	requireCategory(t, err, credentials.ErrUnavailable)
+	requireCategory(t, err, fkerrors.Unavailable)
 	assert.Contains(t, err.Error(), "unseal")
-	assert.False(t, errors.Is(err, credentials.ErrNotFound))
+	assert.False(t, errors.Is(err, fkerrors.NotFound))
 	s.assertNoSecret(t, fmt.Sprintf("%v %+v", err, err)+s.logs.String())
 }

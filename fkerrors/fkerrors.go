@@ -1,0 +1,165 @@
+// Package fkerrors is failoverkit's one error model: the categories every error of the
+// module belongs to, and the remedy every error carries.
+//
+// # Categories
+//
+// Every error the module returns - a credential that cannot be fetched, a CloudStack or
+// vCenter call that failed, a failover step - matches exactly one Code with errors.Is:
+//
+//	if errors.Is(err, fkerrors.Unauthenticated) { ... }
+//	switch fkerrors.CodeOf(err) { case fkerrors.NotFound: ... }
+//
+// and holds its package's detail type for errors.As: *credentials.Error,
+// *cloudstack.APIError, *vsphere.Error, *failover.Error. A package may add sentinels of its
+// own for conditions finer than a category (failover.ErrBusy, vsphere.ErrPowerOffNotAllowed,
+// cloudstack.ErrJobFailed); they match alongside the category.
+//
+// # Remedies
+//
+// Every error says how to fix it. Its message ends with "; fix: " and the remedy, once, and
+// Remedy returns the remedy alone, wherever it sits in a chain of wrapped errors. Explain
+// splits a message into the problem and the remedy, for a GUI or a JSON answer that shows
+// them apart:
+//
+//	problem, remedy := fkerrors.Explain(err)
+//
+// No error, remedy or message holds a secret.
+package fkerrors
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// Code is the category of an error. It is itself an error, so that errors.Is matches it in
+// any chain; Code values are the only categories.
+type Code int
+
+// The categories.
+const (
+	// Unknown: the error carries no category (it did not come from this module).
+	Unknown Code = iota
+	// NotFound: what was asked for does not exist - a credential set, a VM, a volume, a job.
+	NotFound
+	// Incomplete: something exists but a required part of it is empty.
+	Incomplete
+	// Invalid: a value cannot be right - a malformed URL, a bad argument, a refused parameter.
+	Invalid
+	// Ambiguous: several things claim to be the one asked for.
+	Ambiguous
+	// Decrypt: a stored secret cannot be decrypted, or is stored unencrypted.
+	Decrypt
+	// Permission: the caller may not do or read this (a role, a policy, a file mode).
+	Permission
+	// Unauthenticated: a system rejected the credentials.
+	Unauthenticated
+	// Unavailable: a system could not be reached or did not answer; retrying later may work.
+	Unavailable
+	// Conflict: the request breaks a rule given the current state (a volume attached, a VM
+	// running, a job in another state, a VM another operation holds).
+	Conflict
+	// Capacity: a limit or the cloud's capacity prevents the request.
+	Capacity
+	// Timeout: something did not finish within its time limit.
+	Timeout
+	// Canceled: the caller's context ended (canceled or past its deadline); errors.Is also
+	// matches context.Canceled or context.DeadlineExceeded.
+	Canceled
+	// Internal: a system reported an internal error.
+	Internal
+	// Closed: the object was closed.
+	Closed
+)
+
+var names = [...]string{
+	Unknown: "unknown", NotFound: "not found", Incomplete: "incomplete", Invalid: "invalid",
+	Ambiguous: "ambiguous", Decrypt: "cannot be decrypted", Permission: "permission denied",
+	Unauthenticated: "unauthenticated", Unavailable: "unavailable", Conflict: "conflict",
+	Capacity: "limit or capacity exceeded", Timeout: "timed out", Canceled: "canceled",
+	Internal: "internal error", Closed: "closed",
+}
+
+// String names the category.
+func (c Code) String() string {
+	if c >= 0 && int(c) < len(names) {
+		return names[c]
+	}
+	return "unknown"
+}
+
+// Error returns the category's name, so that a Code can be matched with errors.Is.
+func (c Code) Error() string { return c.String() }
+
+// CodeOf returns the category of err: the first Code in its chain, Canceled for a context
+// error without one, or Unknown.
+func CodeOf(err error) Code {
+	var c Code
+	if errors.As(err, &c) {
+		return c
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return Canceled
+	}
+	return Unknown
+}
+
+// Remedy returns the remedy of err: that of the first error in its chain, depth first,
+// whose Remedy method returns one; "" when none does.
+func Remedy(err error) string {
+	var r string
+	walk(err, func(e error) bool {
+		if x, ok := e.(interface{ Remedy() string }); ok {
+			r = x.Remedy()
+		}
+		return r != ""
+	})
+	return r
+}
+
+// Explain splits err's message into the problem and the remedy: the message without its
+// trailing "; fix: <remedy>", and the remedy. An error without a remedy comes back whole,
+// with an empty remedy.
+func Explain(err error) (problem, remedy string) {
+	if err == nil {
+		return "", ""
+	}
+	msg, remedy := err.Error(), Remedy(err)
+	if remedy != "" {
+		msg = strings.TrimSuffix(msg, FixSeparator+remedy)
+	}
+	return msg, remedy
+}
+
+// FixSeparator introduces the remedy at the end of every message of the module.
+const FixSeparator = "; fix: "
+
+// WithFix appends the remedy to a message as every error of the module ends: "; fix: ..."
+// (nothing when fix is empty).
+func WithFix(msg, fix string) string {
+	if fix == "" {
+		return msg
+	}
+	return msg + FixSeparator + fix
+}
+
+// walk visits err and its chain depth first until visit returns true.
+func walk(err error, visit func(error) bool) bool {
+	if err == nil {
+		return false
+	}
+	if visit(err) {
+		return true
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return walk(u.Unwrap(), visit)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if walk(e, visit) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,58 @@
+package fkerrors_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/ossea-migrate/failoverkit/fkerrors"
+)
+
+// detail is a detail type as the module's packages have them: a category, a remedy, a cause.
+type detail struct {
+	code fkerrors.Code
+	msg  string
+	fix  string
+	err  error
+}
+
+func (d *detail) Error() string   { return fkerrors.WithFix(d.msg, d.fix) }
+func (d *detail) Remedy() string  { return d.fix }
+func (d *detail) Unwrap() []error { return []error{d.code, d.err} }
+
+func TestCodeOfAndIs(t *testing.T) {
+	t.Parallel()
+	inner := &detail{code: fkerrors.Unauthenticated, msg: "keys rejected", fix: "store the new keys"}
+	outer := fmt.Errorf("step attach_volumes: %w", inner)
+	assert.ErrorIs(t, outer, fkerrors.Unauthenticated)
+	assert.NotErrorIs(t, outer, fkerrors.NotFound)
+	assert.Equal(t, fkerrors.Unauthenticated, fkerrors.CodeOf(outer))
+	assert.Equal(t, fkerrors.Canceled, fkerrors.CodeOf(fmt.Errorf("waiting: %w", context.DeadlineExceeded)))
+	assert.Equal(t, fkerrors.Unknown, fkerrors.CodeOf(errors.New("plain")))
+	assert.Equal(t, fkerrors.Unknown, fkerrors.CodeOf(nil))
+	assert.Equal(t, "unauthenticated", fkerrors.Unauthenticated.String())
+	assert.Equal(t, "unknown", fkerrors.Code(99).String())
+}
+
+func TestRemedyFindsTheFirstInTheChain(t *testing.T) {
+	t.Parallel()
+	silent := &detail{code: fkerrors.Internal, msg: "no remedy of its own", err: &detail{code: fkerrors.NotFound, msg: "volume gone", fix: "check the id"}}
+	joined := errors.Join(errors.New("first"), fmt.Errorf("wrapped: %w", silent))
+	assert.Equal(t, "check the id", fkerrors.Remedy(joined), "an empty remedy is passed over")
+	assert.Empty(t, fkerrors.Remedy(errors.New("plain")))
+	assert.Empty(t, fkerrors.Remedy(nil))
+}
+
+func TestExplainSplitsProblemAndRemedy(t *testing.T) {
+	t.Parallel()
+	err := fmt.Errorf("failover: job j1: step create_vm: %w", &detail{code: fkerrors.Capacity, msg: "no capacity", fix: "free capacity"})
+	problem, remedy := fkerrors.Explain(err)
+	assert.Equal(t, "failover: job j1: step create_vm: no capacity", problem)
+	assert.Equal(t, "free capacity", remedy)
+	problem, remedy = fkerrors.Explain(errors.New("plain"))
+	assert.Equal(t, "plain", problem)
+	assert.Empty(t, remedy)
+}
