@@ -44,7 +44,7 @@ func (r *rig) setFor(apiKey, secretKey string) credentials.CloudStack {
 		ServiceOfferingID: r.seed.ServiceOfferingID,
 		DiskOfferingID:    r.seed.DiskOfferingID,
 	}
-	set.Stamp(credentials.Origin{Source: "memory", Account: r.seed.Account, Location: "test"}, "", time.Now())
+	set.Meta = credentials.Meta{Origin: credentials.Origin{Source: "memory", Account: r.seed.Account, Location: "test"}, Version: set.ContentVersion(), Fingerprint: set.SecretKey.Fingerprint(), FetchedAt: time.Now()}
 	return set
 }
 

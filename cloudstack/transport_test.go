@@ -36,7 +36,7 @@ func fakeSet(t *testing.T, url string) credentials.CloudStack {
 		APIKey:    credentials.NewSecret(fakeKey(t)),
 		SecretKey: credentials.NewSecret(fakeKey(t)),
 	}
-	set.Stamp(credentials.Origin{Source: "static", Account: "test", Location: t.Name()}, "", time.Now())
+	set.Meta = credentials.Meta{Origin: credentials.Origin{Source: "static", Account: "test", Location: t.Name()}, Version: set.ContentVersion(), Fingerprint: set.SecretKey.Fingerprint(), FetchedAt: time.Now()}
 	return set
 }
 

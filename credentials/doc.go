@@ -14,8 +14,8 @@
 // A Ref names an account by name or id; the zero Ref means the default (the active CloudStack
 // configuration, the default active vCenter set). A named account that does not exist is
 // fkerrors.NotFound, never a quiet switch to the default. A caller may opt in with Ref.AllowDefault
-// (or Ref.OrDefault); each such switch is then logged as a warning. Sources implement this
-// through FallBack.
+// (or Ref.OrDefault); each such switch is then logged as a warning. The Provider does this
+// for every driver.
 //
 // # Sets and metadata
 //
@@ -35,11 +35,22 @@
 //
 // # Concurrency
 //
-// Sources are safe for concurrent use. Memory, Static, Funcs and the Observed wrapper are too.
+// Sources are safe for concurrent use, and so are Provider, Memory, Static and Funcs.
+//
+// # Context rule
+//
+// A fetch whose context has ended - before the read or during it - fails with an *Error
+// matching fkerrors.Canceled that wraps the context's error, so errors.Is(err,
+// context.Canceled) and errors.Is(err, context.DeadlineExceeded) work as well. Never a bare
+// ctx.Err(), never a set. credentialstest enforces it.
 //
 // # Implementations
 //
-// Subpackages: database (the appliance's tables through gorm), env (environment variables and
-// files), vault (HashiCorp Vault KV v2). credentialstest holds the conformance suite every
-// Source runs.
+// A store becomes a Source through a Driver, which implements only the reads; NewProvider
+// wraps it in a Provider, which applies once, for every store, the default fall-back with
+// its warning, the metadata stamping, the context rule and observation (WithObserver).
+// Subpackages: database (the appliance's tables through gorm), env (environment variables
+// and files), vault (HashiCorp Vault KV v2) each return a *Provider over their driver;
+// examples/customsource shows a driver of your own. credentialstest holds the conformance
+// suite every Source runs.
 package credentials

@@ -99,9 +99,10 @@ func ExampleError() {
 	// fix: put a set with password filled in and not padded
 }
 
-// Observed reports every fetch, and whether the stored set changed since the last fetch of
-// the same account: a rotation shows on the very next fetch, with no restart.
-func ExampleObserved() {
+// A Provider reports every fetch to its observer, with whether the stored set changed since
+// the last fetch of the same account: a rotation shows on the very next fetch, with no
+// restart. Here a Memory store's driver is wrapped in a second Provider that observes it.
+func ExampleWithObserver() {
 	mem := credentials.NewMemory(nil)
 	set := credentials.CloudStack{
 		APIURL:    "https://cloud.example.invalid/client/api",
@@ -110,9 +111,9 @@ func ExampleObserved() {
 	}
 	mem.PutCloudStack("primary", set)
 
-	src := credentials.Observed(mem, credentials.ObserverFunc(func(e credentials.FetchEvent) {
+	src := credentials.NewProvider("memory", mem.Driver(), credentials.WithObserver(credentials.ObserverFunc(func(e credentials.FetchEvent) {
 		fmt.Println("fetched", e.Kind, e.Ref, "from", e.Meta.Origin, "changed:", e.VersionChanged)
-	}), nil)
+	})))
 	ctx := context.Background()
 
 	first, _ := src.CloudStack(ctx, credentials.Ref{})

@@ -5,113 +5,115 @@ import (
 	"context"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Memory is a mutable in-memory Source for tests and demos: sets can be put, rotated and
-// removed while operations run. Every set put gets the content version and fingerprint a
-// real source would give it. It is safe for concurrent use.
+// removed while operations run. It is a Provider over an in-memory store, so every set put
+// gets the content version and fingerprint a real source would give it. It is safe for
+// concurrent use.
 type Memory struct {
+	*Provider
+	store *memoryStore
+}
+
+// memoryStore is Memory's driver.
+type memoryStore struct {
 	mu         sync.RWMutex
+	name       string
 	cloudstack map[string]CloudStack
 	vsphere    map[string]VSphere
 	defaults   map[Kind]string
-	logger     *slog.Logger
-	source     string
 }
 
 // NewMemory returns an empty Memory source. A nil logger means slog.Default().
 func NewMemory(logger *slog.Logger) *Memory {
-	return &Memory{
+	return newMemory("memory", logger)
+}
+
+func newMemory(name string, logger *slog.Logger) *Memory {
+	st := &memoryStore{
+		name:       name,
 		cloudstack: map[string]CloudStack{},
 		vsphere:    map[string]VSphere{},
 		defaults:   map[Kind]string{},
-		logger:     logger,
-		source:     "memory",
 	}
+	return &Memory{Provider: NewProvider(name, st, WithLogger(logger)), store: st}
 }
 
 // PutCloudStack creates or replaces the CloudStack set of account. The first set put for a
 // kind becomes its default.
 func (m *Memory) PutCloudStack(account string, c CloudStack) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.cloudstack[account] = c
-	if _, ok := m.defaults[KindCloudStack]; !ok {
-		m.defaults[KindCloudStack] = account
+	st := m.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.cloudstack[account] = c
+	if _, ok := st.defaults[KindCloudStack]; !ok {
+		st.defaults[KindCloudStack] = account
 	}
 }
 
 // PutVSphere creates or replaces the vCenter set of account. The first set put for a kind
 // becomes its default.
 func (m *Memory) PutVSphere(account string, v VSphere) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.vsphere[account] = v
-	if _, ok := m.defaults[KindVSphere]; !ok {
-		m.defaults[KindVSphere] = account
+	st := m.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.vsphere[account] = v
+	if _, ok := st.defaults[KindVSphere]; !ok {
+		st.defaults[KindVSphere] = account
 	}
 }
 
 // SetDefault makes account the default of kind; "" leaves kind without a default.
 func (m *Memory) SetDefault(kind Kind, account string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.defaults[kind] = account
+	m.store.mu.Lock()
+	defer m.store.mu.Unlock()
+	m.store.defaults[kind] = account
 }
 
 // Remove deletes the set of kind for account.
 func (m *Memory) Remove(kind Kind, account string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	st := m.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	switch kind {
 	case KindCloudStack:
-		delete(m.cloudstack, account)
+		delete(st.cloudstack, account)
 	case KindVSphere:
-		delete(m.vsphere, account)
+		delete(st.vsphere, account)
 	}
 }
 
-// CloudStack implements Source.
-func (m *Memory) CloudStack(ctx context.Context, ref Ref) (CloudStack, error) {
-	return FallBack(ctx, m.logger, m.source, KindCloudStack, ref, func(ctx context.Context, ref Ref) (CloudStack, error) {
-		if err := ctx.Err(); err != nil {
-			return CloudStack{}, err
-		}
-		m.mu.RLock()
-		account, c, ok := lookup(m.cloudstack, m.defaults[KindCloudStack], ref)
-		m.mu.RUnlock()
-		if !ok {
-			return CloudStack{}, m.notFound(KindCloudStack, ref)
-		}
-		if p := c.Check(); p != nil {
-			return CloudStack{}, m.problem(KindCloudStack, account, p)
-		}
-		c.Stamp(Origin{Source: m.source, Account: account}, "", time.Now())
-		return c, nil
-	})
+// ReadCloudStack implements Driver.
+func (st *memoryStore) ReadCloudStack(_ context.Context, ref Ref) (CloudStack, error) {
+	st.mu.RLock()
+	account, c, ok := lookup(st.cloudstack, st.defaults[KindCloudStack], ref)
+	st.mu.RUnlock()
+	if !ok {
+		return CloudStack{}, st.notFound(KindCloudStack, ref)
+	}
+	if p := c.Check(); p != nil {
+		return CloudStack{}, st.problem(KindCloudStack, account, p)
+	}
+	c.Meta = Meta{Origin: Origin{Source: st.name, Account: account}}
+	return c, nil
 }
 
-// VSphere implements Source.
-func (m *Memory) VSphere(ctx context.Context, ref Ref) (VSphere, error) {
-	return FallBack(ctx, m.logger, m.source, KindVSphere, ref, func(ctx context.Context, ref Ref) (VSphere, error) {
-		if err := ctx.Err(); err != nil {
-			return VSphere{}, err
-		}
-		m.mu.RLock()
-		account, v, ok := lookup(m.vsphere, m.defaults[KindVSphere], ref)
-		m.mu.RUnlock()
-		if !ok {
-			return VSphere{}, m.notFound(KindVSphere, ref)
-		}
-		if p := v.Check(); p != nil {
-			return VSphere{}, m.problem(KindVSphere, account, p)
-		}
-		v.Stamp(Origin{Source: m.source, Account: account}, "", time.Now())
-		return v, nil
-	})
+// ReadVSphere implements Driver.
+func (st *memoryStore) ReadVSphere(_ context.Context, ref Ref) (VSphere, error) {
+	st.mu.RLock()
+	account, v, ok := lookup(st.vsphere, st.defaults[KindVSphere], ref)
+	st.mu.RUnlock()
+	if !ok {
+		return VSphere{}, st.notFound(KindVSphere, ref)
+	}
+	if p := v.Check(); p != nil {
+		return VSphere{}, st.problem(KindVSphere, account, p)
+	}
+	v.Meta = Meta{Origin: Origin{Source: st.name, Account: account}}
+	return v, nil
 }
 
 // lookup resolves ref against sets: by name, by id (the same as the name here), or the default.
@@ -131,27 +133,26 @@ func lookup[T any](sets map[string]T, def string, ref Ref) (string, T, bool) {
 	return account, v, ok
 }
 
-func (m *Memory) notFound(kind Kind, ref Ref) error {
+func (st *memoryStore) notFound(kind Kind, ref Ref) error {
 	remedy := "put one with Memory.Put" + map[Kind]string{KindCloudStack: "CloudStack", KindVSphere: "VSphere"}[kind]
-	if m.source == "static" {
+	if st.name == "static" {
 		remedy = "ask for the default account or the account named in the set's Origin"
 	}
-	return &Error{Code: fkerrors.NotFound, Source: m.source, Kind: kind, Account: ref.String(),
+	return &Error{Code: fkerrors.NotFound, Source: st.name, Kind: kind, Account: ref.String(),
 		Problem: "no " + string(kind) + " set for this account", Fix: remedy}
 }
 
-func (m *Memory) problem(kind Kind, account string, p *Problem) error {
-	return &Error{Code: p.Code, Source: m.source, Kind: kind, Account: account, Field: p.Field,
+func (st *memoryStore) problem(kind Kind, account string, p *Problem) error {
+	return &Error{Code: p.Code, Source: st.name, Kind: kind, Account: account, Field: p.Field,
 		Problem: p.Reason, Fix: "put a set with " + string(p.Field) + " filled in and not padded"}
 }
 
 // Static returns a Source that answers the given sets for the default account and for the
 // account named in their Origin ("default" when the Origin names none); anything else is
-// fkerrors.NotFound. It reads nothing, so it suits tests and programs whose credentials come from
-// flags.
+// fkerrors.NotFound. It reads nothing, so it suits tests and programs whose credentials come
+// from flags.
 func Static(c CloudStack, v VSphere) Source {
-	m := NewMemory(nil)
-	m.source = "static"
+	m := newMemory("static", nil)
 	m.PutCloudStack(cmp.Or(c.Origin.Account, "default"), c)
 	m.PutVSphere(cmp.Or(v.Origin.Account, "default"), v)
 	return m

@@ -3,11 +3,10 @@ package credentials
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 )
 
-// FetchEvent reports one fetch through an Observed source.
+// FetchEvent reports one fetch through a Provider.
 type FetchEvent struct {
 	// Kind is the kind of set fetched.
 	Kind Kind
@@ -20,7 +19,7 @@ type FetchEvent struct {
 	// Err is the fetch's error, nil on success.
 	Err error
 	// VersionChanged is true when an earlier fetch of the same kind and Ref through this
-	// wrapper returned another version; PreviousVersion is that version.
+	// Provider returned another version; PreviousVersion is that version.
 	VersionChanged  bool
 	PreviousVersion string
 }
@@ -37,91 +36,45 @@ type ObserverFunc func(FetchEvent)
 // ObserveFetch calls f.
 func (f ObserverFunc) ObserveFetch(e FetchEvent) { f(e) }
 
-// Observed wraps src so that every fetch is reported to obs (when not nil) and logged through
-// logger (when not nil) at debug level, or info level when the version changed, or warn level
-// on error. Logs carry origin, version and fingerprint only. The wrapper remembers the last
-// version seen per kind and Ref, never a credential. When src is also a VMLinker, so is the
-// wrapper, and its per-VM fetches are reported too.
-func Observed(src Source, obs Observer, logger *slog.Logger) Source {
-	o := &observed{src: src, obs: obs, logger: logger, versions: map[versionKey]string{}}
-	if l, ok := src.(VMLinker); ok {
-		return &observedLinker{observed: o, linker: l}
-	}
-	return o
-}
-
-type observedLinker struct {
-	*observed
-	linker VMLinker
-}
-
-func (o *observedLinker) VSphereForVM(ctx context.Context, vm string) (VSphere, error) {
-	start := time.Now()
-	v, err := o.linker.VSphereForVM(ctx, vm)
-	o.report(ctx, KindVSphere, Ref{Name: "vm " + vm}, v.Meta, start, err)
-	return v, err
-}
-
 type versionKey struct {
 	kind Kind
 	ref  Ref
 }
 
-type observed struct {
-	src      Source
-	obs      Observer
-	logger   *slog.Logger
-	mu       sync.Mutex
-	versions map[versionKey]string
-}
-
-func (o *observed) CloudStack(ctx context.Context, ref Ref) (CloudStack, error) {
-	start := time.Now()
-	c, err := o.src.CloudStack(ctx, ref)
-	o.report(ctx, KindCloudStack, ref, c.Meta, start, err)
-	return c, err
-}
-
-func (o *observed) VSphere(ctx context.Context, ref Ref) (VSphere, error) {
-	start := time.Now()
-	v, err := o.src.VSphere(ctx, ref)
-	o.report(ctx, KindVSphere, ref, v.Meta, start, err)
-	return v, err
-}
-
-func (o *observed) report(ctx context.Context, kind Kind, ref Ref, meta Meta, start time.Time, err error) {
+// report tells the observer and the log of one fetch, remembering the version seen per kind
+// and Ref (never a credential).
+func (p *Provider) report(ctx context.Context, kind Kind, ref Ref, meta Meta, start time.Time, err error) {
 	e := FetchEvent{Kind: kind, Ref: ref, Duration: time.Since(start), Err: err}
 	if err == nil {
 		e.Meta = meta
 		key := versionKey{kind, ref}
-		o.mu.Lock()
-		prev, seen := o.versions[key]
-		o.versions[key] = meta.Version
-		o.mu.Unlock()
+		p.mu.Lock()
+		prev, seen := p.versions[key]
+		p.versions[key] = meta.Version
+		p.mu.Unlock()
 		if seen && prev != meta.Version {
 			e.VersionChanged, e.PreviousVersion = true, prev
 		}
 	}
-	if o.obs != nil {
-		o.obs.ObserveFetch(e)
-	}
-	if o.logger == nil {
-		return
+	if p.observer != nil {
+		p.observer.ObserveFetch(e)
 	}
 	attrs := []slog.Attr{
+		slog.String("source", p.name),
 		slog.String("kind", string(kind)),
 		slog.String("account", ref.String()),
 		slog.Duration("duration", e.Duration),
 	}
 	switch {
 	case err != nil:
-		o.logger.LogAttrs(ctx, slog.LevelWarn, "credentials: fetch failed", append(attrs, slog.String("error", err.Error()))...)
+		// The caller gets the error and reports it; a warning here would say it twice.
+		p.logger.LogAttrs(ctx, slog.LevelDebug, "credentials: fetch failed", append(attrs, slog.String("error", err.Error()))...)
 	case e.VersionChanged:
-		o.logger.LogAttrs(ctx, slog.LevelInfo, "credentials: fetched a new version", append(attrs,
+		p.logger.LogAttrs(ctx, slog.LevelInfo, "credentials: fetched a new version", append(attrs,
 			slog.String("origin", meta.Origin.String()), slog.String("version", meta.Version),
 			slog.String("previous_version", e.PreviousVersion), slog.String("fingerprint", meta.Fingerprint))...)
 	default:
-		o.logger.LogAttrs(ctx, slog.LevelDebug, "credentials: fetched", append(attrs,
+		p.logger.LogAttrs(ctx, slog.LevelDebug, "credentials: fetched", append(attrs,
 			slog.String("origin", meta.Origin.String()), slog.String("version", meta.Version),
 			slog.String("fingerprint", meta.Fingerprint))...)
 	}

@@ -2,8 +2,6 @@ package credentials
 
 import (
 	"context"
-	"errors"
-	"log/slog"
 
 	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
@@ -58,21 +56,4 @@ func notConfigured(source string, kind Kind, ref Ref) error {
 	return &Error{Code: fkerrors.NotFound, Source: source, Kind: kind, Account: ref.String(),
 		Problem: "no " + string(kind) + " credentials configured",
 		Fix:     "give the source a " + string(kind) + " credential set"}
-}
-
-// FallBack implements Ref.AllowDefault for a source: it calls fetch with ref and, only when
-// that fails with fkerrors.NotFound for a named account and the caller opted in, logs a warning and
-// calls fetch again for the default set. Sources call it so that the rule lives in one place.
-func FallBack[T any](ctx context.Context, logger *slog.Logger, source string, kind Kind, ref Ref,
-	fetch func(context.Context, Ref) (T, error)) (T, error) {
-	v, err := fetch(ctx, ref)
-	if err == nil || !ref.AllowDefault || ref.IsDefault() || !errors.Is(err, fkerrors.NotFound) {
-		return v, err
-	}
-	if logger == nil {
-		logger = slog.Default()
-	}
-	logger.WarnContext(ctx, "credentials: named account missing, using the default set as the caller allowed",
-		"source", source, "kind", string(kind), "account", ref.String())
-	return fetch(ctx, Ref{})
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
-	"time"
 )
 
 // ContentVersion returns a version derived from every stored field of the set, secrets
@@ -30,22 +29,4 @@ func contentVersion(parts ...string) string {
 		h.Write([]byte(p))
 	}
 	return "c" + hex.EncodeToString(h.Sum(nil)[:6])
-}
-
-// Stamp fills c's Meta: origin, version (ContentVersion when version is ""), the fingerprint
-// of the secret key and the fetch time.
-func (c *CloudStack) Stamp(origin Origin, version string, at time.Time) {
-	if version == "" {
-		version = c.ContentVersion()
-	}
-	c.Meta = Meta{Origin: origin, Version: version, Fingerprint: c.SecretKey.Fingerprint(), FetchedAt: at}
-}
-
-// Stamp fills v's Meta: origin, version (ContentVersion when version is ""), the fingerprint
-// of the password and the fetch time.
-func (v *VSphere) Stamp(origin Origin, version string, at time.Time) {
-	if version == "" {
-		version = v.ContentVersion()
-	}
-	v.Meta = Meta{Origin: origin, Version: version, Fingerprint: v.Password.Fingerprint(), FetchedAt: at}
 }

@@ -80,7 +80,7 @@ func TestRejectedLoginLeavesNothingBehind(t *testing.T) {
 
 	bad := v.creds()
 	bad.Password = credentials.NewSecret("wrong-" + testkit.RandomHex(6))
-	bad.Stamp(bad.Origin, "", time.Now())
+	bad.Meta = credentials.Meta{Origin: bad.Origin, Version: bad.ContentVersion(), Fingerprint: bad.Password.Fingerprint(), FetchedAt: time.Now()}
 	_, err := p.Client(ctx, bad)
 	require.ErrorIs(t, err, fkerrors.Unauthenticated)
 	assert.Contains(t, fkerrors.Remedy(err), bad.Describe())
@@ -376,7 +376,7 @@ func TestUnreachableVCenter(t *testing.T) {
 
 	set := credentials.VSphere{Host: addr, Username: "svc-" + testkit.RandomHex(3),
 		Password: credentials.NewSecret(testkit.RandomHex(8)), InsecureSkipVerify: true}
-	set.Stamp(credentials.Origin{Source: "test", Account: account}, "", time.Now())
+	set.Meta = credentials.Meta{Origin: credentials.Origin{Source: "test", Account: account}, Version: set.ContentVersion(), Fingerprint: set.Password.Fingerprint(), FetchedAt: time.Now()}
 	p := newPool(t, nil)
 	_, err = p.Client(context.Background(), set)
 	require.ErrorIs(t, err, fkerrors.Unavailable)

@@ -138,7 +138,7 @@ func BenchmarkSlowCloudSnapshots(b *testing.B) {
 		}
 	}
 	set := credentials.CloudStack{APIURL: sim.URL(), APIKey: credentials.NewSecret(seed.APIKey), SecretKey: credentials.NewSecret(seed.SecretKey)}
-	set.Stamp(credentials.Origin{Source: "memory", Account: seed.Account, Location: "benchmark"}, "", time.Now())
+	set.Meta = credentials.Meta{Origin: credentials.Origin{Source: "memory", Account: seed.Account, Location: "benchmark"}, Version: set.ContentVersion(), Fingerprint: set.SecretKey.Fingerprint(), FetchedAt: time.Now()}
 	c, err := cloudstack.New(set, cloudstack.WithPollInterval(50*time.Millisecond, 200*time.Millisecond))
 	if err != nil {
 		b.Fatal(err)

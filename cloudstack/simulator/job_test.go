@@ -115,7 +115,7 @@ func TestJobsOfDifferentVolumesRunConcurrently(t *testing.T) {
 	set := credentials.CloudStack{
 		APIURL: e.sim.URL(), APIKey: credentials.NewSecret(e.seed.APIKey), SecretKey: credentials.NewSecret(e.seed.SecretKey),
 	}
-	set.Stamp(credentials.Origin{Source: "memory", Account: e.seed.Account, Location: "test"}, "", time.Now())
+	set.Meta = credentials.Meta{Origin: credentials.Origin{Source: "memory", Account: e.seed.Account, Location: "test"}, Version: set.ContentVersion(), Fingerprint: set.SecretKey.Fingerprint(), FetchedAt: time.Now()}
 	c, err := cloudstack.New(set, cloudstack.WithPollInterval(time.Millisecond, 5*time.Millisecond))
 	require.NoError(t, err)
 

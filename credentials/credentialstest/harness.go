@@ -34,3 +34,38 @@ type Harness interface {
 
 // NewHarness builds a Harness over a fresh, empty store. It registers its own cleanup on t.
 type NewHarness func(t *testing.T) Harness
+
+// The harnesses of stores with more to them implement these as well; the suite runs the
+// matching checks when they do.
+
+// IDHarness is implemented by harnesses over stores that number their sets, such as the
+// appliance's database. The suite then checks that credentials.AccountID selects the same
+// set as the account's name, sees rotations, and that an id nobody has is fkerrors.NotFound
+// rather than the default set. Without it the suite checks only the last: a store that does
+// not number its sets must still never answer an unknown id with the default set.
+type IDHarness interface {
+	Harness
+	// ID returns the store's numeric id of account's set of kind.
+	ID(ctx context.Context, kind credentials.Kind, account string) (int64, error)
+}
+
+// VMLinkHarness is implemented by harnesses whose store links replicated VMs to vCenter
+// sets. The suite then requires the source to implement credentials.VMLinker and checks that
+// VSphereForVM reads the linked set fresh, follows a re-link at once, and answers a VM the
+// store does not know with an error - never the default set.
+type VMLinkHarness interface {
+	Harness
+	// LinkVM links vm to account's vCenter set, creating what the store needs to know vm
+	// (as the application that replicates VMs would).
+	LinkVM(ctx context.Context, vm, account string) error
+}
+
+// TLSHarness is implemented by harnesses that must say whether their store holds each
+// set's TLS verification switch (InsecureSkipVerify). A harness that does not implement it
+// is taken to hold the switch, and the suite checks it round-trips and changes the set's
+// version; for a store that does not hold it, the suite checks that verification stays on
+// whatever the set was saved with.
+type TLSHarness interface {
+	Harness
+	HoldsInsecureSkipVerify() bool
+}

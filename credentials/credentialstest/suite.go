@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -44,6 +45,11 @@ func RunConformanceTests(t *testing.T, newHarness NewHarness) {
 			t.Run("MissingFieldIsIncomplete", s.missingField)
 			t.Run("PaddedValueIsInvalid", s.paddedValue)
 			t.Run("CancelledContext", s.cancelled)
+			t.Run("InsecureSkipVerify", s.insecureSkipVerify)
+			t.Run("AccountID", s.accountID)
+			if k.kind == credentials.KindVSphere {
+				t.Run("VMLink", s.vmLink)
+			}
 			t.Run("ConcurrentRotation", s.concurrentRotation)
 			t.Run("NoSecretInOutput", s.noSecretLeak)
 		})
@@ -135,11 +141,13 @@ func cloudStackOf(v values) credentials.CloudStack {
 		NetworkID:         v[credentials.FieldNetworkID],
 		ServiceOfferingID: v[credentials.FieldServiceOfferingID],
 		DiskOfferingID:    v[credentials.FieldDiskOfferingID],
+
+		InsecureSkipVerify: v[credentials.FieldInsecureSkipVerify] == "true",
 	}
 }
 
 func valuesOfCloudStack(c credentials.CloudStack) values {
-	return values{
+	v := values{
 		credentials.FieldAPIURL:            c.APIURL,
 		credentials.FieldAPIKey:            c.APIKey.Reveal(),
 		credentials.FieldSecretKey:         c.SecretKey.Reveal(),
@@ -151,6 +159,16 @@ func valuesOfCloudStack(c credentials.CloudStack) values {
 		credentials.FieldServiceOfferingID: c.ServiceOfferingID,
 		credentials.FieldDiskOfferingID:    c.DiskOfferingID,
 	}
+	setInsecure(v, c.InsecureSkipVerify)
+	return v
+}
+
+// setInsecure records the TLS switch in v only when it is on, so that sets the suite makes
+// (which leave it off) compare equal to what is read back.
+func setInsecure(v values, on bool) {
+	if on {
+		v[credentials.FieldInsecureSkipVerify] = "true"
+	}
 }
 
 func vSphereOf(v values) credentials.VSphere {
@@ -159,16 +177,20 @@ func vSphereOf(v values) credentials.VSphere {
 		Username:   v[credentials.FieldUsername],
 		Password:   credentials.NewSecret(v[credentials.FieldPassword]),
 		Datacenter: v[credentials.FieldDatacenter],
+
+		InsecureSkipVerify: v[credentials.FieldInsecureSkipVerify] == "true",
 	}
 }
 
 func valuesOfVSphere(v credentials.VSphere) values {
-	return values{
+	out := values{
 		credentials.FieldHost:       v.Host,
 		credentials.FieldUsername:   v.Username,
 		credentials.FieldPassword:   v.Password.Reveal(),
 		credentials.FieldDatacenter: v.Datacenter,
 	}
+	setInsecure(out, v.InsecureSkipVerify)
+	return out
 }
 
 type suite struct {
@@ -342,14 +364,147 @@ func (s suite) paddedValue(t *testing.T) {
 	assert.Equal(t, s.k.padded, e.Field)
 }
 
+// cancelled enforces the context rule of credentials.Source: a fetch with an ended context
+// fails at once with an *credentials.Error matching fkerrors.Canceled and the context's own
+// error (context.Canceled or context.DeadlineExceeded) - not a bare ctx.Err(), and not a
+// set. The Provider applies the rule for every driver; a Source written without it must
+// apply it itself.
 func (s suite) cancelled(t *testing.T) {
 	h, tag, ctx := s.start(t)
 	s.mustPut(ctx, t, h, "alpha", s.k.make(tag, 1), true)
-	cctx, cancel := context.WithCancel(ctx)
+	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	_, _, _, err := s.k.fetch(cctx, h.Source(), credentials.Ref{})
-	require.Error(t, err)
+	expired, cancelExpired := context.WithDeadline(ctx, time.Now().Add(-time.Second))
+	defer cancelExpired()
+	for _, tc := range []struct {
+		name  string
+		ctx   context.Context
+		cause error
+	}{
+		{"canceled", canceled, context.Canceled},
+		{"deadline", expired, context.DeadlineExceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, ref := range []credentials.Ref{{}, credentials.Account("alpha"), credentials.Account("missing").OrDefault()} {
+				got, _, _, err := s.k.fetch(tc.ctx, h.Source(), ref)
+				require.Error(t, err, "a fetch with an ended context (%s) must fail", ref)
+				assert.ErrorIs(t, err, tc.cause, "the error wraps the context's error")
+				requireCategory(t, err, fkerrors.Canceled)
+				assert.Empty(t, got[s.k.print], "no set comes with the error")
+			}
+		})
+	}
+}
+
+// insecureSkipVerify checks the TLS verification switch: off unless the set says otherwise,
+// read fresh like any other field, and part of the version. A store that cannot hold it
+// must leave verification on.
+func (s suite) insecureSkipVerify(t *testing.T) {
+	h, tag, ctx := s.start(t)
+	holds := true
+	if th, ok := h.(TLSHarness); ok {
+		holds = th.HoldsInsecureSkipVerify()
+	}
+	v := s.k.make(tag, 1)
+	s.mustPut(ctx, t, h, "alpha", v, true)
+	got, verified := s.mustFetch(ctx, t, h, credentials.Ref{})
+	assert.Empty(t, got[credentials.FieldInsecureSkipVerify], "verification is on unless the set turns it off")
+
+	v[credentials.FieldInsecureSkipVerify] = "true"
+	s.mustPut(ctx, t, h, "alpha", v, true)
+	got, unverified := s.mustFetch(ctx, t, h, credentials.Ref{})
+	if !holds {
+		assert.Empty(t, got[credentials.FieldInsecureSkipVerify], "a store that cannot hold the switch never turns verification off")
+		return
+	}
+	assert.Equal(t, "true", got[credentials.FieldInsecureSkipVerify], "the switch is read on the next call")
+	assert.NotEqual(t, verified.Version, unverified.Version, "turning verification off changes the version")
+
+	delete(v, credentials.FieldInsecureSkipVerify)
+	s.mustPut(ctx, t, h, "alpha", v, true)
+	got, _ = s.mustFetch(ctx, t, h, credentials.Ref{})
+	assert.Empty(t, got[credentials.FieldInsecureSkipVerify], "turning verification back on is read on the next call")
+}
+
+// accountID checks credentials.AccountID: for a store that numbers its sets (IDHarness) it
+// selects the same set as the name, freshly; for any store an id nobody has is an error,
+// never the default set.
+func (s suite) accountID(t *testing.T) {
+	h, tag, ctx := s.start(t)
+	def := s.k.make(tag, 1)
+	s.mustPut(ctx, t, h, "alpha", def, true)
+	want := s.k.make(tag, 2)
+	s.mustPut(ctx, t, h, "beta", want, false)
+
+	got, _, _, err := s.k.fetch(ctx, h.Source(), credentials.AccountID(987654321))
+	require.Error(t, err, "an id nobody has is an error")
+	assert.NotEqual(t, def, got, "an unknown id never yields the default set")
+	if !errors.Is(err, fkerrors.NotFound) {
+		requireCategory(t, err, fkerrors.Invalid) // a store without ids may refuse ids
+	}
+
+	ih, ok := h.(IDHarness)
+	if !ok {
+		return
+	}
+	id, err := ih.ID(ctx, s.k.kind, "beta")
+	require.NoError(t, err)
+	got, _ = s.mustFetch(ctx, t, h, credentials.AccountID(id))
+	assert.Equal(t, want, got, "AccountID selects the set with that id")
+
+	rotated := s.k.make(tag, 3)
+	s.mustPut(ctx, t, h, "beta", rotated, false)
+	got, _ = s.mustFetch(ctx, t, h, credentials.AccountID(id))
+	assert.Equal(t, rotated, got, "a rotation is visible by id on the very next call")
+
+	_, _, _, err = s.k.fetch(ctx, h.Source(), credentials.Ref{Name: "alpha", ID: strconv.FormatInt(id, 10)})
+	requireCategory(t, err, fkerrors.NotFound) // a name and an id that disagree select nothing
+}
+
+// vmLink checks credentials.VMLinker for stores that link replicated VMs to vCenter sets.
+func (s suite) vmLink(t *testing.T) {
+	h, tag, ctx := s.start(t)
+	lh, ok := h.(VMLinkHarness)
+	if !ok {
+		t.Skip("the store does not link VMs to vCenter sets")
+	}
+	linker, ok := h.Source().(credentials.VMLinker)
+	require.True(t, ok, "a source over a store that links VMs implements credentials.VMLinker")
+	def := s.k.make(tag, 1)
+	s.mustPut(ctx, t, h, "alpha", def, true)
+	beta := s.k.make(tag, 2)
+	s.mustPut(ctx, t, h, "beta", beta, false)
+	gamma := s.k.make(tag, 3)
+	s.mustPut(ctx, t, h, "gamma", gamma, false)
+
+	vm := "vm-" + tag
+	require.NoError(t, lh.LinkVM(ctx, vm, "beta"))
+	v, err := linker.VSphereForVM(ctx, vm)
+	require.NoError(t, err)
+	assert.Equal(t, beta, valuesOfVSphere(v), "the VM's linked set")
+	assert.Equal(t, credentials.NewSecret(beta[s.k.print]).Fingerprint(), v.Meta.Fingerprint)
+
+	rotated := s.k.make(tag, 4)
+	s.mustPut(ctx, t, h, "beta", rotated, false)
+	v, err = linker.VSphereForVM(ctx, vm)
+	require.NoError(t, err)
+	assert.Equal(t, rotated, valuesOfVSphere(v), "a rotation of the linked set is visible on the next call")
+
+	require.NoError(t, lh.LinkVM(ctx, vm, "gamma"))
+	v, err = linker.VSphereForVM(ctx, vm)
+	require.NoError(t, err)
+	assert.Equal(t, gamma, valuesOfVSphere(v), "a re-link is followed on the next call")
+
+	v, err = linker.VSphereForVM(ctx, "unknown-"+tag)
+	require.Error(t, err, "a VM the store does not know is an error")
+	assert.NotEqual(t, def, valuesOfVSphere(v), "an unknown VM never yields the default set")
+	requireCategory(t, err, fkerrors.NotFound)
+
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = linker.VSphereForVM(canceled, vm)
 	assert.ErrorIs(t, err, context.Canceled)
+	requireCategory(t, err, fkerrors.Canceled)
 }
 
 // concurrentRotation runs 50 readers while the set is rotated through generations. Each

@@ -33,6 +33,9 @@ func TestSuiteFailsBrokenSources(t *testing.T) {
 		{"caching", []string{"RotationVisibleOnNextCall", "ConcurrentRotation"}},
 		{"silent-default", []string{"NamedAccountMissingIsNotDefault"}},
 		{"leaky-errors", []string{"NoSecretInOutput"}},
+		{"bare-context-error", []string{"CancelledContext"}},
+		{"drops-tls-switch", []string{"InsecureSkipVerify"}},
+		{"unknown-id-is-default", []string{"AccountID"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
@@ -81,6 +84,20 @@ func (h *brokenHarness) Source() credentials.Source {
 					return h.m.CloudStack(ctx, credentials.Ref{})
 				}
 				return c, err
+			case "bare-context-error":
+				if err := ctx.Err(); err != nil {
+					return credentials.CloudStack{}, err
+				}
+				return h.m.CloudStack(context.Background(), ref)
+			case "drops-tls-switch":
+				c, err := h.m.CloudStack(ctx, ref)
+				c.InsecureSkipVerify = false
+				return c, err
+			case "unknown-id-is-default":
+				if ref.ID != "" {
+					ref = credentials.Ref{}
+				}
+				return h.m.CloudStack(ctx, ref)
 			default: // leaky-errors
 				c, err := h.m.CloudStack(ctx, ref)
 				if err != nil {

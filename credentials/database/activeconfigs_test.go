@@ -75,7 +75,7 @@ func TestSeveralActiveConfigurations(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, w.DeleteCloudStack(ctx, "primary"))
 			require.NoError(t, w.DeleteCloudStack(ctx, "lab"))
-			for _, s := range []*database.Source{src, strict} {
+			for _, s := range []*credentials.Provider{src, strict} {
 				c, err := s.CloudStack(ctx, credentials.Ref{})
 				require.NoError(t, err)
 				assert.Equal(t, "dr-site", c.Origin.Account)

@@ -22,14 +22,49 @@ import (
 // what the Writer stores is what the Source reads. csWriter writes the CloudStack sets (a
 // writer without a key stores their keys in plaintext), w everything else.
 type dbHarness struct {
+	t        testing.TB
 	db       *gorm.DB
-	src      *database.Source
+	src      *credentials.Provider
 	w        *database.Writer
 	csWriter *database.Writer
 }
 
+var (
+	_ credentialstest.IDHarness     = dbHarness{}
+	_ credentialstest.VMLinkHarness = dbHarness{}
+	_ credentialstest.TLSHarness    = dbHarness{}
+)
+
 func (h dbHarness) Source() credentials.Source { return h.src }
 func (h dbHarness) Atomic() bool               { return true }
+
+// HoldsInsecureSkipVerify: the appliance's tables have no TLS switch; only the source's
+// WithInsecureSkipVerify turns verification off, for every set.
+func (h dbHarness) HoldsInsecureSkipVerify() bool { return false }
+
+// ID reads the set's id, which credentials.AccountID selects by.
+func (h dbHarness) ID(ctx context.Context, kind credentials.Kind, account string) (int64, error) {
+	table, column := "ossea_configs", "name"
+	if kind == credentials.KindVSphere {
+		table, column = "vmware_credentials", "credential_name"
+	}
+	var id int64
+	err := h.db.WithContext(ctx).Raw("SELECT id FROM "+table+" WHERE "+column+" = ?", account).Row().Scan(&id)
+	return id, err
+}
+
+// LinkVM adds vm to replication as the appliance would (a vm_replication_contexts row
+// whose context_id is vm, once), then links it with the Writer.
+func (h dbHarness) LinkVM(ctx context.Context, vm, account string) error {
+	var n int64
+	if err := h.db.WithContext(ctx).Raw("SELECT COUNT(*) FROM vm_replication_contexts WHERE context_id = ?", vm).Scan(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		appliancedb.InsertVMContext(h.t, h.db, appliancedb.VMContext{ContextID: vm})
+	}
+	return h.w.LinkVM(ctx, vm, account)
+}
 
 // PutCloudStack saves the set, which leaves it active as the appliance's save does. The
 // default is the active configuration with the lowest id, so making one the default means
@@ -92,7 +127,7 @@ func newKey(t testing.TB) []byte {
 
 // newStore opens a fresh migrated database on backend with a Source and a Writer on it
 // (newSourceAndWriter).
-func newStore(t testing.TB, backend testdb.Backend, opts ...database.Option) (*gorm.DB, *database.Source, *database.Writer) {
+func newStore(t testing.TB, backend testdb.Backend, opts ...database.SourceOption) (*gorm.DB, *credentials.Provider, *database.Writer) {
 	t.Helper()
 	db := testdb.Open(t, backend)
 	require.NoError(t, database.Migrate(context.Background(), db))
@@ -100,16 +135,16 @@ func newStore(t testing.TB, backend testdb.Backend, opts ...database.Option) (*g
 	return db, src, w
 }
 
-// newSourceAndWriter returns a Source and a Writer on db sharing a random key; options given
-// apply to both.
-func newSourceAndWriter(t testing.TB, db *gorm.DB, opts ...database.Option) (*database.Source, *database.Writer) {
+// newSourceAndWriter returns a source and a Writer on db sharing a random key; options given
+// apply to the source.
+func newSourceAndWriter(t testing.TB, db *gorm.DB, opts ...database.SourceOption) (*credentials.Provider, *database.Writer) {
 	t.Helper()
 	key := newKey(t)
-	opts = append([]database.Option{database.WithKey(key), database.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
-	src, err := database.New(db, opts...)
+	logger := slog.New(slog.DiscardHandler)
+	src, err := database.New(db, append([]database.SourceOption{database.WithKey(key), database.WithLogger(logger)}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = src.Close() })
-	w, err := database.NewWriter(db, append(opts, database.WithoutValidation())...)
+	w, err := database.NewWriter(db, database.WithKey(key), database.WithLogger(logger), database.WithoutValidation())
 	require.NoError(t, err)
 	return src, w
 }
@@ -121,7 +156,7 @@ func TestConformance(t *testing.T) {
 			t.Parallel()
 			credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
 				db, src, w := newStore(t, backend)
-				return dbHarness{db: db, src: src, w: w}
+				return dbHarness{t: t, db: db, src: src, w: w}
 			})
 		})
 	}
@@ -133,7 +168,7 @@ func TestConformanceWithUsageTracking(t *testing.T) {
 	t.Parallel()
 	credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
 		db, src, w := newStore(t, testdb.SQLite, database.WithUsageTracking(8))
-		return dbHarness{db: db, src: src, w: w}
+		return dbHarness{t: t, db: db, src: src, w: w}
 	})
 }
 
@@ -147,7 +182,7 @@ func TestConformancePlaintextCloudStackKeys(t *testing.T) {
 		db, src, w := newStore(t, testdb.SQLite)
 		keyless, err := database.NewWriter(db, database.WithoutValidation())
 		require.NoError(t, err)
-		return dbHarness{db: db, src: src, w: w, csWriter: keyless}
+		return dbHarness{t: t, db: db, src: src, w: w, csWriter: keyless}
 	})
 }
 
@@ -161,7 +196,7 @@ func TestConformanceOnApplianceSchema(t *testing.T) {
 			credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
 				db := appliancedb.Open(t, backend)
 				src, w := newSourceAndWriter(t, db)
-				return dbHarness{db: db, src: src, w: w}
+				return dbHarness{t: t, db: db, src: src, w: w}
 			})
 		})
 	}

@@ -42,7 +42,7 @@
 // dangling or inactive link is an error, never the default.
 //
 // A named account that does not exist is ErrNotFound, never the default, unless the caller
-// sets Ref.AllowDefault; then the switch is logged as a warning (credentials.FallBack). Names
+// sets Ref.AllowDefault; then the credentials.Provider logs the switch as a warning. Names
 // compare exactly (case and white space count) on every database, whatever its collation:
 // each fetch reads the table's few rows in one statement and matches them in Go.
 //

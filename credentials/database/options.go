@@ -7,9 +7,30 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 )
 
-// Option configures New and NewWriter. Options that do not concern a constructor are ignored
-// by it.
-type Option func(*config)
+// SourceOption configures New.
+type SourceOption interface{ applySource(*config) }
+
+// WriterOption configures NewWriter.
+type WriterOption interface{ applyWriter(*config) }
+
+// Option configures New and NewWriter alike: the key, the logger, the clock.
+type Option interface {
+	SourceOption
+	WriterOption
+}
+
+type sourceOption func(*config)
+
+func (f sourceOption) applySource(c *config) { f(c) }
+
+type writerOption func(*config)
+
+func (f writerOption) applyWriter(c *config) { f(c) }
+
+type sharedOption func(*config)
+
+func (f sharedOption) applySource(c *config) { f(c) }
+func (f sharedOption) applyWriter(c *config) { f(c) }
 
 type config struct {
 	key             []byte
@@ -31,16 +52,16 @@ type config struct {
 // ErrKeyMissing) for encrypted values; a Writer stores CloudStack keys in plaintext and
 // refuses vCenter passwords. Get the key from KeyFromEnv or ParseKey.
 func WithKey(key []byte) Option {
-	return func(c *config) {
+	return sharedOption(func(c *config) {
 		c.key = append([]byte(nil), key...)
 		c.keySet = true
-	}
+	})
 }
 
 // WithLogger sets the logger for warnings (plaintext passwords, default fall-backs,
 // bookkeeping failures). The default is slog.Default().
 func WithLogger(logger *slog.Logger) Option {
-	return func(c *config) { c.logger = logger }
+	return sharedOption(func(c *config) { c.logger = logger })
 }
 
 // AcceptPlaintextPasswords opts in to reading vCenter passwords stored unencrypted, which are
@@ -49,34 +70,34 @@ func WithLogger(logger *slog.Logger) Option {
 // (what the appliance stores when it runs without a key). Every read of such a row logs a
 // warning naming the row (never the password) and carries it in Meta.Warnings. Re-encrypt
 // the rows with Writer.ReencryptPlaintext and drop this option.
-func AcceptPlaintextPasswords() Option {
-	return func(c *config) { c.acceptPlaintext = true }
+func AcceptPlaintextPasswords() SourceOption {
+	return sourceOption(func(c *config) { c.acceptPlaintext = true })
 }
 
 // WithUsageTracking turns on the bookkeeping of vmware_credentials.last_used and usage_count.
 // Updates run on one background goroutine fed by a bounded queue of queueSize entries
 // (<= 0 means 64); when the queue is full an update is dropped rather than delaying the
 // fetch, and an update that fails is logged and forgotten. A fetch never waits for, and
-// never fails because of, the bookkeeping. Call Source.Close to stop the goroutine.
-func WithUsageTracking(queueSize int) Option {
-	return func(c *config) {
+// never fails because of, the bookkeeping. Call Close on the source to stop the goroutine.
+func WithUsageTracking(queueSize int) SourceOption {
+	return sourceOption(func(c *config) {
 		c.usage = true
 		c.usageQueue = queueSize
-	}
+	})
 }
 
 // WithClock sets the clock used for FetchedAt, last_used and the writer's timestamps. The
 // default is time.Now.
 func WithClock(now func() time.Time) Option {
-	return func(c *config) { c.now = now }
+	return sharedOption(func(c *config) { c.now = now })
 }
 
 // WithInsecureSkipVerify marks sets of kind read from this source as skipping TLS
 // certificate verification: the sets of the named accounts (credential_name or name), or
 // every set of kind when no account is named. The appliance's tables have no column for this
 // choice, so it is made here, explicitly, per set. Clients log it when they honour it.
-func WithInsecureSkipVerify(kind credentials.Kind, accounts ...string) Option {
-	return func(c *config) {
+func WithInsecureSkipVerify(kind credentials.Kind, accounts ...string) SourceOption {
+	return sourceOption(func(c *config) {
 		if c.insecure == nil {
 			c.insecure = map[credentials.Kind]map[string]bool{}
 		}
@@ -89,30 +110,44 @@ func WithInsecureSkipVerify(kind credentials.Kind, accounts ...string) Option {
 		for _, a := range accounts {
 			c.insecure[kind][a] = true
 		}
-	}
+	})
 }
 
 // StrictDefault makes a default CloudStack lookup (the zero Ref) fail with ErrAmbiguous when
 // ossea_configs has several active rows, instead of using the one with the lowest id as the
 // appliance does (with a warning). For integrators who would rather stop than guess.
-func StrictDefault() Option {
-	return func(c *config) { c.strictDefault = true }
+func StrictDefault() SourceOption {
+	return sourceOption(func(c *config) { c.strictDefault = true })
 }
 
 // WithoutValidation lets a Writer store sets that fail CloudStack.Check or VSphere.Check
 // (empty required fields, padded values, bad URLs). Tests use it to store broken rows; admin
 // screens should not.
-func WithoutValidation() Option {
-	return func(c *config) { c.skipValidation = true }
+func WithoutValidation() WriterOption {
+	return writerOption(func(c *config) { c.skipValidation = true })
 }
 
-func newConfig(opts []Option) config {
+func sourceConfig(opts []SourceOption) config {
 	var c config
 	for _, o := range opts {
 		if o != nil {
-			o(&c)
+			o.applySource(&c)
 		}
 	}
+	return c.withDefaults()
+}
+
+func writerConfig(opts []WriterOption) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o.applyWriter(&c)
+		}
+	}
+	return c.withDefaults()
+}
+
+func (c config) withDefaults() config {
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}

@@ -23,25 +23,36 @@ const (
 	guiVSphere    = "the OMA GUI's VMware (vCenter) credentials settings"
 )
 
-// Source is a credentials.Source over the appliance's tables, read through gorm. It reads
-// the database on every call and is safe for concurrent use.
-type Source struct {
+// reader is the driver over the appliance's tables, read through gorm. It reads the
+// database on every call and is safe for concurrent use.
+type reader struct {
 	db     *gorm.DB
 	cfg    config
 	cipher *Cipher
 	usage  *usageTracker
 }
 
-var _ credentials.Source = (*Source)(nil)
+var _ credentials.VMLinkDriver = (*reader)(nil)
 
-// New returns a Source reading db. It does not touch the database; the tables are read on
-// each call, as they are (no migration). With WithUsageTracking, call Close when done.
-func New(db *gorm.DB, opts ...Option) (*Source, error) {
+// New returns the source over the appliance's tables in db. It does not touch the database;
+// the tables are read on each call, as they are (no migration). The source links VMs to
+// their vCenter sets (VSphereForVM, through ReadVSphereForVM). With WithUsageTracking, call Close when done.
+//
+// CloudStack returns the CloudStack configuration a Ref selects: the active row of
+// ossea_configs with the lowest id, as the appliance picks it (zero Ref), or the active row
+// with the given name (Ref.Name) or id (Ref.ID). A row with is_active = 0 was deleted in the
+// appliance and is fkerrors.NotFound. When several rows are active the default carries a
+// warning naming the others (Meta.Warnings, and logged), or is fkerrors.Ambiguous under
+// StrictDefault. VSphere returns the vCenter set a Ref selects: the row of
+// vmware_credentials with is_default and is_active set (zero Ref), or the active row with
+// the given credential_name (Ref.Name) or id (Ref.ID); an inactive named row is
+// fkerrors.NotFound, with a remedy saying to activate it.
+func New(db *gorm.DB, opts ...SourceOption) (*credentials.Provider, error) {
 	if db == nil {
 		return nil, &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
 			Problem: "no database handle", Fix: "pass an open *gorm.DB to database.New"}
 	}
-	s := &Source{db: db, cfg: newConfig(opts)}
+	s := &reader{db: db, cfg: sourceConfig(opts)}
 	if s.cfg.keySet {
 		c, err := NewCipher(s.cfg.key)
 		if err != nil {
@@ -56,40 +67,22 @@ func New(db *gorm.DB, opts ...Option) (*Source, error) {
 	if s.cfg.usage {
 		s.usage = startUsageTracker(db, s.cfg)
 	}
-	return s, nil
+	return credentials.NewProvider(sourceName, s, credentials.WithLogger(s.cfg.logger), credentials.WithClock(s.cfg.now)), nil
 }
 
 // Close stops the usage bookkeeping goroutine, if WithUsageTracking started one, dropping
-// updates still queued. It is safe to call more than once; the Source keeps answering
+// updates still queued. It is safe to call more than once; the source keeps answering
 // fetches after Close.
-func (s *Source) Close() error {
+func (s *reader) Close() error {
 	if s.usage != nil {
 		s.usage.close()
 	}
 	return nil
 }
 
-// CloudStack returns the CloudStack configuration ref selects: the active row of
-// ossea_configs with the lowest id, as the appliance picks it (zero Ref), or the active row
-// with the given name (Ref.Name) or id (Ref.ID). A row with is_active = 0 was deleted in the
-// appliance and is ErrNotFound. When several rows are active the default carries a warning
-// naming the others (Meta.Warnings, and logged), or is ErrAmbiguous under StrictDefault.
-func (s *Source) CloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
-	return credentials.FallBack(ctx, s.cfg.logger, sourceName, credentials.KindCloudStack, ref, s.cloudStack)
-}
-
-// VSphere returns the vCenter set ref selects: the row of vmware_credentials with is_default
-// and is_active set (zero Ref), or the active row with the given credential_name (Ref.Name)
-// or id (Ref.ID). An inactive named row is ErrNotFound, with a remedy saying to activate it.
-func (s *Source) VSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
-	return credentials.FallBack(ctx, s.cfg.logger, sourceName, credentials.KindVSphere, ref, s.vSphere)
-}
-
-func (s *Source) cloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
+// ReadCloudStack implements credentials.Driver.
+func (s *reader) ReadCloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
 	const kind = credentials.KindCloudStack
-	if err := ctx.Err(); err != nil {
-		return credentials.CloudStack{}, contextError(kind, ref, err)
-	}
 	match, err := selector(kind, ref)
 	if err != nil {
 		return credentials.CloudStack{}, err
@@ -131,9 +124,8 @@ func (s *Source) cloudStack(ctx context.Context, ref credentials.Ref) (credentia
 	if p := c.Check(); p != nil {
 		return credentials.CloudStack{}, fieldError(kind, ref, row.location(), row.named(), p)
 	}
-	c.Stamp(credentials.Origin{Source: sourceName, Account: name, Location: row.location()},
-		rowVersion(row.location(), name, c.ContentVersion()), s.cfg.now())
-	c.Warnings = warnings
+	c.Meta = credentials.Meta{Origin: credentials.Origin{Source: sourceName, Account: name, Location: row.location()},
+		Version: rowVersion(row.location(), name, c.ContentVersion()), Warnings: warnings}
 	return c, nil
 }
 
@@ -192,16 +184,14 @@ func pickCloudStack(ref credentials.Ref, rows []*cloudStackRow, strict bool) (*c
 	}
 }
 
-func (s *Source) vSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
+// ReadVSphere implements credentials.Driver.
+func (s *reader) ReadVSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
 	v, _, err := s.vSphereRow(ctx, ref)
 	return v, err
 }
 
-func (s *Source) vSphereRow(ctx context.Context, ref credentials.Ref) (credentials.VSphere, *vSphereRow, error) {
+func (s *reader) vSphereRow(ctx context.Context, ref credentials.Ref) (credentials.VSphere, *vSphereRow, error) {
 	const kind = credentials.KindVSphere
-	if err := ctx.Err(); err != nil {
-		return credentials.VSphere{}, nil, contextError(kind, ref, err)
-	}
 	match, err := selector(kind, ref)
 	if err != nil {
 		return credentials.VSphere{}, nil, err
@@ -230,9 +220,8 @@ func (s *Source) vSphereRow(ctx context.Context, ref credentials.Ref) (credentia
 	if p := v.Check(); p != nil {
 		return credentials.VSphere{}, nil, fieldError(kind, ref, row.location(), row.named(), p)
 	}
-	v.Stamp(credentials.Origin{Source: sourceName, Account: name, Location: row.location()},
-		rowVersion(row.location(), name, v.ContentVersion()), s.cfg.now())
-	v.Warnings = warnings
+	v.Meta = credentials.Meta{Origin: credentials.Origin{Source: sourceName, Account: name, Location: row.location()},
+		Version: rowVersion(row.location(), name, v.ContentVersion()), Warnings: warnings}
 	if s.usage != nil {
 		s.usage.record(row.id)
 	}
@@ -383,13 +372,13 @@ func fieldError(kind credentials.Kind, ref credentials.Ref, location, named stri
 }
 
 func contextError(kind credentials.Kind, ref credentials.Ref, err error) error {
-	return &credentials.Error{Code: fkerrors.Unavailable, Source: sourceName, Kind: kind, Account: ref.String(),
+	return &credentials.Error{Code: fkerrors.Canceled, Source: sourceName, Kind: kind, Account: ref.String(),
 		Problem: "the operation's context ended before the read", Fix: "retry with a live context or a longer deadline", Err: err}
 }
 
 // readError classifies a failed read: an ended context, a missing table (not an appliance
 // database, or not migrated), or an unreachable database.
-func (s *Source) readError(ctx context.Context, kind credentials.Kind, ref credentials.Ref, table string, err error) error {
+func (s *reader) readError(ctx context.Context, kind credentials.Kind, ref credentials.Ref, table string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return contextError(kind, ref, ctxErr)
 	}

@@ -39,7 +39,7 @@ func looksEncrypted(stored string) bool {
 }
 
 // open decrypts stored when a key is configured and the value authenticates under it.
-func (s *Source) open(stored string) (string, bool) {
+func (s *reader) open(stored string) (string, bool) {
 	if s.cipher == nil {
 		return "", false
 	}
@@ -51,7 +51,7 @@ func (s *Source) open(stored string) (string, bool) {
 // encrypted or in plaintext, row by row, so each value decides for itself: one that opens
 // under the key is encrypted; one that only looks encrypted (looksEncrypted) and does not
 // open is an error; anything else is plaintext. An empty column stays empty for Check.
-func (s *Source) cloudStackKey(ref credentials.Ref, row *cloudStackRow, field credentials.Field, stored string) (string, error) {
+func (s *reader) cloudStackKey(ref credentials.Ref, row *cloudStackRow, field credentials.Field, stored string) (string, error) {
 	if stored == "" {
 		return "", nil
 	}
@@ -83,7 +83,7 @@ func (s *Source) cloudStackKey(ref credentials.Ref, row *cloudStackRow, field cr
 // starting with TEMP_ or a bare (not encrypted) password is refused unless the caller opted
 // in with AcceptPlaintextPasswords, and then logged on every use. An empty column yields ""
 // so that Check reports the field as missing.
-func (s *Source) password(ctx context.Context, ref credentials.Ref, row *vSphereRow) (string, []string, error) {
+func (s *reader) password(ctx context.Context, ref credentials.Ref, row *vSphereRow) (string, []string, error) {
 	const kind = credentials.KindVSphere
 	stored := row.passwordEncrypted.get()
 	if stored == "" {
@@ -127,7 +127,7 @@ func (s *Source) password(ctx context.Context, ref credentials.Ref, row *vSphere
 
 // undecryptable is the error for a password that has the encrypted form but cannot be
 // opened: no key, or not the key it was sealed with.
-func (s *Source) undecryptable(ref credentials.Ref, row *vSphereRow) error {
+func (s *reader) undecryptable(ref credentials.Ref, row *vSphereRow) error {
 	e := &credentials.Error{Code: fkerrors.Decrypt, Source: sourceName, Kind: credentials.KindVSphere, Account: ref.String(),
 		Field: credentials.FieldPassword}
 	if s.cipher == nil {

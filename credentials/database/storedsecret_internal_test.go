@@ -87,9 +87,9 @@ func FuzzStoredPassword(f *testing.F) {
 		sealed, sealed[:len(sealed)-4], sealed + "\n", base64.StdEncoding.EncodeToString(make([]byte, 28)), "\x00"} {
 		f.Add(seed)
 	}
-	strict := &Source{cfg: newConfig([]Option{WithLogger(slog.New(slog.DiscardHandler))}), cipher: c}
-	lax := &Source{cfg: newConfig([]Option{WithLogger(slog.New(slog.DiscardHandler)), AcceptPlaintextPasswords()}), cipher: c}
-	read := func(s *Source, stored string) (string, error) {
+	strict := &reader{cfg: sourceConfig([]SourceOption{WithLogger(slog.New(slog.DiscardHandler))}), cipher: c}
+	lax := &reader{cfg: sourceConfig([]SourceOption{WithLogger(slog.New(slog.DiscardHandler)), AcceptPlaintextPasswords()}), cipher: c}
+	read := func(s *reader, stored string) (string, error) {
 		row := &vSphereRow{id: 1}
 		row.name.String, row.name.Valid = "vc", true
 		row.passwordEncrypted.String, row.passwordEncrypted.Valid = stored, true
@@ -110,7 +110,7 @@ func FuzzStoredPassword(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, stored string) {
-		for _, s := range []*Source{strict, lax} {
+		for _, s := range []*reader{strict, lax} {
 			pw, err := read(s, stored)
 			if err == nil {
 				continue

@@ -32,7 +32,7 @@ func TestUsageQueueDropsWhenFullAndNeverBlocks(t *testing.T) {
 	require.NoError(t, Migrate(context.Background(), db))
 	release := make(chan struct{})
 	blockingWrites(t, db, release)
-	cfg := newConfig([]Option{WithUsageTracking(2), WithLogger(slog.New(slog.DiscardHandler))})
+	cfg := sourceConfig([]SourceOption{WithUsageTracking(2), WithLogger(slog.New(slog.DiscardHandler))})
 	u := startUsageTracker(db, cfg)
 
 	// The worker takes one id and blocks on it; two more fill the queue; the rest drop.
@@ -58,7 +58,7 @@ func TestUsageTrackerRecordsAndStops(t *testing.T) {
 	require.NoError(t, Migrate(ctx, db))
 	require.NoError(t, db.Exec("INSERT INTO vmware_credentials (id, credential_name, vcenter_host, username, password_encrypted, datacenter, usage_count) "+
 		"VALUES (5, 'vc', 'vc.example.invalid', 'u', '', 'dc', NULL)").Error)
-	cfg := newConfig([]Option{WithUsageTracking(64)})
+	cfg := sourceConfig([]SourceOption{WithUsageTracking(64)})
 	u := startUsageTracker(db, cfg)
 	var wg sync.WaitGroup
 	for range 10 {

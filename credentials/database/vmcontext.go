@@ -30,7 +30,8 @@ type vmContextRow struct {
 	conflict string
 }
 
-// VSphereForVM returns the vCenter set linked to a replicated VM through
+// ReadVSphereForVM implements credentials.VMLinkDriver: the source's VSphereForVM returns the
+// vCenter set linked to a replicated VM through
 // vm_replication_contexts.credential_id (or vmware_credential_id, whichever column the table
 // has). vm is the context's context_id or, when no context has that id, its vm_name.
 //
@@ -40,7 +41,7 @@ type vmContextRow struct {
 // context_id). A table with neither link column is ErrInvalid; one with both, disagreeing, is
 // ErrAmbiguous. A database without vm_replication_contexts answers ErrNotFound: per-VM
 // selection needs the table; use VSphere with a Ref instead.
-func (s *Source) VSphereForVM(ctx context.Context, vm string) (credentials.VSphere, error) {
+func (s *reader) ReadVSphereForVM(ctx context.Context, vm string) (credentials.VSphere, error) {
 	const kind = credentials.KindVSphere
 	account := "vm " + vm
 	ref := credentials.Ref{Name: account}

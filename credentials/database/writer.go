@@ -40,12 +40,12 @@ type Writer struct {
 
 // NewWriter returns a Writer on db. WithKey is needed to write vCenter passwords;
 // WithClock sets the timestamps; WithoutValidation lets broken sets be stored (for tests).
-func NewWriter(db *gorm.DB, opts ...Option) (*Writer, error) {
+func NewWriter(db *gorm.DB, opts ...WriterOption) (*Writer, error) {
 	if db == nil {
 		return nil, &credentials.Error{Code: fkerrors.Invalid, Source: sourceName,
 			Problem: "no database handle", Fix: "pass an open *gorm.DB to database.NewWriter"}
 	}
-	w := &Writer{db: db, cfg: newConfig(opts)}
+	w := &Writer{db: db, cfg: writerConfig(opts)}
 	if w.cfg.keySet {
 		c, err := NewCipher(w.cfg.key)
 		if err != nil {

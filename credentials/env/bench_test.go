@@ -95,7 +95,7 @@ func benchVars(b *testing.B, kind credentials.Kind, account string) map[string]s
 	return vars
 }
 
-func benchFetch(ctx context.Context, b *testing.B, src *env.Source, kind credentials.Kind, ref credentials.Ref) {
+func benchFetch(ctx context.Context, b *testing.B, src *credentials.Provider, kind credentials.Kind, ref credentials.Ref) {
 	b.Helper()
 	if _, _, err := fetch(ctx, src, kind, ref); err != nil {
 		b.Fatal(err)

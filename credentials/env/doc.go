@@ -60,8 +60,8 @@
 //
 // An account, the default one included, exists when at least one of its variables (or
 // their file variants) is set. One that does not exist is ErrNotFound, never the default set; a caller who sets
-// Ref.AllowDefault gets the default set instead, and the switch is logged as a warning
-// (credentials.FallBack).
+// Ref.AllowDefault gets the default set instead, and the credentials.Provider logs the
+// switch as a warning.
 //
 // # Files
 //

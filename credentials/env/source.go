@@ -3,7 +3,6 @@ package env
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strings"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
@@ -13,34 +12,23 @@ import (
 // sourceName is the Origin.Source and credentials.Error.Source of this package.
 const sourceName = "env"
 
-// Source is a credentials.Source over environment variables and the files their *_FILE
-// variants name. It keeps no state between calls: every fetch reads the variables, and the
-// files, again. Build it with New.
-type Source struct {
+// reader is the driver over environment variables and the files their *_FILE variants
+// name. It keeps no state between calls: every fetch reads the variables, and the files,
+// again.
+type reader struct {
 	cfg config
 }
 
-var _ credentials.Source = (*Source)(nil)
-
-// New returns a Source reading the process environment, or the environment WithLookup
-// gives it.
-func New(opts ...Option) *Source {
-	return &Source{cfg: newConfig(opts)}
+// New returns the source over the process environment, or the environment WithLookup gives
+// it. See the package documentation for the variable names, the lookup order and the
+// errors.
+func New(opts ...Option) *credentials.Provider {
+	cfg := newConfig(opts)
+	return credentials.NewProvider(sourceName, &reader{cfg: cfg}, credentials.WithLogger(cfg.logger), credentials.WithClock(cfg.clock))
 }
 
-// CloudStack reads the CloudStack set that ref selects. See the package documentation for
-// the variable names, the lookup order and the errors.
-func (s *Source) CloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
-	return credentials.FallBack(ctx, s.cfg.logger, sourceName, credentials.KindCloudStack, ref, s.cloudStack)
-}
-
-// VSphere reads the vCenter set that ref selects. See the package documentation for the
-// variable names, the lookup order and the errors.
-func (s *Source) VSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
-	return credentials.FallBack(ctx, s.cfg.logger, sourceName, credentials.KindVSphere, ref, s.vSphere)
-}
-
-func (s *Source) cloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
+// ReadCloudStack implements credentials.Driver.
+func (s *reader) ReadCloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
 	r, err := s.read(ctx, credentials.KindCloudStack, ref)
 	if err != nil {
 		return credentials.CloudStack{}, err
@@ -65,12 +53,12 @@ func (s *Source) cloudStack(ctx context.Context, ref credentials.Ref) (credentia
 	if p := c.Check(); p != nil {
 		return credentials.CloudStack{}, r.problem(p)
 	}
-	c.Stamp(r.origin(), "", s.cfg.clock())
-	s.logFetch(ctx, c.Meta)
+	c.Origin = r.origin()
 	return c, nil
 }
 
-func (s *Source) vSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
+// ReadVSphere implements credentials.Driver.
+func (s *reader) ReadVSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
 	r, err := s.read(ctx, credentials.KindVSphere, ref)
 	if err != nil {
 		return credentials.VSphere{}, err
@@ -89,16 +77,8 @@ func (s *Source) vSphere(ctx context.Context, ref credentials.Ref) (credentials.
 	if p := v.Check(); p != nil {
 		return credentials.VSphere{}, r.problem(p)
 	}
-	v.Stamp(r.origin(), "", s.cfg.clock())
-	s.logFetch(ctx, v.Meta)
+	v.Origin = r.origin()
 	return v, nil
-}
-
-func (s *Source) logFetch(ctx context.Context, m credentials.Meta) {
-	if s.cfg.logger.Enabled(ctx, slog.LevelDebug) {
-		s.cfg.logger.DebugContext(ctx, "credentials: read from the environment",
-			"origin", m.Origin.String(), "version", m.Version, "fingerprint", m.Fingerprint)
-	}
 }
 
 // reading is one fetch's view of the variables of one set: which variable or file each
@@ -116,10 +96,7 @@ type reading struct {
 // read looks up every variable of kind for the account ref selects, reads the files that
 // *_FILE variants name, and reports a missing set, an ambiguous variable or an unreadable
 // file.
-func (s *Source) read(ctx context.Context, kind credentials.Kind, ref credentials.Ref) (*reading, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+func (s *reader) read(ctx context.Context, kind credentials.Kind, ref credentials.Ref) (*reading, error) {
 	suffix, err := accountSuffix(kind, ref)
 	if err != nil {
 		return nil, err

@@ -73,7 +73,7 @@ func merge(maps ...map[string]string) map[string]string {
 }
 
 // fetch reads the set of kind through src and returns it as any, its Meta and the error.
-func fetch(ctx context.Context, src *env.Source, kind credentials.Kind, ref credentials.Ref) (any, credentials.Meta, error) {
+func fetch(ctx context.Context, src *credentials.Provider, kind credentials.Kind, ref credentials.Ref) (any, credentials.Meta, error) {
 	if kind == credentials.KindCloudStack {
 		c, err := src.CloudStack(ctx, ref)
 		return c, c.Meta, err

@@ -42,7 +42,7 @@ type authMethod interface {
 	// check reports a configuration mistake, before any request.
 	check() error
 	// login returns a token and its lifetime.
-	login(ctx context.Context, s *Source) (grant, error)
+	login(ctx context.Context, s *reader) (grant, error)
 	// canRelogin reports whether another login may yield a token other than a rejected one.
 	canRelogin() bool
 	// describe names the method for logs and remedies; it never holds a secret.
@@ -104,7 +104,7 @@ func (a *tokenAuth) read() (string, error) {
 	}
 }
 
-func (a *tokenAuth) login(ctx context.Context, s *Source) (grant, error) {
+func (a *tokenAuth) login(ctx context.Context, s *reader) (grant, error) {
 	token, err := a.read()
 	if err != nil {
 		return grant{}, err
@@ -199,7 +199,7 @@ func readValue(what, value, file, env string) (string, error) {
 	return value, nil
 }
 
-func (a *appRoleAuth) login(ctx context.Context, s *Source) (grant, error) {
+func (a *appRoleAuth) login(ctx context.Context, s *reader) (grant, error) {
 	roleID, err := readValue("role id", a.role.RoleID, a.role.RoleIDFile, a.role.RoleIDEnv)
 	if err != nil {
 		return grant{}, err
@@ -241,7 +241,7 @@ type tokenInfo struct {
 
 // lookupSelf asks Vault about token. It returns the HTTP status, with info filled on 200; err
 // is set only when Vault could not be asked or answered something unexpected.
-func (s *Source) lookupSelf(ctx context.Context, token string) (tokenInfo, int, error) {
+func (s *reader) lookupSelf(ctx context.Context, token string) (tokenInfo, int, error) {
 	r, err := s.call(ctx, http.MethodGet, "auth/token/lookup-self", token, nil)
 	if err != nil {
 		return tokenInfo{}, 0, err
@@ -289,7 +289,7 @@ func seconds(v any) time.Duration {
 // token returns the token to use now: it logs in when there is none, and renews or replaces
 // one whose refresh time has come. Only one goroutine refreshes at a time; the others wait
 // for it, or for their context.
-func (s *Source) token(ctx context.Context) (string, error) {
+func (s *reader) token(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	g := s.grant
 	s.mu.Unlock()
@@ -345,18 +345,18 @@ func (s *Source) token(ctx context.Context) (string, error) {
 	return g.token, nil
 }
 
-func (s *Source) due(g grant) bool {
+func (s *reader) due(g grant) bool {
 	return !g.refreshAt.IsZero() && !s.now().Before(g.refreshAt)
 }
 
-func (s *Source) setGrant(g grant) {
+func (s *reader) setGrant(g grant) {
 	s.mu.Lock()
 	s.grant = g
 	s.mu.Unlock()
 }
 
 // login runs the auth method and keeps its token. The caller holds s.refreshing.
-func (s *Source) login(ctx context.Context) (string, error) {
+func (s *reader) login(ctx context.Context) (string, error) {
 	g, err := s.auth.login(ctx, s)
 	if err != nil {
 		return "", err
@@ -366,7 +366,7 @@ func (s *Source) login(ctx context.Context) (string, error) {
 }
 
 // renew extends g's token by its original TTL.
-func (s *Source) renew(ctx context.Context, g grant) (grant, error) {
+func (s *reader) renew(ctx context.Context, g grant) (grant, error) {
 	body := map[string]any{}
 	if g.increment > 0 {
 		body["increment"] = int64(g.increment / time.Second)
@@ -390,7 +390,7 @@ func (s *Source) renew(ctx context.Context, g grant) (grant, error) {
 }
 
 // forget drops token if it is still the one in use, so that the next call logs in.
-func (s *Source) forget(token string) {
+func (s *reader) forget(token string) {
 	s.mu.Lock()
 	if s.grant.token == token {
 		s.grant = grant{}

@@ -40,13 +40,13 @@ func assertNothingSecret(t *testing.T, f *fakeVault, text string, more ...string
 	assertNoneIn(t, text, append(append(f.allTokens(), roleID, secretID), more...)...)
 }
 
-func appRoleSource(t *testing.T, f *fakeVault, logs *testkit.LogBuffer) (*vault.Source, string) {
+func appRoleSource(t *testing.T, f *fakeVault, logs *testkit.LogBuffer) (*credentials.Provider, string) {
 	t.Helper()
 	file := writeFile(t, "secret-id", f.secretID)
 	return newSource(t, f, logs, vault.WithAppRole(vault.AppRole{RoleID: f.roleID, SecretIDFile: file})), file
 }
 
-func fetchOK(t *testing.T, src *vault.Source, want map[string]any) {
+func fetchOK(t *testing.T, src *credentials.Provider, want map[string]any) {
 	t.Helper()
 	c, err := src.CloudStack(context.Background(), credentials.Ref{})
 	require.NoError(t, err)

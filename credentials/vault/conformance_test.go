@@ -16,7 +16,7 @@ import (
 // account's copy too when a set is made the default.
 type fakeHarness struct {
 	f   *fakeVault
-	src *vault.Source
+	src *credentials.Provider
 }
 
 func (h fakeHarness) Source() credentials.Source { return h.src }

@@ -16,8 +16,8 @@
 // # Where sets are stored
 //
 // One secret per kind of set per account, under the KV v2 mount (WithMount, default
-// "secret") at the path template (WithPathTemplate, default "failoverkit/{kind}/{account}";
-// WithPrefix replaces "failoverkit"). {kind} is "cloudstack" or "vsphere"; {account} is the
+// "secret") at the path template (WithPathTemplate, default "failoverkit/{kind}/{account}").
+// {kind} is "cloudstack" or "vsphere"; {account} is the
 // account name: Ref.Name, else Ref.ID (Vault has no numeric ids, so the id is read as a
 // name), else, for the zero Ref, the default account "default" (WithDefaultAccount). So with
 // the defaults:

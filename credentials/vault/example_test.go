@@ -10,7 +10,7 @@ func ExampleNew() {
 	src, err := vault.New(
 		vault.WithAddress("https://vault.example.invalid:8200"),
 		vault.WithMount("secret"),
-		vault.WithPrefix("failoverkit"),
+		vault.WithPathTemplate("failoverkit/{kind}/{account}"),
 		vault.WithAppRole(vault.AppRole{RoleIDFile: "/etc/failoverkit/role-id", SecretIDFile: "/etc/failoverkit/secret-id"}),
 	)
 	if err != nil {

@@ -90,11 +90,6 @@ func WithPathTemplate(template string) Option {
 	return func(c *config) { c.template = template }
 }
 
-// WithPrefix is a shorthand for WithPathTemplate(prefix + "/{kind}/{account}").
-func WithPrefix(prefix string) Option {
-	return func(c *config) { c.template = prefix + "/{kind}/{account}" }
-}
-
 // WithDefaultAccount sets the account name read for the zero credentials.Ref (DefaultAccount
 // when not given).
 func WithDefaultAccount(name string) Option {

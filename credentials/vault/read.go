@@ -26,7 +26,7 @@ type reply struct {
 // call sends one request with token ("" for none): a GET, or a write (PUT) of body as JSON.
 // It returns an error only when there is no answer to map (Vault unreachable, the context
 // ended, the source closed); every HTTP status comes back in the reply for the caller to map.
-func (s *Source) call(ctx context.Context, method, path, token string, body any) (reply, error) {
+func (s *reader) call(ctx context.Context, method, path, token string, body any) (reply, error) {
 	if s.closed.Load() {
 		return reply{}, closedError()
 	}
@@ -85,7 +85,7 @@ func (s *Source) call(ctx context.Context, method, path, token string, body any)
 
 // unexpected maps an answer no caller expected: a sealed or failing Vault is unavailable,
 // anything else is a configuration the source cannot work with.
-func (s *Source) unexpected(r reply, what string) error {
+func (s *reader) unexpected(r reply, what string) error {
 	var cause error
 	if len(r.errors) > 0 {
 		cause = errors.New(strings.Join(r.errors, "; "))
@@ -119,7 +119,7 @@ func closedError() error {
 
 // entry is one credential set's secret in Vault: where it is and, once read, what it holds.
 type entry struct {
-	s       *Source
+	s       *reader
 	kind    credentials.Kind
 	account string
 	// path is the secret's path under the mount, as `vault kv` commands take it.
@@ -131,7 +131,7 @@ type entry struct {
 // read fetches the latest version of the secret holding the kind of set that ref selects. A
 // token rejected as invalid or expired is replaced by one new login (when the auth method
 // can log in again) and the read retried once.
-func (s *Source) read(ctx context.Context, kind credentials.Kind, ref credentials.Ref) (*entry, error) {
+func (s *reader) read(ctx context.Context, kind credentials.Kind, ref credentials.Ref) (*entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

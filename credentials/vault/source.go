@@ -21,9 +21,9 @@ import (
 // sourceName is the Origin.Source and Error.Source of every set and error from this package.
 const sourceName = "vault"
 
-// Source reads credential sets from a Vault KV version 2 engine on every call. Build it with
-// New; it is safe for concurrent use. Close it when done.
-type Source struct {
+// reader is the driver that reads credential sets from a Vault KV version 2 engine on every
+// call. It is safe for concurrent use.
+type reader struct {
 	client         *api.Client
 	httpClient     *http.Client
 	address        string
@@ -43,12 +43,12 @@ type Source struct {
 	closed     atomic.Bool
 }
 
-var _ credentials.Source = (*Source)(nil)
+var _ credentials.Driver = (*reader)(nil)
 
-// New returns a Source configured by opts. An address (WithAddress or VAULT_ADDR) and exactly
+// New returns the source over Vault that opts configure. An address (WithAddress or VAULT_ADDR) and exactly
 // one auth method (WithToken, WithTokenFile, WithTokenEnv or WithAppRole) are required. New
 // does not contact Vault: the first fetch logs in.
-func New(opts ...Option) (*Source, error) {
+func New(opts ...Option) (*credentials.Provider, error) {
 	cfg := config{
 		mount:          DefaultMount,
 		template:       DefaultPathTemplate,
@@ -109,7 +109,7 @@ func New(opts ...Option) (*Source, error) {
 	if cfg.namespace != "" {
 		client.SetNamespace(cfg.namespace)
 	}
-	return &Source{
+	r := &reader{
 		client:         client,
 		httpClient:     vc.HttpClient,
 		address:        displayAddress(client.Address()),
@@ -121,7 +121,8 @@ func New(opts ...Option) (*Source, error) {
 		logger:         cfg.logger,
 		now:            cfg.now,
 		refreshing:     make(chan struct{}, 1),
-	}, nil
+	}
+	return credentials.NewProvider(sourceName, r, credentials.WithLogger(cfg.logger), credentials.WithClock(cfg.now)), nil
 }
 
 func (c *config) check() error {
@@ -178,12 +179,13 @@ func checkAccount(name string) error {
 	return nil
 }
 
-// Close ends the source: later calls fail with fkerrors.Unavailable. It forgets the
+// Close ends the source (Provider.Close calls it): later calls fail with
+// fkerrors.Unavailable. It forgets the
 // token and closes the HTTP client's idle connections, so that nothing of the source - no
 // goroutine, no connection - outlives it; a call still in flight closes its connection when
 // it ends. The source starts no goroutine of its own, so there is none to stop. Close does
 // not revoke the token; one from AppRole expires by its TTL. Close is idempotent.
-func (s *Source) Close() error {
+func (s *reader) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
@@ -192,17 +194,8 @@ func (s *Source) Close() error {
 	return nil
 }
 
-// CloudStack implements credentials.Source.
-func (s *Source) CloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
-	return credentials.FallBack(ctx, s.logger, sourceName, credentials.KindCloudStack, ref, s.fetchCloudStack)
-}
-
-// VSphere implements credentials.Source.
-func (s *Source) VSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
-	return credentials.FallBack(ctx, s.logger, sourceName, credentials.KindVSphere, ref, s.fetchVSphere)
-}
-
-func (s *Source) fetchCloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
+// ReadCloudStack implements credentials.Driver.
+func (s *reader) ReadCloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
 	e, err := s.read(ctx, credentials.KindCloudStack, ref)
 	if err != nil {
 		return credentials.CloudStack{}, err
@@ -227,11 +220,12 @@ func (s *Source) fetchCloudStack(ctx context.Context, ref credentials.Ref) (cred
 	if p := c.Check(); p != nil {
 		return credentials.CloudStack{}, e.problem(p, cloudStackKeys, d.unknown)
 	}
-	c.Stamp(e.origin(), e.version(), s.now())
+	c.Meta = credentials.Meta{Origin: e.origin(), Version: e.version()}
 	return c, nil
 }
 
-func (s *Source) fetchVSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
+// ReadVSphere implements credentials.Driver.
+func (s *reader) ReadVSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
 	e, err := s.read(ctx, credentials.KindVSphere, ref)
 	if err != nil {
 		return credentials.VSphere{}, err
@@ -250,6 +244,6 @@ func (s *Source) fetchVSphere(ctx context.Context, ref credentials.Ref) (credent
 	if p := v.Check(); p != nil {
 		return credentials.VSphere{}, e.problem(p, vSphereKeys, d.unknown)
 	}
-	v.Stamp(e.origin(), e.version(), s.now())
+	v.Meta = credentials.Meta{Origin: e.origin(), Version: e.version()}
 	return v, nil
 }

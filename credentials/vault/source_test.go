@@ -22,7 +22,7 @@ import (
 )
 
 // newSource builds a source against f that reads the fake's clock and logs into logs.
-func newSource(t *testing.T, f *fakeVault, logs *testkit.LogBuffer, opts ...vault.Option) *vault.Source {
+func newSource(t *testing.T, f *fakeVault, logs *testkit.LogBuffer, opts ...vault.Option) *credentials.Provider {
 	t.Helper()
 	base := []vault.Option{
 		vault.WithAddress(f.addr()), vault.WithMaxRetries(0), vault.WithClock(f.clock.Now),
@@ -188,9 +188,9 @@ func TestPathTemplateAndDefaultAccount(t *testing.T) {
 		opts []vault.Option
 		ref  credentials.Ref
 	}{
-		{"prefix, default", []vault.Option{vault.WithPrefix("teams/migration"), vault.WithDefaultAccount("main")}, credentials.Ref{}},
+		{"prefix, default", []vault.Option{vault.WithPathTemplate("teams/migration" + "/{kind}/{account}"), vault.WithDefaultAccount("main")}, credentials.Ref{}},
 		{"template, named", []vault.Option{vault.WithPathTemplate("teams/migration/{kind}/{account}")}, credentials.Account("main")},
-		{"id as account", []vault.Option{vault.WithPrefix("teams/migration")}, credentials.Ref{ID: "main"}},
+		{"id as account", []vault.Option{vault.WithPathTemplate("teams/migration" + "/{kind}/{account}")}, credentials.Ref{ID: "main"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,12 +14,15 @@
 // # What a source must do
 //
 //   - Read the backing store on every call; keep no credential between calls.
-//   - Resolve the zero Ref to the default set, a named Ref to that account only, and leave
-//     Ref.AllowDefault to credentials.FallBack, which logs every switch to the default.
-//   - Check the set (CloudStack.Check, VSphere.Check) and stamp it (Stamp) with an Origin
-//     that names where it was read, never a value.
+//   - Implement credentials.Driver - the two reads - and hand it to credentials.NewProvider.
+//     The Provider does the rest the same way for every store: Ref.AllowDefault's fall-back
+//     with its warning, fingerprints, fetch times and content versions, the context rule,
+//     observation.
+//   - Resolve the zero Ref to the default set and a named Ref to that account only.
+//   - Check the set (CloudStack.Check, VSphere.Check) and give it an Origin that names where
+//     it was read, never a value.
 //   - Return *credentials.Error values with a category and a remedy naming what to change.
-//   - Honour the context and be safe for concurrent use.
+//   - Be safe for concurrent use.
 //
 // # Errors
 //

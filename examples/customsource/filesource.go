@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"os"
-	"time"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/fkerrors"
@@ -67,7 +65,7 @@ func (e vSphereEntry) set() credentials.VSphere {
 	}
 }
 
-// fileSource is a credentials.Source over one JSON file:
+// fileSource is a credentials.Driver over one JSON file:
 //
 //	{
 //	  "cloudstack": {
@@ -83,71 +81,59 @@ func (e vSphereEntry) set() credentials.VSphere {
 // It reads the file on every call, so a rewritten file is seen by the next operation with
 // no restart and no file watcher. Writers should replace the file atomically (write a
 // temporary file, then rename it over the old one) so that a reader never sees half of it.
-// A fileSource holds only its path, logger and clock, and is safe for concurrent use.
+// A driver implements the reads only; credentials.NewProvider adds what every source does
+// (the fall-back to the default set when a caller allows it, the metadata, the context rule).
+// A fileSource holds only its path, and is safe for concurrent use.
 type fileSource struct {
-	path   string
-	logger *slog.Logger
-	now    func() time.Time
+	path string
 }
 
-// newFileSource returns a fileSource reading the file at path. It does not read the file:
-// every fetch does. The warning logged when a caller's Ref.AllowDefault makes the source use
-// the default set goes to slog.Default().
-func newFileSource(path string) *fileSource {
-	return &fileSource{path: path, logger: slog.Default(), now: time.Now}
+// newFileSource returns the source over the file at path. It does not read the file: every
+// fetch does.
+func newFileSource(path string, opts ...credentials.ProviderOption) *credentials.Provider {
+	return credentials.NewProvider(sourceName, &fileSource{path: path}, opts...)
 }
 
-// CloudStack implements credentials.Source.
-func (s *fileSource) CloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
-	return credentials.FallBack(ctx, s.logger, sourceName, credentials.KindCloudStack, ref,
-		func(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
-			doc, err := s.read(ctx, credentials.KindCloudStack, ref)
-			if err != nil {
-				return credentials.CloudStack{}, err
-			}
-			account, entry, err := pick(s, credentials.KindCloudStack, ref, doc.CloudStack.Default, doc.CloudStack.Accounts)
-			if err != nil {
-				return credentials.CloudStack{}, err
-			}
-			set := entry.set()
-			if p := set.Check(); p != nil {
-				return credentials.CloudStack{}, s.problem(credentials.KindCloudStack, account, p)
-			}
-			set.Stamp(s.origin(credentials.KindCloudStack, account), "", s.now())
-			return set, nil
-		})
+// ReadCloudStack implements credentials.Driver.
+func (s *fileSource) ReadCloudStack(ctx context.Context, ref credentials.Ref) (credentials.CloudStack, error) {
+	doc, err := s.read(ctx, credentials.KindCloudStack, ref)
+	if err != nil {
+		return credentials.CloudStack{}, err
+	}
+	account, entry, err := pick(s, credentials.KindCloudStack, ref, doc.CloudStack.Default, doc.CloudStack.Accounts)
+	if err != nil {
+		return credentials.CloudStack{}, err
+	}
+	set := entry.set()
+	if p := set.Check(); p != nil {
+		return credentials.CloudStack{}, s.problem(credentials.KindCloudStack, account, p)
+	}
+	set.Origin = s.origin(credentials.KindCloudStack, account)
+	return set, nil
 }
 
-// VSphere implements credentials.Source.
-func (s *fileSource) VSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
-	return credentials.FallBack(ctx, s.logger, sourceName, credentials.KindVSphere, ref,
-		func(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
-			doc, err := s.read(ctx, credentials.KindVSphere, ref)
-			if err != nil {
-				return credentials.VSphere{}, err
-			}
-			account, entry, err := pick(s, credentials.KindVSphere, ref, doc.VSphere.Default, doc.VSphere.Accounts)
-			if err != nil {
-				return credentials.VSphere{}, err
-			}
-			set := entry.set()
-			if p := set.Check(); p != nil {
-				return credentials.VSphere{}, s.problem(credentials.KindVSphere, account, p)
-			}
-			set.Stamp(s.origin(credentials.KindVSphere, account), "", s.now())
-			return set, nil
-		})
+// ReadVSphere implements credentials.Driver.
+func (s *fileSource) ReadVSphere(ctx context.Context, ref credentials.Ref) (credentials.VSphere, error) {
+	doc, err := s.read(ctx, credentials.KindVSphere, ref)
+	if err != nil {
+		return credentials.VSphere{}, err
+	}
+	account, entry, err := pick(s, credentials.KindVSphere, ref, doc.VSphere.Default, doc.VSphere.Accounts)
+	if err != nil {
+		return credentials.VSphere{}, err
+	}
+	set := entry.set()
+	if p := set.Check(); p != nil {
+		return credentials.VSphere{}, s.problem(credentials.KindVSphere, account, p)
+	}
+	set.Origin = s.origin(credentials.KindVSphere, account)
+	return set, nil
 }
 
-// read reads and decodes the whole file: one read, so one consistent version of every set.
 func (s *fileSource) read(ctx context.Context, kind credentials.Kind, ref credentials.Ref) (*fileDoc, error) {
 	fail := func(category fkerrors.Code, problem, remedy string, cause error) error {
 		return &credentials.Error{Code: category, Source: sourceName, Kind: kind, Account: ref.String(),
 			Problem: problem, Fix: remedy, Err: cause}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fail(fkerrors.Unavailable, "the operation's context ended before the read",
-			"retry with a live context", err)
 	}
 	data, err := os.ReadFile(s.path)
 	switch {

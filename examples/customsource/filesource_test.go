@@ -24,14 +24,12 @@ import (
 type fileHarness struct {
 	mu   sync.Mutex
 	path string
-	src  *fileSource
+	src  *credentials.Provider
 }
 
 func newFileHarness(t *testing.T) credentialstest.Harness {
 	path := filepath.Join(t.TempDir(), "credentials.json")
-	src := newFileSource(path)
-	src.logger = slog.New(slog.DiscardHandler)
-	return &fileHarness{path: path, src: src}
+	return &fileHarness{path: path, src: newFileSource(path, credentials.WithLogger(slog.New(slog.DiscardHandler)))}
 }
 
 func (h *fileHarness) Source() credentials.Source { return h.src }

@@ -33,7 +33,7 @@
 //
 // # After
 //
-// The server keeps the Engine (newEngine: a database.Source over the same tables, a
+// The server keeps the Engine (newEngine: the database source over the same tables, a
 // failover.GormStore in the same database) and nothing else. Each request is one
 // operation; the Engine fetches that operation's credential sets when it starts, so a change
 // made in the GUI takes effect on the next request, and a missing or broken set is an error

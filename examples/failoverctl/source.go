@@ -140,7 +140,7 @@ func (a *app) openDatabaseSource(ctx context.Context, b *backend) error {
 	}
 	b.closers = append(b.closers, closeDB)
 	b.db = db
-	opts := []database.Option{database.WithLogger(a.logger)}
+	opts := []database.SourceOption{database.WithLogger(a.logger)}
 	key, err := a.source.key()
 	switch {
 	case err == nil:

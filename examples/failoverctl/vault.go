@@ -49,7 +49,7 @@ func (f *vaultFlags) options() ([]vault.Option, error) {
 		opt func(string) vault.Option
 	}{
 		{f.mount, vault.WithMount},
-		{f.prefix, vault.WithPrefix},
+		{f.prefix, func(prefix string) vault.Option { return vault.WithPathTemplate(prefix + "/{kind}/{account}") }},
 		{f.pathTemplate, vault.WithPathTemplate},
 		{f.namespace, vault.WithNamespace},
 		{f.defaultAccount, vault.WithDefaultAccount},

@@ -66,7 +66,7 @@ type demo struct {
 	db     *gorm.DB
 	dbPath string
 	writer *database.Writer
-	src    *database.Source
+	src    *credentials.Provider
 	engine *failover.Engine
 	source failovertest.SourceVM
 	done   chan failover.Event

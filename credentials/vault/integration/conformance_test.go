@@ -19,7 +19,7 @@ import (
 type harness struct {
 	v      *realVault
 	prefix string
-	src    *fkvault.Source
+	src    *credentials.Provider
 }
 
 func (h *harness) Source() credentials.Source { return h.src }
@@ -58,26 +58,36 @@ func (h *harness) Delete(ctx context.Context, kind credentials.Kind, account str
 // empty values are left out, as a missing key.
 func cloudStackData(c credentials.CloudStack) map[string]any {
 	return withoutEmpty(map[string]any{
-		"api_url":             c.APIURL,
-		"api_key":             c.APIKey.Reveal(),
-		"secret_key":          c.SecretKey.Reveal(),
-		"domain":              c.Domain,
-		"zone":                c.Zone,
-		"appliance_vm_id":     c.ApplianceVMID,
-		"template_id":         c.TemplateID,
-		"network_id":          c.NetworkID,
-		"service_offering_id": c.ServiceOfferingID,
-		"disk_offering_id":    c.DiskOfferingID,
+		"allow_unverified_ssl": flag(c.InsecureSkipVerify),
+		"api_url":              c.APIURL,
+		"api_key":              c.APIKey.Reveal(),
+		"secret_key":           c.SecretKey.Reveal(),
+		"domain":               c.Domain,
+		"zone":                 c.Zone,
+		"appliance_vm_id":      c.ApplianceVMID,
+		"template_id":          c.TemplateID,
+		"network_id":           c.NetworkID,
+		"service_offering_id":  c.ServiceOfferingID,
+		"disk_offering_id":     c.DiskOfferingID,
 	})
 }
 
 func vSphereData(v credentials.VSphere) map[string]any {
 	return withoutEmpty(map[string]any{
-		"server":     v.Host,
-		"user":       v.Username,
-		"password":   v.Password.Reveal(),
-		"datacenter": v.Datacenter,
+		"allow_unverified_ssl": flag(v.InsecureSkipVerify),
+		"server":               v.Host,
+		"user":                 v.Username,
+		"password":             v.Password.Reveal(),
+		"datacenter":           v.Datacenter,
 	})
+}
+
+// flag is a KV boolean as an operator writes it; "" (left out) when off.
+func flag(on bool) string {
+	if on {
+		return "true"
+	}
+	return ""
 }
 
 func withoutEmpty(m map[string]any) map[string]any {
@@ -100,7 +110,7 @@ func TestConformanceAgainstRealVault(t *testing.T) {
 		src, err := fkvault.New(
 			fkvault.WithAddress(v.addr),
 			fkvault.WithMount(kvMount),
-			fkvault.WithPrefix(prefix),
+			fkvault.WithPathTemplate(prefix+"/{kind}/{account}"),
 			fkvault.WithAppRole(fkvault.AppRole{RoleID: roleID, SecretIDFile: secretIDFile}),
 			fkvault.WithMaxRetries(0),
 			fkvault.WithLogger(slog.New(slog.DiscardHandler)),

@@ -43,7 +43,7 @@ func newScenario(t *testing.T, tokenTTL, tokenMaxTTL string) *scenario {
 	return &scenario{v: v, roleID: roleID, secretID: secretID, values: values, logs: &testkit.LogBuffer{}}
 }
 
-func (s *scenario) source(t *testing.T, opts ...fkvault.Option) *fkvault.Source {
+func (s *scenario) source(t *testing.T, opts ...fkvault.Option) *credentials.Provider {
 	t.Helper()
 	base := []fkvault.Option{
 		fkvault.WithAddress(s.v.addr), fkvault.WithMount(kvMount), fkvault.WithMaxRetries(0),
@@ -55,7 +55,7 @@ func (s *scenario) source(t *testing.T, opts ...fkvault.Option) *fkvault.Source 
 	return src
 }
 
-func (s *scenario) appRoleSource(t *testing.T, secretIDFile string) *fkvault.Source {
+func (s *scenario) appRoleSource(t *testing.T, secretIDFile string) *credentials.Provider {
 	return s.source(t, fkvault.WithAppRole(fkvault.AppRole{RoleID: s.roleID, SecretIDFile: secretIDFile}))
 }
 
