@@ -115,7 +115,7 @@ func TestCancelledBeforeCalling(t *testing.T) {
 	r.sim.ResetCalls()
 	_, err := c.ListVolumes(ctx, r.seed.ApplianceVMID)
 	require.ErrorIs(t, err, context.Canceled)
-	_, err = c.SnapshotVolumes(ctx, r.seed.VolumeIDs)
+	_, err = c.CreateSnapshot(ctx, r.seed.VolumeIDs[0], "")
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Empty(t, r.sim.Calls())
 }

@@ -53,10 +53,6 @@
 // the set's origin and version (Meta.Describe), never a key. 531 is not: the account is
 // authenticated and may run the command, but not on that resource.
 //
-// Multi-step helpers (MoveVolumes, UndoMoves, SnapshotVolumes) report partial progress:
-// MoveVolumes returns the moves done with a *MoveError; UndoMoves and SnapshotVolumes keep
-// going past failures and join them (go-multierror), saying how many of how many failed.
-//
 // # Context and async jobs
 //
 // Every method takes a context and honours it for its whole run, including while waiting for
@@ -64,8 +60,7 @@
 // one, so each request is bound to the caller's context in the transport, and jobs are polled
 // here (immediately, then with a doubling delay, see WithPollInterval). A cancelled wait does
 // not cancel the job in CloudStack; DeployVM and CreateSnapshot return the id CloudStack
-// announced so that the caller can clean up, and SnapshotVolumes announces each id before
-// its job ends (OnSnapshotCreated).
+// announced so that the caller can clean up.
 //
 // The defaults suit jobs that take minutes, as snapshots of large volumes do: polls come at
 // once, then after 1 s, doubling up to every 10 s (WithPollInterval); a job is waited for
@@ -83,7 +78,7 @@
 //
 // # Concurrency
 //
-// A Client is safe for concurrent use; so is a Transport. SnapshotVolumes takes snapshots
-// concurrently (SnapshotParallel). CloudStack itself serialises conflicting operations on one
-// VM; callers should not move volumes of one VM from several goroutines.
+// A Client is safe for concurrent use; so is a Transport. CloudStack itself serialises
+// conflicting operations on one VM; callers should not attach or detach volumes of one VM
+// from several goroutines.
 package cloudstack

@@ -181,16 +181,3 @@ func TestAPIErrorMessage(t *testing.T) {
 	assert.Equal(t, "cloudstack: attachVolume job job-3 failed: Please specify a volume that is not attached to any VM. (error 431, cs 4350)"+
 		"; fix: let the resource reach the state the command needs (stopped, detached, ...), then retry", err.Error())
 }
-
-func TestUndoErrorsCounts(t *testing.T) {
-	t.Parallel()
-	var u undoErrors
-	u.total = 3
-	require.NoError(t, u.err("undoing"))
-	u.add(fmt.Errorf("step a: %w", &APIError{Command: "detachVolume", Text: "x", Code: fkerrors.Conflict}))
-	u.add(errors.New("step b"))
-	err := u.err("undoing")
-	require.Error(t, err)
-	assert.True(t, strings.HasPrefix(err.Error(), "cloudstack: undoing: 2 of 3 failed:"), err.Error())
-	assert.ErrorIs(t, err, fkerrors.Conflict)
-}

@@ -64,17 +64,18 @@ func Example() {
 		}
 	}
 	// A default KVM cloud does not snapshot the volumes of a running VM, and the appliance
-	// runs: take them off it and snapshot them detached, all at once.
+	// runs: take them off it and snapshot them detached.
+	snaps := 0
 	for _, id := range replicated {
 		if _, err := c.DetachVolume(ctx, id); err != nil {
 			log.Fatal(err)
 		}
+		if _, err := c.CreateSnapshot(ctx, id, "rollback-"+id); err != nil {
+			log.Fatal(err)
+		}
+		snaps++
 	}
-	snaps, err := c.SnapshotVolumes(ctx, replicated)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("snapshots:", len(snaps))
+	fmt.Println("snapshots:", snaps)
 
 	vm, err := c.DeployVM(ctx, cloudstack.DeploySpec{Name: "web-test"})
 	if err != nil {

@@ -20,18 +20,9 @@ import (
 // cloudstack-go's own waiting (GetAsyncJobResult) sleeps without looking at a context, so
 // the job is polled here.
 func (c *Client) async(ctx context.Context, command string, p *params, out any) (string, error) {
-	return c.asyncAnnounced(ctx, command, p, out, nil)
-}
-
-// asyncAnnounced is async with a hook called with the id CloudStack announced for the
-// resource the job creates, before the job is waited for.
-func (c *Client) asyncAnnounced(ctx context.Context, command string, p *params, out any, announce func(id string)) (string, error) {
 	var sub wire.Submitted
 	if err := c.request(ctx, command, "", p, &sub); err != nil {
 		return "", err
-	}
-	if announce != nil && sub.ID != "" {
-		announce(sub.ID)
 	}
 	if sub.JobID == "" {
 		return sub.ID, &APIError{Command: command, Text: "CloudStack answered without a job id", Code: fkerrors.Internal}

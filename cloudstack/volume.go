@@ -2,7 +2,6 @@ package cloudstack
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strconv"
 
@@ -173,7 +172,7 @@ func checkSuccess(command string, r wire.Success) error {
 	return nil
 }
 
-// Placement says where MoveVolumes puts one volume on the target VM.
+// Placement says at which device of a VM to attach a volume.
 type Placement struct {
 	VolumeID string
 	DeviceID int64
@@ -192,126 +191,4 @@ func BootOrder(volumeIDs ...string) []Placement {
 		}
 	}
 	return plan
-}
-
-// Move records how far one volume's move got: where it was, where it went, and which steps
-// are done. A caller undoes a move by detaching an Attached volume from ToVMID and
-// reattaching a Detached one to FromVMID at FromDeviceID (UndoMoves does this).
-type Move struct {
-	VolumeID     string
-	FromVMID     string
-	FromDeviceID int64
-	ToVMID       string
-	ToDeviceID   int64
-	Detached     bool
-	Attached     bool
-}
-
-// MoveError is returned by MoveVolumes when a step fails: which volume, which step, and the
-// moves done so far (also returned as MoveVolumes' result).
-type MoveError struct {
-	Step     string
-	VolumeID string
-	Moves    []Move
-	Err      error
-}
-
-// Error renders the failed step and how far the move got.
-func (e *MoveError) Error() string {
-	done := 0
-	for _, m := range e.Moves {
-		if m.Attached {
-			done++
-		}
-	}
-	return fmt.Sprintf("cloudstack: moving volumes: %s of volume %s failed after %d of %d moved: %v",
-		e.Step, e.VolumeID, done, len(e.Moves), e.Err)
-}
-
-// Unwrap returns the failed step's error.
-func (e *MoveError) Unwrap() error { return e.Err }
-
-// MoveVolumes moves volumes from one VM to another, one at a time in plan order: each is
-// checked to be attached to fromVMID, detached, then attached to toVMID at its placement's
-// device id. Every volume is checked before the first is touched, so a wrong plan changes
-// nothing. A placement at device 0 makes the volume the target's boot disk, which CloudStack
-// allows only on a stopped VM without a ROOT volume: stop the target and remove the ROOT
-// volume DeployVM created before moving (BootOrder builds such a plan).
-//
-// It returns one Move per planned volume, recording the steps done. On failure it stops and
-// returns the moves so far together with a *MoveError; the caller (or UndoMoves) uses them to
-// put the volumes back.
-func (c *Client) MoveVolumes(ctx context.Context, fromVMID, toVMID string, plan []Placement) ([]Move, error) {
-	const command = "attachVolume"
-	if fromVMID == "" || toVMID == "" || fromVMID == toVMID {
-		return nil, invalidArg(command, "moving volumes needs two different VM ids")
-	}
-	seenVol := make(map[string]bool, len(plan))
-	seenDev := make(map[int64]bool, len(plan))
-	for _, p := range plan {
-		switch {
-		case p.VolumeID == "":
-			return nil, invalidArg(command, "empty volume id in the plan")
-		case p.DeviceID < 0:
-			return nil, invalidArg(command, "device id %d for volume %s: use 0 or more", p.DeviceID, p.VolumeID)
-		case seenVol[p.VolumeID]:
-			return nil, invalidArg(command, "volume %s is twice in the plan", p.VolumeID)
-		case seenDev[p.DeviceID]:
-			return nil, invalidArg(command, "device id %d is twice in the plan", p.DeviceID)
-		}
-		seenVol[p.VolumeID], seenDev[p.DeviceID] = true, true
-	}
-	current, err := c.ListVolumes(ctx, fromVMID)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[string]Volume, len(current))
-	for _, v := range current {
-		byID[v.ID] = v
-	}
-	moves := make([]Move, len(plan))
-	for i, p := range plan {
-		v, ok := byID[p.VolumeID]
-		if !ok {
-			return nil, &APIError{Command: command, Code: fkerrors.Conflict,
-				Text: "volume " + p.VolumeID + " is not attached to VM " + fromVMID}
-		}
-		moves[i] = Move{VolumeID: p.VolumeID, FromVMID: fromVMID, FromDeviceID: v.DeviceID, ToVMID: toVMID, ToDeviceID: p.DeviceID}
-	}
-	for i := range moves {
-		m := &moves[i]
-		if _, err := c.DetachVolume(ctx, m.VolumeID); err != nil {
-			return moves, &MoveError{Step: "detach", VolumeID: m.VolumeID, Moves: moves, Err: err}
-		}
-		m.Detached = true
-		if _, err := c.AttachVolume(ctx, m.VolumeID, m.ToVMID, m.ToDeviceID); err != nil {
-			return moves, &MoveError{Step: "attach", VolumeID: m.VolumeID, Moves: moves, Err: err}
-		}
-		m.Attached = true
-	}
-	return moves, nil
-}
-
-// UndoMoves puts moved volumes back, in reverse order: each attached volume is detached from
-// its target, each detached one reattached to its source at its old device id. It keeps going
-// past failures and returns them joined, saying how many of how many failed.
-func (c *Client) UndoMoves(ctx context.Context, moves []Move) error {
-	var errs undoErrors
-	for i := len(moves) - 1; i >= 0; i-- {
-		m := moves[i]
-		if !m.Detached {
-			continue
-		}
-		errs.total++
-		if m.Attached {
-			if _, err := c.DetachVolume(ctx, m.VolumeID); err != nil {
-				errs.add(fmt.Errorf("detach volume %s from VM %s: %w", m.VolumeID, m.ToVMID, err))
-				continue
-			}
-		}
-		if _, err := c.AttachVolume(ctx, m.VolumeID, m.FromVMID, m.FromDeviceID); err != nil {
-			errs.add(fmt.Errorf("reattach volume %s to VM %s at device %d: %w", m.VolumeID, m.FromVMID, m.FromDeviceID, err))
-		}
-	}
-	return errs.err("undoing volume moves")
 }

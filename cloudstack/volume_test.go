@@ -2,14 +2,12 @@ package cloudstack_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
-	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
@@ -146,139 +144,6 @@ func TestVolumeRuleViolations(t *testing.T) {
 	// The ROOT of a stopped VM may be detached, which is what failover does.
 	_, err = c.DetachVolume(ctx, stoppedVols[0].ID)
 	require.NoError(t, err)
-}
-
-// failoverTarget deploys a stopped VM and removes its ROOT volume, as test failover does
-// before attaching the replicated boot disk.
-func failoverTarget(t *testing.T, c *cloudstack.Client, name string) *cloudstack.VM {
-	t.Helper()
-	ctx := context.Background()
-	vm, err := c.DeployVM(ctx, cloudstack.DeploySpec{Name: name})
-	require.NoError(t, err)
-	vols, err := c.ListVolumes(ctx, vm.ID)
-	require.NoError(t, err)
-	require.Len(t, vols, 1)
-	_, err = c.DetachVolume(ctx, vols[0].ID)
-	require.NoError(t, err)
-	require.NoError(t, c.DeleteVolume(ctx, vols[0].ID))
-	return vm
-}
-
-func TestMoveVolumesBootOrder(t *testing.T) {
-	t.Parallel()
-	r := newRig(t, 3)
-	c := r.client(t)
-	ctx := context.Background()
-	target := failoverTarget(t, c, "failover-vm")
-
-	moves, err := c.MoveVolumes(ctx, r.seed.ApplianceVMID, target.ID, cloudstack.BootOrder(r.seed.VolumeIDs...))
-	require.NoError(t, err)
-	require.Len(t, moves, 3)
-	for i, m := range moves {
-		assert.True(t, m.Detached && m.Attached)
-		assert.Equal(t, int64(r.seed.DeviceIDs[i]), m.FromDeviceID)
-	}
-
-	vols, err := c.ListVolumes(ctx, target.ID)
-	require.NoError(t, err)
-	require.Len(t, vols, 3)
-	for i, v := range vols {
-		assert.Equal(t, r.seed.VolumeIDs[i], v.ID, "order kept")
-	}
-	assert.Equal(t, []int64{0, 1, 2}, []int64{vols[0].DeviceID, vols[1].DeviceID, vols[2].DeviceID})
-	assert.Equal(t, cloudstack.VolumeRoot, vols[0].Type)
-
-	left, err := c.ListVolumes(ctx, r.seed.ApplianceVMID)
-	require.NoError(t, err)
-	require.Len(t, left, 1, "only the appliance's own ROOT stays")
-
-	vm, err := c.StartVM(ctx, target.ID)
-	require.NoError(t, err, "the moved boot disk lets the VM start")
-	assert.Equal(t, cloudstack.VMRunning, vm.State)
-}
-
-func TestMoveVolumesPartialFailureAndUndo(t *testing.T) {
-	t.Parallel()
-	r := newRig(t, 3)
-	c := r.client(t)
-	ctx := context.Background()
-	target := failoverTarget(t, c, "failover-vm")
-
-	r.sim.FailNth("attachVolume", 2, simulator.Fault{Async: true, ErrorCode: 530, ErrorText: "Failed to attach volume: storage busy"})
-	moves, err := c.MoveVolumes(ctx, r.seed.ApplianceVMID, target.ID, cloudstack.BootOrder(r.seed.VolumeIDs...))
-	require.Error(t, err)
-	assert.ErrorIs(t, err, cloudstack.ErrJobFailed)
-	var me *cloudstack.MoveError
-	require.ErrorAs(t, err, &me)
-	assert.Equal(t, "attach", me.Step)
-	assert.Contains(t, me.Error(), "attach of volume "+r.seed.VolumeIDs[1]+" failed after 1 of 3 moved")
-	assert.Equal(t, r.seed.VolumeIDs[1], me.VolumeID)
-	require.Len(t, moves, 3)
-	assert.True(t, moves[0].Detached && moves[0].Attached)
-	assert.True(t, moves[1].Detached && !moves[1].Attached)
-	assert.False(t, moves[2].Detached || moves[2].Attached)
-
-	require.NoError(t, c.UndoMoves(ctx, moves))
-	vols, err := c.ListVolumes(ctx, r.seed.ApplianceVMID)
-	require.NoError(t, err)
-	require.Len(t, vols, 4)
-	for i, id := range r.seed.VolumeIDs {
-		assert.Equal(t, id, vols[i+1].ID)
-		assert.Equal(t, int64(r.seed.DeviceIDs[i]), vols[i+1].DeviceID, "back at its old device")
-	}
-	assert.Empty(t, r.sim.State().VolumesOf(target.ID))
-}
-
-func TestUndoMovesReportsEveryFailure(t *testing.T) {
-	t.Parallel()
-	r := newRig(t, 3)
-	c := r.client(t)
-	ctx := context.Background()
-	target := failoverTarget(t, c, "failover-vm")
-	moves, err := c.MoveVolumes(ctx, r.seed.ApplianceVMID, target.ID, cloudstack.BootOrder(r.seed.VolumeIDs...))
-	require.NoError(t, err)
-
-	// Two of the three reattachments fail; the third is still done.
-	r.sim.FailWhen(func(call simulator.Call) bool {
-		return call.Command == "attachVolume" && call.Params.Get("id") != r.seed.VolumeIDs[1]
-	}, simulator.Fault{Async: true, ErrorCode: 530, ErrorText: "Failed to attach volume"})
-	err = c.UndoMoves(ctx, moves)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "2 of 3 failed")
-	assert.ErrorIs(t, err, cloudstack.ErrJobFailed)
-	back, _ := r.sim.State().Volume(r.seed.VolumeIDs[1])
-	assert.Equal(t, r.seed.ApplianceVMID, back.VMID)
-}
-
-func TestMoveVolumesChecksThePlanFirst(t *testing.T) {
-	t.Parallel()
-	r := newRig(t, 2)
-	c := r.client(t)
-	ctx := context.Background()
-	target := failoverTarget(t, c, "failover-vm")
-	other, err := c.DeployVM(ctx, cloudstack.DeploySpec{Name: "other"})
-	require.NoError(t, err)
-	otherVols, err := c.ListVolumes(ctx, other.ID)
-	require.NoError(t, err)
-
-	cases := []struct {
-		name string
-		plan []cloudstack.Placement
-		want error
-	}{
-		{"volume on another VM", cloudstack.BootOrder(r.seed.VolumeIDs[0], otherVols[0].ID), fkerrors.Conflict},
-		{"same device twice", []cloudstack.Placement{{VolumeID: r.seed.VolumeIDs[0], DeviceID: 1}, {VolumeID: r.seed.VolumeIDs[1], DeviceID: 1}}, fkerrors.Invalid},
-		{"same volume twice", []cloudstack.Placement{{VolumeID: r.seed.VolumeIDs[0], DeviceID: 0}, {VolumeID: r.seed.VolumeIDs[0], DeviceID: 1}}, fkerrors.Invalid},
-	}
-	for _, tc := range cases {
-		r.sim.ResetCalls()
-		moves, err := c.MoveVolumes(ctx, r.seed.ApplianceVMID, target.ID, tc.plan)
-		require.ErrorIs(t, err, tc.want, tc.name)
-		assert.Nil(t, moves, tc.name)
-		assert.Empty(t, r.sim.CallsTo("detachVolume"), tc.name)
-		var me *cloudstack.MoveError
-		assert.False(t, errors.As(err, &me), "nothing moved, so no MoveError")
-	}
 }
 
 func TestBootOrderSkipsTheCDROMSlot(t *testing.T) {
