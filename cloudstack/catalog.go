@@ -37,7 +37,16 @@ type Template struct {
 	ID     string
 	Name   string
 	ZoneID string
+	// OSTypeID and OSTypeName are the guest OS type the template was registered with
+	// ("Windows Server 2019 (64-bit)", "Ubuntu 22.04 LTS"); Family classifies it.
+	OSTypeID   string
+	OSTypeName string
 }
+
+// Family is the OS family of the template's OS type (see OSFamilyOf): what a failover
+// compares with the source VM's guest family so that a Windows guest does not land on a
+// Linux template.
+func (t *Template) Family() OSFamily { return OSFamilyOf(t.OSTypeName) }
 
 // Network is a guest network.
 type Network struct {
@@ -94,7 +103,7 @@ func (c *Client) GetDiskOffering(ctx context.Context, id string) (*DiskOffering,
 func (c *Client) GetTemplate(ctx context.Context, id string) (*Template, error) {
 	return getOne(ctx, c, "listTemplates", "template", id, newParams("id", id, "templatefilter", "all"),
 		func(t wire.Template) (string, Template) {
-			return t.ID, Template{ID: t.ID, Name: t.Name, ZoneID: t.ZoneID}
+			return t.ID, Template{ID: t.ID, Name: t.Name, ZoneID: t.ZoneID, OSTypeID: t.OSTypeID, OSTypeName: t.OSTypeName}
 		})
 }
 

@@ -17,7 +17,7 @@ func TestCatalogLookups(t *testing.T) {
 	t.Parallel()
 	sim := simulator.New()
 	t.Cleanup(sim.Close)
-	seeded, err := sim.Seed(simulator.Scenario{Account: "catalog", Zone: "zone-a"})
+	seeded, err := sim.Seed(simulator.Scenario{Account: "catalog", Zone: "zone-a", WindowsTemplate: "win-2019"})
 	require.NoError(t, err)
 	c, err := cloudstack.New(credentials.CloudStack{
 		APIURL:    sim.URL(),
@@ -51,6 +51,14 @@ func TestCatalogLookups(t *testing.T) {
 	tpl, err := c.GetTemplate(ctx, seeded.TemplateID)
 	require.NoError(t, err)
 	assert.Equal(t, seeded.ZoneID, tpl.ZoneID)
+	assert.Equal(t, simulator.OSTypeLinux, tpl.OSTypeName)
+	assert.NotEmpty(t, tpl.OSTypeID)
+	assert.Equal(t, cloudstack.OSLinux, tpl.Family())
+	win, err := c.GetTemplate(ctx, seeded.WindowsTemplateID)
+	require.NoError(t, err)
+	assert.Equal(t, simulator.OSTypeWindows, win.OSTypeName)
+	assert.NotEqual(t, tpl.OSTypeID, win.OSTypeID)
+	assert.Equal(t, cloudstack.OSWindows, win.Family())
 	nw, err := c.GetNetwork(ctx, seeded.NetworkID)
 	require.NoError(t, err)
 	assert.Equal(t, seeded.ZoneID, nw.ZoneID)

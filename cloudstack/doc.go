@@ -53,6 +53,28 @@
 // the set's origin and version (Meta.Describe), never a key. 531 is not: the account is
 // authenticated and may run the command, but not on that resource.
 //
+// # NICs, MAC addresses and firmware
+//
+// DeployVM gives the new VM the NICs of DeploySpec.NICs in order, the first the default, and
+// encodes them in the form CloudStack honours: networkids when no NIC but the first asks
+// for a MAC (a network may repeat: UserVmManagerImpl gives each entry a NIC of its own; the
+// first NIC's MAC goes in macaddress, which BaseDeployVMCmd applies to the default NIC), and
+// iptonetworklist[i].networkid/.mac otherwise. iptonetworklist is read into a map keyed by
+// network (BaseDeployVMCmd.getIpToNetworkMap), so two NICs on one network would collapse into
+// one: DeployVM refuses such a spec with fkerrors.Invalid and says how to express it. MACs are
+// checked as CloudStack's NetUtils checks them (six hex pairs, one separator, unicast) and
+// sent, and read back, lower case and colon-separated.
+//
+// BootType and BootMode become boottype and bootmode: UEFI needs a mode (LEGACY, or SECURE
+// for Secure Boot), BIOS goes out with LEGACY (CloudStack fails on BIOS without a mode),
+// and a mode without a type is refused, since CloudStack would ignore it. Leaving both
+// empty keeps the template's boot setting. VM.BootType and VM.BootMode read the VM's UEFI
+// detail, because CloudStack's own boottype field is absent for most BIOS VMs.
+//
+// Template.Family classifies a template's OS type name (OSFamilyOf) into OSWindows, OSLinux
+// or OSOther, the values of vsphere.GuestFamily, so that a failover can refuse a Windows
+// guest on a Linux template.
+//
 // # Context and async jobs
 //
 // Every method takes a context and honours it for its whole run, including while waiting for

@@ -168,3 +168,62 @@ func ExampleClient_AttachVolume_conflict() {
 	// true true
 	// attachVolume 431 Please specify a volume that is not attached to any VM.
 }
+
+// A VM shaped like a UEFI Windows guest with Secure Boot and three NICs on two networks,
+// the source's MAC addresses kept: each NIC on a network of its own may keep its MAC, so the
+// two NICs sharing a network keep the first one's only.
+func ExampleClient_DeployVM_nicsAndFirmware() {
+	sim := simulator.New()
+	defer sim.Close()
+	seed, err := sim.Seed(simulator.Scenario{Account: "ops", WindowsTemplate: "win-2019", SkipAppliance: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	backup, err := sim.AddNetwork(simulator.Network{Name: "backup", ZoneID: seed.ZoneID, CIDR: "10.9.0.0/24"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := cloudstack.New(credentials.CloudStack{APIURL: sim.URL(), APIKey: credentials.NewSecret(seed.APIKey),
+		SecretKey: credentials.NewSecret(seed.SecretKey), Zone: seed.ZoneID, ServiceOfferingID: seed.ServiceOfferingID})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	tpl, err := c.GetTemplate(ctx, seed.WindowsTemplateID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("template:", tpl.OSTypeName, tpl.Family())
+
+	vm, err := c.DeployVM(ctx, cloudstack.DeploySpec{
+		Name:       "win-app",
+		TemplateID: tpl.ID,
+		NICs: []cloudstack.NICSpec{
+			{NetworkID: seed.NetworkID, MACAddress: "00:50:56:8a:00:01"},
+			{NetworkID: backup},
+			{NetworkID: seed.NetworkID},
+		},
+		BootType: cloudstack.BootUEFI,
+		BootMode: cloudstack.BootSecure,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("boot:", vm.BootType, vm.BootMode)
+	for _, n := range vm.NICs {
+		kept := n.MACAddress == "00:50:56:8a:00:01"
+		fmt.Println("NIC", n.DeviceID, "on", n.NetworkName, "source MAC kept:", kept)
+	}
+
+	_, err = c.DeployVM(ctx, cloudstack.DeploySpec{Name: "win-app-2", TemplateID: tpl.ID, NICs: []cloudstack.NICSpec{
+		{NetworkID: seed.NetworkID}, {NetworkID: seed.NetworkID, MACAddress: "00:50:56:8a:00:02"},
+	}})
+	fmt.Println("MAC on the second NIC of a shared network refused:", errors.Is(err, fkerrors.Invalid))
+	// Output:
+	// template: Windows Server 2019 (64-bit) windows
+	// boot: UEFI SECURE
+	// NIC 0 on network-1 source MAC kept: true
+	// NIC 1 on backup source MAC kept: false
+	// NIC 2 on network-1 source MAC kept: false
+	// MAC on the second NIC of a shared network refused: true
+}

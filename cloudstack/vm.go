@@ -43,19 +43,14 @@ type VM struct {
 	CPUSpeedMHz         int
 	MemoryMB            int
 	Hypervisor          string
-	// NICs in CloudStack's order; the default NIC has IsDefault set.
+	// NICs in device order; the default NIC has IsDefault set.
 	NICs []NIC
+	// BootType and BootMode are the VM's firmware: BIOS (always LEGACY), or UEFI in LEGACY or
+	// SECURE (Secure Boot) mode.
+	BootType BootType
+	BootMode BootMode
 	// Created is when CloudStack created the VM (zero if it did not say).
 	Created time.Time
-}
-
-// NIC is a VM's network interface.
-type NIC struct {
-	ID         string
-	NetworkID  string
-	IPAddress  string
-	MACAddress string
-	IsDefault  bool
 }
 
 // NetworkIDs returns the networks of the VM's NICs in order.
@@ -76,10 +71,21 @@ func vmFromWire(w *wire.VM) *VM {
 		CPUs: w.CPUNumber, CPUSpeedMHz: w.CPUSpeed, MemoryMB: w.Memory, Hypervisor: w.Hypervisor,
 		Created: parseTime(w.Created),
 	}
+	vm.BootType, vm.BootMode = bootFromWire(w.BootType, w.BootMode, w.Details)
 	if len(w.NIC) > 0 {
 		vm.NICs = make([]NIC, len(w.NIC))
+		numbered := true
 		for i, n := range w.NIC {
-			vm.NICs[i] = NIC{ID: n.ID, NetworkID: n.NetworkID, IPAddress: n.IPAddress, MACAddress: n.MACAddress, IsDefault: n.IsDefault}
+			dev, err := strconv.Atoi(n.DeviceID)
+			if err != nil {
+				dev, numbered = -1, false
+			}
+			vm.NICs[i] = NIC{ID: n.ID, NetworkID: n.NetworkID, NetworkName: n.NetworkName, IPAddress: n.IPAddress,
+				MACAddress: strings.ToLower(n.MACAddress), IsDefault: n.IsDefault, DeviceID: dev}
+		}
+		// Releases differ in the order they list NICs in; the device id is the guest's order.
+		if numbered {
+			sort.SliceStable(vm.NICs, func(i, j int) bool { return vm.NICs[i].DeviceID < vm.NICs[j].DeviceID })
 		}
 	}
 	return vm
@@ -110,8 +116,17 @@ type DeploySpec struct {
 	TemplateID string
 	// ServiceOfferingID is the compute offering; empty means Defaults().ServiceOfferingID.
 	ServiceOfferingID string
-	// NetworkIDs are the networks, default NIC first; empty means Defaults().NetworkID.
-	NetworkIDs []string
+	// NICs are the VM's NICs in the guest's order, the default NIC first; empty means one
+	// NIC on Defaults().NetworkID. CloudStack takes MAC addresses for any NIC as long as each
+	// NIC is on a network of its own; when several share a network only the first NIC's MAC
+	// can be given (see NICSpec), and DeployVM refuses the rest with ErrInvalid.
+	NICs []NICSpec
+	// BootType is the firmware, BootBIOS or BootUEFI; empty leaves it to the template
+	// (UEFI when the template has a UEFI detail, else BIOS). BootMode is BootSecure (UEFI
+	// Secure Boot) or BootLegacy; CloudStack requires it with UEFI, and BIOS takes LEGACY
+	// only, which is the default there.
+	BootType BootType
+	BootMode BootMode
 	// DiskOfferingID adds a data disk of that offering. Empty adds none (the default disk
 	// offering is not applied, because failover attaches the replicated volumes instead).
 	DiskOfferingID string
@@ -134,9 +149,9 @@ func (c *Client) DeployVM(ctx context.Context, spec DeploySpec) (*VM, error) {
 	zone := firstOf(spec.Zone, d.Zone)
 	template := firstOf(spec.TemplateID, d.TemplateID)
 	offering := firstOf(spec.ServiceOfferingID, d.ServiceOfferingID)
-	networks := spec.NetworkIDs
-	if len(networks) == 0 && d.NetworkID != "" {
-		networks = []string{d.NetworkID}
+	nics := spec.NICs
+	if len(nics) == 0 && d.NetworkID != "" {
+		nics = []NICSpec{{NetworkID: d.NetworkID}}
 	}
 	switch {
 	case zone == "":
@@ -151,20 +166,27 @@ func (c *Client) DeployVM(ctx context.Context, spec DeploySpec) (*VM, error) {
 	if err := checkHostName(spec.Name); err != nil {
 		return nil, invalidArg(command, "DeploySpec.Name %q %s", spec.Name, err.Error())
 	}
-	zoneID, err := c.zoneID(ctx, zone)
-	if err != nil {
-		return nil, err
-	}
 	p := newParams(
-		"zoneid", zoneID,
 		"templateid", template,
 		"serviceofferingid", offering,
 		"name", spec.Name,
 		"displayname", firstOf(spec.DisplayName, spec.Name),
-		"networkids", strings.Join(networks, ","),
 		"diskofferingid", spec.DiskOfferingID,
 		"startvm", strconv.FormatBool(spec.Start),
 	)
+	if len(nics) > 0 {
+		if err := nicParams(command, nics, p); err != nil {
+			return nil, err
+		}
+	}
+	if err := bootParams(command, spec.BootType, spec.BootMode, p); err != nil {
+		return nil, err
+	}
+	zoneID, err := c.zoneID(ctx, zone)
+	if err != nil {
+		return nil, err
+	}
+	p.SetParam("zoneid", zoneID)
 	// cloudstack-go's encoding of details: one index per key, keys sorted.
 	details := make([][2]string, 0, 3)
 	if spec.CPUs > 0 {

@@ -31,7 +31,7 @@ func TestDeployVM(t *testing.T) {
 		{"custom shape like the source", cloudstack.DeploySpec{Name: "test-c", ServiceOfferingID: r.seed.CustomServiceOfferingID,
 			CPUs: 4, CPUSpeedMHz: 2000, MemoryMB: 8192}, cloudstack.VMStopped, 4, 8192, 1},
 		{"with a data disk", cloudstack.DeploySpec{Name: "test-d", DiskOfferingID: r.seed.DiskOfferingID}, cloudstack.VMStopped, 2, 2048, 2},
-		{"zone by id", cloudstack.DeploySpec{Name: "test-e", Zone: r.seed.ZoneID, NetworkIDs: []string{r.seed.NetworkID}}, cloudstack.VMStopped, 2, 2048, 1},
+		{"zone by id", cloudstack.DeploySpec{Name: "test-e", Zone: r.seed.ZoneID, NICs: []cloudstack.NICSpec{{NetworkID: r.seed.NetworkID}}}, cloudstack.VMStopped, 2, 2048, 1},
 	}
 	for _, tc := range cases {
 		vm, err := c.DeployVM(ctx, tc.spec)

@@ -768,7 +768,7 @@ func (r *run) deploySpec() cloudstack.DeploySpec {
 		Zone:              f.Zone,
 		TemplateID:        f.TemplateID,
 		ServiceOfferingID: f.ServiceOfferingID,
-		NetworkIDs:        []string{f.NetworkID},
+		NICs:              []cloudstack.NICSpec{{NetworkID: f.NetworkID}},
 		Start:             false,
 	}
 	if f.CustomOffering {
@@ -780,7 +780,7 @@ func (r *run) deploySpec() cloudstack.DeploySpec {
 func (r *run) createVMCalls() []string {
 	spec := r.deploySpec()
 	return []string{fmt.Sprintf("deployVirtualMachine name=%s zoneid=%s templateid=%s serviceofferingid=%s networkids=%s startvm=false",
-		spec.Name, spec.Zone, spec.TemplateID, spec.ServiceOfferingID, strings.Join(spec.NetworkIDs, ","))}
+		spec.Name, spec.Zone, spec.TemplateID, spec.ServiceOfferingID, spec.NICs[0].NetworkID)}
 }
 
 func (r *run) createVM(ctx context.Context) error {

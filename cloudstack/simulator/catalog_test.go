@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"testing"
 
+	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -156,4 +157,34 @@ func TestCommandsAreListed(t *testing.T) {
 		assert.Contains(t, all, c)
 		assert.NotContains(t, async, c)
 	}
+}
+
+// listTemplates answers ostypeid and ostypename: the seeded template is Linux, the Windows
+// template Scenario.WindowsTemplate asks for is Windows, and templates of one OS type share
+// its id. A template's UEFI boot mode is its "UEFI" detail.
+func TestTemplatesCarryTheirOSType(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true, WindowsTemplate: "win2019"})
+	require.NotEmpty(t, e.seed.WindowsTemplateID)
+	another, err := e.sim.AddTemplate(simulator.Template{Name: "linux-2", ZoneID: e.seed.ZoneID})
+	require.NoError(t, err)
+	uefi, err := e.sim.AddTemplate(simulator.Template{Name: "win11", ZoneID: e.seed.ZoneID, OSType: "Windows 11 (64-bit)", UEFI: "SECURE"})
+	require.NoError(t, err)
+
+	get := func(id string) *csgo.Template {
+		tpl, n, err := e.cs.Template.GetTemplateByID(id, "all")
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		return tpl
+	}
+	linux, windows := get(e.seed.TemplateID), get(e.seed.WindowsTemplateID)
+	assert.Equal(t, simulator.OSTypeLinux, linux.Ostypename)
+	assert.Equal(t, simulator.OSTypeWindows, windows.Ostypename)
+	assert.Equal(t, "win2019", windows.Name)
+	assert.Equal(t, linux.Hypervisor, windows.Hypervisor)
+	assert.True(t, csgo.IsID(linux.Ostypeid), linux.Ostypeid)
+	assert.NotEqual(t, linux.Ostypeid, windows.Ostypeid)
+	assert.Equal(t, linux.Ostypeid, get(another).Ostypeid, "one OS type, one id")
+	assert.Equal(t, map[string]string{"UEFI": "SECURE"}, get(uefi).Details)
+	assert.Empty(t, linux.Details)
 }

@@ -117,14 +117,35 @@
 //   - listZones, listServiceOfferings, listDiskOfferings, listTemplates (templatefilter
 //     required), listNetworks: filters id, name, keyword, zoneid where CloudStack has them;
 //     page and pagesize.
-//   - deployVirtualMachine: zoneid, templateid, serviceofferingid must exist; the template
-//     and networks must be in the zone; without networkids the zone must have exactly one
-//     network; a customized offering needs details cpuNumber and memory (cpuSpeed optional);
-//     the name must be a valid host name, unique in the zone among VMs not yet expunged (a
-//     destroyed VM keeps its name); creates a ROOT volume at device 0 (rootdisksize may
-//     enlarge it) and, with diskofferingid, a DATADISK at device 1; startvm defaults to
-//     true. With startvm=false the VM is Stopped and its volumes stay Allocated - no
-//     storage yet, so no snapshot - until its first start gives them storage.
+//   - deployVirtualMachine: zoneid, templateid, serviceofferingid and every networkids
+//     entry must exist; the template and networks must be in the zone; without networkids
+//     or iptonetworklist the zone must have exactly one network; a customized offering
+//     needs details cpuNumber and memory (cpuSpeed optional); the name must be a valid host
+//     name, unique in the zone among VMs not yet expunged (a destroyed VM keeps its name);
+//     creates a ROOT volume at device 0 (rootdisksize may enlarge it) and, with
+//     diskofferingid, a DATADISK at device 1; startvm defaults to true. With startvm=false
+//     the VM is Stopped and its volumes stay Allocated - no storage yet, so no snapshot -
+//     until its first start gives them storage. All of these fail the HTTP call.
+//   - deployVirtualMachine's boot settings, checked first (BaseDeployVMCmd.getDetails):
+//     boottype is BIOS or UEFI and bootmode LEGACY or SECURE, in any case (431 "Invalid
+//     bootType ..." / "Invalid bootmode: ..."); UEFI needs a bootmode (431); BIOS without
+//     one is CloudStack's NullPointerException (530, cserrorcode 9999), so send BIOS with
+//     LEGACY; a bootmode without boottype is not read at all. A template's UEFI detail
+//     (Template.UEFI) is the boot mode of VMs deployed from it without boottype, an explicit
+//     BIOS drops it (UserVmManagerImpl.commitUserVm). A UEFI VM keeps its mode as its "UEFI"
+//     detail, as CloudStack does.
+//   - deployVirtualMachine's NICs, in order, the first the default: networkids gives one NIC
+//     per entry, so a network may carry several (UserVmManagerImpl); iptonetworklist
+//     (entries name[index].field, by index; a malformed key is unpackParams' 430) gives one
+//     NIC per network with its mac - a network named twice keeps its first place and its
+//     last entry (BaseDeployVMCmd.getIpToNetworkMap's LinkedHashMap) - and cannot come with
+//     networkids, ipaddress or ip6address (431); an entry's networkid must name a network
+//     (431 "Unable to translate and find entity with networkId: ..."; field names are
+//     case-sensitive); macaddress is the default NIC's MAC, over the first entry's mac.
+//     Every requested MAC must be valid and unicast as NetUtils.isValidMac and isUnicastMac
+//     say (431 "Mac address is not valid: ..." / "... is not unicast: ...") and is kept in
+//     NetUtils.standardizeMacAddress's form; like GuestNetworkGuru, the simulator does not
+//     check it against the network's other NICs. NICs without one get a generated MAC.
 //   - startVirtualMachine: Stopped to Running; a running VM fails the job with 431 "The
 //     virtual machine <id> (<name>) is already running" (UserVmManagerImpl); a VM without a
 //     volume at device 0 cannot start; a destroyed VM cannot start.
@@ -138,7 +159,13 @@
 //     removed (VM.Removed; CloudStack has no Expunged state), and its ROOT volume is deleted.
 //   - listVirtualMachines: filters id, ids, name, state, zoneid, templateid,
 //     serviceofferingid, networkid, keyword; destroyed VMs are listed (as for an
-//     administrator), expunged ones are not.
+//     administrator), expunged ones are not. NICs come in device order with their network,
+//     MAC and deviceid; boottype and bootmode are answered as UserVmJoinDaoImpl answers
+//     them: "Uefi" and the lower-cased mode for a VM with a UEFI detail, "Bios" and
+//     "legacy" for a VM with no details at all, and nothing for a BIOS VM with other
+//     details (a customized offering's cpuNumber, say).
+//   - listTemplates answers each template's ostypeid and ostypename (one id per OS type
+//     name) and its UEFI detail under details.
 //   - listVolumes: filters id, virtualmachineid (then in device order), type, zoneid, name,
 //     keyword; deleted volumes are not listed.
 //   - createVolume: a DATADISK from a disk offering in a zone (size for customized ones, 1
@@ -200,10 +227,11 @@
 //
 // # Seeding and inspection
 //
-// Seed builds a scenario - account, zone, template, network, fixed and customized
+// Seed builds a scenario - account, zone, a Linux template (OSTypeLinux; a Windows one,
+// OSTypeWindows, too with Scenario.WindowsTemplate), network, fixed and customized
 // offerings, an appliance VM with replicated volumes at known device ids - and returns the
-// ids and keys. AddZone, AddTemplate, AddNetwork, AddServiceOffering, AddDiskOffering and
-// AddDataVolume add single resources. State returns a deep copy of everything, including
+// ids and keys. AddZone, AddTemplate (any OS type, with or without a UEFI detail),
+// AddNetwork, AddServiceOffering, AddDiskOffering and AddDataVolume add single resources. State returns a deep copy of everything, including
 // expunged VMs, deleted volumes and snapshots and all jobs, with lookup helpers (VM,
 // Volume, VolumesOf, ...). Ids are UUID-shaped and come from one counter, so the same
 // sequence of calls yields the same ids.
@@ -253,6 +281,15 @@
 //   - attachVolume does not check that the volume's hypervisor matches the VM's.
 //   - deployVirtualMachine requires templateid, as DeployVMCmd declares it; deploying from
 //     a volume or snapshot (CloudStack 4.21) is not modelled.
+//   - Requested IP addresses (ipaddress, ip6address, iptonetworklist[i].ip and .ipv6) are
+//     refused with 431 and a text that says so, rather than honoured: the simulator hands
+//     out addresses itself. Their exclusion of iptonetworklist is modelled.
+//   - Hosts are not modelled, so neither is placement: CloudStack starts a UEFI VM only on
+//     a host reporting UEFI support (Host.Uefi.Enable: on KVM the agent's uefi.properties
+//     names OVMF firmware that is installed, as on a default EL or Ubuntu KVM host) and
+//     fails the start with 533 otherwise; the simulator starts every UEFI VM, as a default
+//     KVM cloud does. VMware deploy-as-is templates, which refuse boottype and bootmode
+//     (431), are not modelled either.
 //   - Messages name resources by UUID and host name where CloudStack prints internal
 //     numeric ids and instance names (i-2-34-VM); the texts are otherwise CloudStack's.
 //   - An id that is not UUID-shaped is a 431 error; CloudStack ignores such a value for

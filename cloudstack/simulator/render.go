@@ -1,6 +1,10 @@
 package simulator
 
 import (
+	"fmt"
+	"hash/fnv"
+	"strconv"
+
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
@@ -27,14 +31,21 @@ func (s *Simulator) vmJSON(v *VM) wire.VM {
 	}
 	if t := s.templates[v.TemplateID]; t != nil {
 		out.TemplateName, out.TemplateDisplayText, out.Hypervisor = t.Name, t.Name, t.Hypervisor
-		out.OSTypeID, out.GuestOSID = t.OSType, t.OSType
+		out.OSTypeID, out.GuestOSID = osTypeID(t.OSType), osTypeID(t.OSType)
+	}
+	// UserVmJoinDaoImpl: "Uefi" and the mode for a VM with a UEFI detail, "Bios" and
+	// "legacy" for a VM without details, nothing for the rest.
+	if m, ok := v.Details["UEFI"]; ok {
+		out.BootType, out.BootMode = "Uefi", lower(m)
+	} else if len(v.Details) == 0 {
+		out.BootType, out.BootMode = "Bios", "legacy"
 	}
 	if o := s.serviceOfferings[v.ServiceOfferingID]; o != nil {
 		out.ServiceOfferingName = o.Name
 	}
 	for _, n := range v.NICs {
 		nic := wire.NIC{ID: n.ID, NetworkID: n.NetworkID, IPAddress: n.IPAddress, MACAddress: n.MACAddress,
-			IsDefault: n.Default, TrafficType: "Guest", Type: "Isolated"}
+			IsDefault: n.Default, TrafficType: "Guest", Type: "Isolated", DeviceID: strconv.Itoa(n.DeviceID)}
 		if nw := s.networks[n.NetworkID]; nw != nil {
 			nic.NetworkName = nw.Name
 		}
@@ -100,9 +111,12 @@ func diskOfferingJSON(o *cloudstack.DiskOffering) wire.DiskOffering {
 
 func (s *Simulator) templateJSON(t *Template) wire.Template {
 	out := wire.Template{
-		ID: t.ID, Name: t.Name, DisplayText: t.Name, ZoneID: t.ZoneID, OSTypeID: t.OSType,
+		ID: t.ID, Name: t.Name, DisplayText: t.Name, ZoneID: t.ZoneID, OSTypeID: osTypeID(t.OSType),
 		OSTypeName: t.OSType, Hypervisor: t.Hypervisor, Size: t.SizeBytes, IsReady: true,
 		Status: "Download Complete", Format: "QCOW2", TemplateType: "USER", IsPublic: true,
+	}
+	if t.UEFI != "" {
+		out.Details = map[string]string{"UEFI": string(t.UEFI)}
 	}
 	if z := s.zones[t.ZoneID]; z != nil {
 		out.ZoneName = z.Name
@@ -154,4 +168,13 @@ func listBody[T wire.Item](r *request, items []T) (any, *apiError) {
 		}
 	}
 	return wire.List[T]{Count: total, Items: items}, nil
+}
+
+// osTypeID is the id of a guest OS type: UUID-shaped, outside the range nextID issues, and
+// the same for the same name, so that every template of one OS type shares it.
+func osTypeID(name string) string {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	sum := h.Sum64()
+	return fmt.Sprintf("5e05%04x-0000-4000-8000-%012x", sum>>48, sum&0xffffffffffff)
 }

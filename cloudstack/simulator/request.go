@@ -12,11 +12,14 @@ import (
 type request struct {
 	command string
 	params  map[string]string
+	// raw keeps the names as sent, for the fields of map parameters, which CloudStack reads
+	// case-sensitively.
+	raw     url.Values
 	account *account
 }
 
 func newRequest(command string, v url.Values, a *account) *request {
-	r := &request{command: command, params: make(map[string]string, len(v)), account: a}
+	r := &request{command: command, params: make(map[string]string, len(v)), raw: v, account: a}
 	for k, x := range v {
 		if len(x) == 0 {
 			continue
@@ -89,4 +92,37 @@ func (r *request) list(name string) []string {
 		}
 	}
 	return out
+}
+
+// mapParam collects a map parameter sent as name[index].field=value, as BaseCmd.unpackParams
+// reads it: the name matched case-insensitively, each field as sent (CloudStack's commands
+// look fields up case-sensitively), entries keyed by index. A key it cannot decode is
+// unpackParams' 430.
+func (r *request) mapParam(name string) (map[int]map[string]string, *apiError) {
+	out := map[int]map[string]string{}
+	for k, vs := range r.raw {
+		open := strings.IndexByte(k, '[')
+		if open <= 0 || lower(k[:open]) != name || len(vs) == 0 {
+			continue
+		}
+		closing := strings.IndexByte(k, ']')
+		dot := strings.IndexByte(k, '.')
+		if closing < open || strings.Count(k, "[") != 1 || strings.Count(k, "]") != 1 || dot < closing {
+			return nil, malformedMap(k)
+		}
+		i, err := strconv.Atoi(k[open+1 : closing])
+		if err != nil {
+			return nil, malformedMap(k)
+		}
+		if out[i] == nil {
+			out[i] = map[string]string{}
+		}
+		out[i][k[dot+1:]] = vs[0]
+	}
+	return out, nil
+}
+
+func malformedMap(key string) *apiError {
+	return &apiError{code: CodeMalformedParameter, csCode: csServerAPIException,
+		text: "Unable to decode parameter " + key + "; if specifying an object array, please use parameter[index].field=XXX, e.g. userGroupList[0].group=httpGroup"}
 }

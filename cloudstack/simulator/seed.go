@@ -19,9 +19,13 @@ type Scenario struct {
 	Hypervisor string
 	// ManagedStorage puts the zone's volumes on managed primary storage (Zone.ManagedStorage).
 	ManagedStorage bool
-	// Template is the template name; TemplateSizeGB its ROOT volume size (default 8).
+	// Template is the template name; TemplateSizeGB its ROOT volume size (default 8). Its OS
+	// type is OSTypeLinux.
 	Template       string
 	TemplateSizeGB int64
+	// WindowsTemplate, when set, names a second template, of OS type OSTypeWindows and the
+	// same hypervisor and size, for tests that tell Windows guests from Linux ones.
+	WindowsTemplate string
 	// Network is the guest network name (default "network-1") and NetworkCIDR its CIDR
 	// (default "10.1.1.0/24").
 	Network     string
@@ -66,10 +70,12 @@ type Seeded struct {
 	APIKey, SecretKey string
 
 	ZoneID, TemplateID, NetworkID string
-	ServiceOfferingID             string
-	CustomServiceOfferingID       string
-	DiskOfferingID                string
-	CustomDiskOfferingID          string
+	// WindowsTemplateID is the template Scenario.WindowsTemplate asked for, if any.
+	WindowsTemplateID       string
+	ServiceOfferingID       string
+	CustomServiceOfferingID string
+	DiskOfferingID          string
+	CustomDiskOfferingID    string
 
 	ApplianceVMID         string
 	ApplianceRootVolumeID string
@@ -141,7 +147,10 @@ func (s *Simulator) Seed(sc Scenario) (Seeded, error) {
 	z := s.addZoneLocked(sc.Zone)
 	z.ManagedStorage = sc.ManagedStorage
 	out.ZoneID = z.ID
-	out.TemplateID = s.addTemplateLocked(Template{Name: sc.Template, ZoneID: z.ID, OSType: "Other Linux (64-bit)", Hypervisor: sc.Hypervisor, SizeBytes: sc.TemplateSizeGB << 30}).ID
+	out.TemplateID = s.addTemplateLocked(Template{Name: sc.Template, ZoneID: z.ID, OSType: OSTypeLinux, Hypervisor: sc.Hypervisor, SizeBytes: sc.TemplateSizeGB << 30}).ID
+	if sc.WindowsTemplate != "" {
+		out.WindowsTemplateID = s.addTemplateLocked(Template{Name: sc.WindowsTemplate, ZoneID: z.ID, OSType: OSTypeWindows, Hypervisor: sc.Hypervisor, SizeBytes: sc.TemplateSizeGB << 30}).ID
+	}
 	out.NetworkID = s.addNetworkLocked(Network{Name: sc.Network, ZoneID: z.ID, CIDR: sc.NetworkCIDR}).ID
 	out.ServiceOfferingID = s.addServiceOfferingLocked(sc.ServiceOffering).ID
 	out.CustomServiceOfferingID = s.addServiceOfferingLocked(cloudstack.ServiceOffering{Name: "custom", Custom: true}).ID
@@ -203,12 +212,23 @@ func (s *Simulator) AddDiskOffering(o cloudstack.DiskOffering) string {
 	return s.addDiskOfferingLocked(o).ID
 }
 
-// AddTemplate adds a template to an existing zone and returns its id.
+// Guest OS type names of the seeded templates, as CloudStack's guest OS table names them.
+const (
+	OSTypeLinux   = "Other Linux (64-bit)"
+	OSTypeWindows = "Windows Server 2019 (64-bit)"
+)
+
+// AddTemplate adds a template to an existing zone and returns its id (the ID field is
+// ignored). A Windows template is a Template with OSType OSTypeWindows (or another Windows
+// guest OS name); UEFI gives it a UEFI boot mode.
 func (s *Simulator) AddTemplate(t Template) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.zones[t.ZoneID] == nil {
 		return "", fmt.Errorf("%w: template %q: zone %q does not exist; add it with AddZone", ErrInvalidScenario, t.Name, t.ZoneID)
+	}
+	if t.UEFI != "" && t.UEFI != cloudstack.BootLegacy && t.UEFI != cloudstack.BootSecure {
+		return "", fmt.Errorf("%w: template %q: UEFI %q: use cloudstack.BootLegacy, cloudstack.BootSecure or nothing", ErrInvalidScenario, t.Name, t.UEFI)
 	}
 	return s.addTemplateLocked(t).ID, nil
 }
@@ -283,6 +303,9 @@ func (s *Simulator) addTemplateLocked(t Template) *Template {
 	if t.Hypervisor == "" {
 		t.Hypervisor = "KVM"
 	}
+	if t.OSType == "" {
+		t.OSType = OSTypeLinux
+	}
 	if t.SizeBytes <= 0 {
 		t.SizeBytes = 8 << 30
 	}
@@ -303,7 +326,8 @@ func (s *Simulator) addVMLocked(acct, name string, state cloudstack.VMState, z *
 	vm := &VM{ID: s.nextID(), Name: name, DisplayName: name, Account: acct, State: state, ZoneID: z.ID,
 		TemplateID: t.ID, ServiceOfferingID: o.ID, CPUs: o.CPUs, CPUSpeedMHz: o.CPUSpeedMHz, MemoryMB: o.MemoryMB,
 		Created: s.clock()}
-	vm.NICs = []NIC{s.newNICLocked(n, true)}
+	vm.BootType, vm.BootMode = cloudstack.BootBIOS, cloudstack.BootLegacy
+	vm.NICs = []NIC{s.newNICLocked(n, 0)}
 	s.vms[vm.ID] = vm
 	s.vmOrder = append(s.vmOrder, vm)
 	root := s.addVolumeLocked(&Volume{Name: "ROOT-" + name, Account: acct, Type: cloudstack.VolumeRoot, ZoneID: z.ID,

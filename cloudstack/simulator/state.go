@@ -20,11 +20,17 @@ type Zone struct {
 
 // Template is a VM template registered in one zone.
 type Template struct {
-	ID, Name   string
-	ZoneID     string
+	ID, Name string
+	ZoneID   string
+	// OSType is the guest OS type's name, as listTemplates' ostypename gives it
+	// (OSTypeLinux, OSTypeWindows, or any CloudStack guest OS name); empty means OSTypeLinux.
 	OSType     string
 	Hypervisor string
 	SizeBytes  int64 // size of the ROOT volume deployed from it
+	// UEFI is the template's "UEFI" detail: empty, or the boot mode (cloudstack.BootLegacy,
+	// cloudstack.BootSecure) of the VMs deployed from it without a boottype, which
+	// UserVmManagerImpl copies from the template's details.
+	UEFI cloudstack.BootMode
 }
 
 // Network is a guest network in one zone.
@@ -47,8 +53,12 @@ type VM struct {
 	CPUs                  int
 	CPUSpeedMHz           int
 	MemoryMB              int
-	Details               map[string]string // deployment details (cpuNumber, memory, ...)
-	Created               time.Time
+	Details               map[string]string // deployment details (cpuNumber, memory, UEFI, ...)
+	// BootType and BootMode are the firmware the VM boots with: BIOS (LEGACY), or UEFI in
+	// LEGACY or SECURE mode, which CloudStack keeps as the VM's "UEFI" detail.
+	BootType cloudstack.BootType
+	BootMode cloudstack.BootMode
+	Created  time.Time
 	// Removed is when the VM was expunged; zero while it exists.
 	Removed time.Time
 }
@@ -56,10 +66,12 @@ type VM struct {
 // Expunged reports whether the VM was expunged (removed).
 func (v VM) Expunged() bool { return !v.Removed.IsZero() }
 
-// NIC is a VM's network interface.
+// NIC is a VM's network interface. MACAddress is in NetUtils.standardizeMacAddress's form
+// (lower case, colons); DeviceID is its position on the VM, 0 for the default NIC.
 type NIC struct {
 	ID, NetworkID, IPAddress, MACAddress string
 	Default                              bool
+	DeviceID                             int
 }
 
 // NetworkIDs returns the ids of the networks the VM's NICs are on, default first.

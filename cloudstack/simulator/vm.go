@@ -47,24 +47,29 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 	if !ok {
 		return nil, invalidID(r.command, "templateid", tmplID)
 	}
+	// ParamProcessWorker resolves every id of networkids before the command runs.
+	for _, id := range r.list("networkids") {
+		if s.networks[id] == nil {
+			return nil, invalidID(r.command, "networkids", id)
+		}
+	}
+	// UserVmManagerImpl.createVirtualMachine reads the details, boot settings included, first.
+	bootType, bootMode, err := bootRequest(r)
+	if err != nil {
+		return nil, err
+	}
+	nics, err := s.requestedNICs(r)
+	if err != nil {
+		return nil, err
+	}
 	if tmpl.ZoneID != zone.ID {
 		return nil, paramErr("Template %s is not available in zone %s", tmpl.ID, zone.Name)
 	}
 	startVM := r.boolean("startvm", true)
 
-	var nets []*Network
-	for _, id := range r.list("networkids") {
-		n, ok := s.networks[id]
-		if !ok {
-			return nil, invalidID(r.command, "networkids", id)
-		}
-		if n.ZoneID != zone.ID {
-			return nil, paramErr("Network %s does not belong to zone %s", n.ID, zone.Name)
-		}
-		nets = append(nets, n)
-	}
-	if len(nets) == 0 {
-		// An advanced zone deploys into the account's network when there is exactly one.
+	if len(nics) == 0 || nics[0].network == nil {
+		// An advanced zone deploys into the account's network when there is exactly one
+		// (a macaddress without networks is for that network's NIC).
 		var inZone []*Network
 		for _, n := range sortedValues(s.networks) {
 			if n.ZoneID == zone.ID {
@@ -74,7 +79,16 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 		if len(inZone) != 1 {
 			return nil, paramErr("Unable to execute API command deployvirtualmachine: specify networkids, zone %s has %d networks", zone.Name, len(inZone))
 		}
-		nets = inZone
+		if len(nics) == 0 {
+			nics = []nicRequest{{}}
+		}
+		nics[0].network = inZone[0]
+	}
+	for _, n := range nics {
+		// UserVmManagerImpl, for every NIC in turn.
+		if n.network.ZoneID != zone.ID {
+			return nil, paramErr("Network %s does not belong to zone %s", n.network.ID, zone.Name)
+		}
 	}
 
 	cpu, speed, mem := off.CPUs, off.CPUSpeedMHz, off.MemoryMB
@@ -144,7 +158,7 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 	}
 	for _, v := range s.vms {
 		if !v.Expunged() && equalFold(v.Name, name) && v.ZoneID == zone.ID {
-			return nil, paramErr("The vm with hostName %s already exists in the network domain: cs.internal; network=%s", name, nets[0].Name)
+			return nil, paramErr("The vm with hostName %s already exists in the network domain: cs.internal; network=%s", name, nics[0].network.Name)
 		}
 	}
 	display := r.get("displayname")
@@ -157,12 +171,24 @@ func (s *Simulator) deployVirtualMachine(r *request) (*jobPlan, *apiError) {
 		ZoneID: zone.ID, TemplateID: tmpl.ID, ServiceOfferingID: off.ID,
 		CPUs: cpu, CPUSpeedMHz: speed, MemoryMB: mem, Created: s.clock(),
 	}
+	// UserVmManagerImpl.commitUserVm: the template's details (its UEFI boot mode) are the
+	// VM's unless boottype says otherwise; an explicit BIOS removes the UEFI detail.
+	vm.BootType, vm.BootMode = cloudstack.BootBIOS, cloudstack.BootLegacy
+	if tmpl.UEFI != "" {
+		vm.BootType, vm.BootMode = cloudstack.BootUEFI, tmpl.UEFI
+	}
+	if bootType != "" {
+		vm.BootType, vm.BootMode = bootType, bootMode
+	}
+	if vm.BootType == cloudstack.BootUEFI {
+		details["UEFI"] = string(vm.BootMode)
+	} else {
+		vm.BootMode = cloudstack.BootLegacy
+	}
 	if len(details) > 0 {
 		vm.Details = details
 	}
-	for i, n := range nets {
-		vm.NICs = append(vm.NICs, s.newNICLocked(n, i == 0))
-	}
+	vm.NICs = s.nicsLocked(nics)
 	s.vms[id] = vm
 	s.vmOrder = append(s.vmOrder, vm)
 	// The volumes get storage when the VM first starts; until then they are Allocated
@@ -205,11 +231,12 @@ func (v *VM) displayNameOrHostName() string {
 	return v.Name
 }
 
-func (s *Simulator) newNICLocked(n *Network, def bool) NIC {
+// newNICLocked creates the NIC at device dev (0 is the default NIC) with a generated MAC.
+func (s *Simulator) newNICLocked(n *Network, dev int) NIC {
 	s.ipSeq[n.ID]++
 	seq := s.ipSeq[n.ID]
 	return NIC{
-		ID: s.nextID(), NetworkID: n.ID, Default: def,
+		ID: s.nextID(), NetworkID: n.ID, Default: dev == 0, DeviceID: dev,
 		IPAddress:  ipInCIDR(n.CIDR, seq),
 		MACAddress: fmt.Sprintf("02:00:%02x:%02x:%02x:%02x", byte(s.idSeq>>24), byte(s.idSeq>>16), byte(s.idSeq>>8), byte(s.idSeq)),
 	}

@@ -20,12 +20,29 @@
 //
 // Options choose how many source VMs to prepare and how many replicated volumes each has.
 // The vCenter inventory is vcsim's VPX model, datacenter DC0; the source VMs are its VMs in
-// name order (DC0_C0_RP0_VM0, DC0_C0_RP0_VM1, ...), powered on. Each CloudStack account ("cloud1", "cloud2", ...) has its own zone,
-// offerings, network, template and a running appliance VM that holds the replicated volumes
-// of its source VMs at known device ids (at most 24 volumes per appliance, so that a
-// hypervisor's data volume limit is never what a test runs into). Options.CloudStackOptions passes
-// options through to the CloudStack simulator, for example to model a slow cloud or a
-// KVM cloud that refuses snapshots of running VMs.
+// name order (DC0_C0_RP0_VM0, DC0_C0_RP0_VM1, ...), powered on. Each CloudStack account
+// ("cloud1", "cloud2", ...) has its own zone, offerings, a network named "network-1", a
+// Linux template (the default) and a Windows template, and a running appliance VM that holds
+// the replicated volumes of its source VMs at known device ids (at most 24 volumes per
+// appliance, so that a hypervisor's data volume limit is never what a test runs into).
+// Options.CloudStackOptions passes options through to the CloudStack simulator, for example
+// to model a slow cloud or a KVM cloud that refuses snapshots of running VMs.
+//
+// # Shaping guests
+//
+// A source VM can be shaped the way real guests are (Options.Guests): a guest OS
+// (WindowsGuestID, LinuxGuestID, any vSphere guest id), BIOS or EFI firmware with or without
+// Secure Boot, and network adapters on the vCenter networks VMNetwork and DVPortGroup, in
+// order, with known MAC addresses - a VM with three NICs on two port groups, say. The lab
+// shapes each VM as an administrator would, with it powered off, and powers it on again.
+// Options.CloudNetworks adds CloudStack networks to map the source networks to; Catalog
+// returns an account's networks by name and its Linux and Windows templates.
+//
+// vcsim is more lenient than vCenter here, and the lab does not rely on it: vcsim changes
+// firmware and guest OS of a running VM (vCenter needs it off), replaces a VM's boot options
+// whole on reconfigure (vCenter merges the fields set), takes any manual MAC address (vCenter
+// only 00:50:56:00:00:00-00:50:56:3f:ff:ff) and reports the guest id as the guest's full
+// name. TestVcsimIsMoreLenientThanVCenter pins each.
 //
 // # Credentials
 //

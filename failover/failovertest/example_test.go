@@ -178,3 +178,54 @@ func ExampleLab_ExpireVCenterSessions() {
 	// Output:
 	// logins: 2 re-established: 1
 }
+
+// ExampleOptions_guests shapes a source VM like a UEFI Windows server with Secure Boot and
+// three NICs on two port groups, and reads it back as a failover does.
+func ExampleOptions_guests() {
+	opts := failovertest.Options{
+		Guests: []failovertest.Guest{{
+			GuestID: failovertest.WindowsGuestID, Firmware: "efi", SecureBoot: true,
+			NICs: []failovertest.GuestNIC{
+				{Network: failovertest.DVPortGroup, MACAddress: "00:50:56:8a:00:01"},
+				{Network: failovertest.VMNetwork, MACAddress: "00:50:56:8a:00:02"},
+				{Network: failovertest.DVPortGroup, MACAddress: "00:50:56:8a:00:03"},
+			},
+		}},
+		CloudNetworks: []string{"prod", "backup"},
+	}
+	err := failovertest.Run(opts, func(ctx context.Context, l *failovertest.Lab) error {
+		pool := vsphere.NewPool(vsphere.WithLogger(slog.New(slog.DiscardHandler)))
+		defer func() { _ = pool.Close(ctx) }()
+		client, err := pool.Client(ctx, l.VSphereSet())
+		if err != nil {
+			return err
+		}
+		vm, err := client.FindVM(ctx, l.Sources[0].Locator())
+		if err != nil {
+			return err
+		}
+		shape, err := client.Describe(ctx, vm)
+		if err != nil {
+			return err
+		}
+		fmt.Println(shape.Family(), shape.Firmware, "secure boot:", shape.SecureBoot)
+		for _, n := range shape.NICs {
+			fmt.Println(n.Network, n.MACAddress)
+		}
+		cat, err := l.Catalog(l.Sources[0].CloudAccount)
+		if err != nil {
+			return err
+		}
+		fmt.Println("CloudStack networks:", len(cat.Networks), "Windows template:", cat.WindowsTemplateID != "")
+		return nil
+	})
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// windows efi secure boot: true
+	// DC0_DVPG0 00:50:56:8a:00:01
+	// VM Network 00:50:56:8a:00:02
+	// DC0_DVPG0 00:50:56:8a:00:03
+	// CloudStack networks: 3 Windows template: true
+}

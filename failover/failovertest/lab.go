@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/url"
 	"sort"
 	"sync"
@@ -31,6 +32,7 @@ type Lab struct {
 
 	mu        sync.Mutex
 	seeds     map[string]simulator.Seeded // by CloudStack account
+	catalogs  map[string]Catalog          // by CloudStack account
 	accounts  []string                    // CloudStack accounts in seeding order
 	user      string                      // the vCenter service account
 	password  string
@@ -40,6 +42,9 @@ type Lab struct {
 	calls     []string
 	fired     int
 }
+
+// defaultCloudNetwork names each account's default CloudStack network.
+const defaultCloudNetwork = "network-1"
 
 // maxVolumesPerAppliance keeps each appliance below the data volume limit of every
 // hypervisor CloudStack supports (KVM's is 26), whatever the simulator is told.
@@ -60,6 +65,21 @@ func Start(opts Options) (*Lab, error) {
 	if opts.VolumesPerVM > maxVolumesPerAppliance {
 		return nil, fmt.Errorf("failovertest: %d volumes per VM asked for; at most %d fit on an appliance", opts.VolumesPerVM, maxVolumesPerAppliance)
 	}
+	if len(opts.Guests) > opts.SourceVMs {
+		return nil, fmt.Errorf("failovertest: %d guests asked for but %d source VMs; raise Options.SourceVMs", len(opts.Guests), opts.SourceVMs)
+	}
+	for i, g := range opts.Guests {
+		if err := g.check(); err != nil {
+			return nil, fmt.Errorf("failovertest: Options.Guests[%d]: %w", i, err)
+		}
+	}
+	seen := map[string]bool{defaultCloudNetwork: true}
+	for _, n := range opts.CloudNetworks {
+		if n == "" || seen[n] {
+			return nil, fmt.Errorf("failovertest: Options.CloudNetworks: %q is empty or named twice (%q is the default network's name)", n, defaultCloudNetwork)
+		}
+		seen[n] = true
+	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -67,6 +87,7 @@ func Start(opts Options) (*Lab, error) {
 	l := &Lab{
 		logger:    logger,
 		seeds:     map[string]simulator.Seeded{},
+		catalogs:  map[string]Catalog{},
 		user:      "svc-" + randomHex(3),
 		password:  fakePassword(),
 		adminUser: "admin-" + randomHex(3),
@@ -77,6 +98,10 @@ func Start(opts Options) (*Lab, error) {
 	}
 	l.Cloud = simulator.New(append([]simulator.Option{simulator.WithLogger(logger)}, opts.CloudStackOptions...)...)
 	if err := l.seed(opts); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if err := l.shapeGuests(opts.Guests); err != nil {
 		l.Close()
 		return nil, err
 	}
@@ -113,8 +138,10 @@ func (l *Lab) seed(opts Options) error {
 		group := min(perAppliance, opts.SourceVMs-i)
 		account := fmt.Sprintf("cloud%d", i/perAppliance+1)
 		seeded, err := l.Cloud.Seed(simulator.Scenario{
-			Account: account,
-			Zone:    "zone-" + account,
+			Account:         account,
+			Zone:            "zone-" + account,
+			Network:         defaultCloudNetwork,
+			WindowsTemplate: "windows-template",
 			Appliance: simulator.ApplianceSpec{
 				Name:              "oma-" + account,
 				ReplicatedVolumes: group * opts.VolumesPerVM,
@@ -124,6 +151,18 @@ func (l *Lab) seed(opts Options) error {
 			return fmt.Errorf("failovertest: seed CloudStack: %w", err)
 		}
 		l.seeds[account] = seeded
+		catalog := Catalog{
+			ZoneID: seeded.ZoneID, NetworkID: seeded.NetworkID, Networks: map[string]string{defaultCloudNetwork: seeded.NetworkID},
+			LinuxTemplateID: seeded.TemplateID, WindowsTemplateID: seeded.WindowsTemplateID,
+		}
+		for k, name := range opts.CloudNetworks {
+			id, err := l.Cloud.AddNetwork(simulator.Network{Name: name, ZoneID: seeded.ZoneID, CIDR: fmt.Sprintf("10.%d.0.0/24", k+2)})
+			if err != nil {
+				return fmt.Errorf("failovertest: add CloudStack network %q: %w", name, err)
+			}
+			catalog.Networks[name] = id
+		}
+		l.catalogs[account] = catalog
 		l.accounts = append(l.accounts, account)
 		for k := range group {
 			name := vms[i+k]
@@ -151,6 +190,33 @@ func (l *Lab) vmNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Catalog is what a lab's CloudStack account offers a failover to map a source VM onto.
+type Catalog struct {
+	ZoneID string
+	// NetworkID is the account's default network, named "network-1"; Networks maps the
+	// name of every network of the account - the default one and Options.CloudNetworks - to
+	// its id.
+	NetworkID string
+	Networks  map[string]string
+	// LinuxTemplateID is the default template, of OS type simulator.OSTypeLinux;
+	// WindowsTemplateID is one of OS type simulator.OSTypeWindows.
+	LinuxTemplateID   string
+	WindowsTemplateID string
+}
+
+// Catalog returns what a CloudStack account offers: its zone, networks and templates.
+// The offerings and the default template and network are also in CloudStackSet.
+func (l *Lab) Catalog(account string) (Catalog, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c, ok := l.catalogs[account]
+	if !ok {
+		return Catalog{}, fmt.Errorf("failovertest: no CloudStack account %q; the lab has %q", account, l.accounts)
+	}
+	c.Networks = maps.Clone(c.Networks)
+	return c, nil
 }
 
 // CloudAccounts returns the CloudStack accounts the lab created, one per appliance, in the

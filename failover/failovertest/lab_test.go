@@ -131,6 +131,9 @@ func TestUnknownCloudStackAccount(t *testing.T) {
 	assert.Contains(t, err.Error(), `"cloud1"`, "the error lists the accounts there are")
 	_, err = l.RotateCloudStack("nobody")
 	require.Error(t, err)
+	_, err = l.Catalog("nobody")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"cloud1"`)
 }
 
 func TestRotateVCenterPassword(t *testing.T) {

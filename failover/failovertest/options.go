@@ -18,6 +18,14 @@ type Options struct {
 	// faults) and the CloudStack simulator's one record per call. No secret is logged.
 	// The default discards them.
 	Logger *slog.Logger
+	// Guests shapes the source VMs the way real guests are - guest OS, firmware, Secure
+	// Boot, network adapters and their MAC addresses: Guests[i] shapes Sources[i]. Source
+	// VMs without an entry, and a zero Guest, keep vcsim's VM as it is.
+	Guests []Guest
+	// CloudNetworks names guest networks to add to every CloudStack account's zone beside its
+	// default network, so that each source network can map to a network of its own;
+	// Catalog returns their ids.
+	CloudNetworks []string
 	// CloudStackOptions are passed to simulator.New after the lab's own (a logger), so they
 	// win: simulator.WithLatency for a slow cloud, an option saying whether volumes of a
 	// running VM may be snapshotted, and so on. The lab itself depends on none of them.

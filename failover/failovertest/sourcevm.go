@@ -16,6 +16,8 @@ type SourceVM struct {
 	VolumeIDs []string
 	// DeviceIDs are the volumes' device ids on the appliance VM, in VolumeIDs order.
 	DeviceIDs []int
+	// Guest is the shape Options.Guests gave the VM; zero when it kept vcsim's.
+	Guest Guest
 }
 
 // Locator finds the VM in vCenter by its inventory path.

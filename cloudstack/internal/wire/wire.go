@@ -23,6 +23,8 @@ type NIC struct {
 	IsDefault   bool   `json:"isdefault"`
 	TrafficType string `json:"traffictype,omitempty"`
 	Type        string `json:"type,omitempty"`
+	// DeviceID is the NIC's position on the VM, a string as NicResponse declares it.
+	DeviceID string `json:"deviceid,omitempty"`
 }
 
 // VM is a virtual machine (UserVmResponse).
@@ -54,7 +56,11 @@ type VM struct {
 	PasswordEnabled       bool              `json:"passwordenabled"`
 	IsDynamicallyScalable bool              `json:"isdynamicallyscalable"`
 	Details               map[string]string `json:"details,omitempty"`
-	NIC                   []NIC             `json:"nic"`
+	// BootType ("Bios", "Uefi") and BootMode ("legacy", "secure") are sent as
+	// UserVmJoinDaoImpl sets them: only for a VM with a UEFI detail, or with no details at all.
+	BootType string `json:"boottype,omitempty"`
+	BootMode string `json:"bootmode,omitempty"`
+	NIC      []NIC  `json:"nic"`
 }
 
 // ListKey is the key CloudStack lists VMs under.
@@ -176,6 +182,9 @@ type Template struct {
 	TemplateType string `json:"templatetype,omitempty"`
 	IsPublic     bool   `json:"ispublic"`
 	IsFeatured   bool   `json:"isfeatured"`
+	// Details holds the template's details; "UEFI" (LEGACY or SECURE) is the boot mode VMs
+	// deployed from it without boottype get.
+	Details map[string]string `json:"details,omitempty"`
 }
 
 // ListKey is the key CloudStack lists templates under.
