@@ -125,3 +125,12 @@ func TestProviderAppliesTheContextRule(t *testing.T) {
 		assert.NotEmpty(t, e.Remedy())
 	}
 }
+
+func TestLinksVMs(t *testing.T) {
+	t.Parallel()
+	m := credentials.NewMemory(nil)
+	assert.False(t, credentials.LinksVMs(m), "Memory implements VMLinker through its Provider but its driver links nothing")
+	assert.False(t, credentials.LinksVMs(credentials.NewProvider("memory", m.Driver())))
+	assert.False(t, credentials.LinksVMs(credentials.Funcs{}))
+	assert.True(t, credentials.LinksVMs(credentials.NewProvider("memory", linkingStore{m.Driver()})))
+}

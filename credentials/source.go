@@ -10,9 +10,10 @@ import (
 // integrator keeps credentials.
 //
 // Implementations must be safe for concurrent use, must read the backing store on every call
-// (no caching: a rotation is visible on the very next call), and must honour ctx, returning
-// ctx.Err() (possibly wrapped) promptly once it is done. Errors are *Error values matching one
-// of the Err* categories; no secret value may appear in them.
+// (no caching: a rotation is visible on the very next call), and must follow the context rule
+// (see the package documentation). Errors are *Error values matching an fkerrors category; no
+// secret value may appear in them. A store implements Driver and NewProvider makes it a
+// Source that does all of this but the reads.
 type Source interface {
 	// CloudStack returns the CloudStack set that ref selects.
 	CloudStack(ctx context.Context, ref Ref) (CloudStack, error)
@@ -28,6 +29,17 @@ type VMLinker interface {
 	// VSphereForVM returns the vCenter set linked to vm (a replication context id or VM
 	// name, as the source defines it).
 	VSphereForVM(ctx context.Context, vm string) (VSphere, error)
+}
+
+// LinksVMs reports whether src can select a vCenter set by VM: it implements VMLinker and,
+// for a Provider (or a type embedding one, as Memory does), its driver is a VMLinkDriver.
+func LinksVMs(src Source) bool {
+	if p, ok := src.(interface{ Driver() Driver }); ok { // a Provider, or a type embedding one
+		_, ok := p.Driver().(VMLinkDriver)
+		return ok
+	}
+	_, ok := src.(VMLinker)
+	return ok
 }
 
 // Funcs adapts two functions to a Source. A nil function answers fkerrors.NotFound.

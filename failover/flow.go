@@ -8,12 +8,13 @@ import (
 	"sync"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
 func (e *Engine) failover(ctx context.Context, kind Kind, req Request) (*Job, error) {
-	if err := req.check(kind); err != nil {
+	if err := req.check(kind, e.src); err != nil {
 		return nil, err
 	}
 	leave, err := e.enter(ctx)
@@ -29,11 +30,14 @@ func (e *Engine) failover(ctx context.Context, kind Kind, req Request) (*Job, er
 	return r.finish(ctx, err)
 }
 
-// check rejects requests that cannot be run, before anything is fetched.
-func (req Request) check(kind Kind) error {
+// check rejects requests that cannot be run from src, before anything is fetched.
+func (req Request) check(kind Kind, src credentials.Source) error {
 	var problems []string
-	if req.VMContext != "" && !req.VCenter.IsDefault() {
+	switch {
+	case req.VMContext != "" && !req.VCenter.IsDefault():
 		problems = append(problems, "name the vCenter set either by account (VCenter) or by VM context (VMContext), not both")
+	case req.VMContext != "" && !credentials.LinksVMs(src):
+		problems = append(problems, fmt.Sprintf("the request names VM context %q, but the credential source does not link VMs to vCenter sets: name the vCenter account (VCenter) instead", req.VMContext))
 	}
 	if req.VM.Value == "" {
 		problems = append(problems, "name the source VM (VM: vsphere.ByPath, ByInstanceUUID, ByBIOSUUID or ByName)")

@@ -33,7 +33,7 @@ func (e *Engine) Plan(ctx context.Context, kind Kind, req Request) (*Plan, error
 	if kind != KindTestFailover && kind != KindLiveFailover {
 		return nil, fail(ErrInvalidRequest, "plan a KindTestFailover or a KindLiveFailover", "unknown flow %q", kind)
 	}
-	if err := req.check(kind); err != nil {
+	if err := req.check(kind, e.src); err != nil {
 		return nil, err
 	}
 	leave, err := e.enter(ctx)

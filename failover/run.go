@@ -318,7 +318,7 @@ func (r *run) resolveVSphere(ctx context.Context, step StepName, reason string) 
 	var err error
 	if req.VMContext != "" {
 		linker, ok := r.e.src.(credentials.VMLinker)
-		if !ok {
+		if !ok || !credentials.LinksVMs(r.e.src) {
 			return fail(ErrInvalidRequest, "name the vCenter account instead", "the request names VM context %q, but the credential source (%T) does not link VMs to vCenter sets",
 				req.VMContext, r.e.src)
 		}
