@@ -139,6 +139,35 @@ func (j *Journal) Record(ctx context.Context, ev failover.JournalEvent) error {
 	return errors.Join(earlier, err)
 }
 
+// Sync writes again the rows job's last operation leaves, as its end would have written
+// them. Use it for a job whose last journal write failed (a warning on the job matching
+// failover.ErrJournal at its end): no later operation on the job would write them, since a
+// rolled-back or committed job takes none. It is idempotent. Pass the job as Engine.Job
+// returns it; a job whose operation is under way (running, rolling back, committing) is
+// refused with failover.ErrJobState.
+func (j *Journal) Sync(ctx context.Context, job *failover.Job) error {
+	if job == nil {
+		return fmt.Errorf("%w: Sync needs a job", failover.ErrInvalidRequest)
+	}
+	ev := failover.JournalEvent{Type: failover.EventJobFinished, Operation: string(job.Kind), Job: job}
+	switch job.Status {
+	case failover.StatusRunning, failover.StatusRollingBack, failover.StatusCommitting:
+		return fmt.Errorf("%w: job %s is %s: its operation may be under way; fix: sync it once it has ended (resume or roll it back if its process died)",
+			failover.ErrJobState, job.ID, job.Status)
+	case failover.StatusRolledBack, failover.StatusRollbackIncomplete:
+		ev.Operation = "rollback"
+		if job.Status == failover.StatusRollbackIncomplete && job.Cleanup != nil {
+			ev.Err = errors.New(strings.Join(job.Cleanup.Failures, "; "))
+		}
+	case failover.StatusCommitted:
+		ev.Operation = "commit"
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), j.timeout)
+	defer cancel()
+	_, err := j.write(wctx, ev)
+	return err
+}
+
 // write records ev in one transaction and reports whether it was a gate write.
 func (j *Journal) write(ctx context.Context, ev failover.JournalEvent) (gate bool, err error) {
 	job := ev.Job
