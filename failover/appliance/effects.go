@@ -500,29 +500,41 @@ func target(job *failover.Job) string {
 // snapshotOf is a volume's rollback snapshot as the ledger tells it: none before one was
 // asked for and after it was deleted, creating while the call is under way, ready once
 // taken, rollback_complete once the volume was reverted to it, failed when the call failed.
+//
+// A create whose outcome a crash kept out of the ledger has no snapshot id; the cleanup
+// finds the snapshot by name and records its deletion under the volume, so a deletion of
+// the volume's snapshot after the create counts for it.
 func snapshotOf(job *failover.Job, volume string) snapState {
-	var last *failover.LedgerEntry
-	deleted, reverted := map[string]bool{}, map[string]bool{}
+	var (
+		last              *failover.LedgerEntry
+		id                string
+		deleted, reverted bool
+	)
 	for i := range job.Ledger {
 		le := &job.Ledger[i]
+		if le.Volume != volume {
+			continue
+		}
+		matches := id == "" || le.Resource == id
 		switch {
-		case le.Action == failover.ActionSnapshotCreate && le.Volume == volume:
-			last = le
-		case le.Action == failover.ActionSnapshotDelete && le.State == failover.LedgerDone:
-			deleted[le.Resource] = true
-		case le.Action == failover.ActionSnapshotRevert && le.State == failover.LedgerDone:
-			reverted[le.Resource] = true
+		case le.Action == failover.ActionSnapshotCreate:
+			last, id, deleted, reverted = le, le.Resource, false, false
+		case last == nil || le.State != failover.LedgerDone || !matches:
+		case le.Action == failover.ActionSnapshotDelete:
+			deleted = true
+		case le.Action == failover.ActionSnapshotRevert:
+			reverted, id = true, le.Resource
 		}
 	}
 	switch {
-	case last == nil, last.Resource != "" && deleted[last.Resource]:
+	case last == nil, deleted:
 		return snapState{status: SnapshotNone}
-	case last.State == failover.LedgerIntent:
-		return snapState{id: last.Resource, status: SnapshotCreating}
+	case last.State == failover.LedgerIntent && !reverted:
+		return snapState{id: id, status: SnapshotCreating}
 	case last.State == failover.LedgerFailed:
-		return snapState{id: last.Resource, status: SnapshotFailed}
-	case reverted[last.Resource]:
-		return snapState{id: last.Resource, created: last.At, status: SnapshotRollbackComplete}
+		return snapState{id: id, status: SnapshotFailed}
+	case reverted:
+		return snapState{id: id, created: last.At, status: SnapshotRollbackComplete}
 	}
-	return snapState{id: last.Resource, created: last.At, status: SnapshotReady}
+	return snapState{id: id, created: last.At, status: SnapshotReady}
 }
