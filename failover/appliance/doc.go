@@ -102,9 +102,12 @@
 //
 // # Errors
 //
-// Errors are *Error values naming the table, the row and the fix, matching ErrNotFound,
-// ErrInconsistent, ErrSchema or ErrDatabase with errors.Is. None holds a secret: the tables
-// the package reads hold none.
+// Errors are *Error values naming the table, the row and the fix, matching one of
+// ErrNotFound, ErrInconsistent, ErrSchema and ErrDatabase with errors.Is, and its category
+// (fkerrors.NotFound, Invalid, Invalid, Unavailable). Each message ends with the remedy
+// ("; fix: ..."), which fkerrors.Remedy returns alone. A journal write that fails reaches the
+// operation's error wrapped by the engine, matching failover.ErrJournal too. None holds a
+// secret: the tables the package reads hold none.
 //
 // # Concurrency
 //

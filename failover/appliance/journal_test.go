@@ -12,6 +12,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/failover"
 	"github.com/ossea-migrate/failoverkit/failover/appliance"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 )
@@ -113,5 +114,23 @@ func TestSyncRefusesARunningJob(t *testing.T) {
 	for _, s := range []failover.Status{failover.StatusRunning, failover.StatusRollingBack, failover.StatusCommitting} {
 		err := j.Sync(context.Background(), &failover.Job{ID: "j1", Kind: failover.KindTestFailover, Status: s})
 		require.ErrorIs(t, err, failover.ErrJobState, s)
+	}
+}
+
+// The package's errors follow the module's error model: a category, and the remedy last.
+func TestErrorsFollowTheModulesModel(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("dial tcp: connection refused")
+	err := error(&appliance.Error{Reason: appliance.ErrDatabase, Table: "failover_jobs", Row: "job_id=j1",
+		Problem: "could not be updated", Fix: "check that the appliance's database is running and writable", Err: cause})
+	assert.Equal(t, fkerrors.Unavailable, fkerrors.CodeOf(err))
+	assert.ErrorIs(t, err, appliance.ErrDatabase)
+	assert.ErrorIs(t, err, cause)
+	assert.Equal(t, "check that the appliance's database is running and writable", fkerrors.Remedy(err))
+	assert.Equal(t, "appliance: failover_jobs job_id=j1: could not be updated: dial tcp: connection refused; "+
+		"fix: check that the appliance's database is running and writable", err.Error())
+	for reason, code := range map[error]fkerrors.Code{appliance.ErrNotFound: fkerrors.NotFound,
+		appliance.ErrInconsistent: fkerrors.Invalid, appliance.ErrSchema: fkerrors.Invalid} {
+		assert.Equal(t, code, fkerrors.CodeOf(&appliance.Error{Reason: reason}), reason)
 	}
 }
