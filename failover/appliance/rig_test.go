@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
+	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover"
 	"github.com/ossea-migrate/failoverkit/failover/appliance"
@@ -32,7 +33,7 @@ type rig struct {
 	t         *testing.T
 	lab       *failovertest.Lab
 	db        *gorm.DB
-	src       *database.Source
+	src       credentials.Source // the database source over the appliance's tables
 	store     failover.Store
 	journal   *appliance.Journal
 	pool      *vsphere.Pool
