@@ -15,6 +15,7 @@
 //   - cloudstack: typed VM, volume and snapshot operations, and cloudstack/simulator, an
 //     in-process CloudStack API server for tests and demos.
 //   - vsphere: finding, describing and powering source VMs through govmomi.
-//   - failover: the Engine that runs the flows and records what it did.
+//   - failover: the Engine that runs the flows and records what it did; failover/appliance
+//     keeps the appliance's own tables in step with its jobs and builds requests from them.
 //   - examples: runnable programs; they default to the in-process simulators.
 package failoverkit

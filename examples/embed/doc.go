@@ -39,6 +39,13 @@
 // made in the GUI takes effect on the next request, and a missing or broken set is an error
 // with a remedy (HTTP 422 or 503 here), never a fall-back. apiServer (server.go) shows the handlers.
 //
+// Against the appliance's database (-dsn) the Engine also gets an appliance.Journal, which
+// keeps the appliance's own tables - the VM's status the replication scheduler reads, the
+// GUI's summary and job list, the volumes' rows - as its old engine kept them, and a test
+// failover may name just the VM's replication context ({"context_id": "..."}): the request
+// is built from the appliance's rows (appliance.RequestFor). The offline database holds only
+// the credential tables, so the offline demo runs without the journal.
+//
 // # Offline by default
 //
 // Without -dsn the program starts vcsim and the CloudStack simulator in-process, with an

@@ -55,7 +55,7 @@ func newTestServer(t *testing.T) (*httptest.Server, *offline) {
 		failover.WithCloudStackOptions(cloudstack.WithPollInterval(time.Millisecond, 10*time.Millisecond)))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = engine.Close(ctx) })
-	srv := httptest.NewServer(newAPIServer(engine, log).handler())
+	srv := httptest.NewServer(newAPIServer(engine, o.db, log).handler())
 	t.Cleanup(srv.Close)
 	return srv, o
 }
@@ -81,6 +81,8 @@ func TestHandlerErrors(t *testing.T) {
 		"unknown job":             {"GET", "/jobs/20250101-000000000000", "", http.StatusNotFound, ""},
 		"rollback of unknown job": {"POST", "/failover/20250101-000000000000/rollback", "", http.StatusNotFound, ""},
 		"health of missing set":   {"GET", "/health/credentials?vcenter=nosuchset", "", http.StatusServiceUnavailable, "vmware_credentials"},
+		"unknown replication context": {"POST", "/failover/test", body(testRequest{ContextID: "ctx-none"}), http.StatusNotFound,
+			"add the VM to replication"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

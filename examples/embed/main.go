@@ -24,6 +24,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/failover"
+	"github.com/ossea-migrate/failoverkit/failover/appliance"
 	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
@@ -77,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = engine.Close(context.WithoutCancel(ctx)) }()
-	handler := newAPIServer(engine, log).handler()
+	handler := newAPIServer(engine, o.db, log).handler()
 
 	if *selfcheck {
 		return selfCheck(ctx, handler, o, stdout)
@@ -108,12 +109,18 @@ func serveAppliance(ctx context.Context, addr, driver, dsn string, log *slog.Log
 	if err != nil {
 		return err
 	}
-	engine, err := newEngine(ctx, db, key, log)
+	// The appliance's own tables - the VM's status, the GUI's summary and job list, the
+	// volumes' rows - follow every job, as the appliance's own engine kept them.
+	journal, err := appliance.NewJournal(ctx, db, appliance.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	engine, err := newEngine(ctx, db, key, log, failover.WithJournal(journal))
 	if err != nil {
 		return err
 	}
 	defer func() { _ = engine.Close(context.WithoutCancel(ctx)) }()
-	return serve(ctx, addr, newAPIServer(engine, log).handler())
+	return serve(ctx, addr, newAPIServer(engine, db, log).handler())
 }
 
 func serve(ctx context.Context, addr string, handler http.Handler) error {

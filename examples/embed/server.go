@@ -7,8 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 
+	"gorm.io/gorm"
+
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/failover"
+	"github.com/ossea-migrate/failoverkit/failover/appliance"
 	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
@@ -18,17 +21,18 @@ import (
 // operation, and the Engine fetches that operation's credentials when it starts.
 type apiServer struct {
 	engine *failover.Engine
+	db     *gorm.DB // the appliance's database, for requests built from its tables
 	logger *slog.Logger
 }
 
 // newAPIServer returns an apiServer running operations on engine.
-func newAPIServer(engine *failover.Engine, logger *slog.Logger) *apiServer {
-	return &apiServer{engine: engine, logger: logger}
+func newAPIServer(engine *failover.Engine, db *gorm.DB, logger *slog.Logger) *apiServer {
+	return &apiServer{engine: engine, db: db, logger: logger}
 }
 
 // handler routes the server's endpoints:
 //
-//	POST /failover/test              body: testRequest; answers the job
+//	POST /failover/test              body: testRequest ({"context_id": ...} or the VM and volumes); answers the job
 //	POST /failover/{job}/rollback    ?power_on_source=true powers the source VM back on
 //	GET  /jobs/{job}                 the job record
 //	GET  /health/credentials         ?cloudstack=NAME&vcenter=NAME (default sets when absent)
@@ -42,10 +46,12 @@ func (s *apiServer) handler() http.Handler {
 }
 
 // testRequest is the API's own request body; the handler maps it onto failover.Request.
-// Empty account names select the default sets (the active CloudStack config, the default
-// vCenter set).
+// ContextID alone names a VM the appliance replicates: the request is built from its rows
+// (appliance.RequestFor). Otherwise empty account names select the default sets (the
+// active CloudStack config, the default vCenter set).
 type testRequest struct {
-	VMPath            string            `json:"vm_path"`
+	ContextID         string            `json:"context_id,omitempty"`
+	VMPath            string            `json:"vm_path,omitempty"`
 	CloudStackAccount string            `json:"cloudstack_account,omitempty"`
 	VCenterAccount    string            `json:"vcenter_account,omitempty"`
 	Volumes           []failover.Volume `json:"volumes"`
@@ -57,12 +63,20 @@ func (s *apiServer) testFailover(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "the body is not a test failover request: " + err.Error()})
 		return
 	}
-	job, err := s.engine.TestFailover(r.Context(), failover.Request{
+	req := failover.Request{
 		VM:         vsphere.ByPath(body.VMPath),
 		CloudStack: accountRef(body.CloudStackAccount),
 		VCenter:    accountRef(body.VCenterAccount),
 		Volumes:    body.Volumes,
-	})
+	}
+	if body.ContextID != "" {
+		var err error
+		if req, err = appliance.RequestFor(r.Context(), s.db, body.ContextID, failover.KindTestFailover); err != nil {
+			s.answer(w, nil, err)
+			return
+		}
+	}
+	job, err := s.engine.TestFailover(r.Context(), req)
 	s.answer(w, job, err)
 }
 
@@ -119,7 +133,7 @@ func (s *apiServer) answer(w http.ResponseWriter, job *failover.Job, err error) 
 
 func statusOf(err error) int {
 	switch {
-	case errors.Is(err, failover.ErrJobNotFound):
+	case errors.Is(err, failover.ErrJobNotFound), errors.Is(err, appliance.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, failover.ErrInvalidRequest):
 		return http.StatusBadRequest

@@ -42,6 +42,14 @@
 // --service-offering and --disk-offering override the set's defaults; live takes
 // --graceful-timeout and --hard.
 //
+// --context ID, with --db the appliance's own database, builds the request from its tables
+// instead (appliance.RequestFor): the VM of replication context ID, its replicated volumes in
+// disk order, the vCenter set linked to it, its CloudStack configuration and its test or
+// live network mappings; the placement and power-off flags still apply, the VM, volume and
+// account flags are a usage error with it. Commands that run jobs against such a database
+// keep the appliance's tables in step with them (appliance.Journal): the VM's status, the
+// GUI's summary and job list, the volumes' rows.
+//
 // # Simulator mode
 //
 // With no source flag, failoverctl starts vCenter (vcsim) and CloudStack simulators in its own

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/failover"
+	"github.com/ossea-migrate/failoverkit/failover/appliance"
 )
 
 // session is what an engine command needs: the credential source, the job store and the
@@ -36,6 +38,15 @@ func (a *app) open(ctx context.Context, withStore bool, extra ...failover.Option
 		s.store = store
 		s.closers = append(s.closers, closeStore)
 	}
+	if withStore && b.mode == "database" {
+		// A credential database need not be the appliance's: without its tables there is
+		// no journal, and --context says so.
+		b.journal, b.journalErr = appliance.NewJournal(ctx, b.db, appliance.WithLogger(a.logger))
+		if b.journalErr != nil && !errors.Is(b.journalErr, appliance.ErrSchema) {
+			s.close(ctx)
+			return nil, b.journalErr
+		}
+	}
 	poll := a.poll
 	if poll == 0 && b.lab != nil {
 		poll = 5 * time.Millisecond // the simulators finish async jobs at once
@@ -47,6 +58,9 @@ func (a *app) open(ctx context.Context, withStore bool, extra ...failover.Option
 	}
 	if poll > 0 {
 		opts = append(opts, failover.WithCloudStackOptions(cloudstack.WithPollInterval(poll, poll)))
+	}
+	if b.journal != nil {
+		opts = append(opts, failover.WithJournal(b.journal))
 	}
 	e, err := failover.New(b.src, append(opts, extra...)...)
 	if err != nil {

@@ -43,7 +43,7 @@ the command exits.`,
 			}
 			defer s.close(ctx)
 			rf.hardSet = cmd.Flags().Changed("hard")
-			req, err := rf.request(s.backend)
+			req, err := rf.request(ctx, s.backend, kind)
 			if err != nil {
 				return err
 			}

@@ -29,13 +29,13 @@ with --live, live) failover would make. It changes nothing and records no job.`,
 			}
 			defer s.close(ctx)
 			rf.hardSet = cmd.Flags().Changed("hard")
-			req, err := rf.request(s.backend)
-			if err != nil {
-				return err
-			}
 			kind := failover.KindTestFailover
 			if live {
 				kind = failover.KindLiveFailover
+			}
+			req, err := rf.request(ctx, s.backend, kind)
+			if err != nil {
+				return err
 			}
 			plan, err := s.engine.Plan(ctx, kind, req)
 			s.finish(ctx)

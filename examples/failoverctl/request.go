@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,11 +11,13 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/failover"
+	"github.com/ossea-migrate/failoverkit/failover/appliance"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
 // requestFlags build a failover.Request.
 type requestFlags struct {
+	context           string
 	cloudStackAccount string
 	vCenterAccount    string
 	vmContext         string
@@ -37,6 +40,8 @@ type requestFlags struct {
 }
 
 func (f *requestFlags) register(fs *pflag.FlagSet, live bool) {
+	fs.StringVar(&f.context, "context", "", "build the request from the appliance's tables for this replication context `ID`: source VM, volumes, "+
+		"credential sets and network mappings (--db with the appliance's database only; the appliance's tables then follow the job)")
 	fs.StringVar(&f.cloudStackAccount, "cloudstack-account", "", "CloudStack credential set by `name`, or id:N (default: the active config)")
 	fs.StringVar(&f.vCenterAccount, "vcenter-account", "", "vCenter credential set by `name`, or id:N (default: the default set)")
 	fs.StringVar(&f.vmContext, "vm-context", "", "use the vCenter set the appliance database links to this replication `context` id or VM name (--db only; instead of --vcenter-account)")
@@ -59,9 +64,12 @@ func (f *requestFlags) register(fs *pflag.FlagSet, live bool) {
 	}
 }
 
-// request builds the request. In simulator mode, with no VM or volumes given, it fails over
-// the lab's first source VM.
-func (f *requestFlags) request(b *backend) (failover.Request, error) {
+// request builds the request of a flow of kind. In simulator mode, with no VM or volumes
+// given, it fails over the lab's first source VM.
+func (f *requestFlags) request(ctx context.Context, b *backend, kind failover.Kind) (failover.Request, error) {
+	if f.context != "" {
+		return f.contextRequest(ctx, b, kind)
+	}
 	req := failover.Request{
 		Name: f.name, Zone: f.zone, TemplateID: f.template, NetworkID: f.network,
 		ServiceOfferingID: f.serviceOffering, DiskOfferingID: f.diskOffering,
@@ -113,6 +121,38 @@ func (f *requestFlags) request(b *backend) (failover.Request, error) {
 	if !bootFound {
 		return req, usagef("give --boot one of the --volume ids", "--boot %s is not among the volumes", f.boot)
 	}
+	return req, nil
+}
+
+// contextRequest builds the request from the appliance's tables (appliance.RequestFor); the
+// placement and power-off flags still apply.
+func (f *requestFlags) contextRequest(ctx context.Context, b *backend, kind failover.Kind) (failover.Request, error) {
+	for _, c := range []struct {
+		set  bool
+		name string
+	}{{f.vmPath != "", "--vm-path"}, {f.vmUUID != "", "--vm-uuid"}, {f.vmBIOSUUID != "", "--vm-bios-uuid"}, {f.vmName != "", "--vm-name"},
+		{len(f.volumes) > 0, "--volume"}, {f.boot != "", "--boot"}, {f.vmContext != "", "--vm-context"},
+		{f.cloudStackAccount != "", "--cloudstack-account"}, {f.vCenterAccount != "", "--vcenter-account"}} {
+		if c.set {
+			return failover.Request{}, usagef("drop "+c.name+": --context takes the VM, its volumes and its credential sets from the appliance's tables",
+				"%s and --context both name what to fail over", c.name)
+		}
+	}
+	if b.mode != "database" {
+		return failover.Request{}, usagef("give --db the appliance's database", "--context reads the appliance's tables; the %s source has none", b.mode)
+	}
+	if b.journal == nil && b.journalErr != nil {
+		// Failing over a replicated VM without keeping its status would let the replication
+		// scheduler write into volumes that have left the appliance.
+		return failover.Request{}, fmt.Errorf("--context needs the appliance's tables, to keep them in step with the job: %w", b.journalErr)
+	}
+	req, err := appliance.RequestFor(ctx, b.db, f.context, kind)
+	if err != nil {
+		return req, err
+	}
+	req.Name, req.Zone, req.TemplateID, req.NetworkID = f.name, f.zone, f.template, f.network
+	req.ServiceOfferingID, req.DiskOfferingID = f.serviceOffering, f.diskOffering
+	req.PowerOff = failover.PowerOffPolicy{GracefulTimeout: f.gracefulTimeout, AllowHard: f.hard}
 	return req, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
 	"github.com/ossea-migrate/failoverkit/credentials/env"
+	"github.com/ossea-migrate/failoverkit/failover/appliance"
 	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
@@ -82,6 +83,10 @@ type backend struct {
 	db *gorm.DB
 	// hasKey says whether a database source got the key that decrypts vCenter passwords.
 	hasKey bool
+	// journal keeps the appliance's tables in step with the jobs of commands that run them
+	// (database mode, when the database has the tables); journalErr says why there is none.
+	journal    *appliance.Journal
+	journalErr error
 	// lab is the running simulators (simulator mode).
 	lab *failovertest.Lab
 	// store is the job store a simulator mode run uses (a temporary file).
