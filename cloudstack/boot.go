@@ -26,7 +26,7 @@ const (
 // (BaseDeployVMCmd.getBootMode) refuses UEFI without a boot mode and ignores a boot mode
 // without a boot type; its getDetails fails with a NullPointerException on BIOS without a
 // boot mode, so BIOS is always sent with LEGACY.
-func bootParams(command string, t BootType, m BootMode, p *params) error {
+func bootParams(command string, t BootType, m BootMode, p paramSetter) error {
 	t, m = BootType(strings.ToUpper(strings.TrimSpace(string(t)))), BootMode(strings.ToUpper(strings.TrimSpace(string(m))))
 	switch {
 	case t == "" && m == "":

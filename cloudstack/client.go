@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -223,6 +224,21 @@ func (c *Client) newInstance() any {
 
 // params holds a command's parameters.
 type params = cs.CustomServiceParams
+
+// paramSetter is what builds a command's parameters: *params, or values when they are
+// wanted before sending (DeployParams).
+type paramSetter interface {
+	SetParam(key string, v interface{})
+}
+
+// values collects parameters as url.Values, leaving empty ones out as newParams does.
+type values url.Values
+
+func (v values) SetParam(key string, x interface{}) {
+	if s := fmt.Sprint(x); s != "" {
+		url.Values(v).Set(key, s)
+	}
+}
 
 func newParams(kv ...string) *params {
 	p := &params{}

@@ -42,7 +42,7 @@ type NICSpec struct {
 //
 // Every MAC is checked as NetUtils.isValidMac and isUnicastMac check it and sent in
 // NetUtils.standardizeMacAddress's form.
-func nicParams(command string, nics []NICSpec, p *params) error {
+func nicParams(command string, nics []NICSpec, p paramSetter) error {
 	macs := make([]string, len(nics))
 	onlyFirst := true
 	for i, n := range nics {

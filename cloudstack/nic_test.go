@@ -57,10 +57,24 @@ func TestDeployVMNICs(t *testing.T) {
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			name := []string{"nics-a", "nics-b", "nics-c"}[i]
-			vm, err := client.DeployVM(ctx, cloudstack.DeploySpec{Name: name, NICs: tc.nics})
+			spec := cloudstack.DeploySpec{Name: name, NICs: tc.nics, BootType: cloudstack.BootUEFI, BootMode: cloudstack.BootSecure}
+			planned, err := client.DeployParams(spec)
+			require.NoError(t, err)
+			vm, err := client.DeployVM(ctx, spec)
 			require.NoError(t, err)
 			sent := r.sim.CallsTo("deployVirtualMachine")
 			params := sent[len(sent)-1].Params
+			for k := range params {
+				if k == "zoneid" || !isCommandParam(k) {
+					continue // the zone is looked up; signing and response parameters are the transport's
+				}
+				assert.Equal(t, params.Get(k), planned.Get(k), "DeployParams says what DeployVM sends: %s", k)
+			}
+			for k := range planned {
+				if k != "zoneid" {
+					assert.Equal(t, planned.Get(k), params.Get(k), "DeployVM sends what DeployParams says: %s", k)
+				}
+			}
 			for k, v := range tc.want.params {
 				assert.Equal(t, v, params.Get(k), k)
 			}
@@ -81,6 +95,16 @@ func TestDeployVMNICs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// isCommandParam reports whether k is a deployVirtualMachine parameter rather than one the
+// transport adds (apiKey, signature, response, command, ...).
+func isCommandParam(k string) bool {
+	switch k {
+	case "apiKey", "apikey", "signature", "response", "command", "signatureversion", "expires":
+		return false
+	}
+	return true
 }
 
 func getVM(t *testing.T, c *cloudstack.Client, id string) *cloudstack.VM {
@@ -115,6 +139,8 @@ func TestDeployVMRefusesNICSpecs(t *testing.T) {
 			r.sim.ResetCalls()
 			vm, err := client.DeployVM(context.Background(), cloudstack.DeploySpec{Name: "refused", NICs: tc.nics})
 			require.ErrorIs(t, err, fkerrors.Invalid)
+			_, planErr := client.DeployParams(cloudstack.DeploySpec{Name: "refused", NICs: tc.nics})
+			assert.Equal(t, err.Error(), planErr.Error(), "DeployParams refuses what DeployVM refuses")
 			var apiErr *cloudstack.APIError
 			require.True(t, errors.As(err, &apiErr))
 			assert.Contains(t, apiErr.Text, tc.remedy)

@@ -2,6 +2,7 @@ package cloudstack
 
 import (
 	"context"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -119,7 +120,7 @@ type DeploySpec struct {
 	// NICs are the VM's NICs in the guest's order, the default NIC first; empty means one
 	// NIC on Defaults().NetworkID. CloudStack takes MAC addresses for any NIC as long as each
 	// NIC is on a network of its own; when several share a network only the first NIC's MAC
-	// can be given (see NICSpec), and DeployVM refuses the rest with ErrInvalid.
+	// can be given (see NICSpec), and DeployVM refuses the rest with fkerrors.Invalid.
 	NICs []NICSpec
 	// BootType is the firmware, BootBIOS or BootUEFI; empty leaves it to the template
 	// (UEFI when the template has a UEFI detail, else BIOS). BootMode is BootSecure (UEFI
@@ -145,6 +146,37 @@ type DeploySpec struct {
 // the returned VM is non-nil and holds that id, so that the caller can destroy it.
 func (c *Client) DeployVM(ctx context.Context, spec DeploySpec) (*VM, error) {
 	const command = "deployVirtualMachine"
+	v, err := c.DeployParams(spec)
+	if err != nil {
+		return nil, err
+	}
+	zoneID, err := c.zoneID(ctx, v.Get("zoneid"))
+	if err != nil {
+		return nil, err
+	}
+	v.Set("zoneid", zoneID)
+	p := &params{}
+	for k := range v {
+		p.SetParam(k, v.Get(k))
+	}
+	var w wire.VM
+	id, err := c.async(ctx, command, p, &w)
+	if err != nil {
+		if id != "" {
+			return &VM{ID: id, Name: spec.Name}, err
+		}
+		return nil, err
+	}
+	return vmFromWire(&w), nil
+}
+
+// DeployParams checks spec as DeployVM does and returns the parameters of the
+// deployVirtualMachine call DeployVM would make for it, with the Client's Defaults filled in
+// and the zone as given (DeployVM looks a zone name up and sends its id). It makes no call:
+// a caller can refuse, before changing anything, a spec CloudStack cannot express, and show
+// the call it will make. A refused spec is an *APIError matching fkerrors.Invalid.
+func (c *Client) DeployParams(spec DeploySpec) (url.Values, error) {
+	const command = "deployVirtualMachine"
 	d := c.defaults
 	zone := firstOf(spec.Zone, d.Zone)
 	template := firstOf(spec.TemplateID, d.TemplateID)
@@ -166,27 +198,22 @@ func (c *Client) DeployVM(ctx context.Context, spec DeploySpec) (*VM, error) {
 	if err := checkHostName(spec.Name); err != nil {
 		return nil, invalidArg(command, "DeploySpec.Name %q %s", spec.Name, err.Error())
 	}
-	p := newParams(
-		"templateid", template,
-		"serviceofferingid", offering,
-		"name", spec.Name,
-		"displayname", firstOf(spec.DisplayName, spec.Name),
-		"diskofferingid", spec.DiskOfferingID,
-		"startvm", strconv.FormatBool(spec.Start),
-	)
+	v := values{}
+	v.SetParam("zoneid", zone)
+	v.SetParam("templateid", template)
+	v.SetParam("serviceofferingid", offering)
+	v.SetParam("name", spec.Name)
+	v.SetParam("displayname", firstOf(spec.DisplayName, spec.Name))
+	v.SetParam("diskofferingid", spec.DiskOfferingID)
+	v.SetParam("startvm", strconv.FormatBool(spec.Start))
 	if len(nics) > 0 {
-		if err := nicParams(command, nics, p); err != nil {
+		if err := nicParams(command, nics, v); err != nil {
 			return nil, err
 		}
 	}
-	if err := bootParams(command, spec.BootType, spec.BootMode, p); err != nil {
+	if err := bootParams(command, spec.BootType, spec.BootMode, v); err != nil {
 		return nil, err
 	}
-	zoneID, err := c.zoneID(ctx, zone)
-	if err != nil {
-		return nil, err
-	}
-	p.SetParam("zoneid", zoneID)
 	// cloudstack-go's encoding of details: one index per key, keys sorted.
 	details := make([][2]string, 0, 3)
 	if spec.CPUs > 0 {
@@ -200,18 +227,9 @@ func (c *Client) DeployVM(ctx context.Context, spec DeploySpec) (*VM, error) {
 	}
 	sort.Slice(details, func(i, j int) bool { return details[i][0] < details[j][0] })
 	for i, kv := range details {
-		p.SetParam("details["+strconv.Itoa(i)+"]."+kv[0], kv[1])
+		v.SetParam("details["+strconv.Itoa(i)+"]."+kv[0], kv[1])
 	}
-
-	var w wire.VM
-	id, err := c.async(ctx, command, p, &w)
-	if err != nil {
-		if id != "" {
-			return &VM{ID: id, Name: spec.Name}, err
-		}
-		return nil, err
-	}
-	return vmFromWire(&w), nil
+	return url.Values(v), nil
 }
 
 // StartVM starts a stopped VM and returns it running.
