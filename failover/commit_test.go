@@ -3,6 +3,7 @@ package failover
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -86,48 +87,51 @@ func TestCommitEndsALiveFailover(t *testing.T) {
 // some snapshots may be gone - and Commit (or Resume, from a new engine) finishes it.
 func TestCommitInterruptedIsFinishedByCommitOrResume(t *testing.T) {
 	t.Parallel()
-	for _, how := range []string{"fault", "crash"} {
-		for _, finish := range []string{"commit", "resume"} {
-			t.Run(how+"/"+finish, func(t *testing.T) {
-				t.Parallel()
-				f := newFixture(t, failovertest.Options{VolumesPerVM: 3}, WithLeaseTTL(crashLeaseTTL))
-				ctx := context.Background()
-				live, err := f.engine.LiveFailover(ctx, f.request(0))
-				require.NoError(t, err)
+	const volumes = 3
+	for nth := 1; nth <= volumes; nth++ { // at each snapshot deletion
+		for _, how := range []string{"fault", "crash"} {
+			for _, finish := range []string{"commit", "resume"} {
+				t.Run(fmt.Sprintf("%s#%d/%s", how, nth, finish), func(t *testing.T) {
+					t.Parallel()
+					f := newFixture(t, failovertest.Options{VolumesPerVM: volumes}, WithLeaseTTL(crashLeaseTTL))
+					ctx := context.Background()
+					live, err := f.engine.LiveFailover(ctx, f.request(0))
+					require.NoError(t, err)
 
-				e := f.newEngine()
-				if how == "fault" {
-					f.lab.Cloud.FailNth("deleteSnapshot", 2, cssim.Fault{ErrorCode: 530, ErrorText: "injected", Async: true})
-				} else {
-					n := 0
-					e.checkpoint = func(p string) error {
-						if p == "after call "+string(ActionSnapshotDelete)+" "+itoa(len(live.Ledger)+2) || (n > 0) {
-							n++
-							return errors.New("killed")
+					e := f.newEngine()
+					if how == "fault" {
+						f.lab.Cloud.FailNth("deleteSnapshot", nth, cssim.Fault{ErrorCode: 530, ErrorText: "injected", Async: true})
+					} else {
+						n := 0
+						e.checkpoint = func(p string) error {
+							if p == "after call "+string(ActionSnapshotDelete)+" "+itoa(len(live.Ledger)+nth) || (n > 0) {
+								n++
+								return errors.New("killed")
+							}
+							return nil
 						}
-						return nil
 					}
-				}
-				job, err := e.Commit(ctx, live.ID)
-				require.Error(t, err)
-				stored, serr := f.store.Job(ctx, live.ID)
-				require.NoError(t, serr)
-				assert.Equal(t, StatusCommitting, stored.Status)
-				_, err = f.newEngine().Rollback(ctx, live.ID)
-				require.ErrorIs(t, err, ErrJobState, "no rollback once snapshots may be gone")
-				_ = job
+					job, err := e.Commit(ctx, live.ID)
+					require.Error(t, err)
+					stored, serr := f.store.Job(ctx, live.ID)
+					require.NoError(t, serr)
+					assert.Equal(t, StatusCommitting, stored.Status)
+					_, err = f.newEngine().Rollback(ctx, live.ID)
+					require.ErrorIs(t, err, ErrJobState, "no rollback once snapshots may be gone")
+					_ = job
 
-				next := f.newEngine()
-				var done *Job
-				if finish == "commit" {
-					done, err = next.Commit(ctx, live.ID)
-				} else {
-					done, err = next.Resume(ctx, live.ID)
-				}
-				require.NoError(t, err)
-				assert.Equal(t, StatusCommitted, done.Status)
-				assert.Empty(t, f.liveSnapshots(0))
-			})
+					next := f.newEngine()
+					var done *Job
+					if finish == "commit" {
+						done, err = next.Commit(ctx, live.ID)
+					} else {
+						done, err = next.Resume(ctx, live.ID)
+					}
+					require.NoError(t, err)
+					assert.Equal(t, StatusCommitted, done.Status)
+					assert.Empty(t, f.liveSnapshots(0))
+				})
+			}
 		}
 	}
 }

@@ -20,7 +20,7 @@ const crashLeaseTTL = 150 * time.Millisecond
 // boundary and each gap between a call and its ledger record.
 func checkpoints(t *testing.T, v variant) []string {
 	kind := v.kind
-	f := newFixture(t, v.lab(), v.opts()...)
+	f := v.fixture(t, v.opts()...)
 	var points []string
 	f.engine.checkpoint = func(p string) error {
 		points = append(points, p)
@@ -36,7 +36,7 @@ func checkpoints(t *testing.T, v variant) []string {
 // process would stop. It returns the fixture and the job as the store holds it.
 func crashAt(t *testing.T, v variant, point string) (*fixture, *Job) {
 	kind := v.kind
-	f := newFixture(t, v.lab(), append(v.opts(), WithLeaseTTL(crashLeaseTTL))...)
+	f := v.fixture(t, append(v.opts(), WithLeaseTTL(crashLeaseTTL))...)
 	store, err := NewGormStore(context.Background(), testdb.Open(t, testdb.SQLite))
 	require.NoError(t, err)
 	f.store = store

@@ -29,7 +29,7 @@ func (in injection) String() string { return fmt.Sprintf("%s.%s#%d", in.system, 
 // async commands themselves (job status 2) covers failed jobs.
 func enumerate(t *testing.T, v variant) []injection {
 	kind := v.kind
-	f := newFixture(t, v.lab(), v.opts()...)
+	f := v.fixture(t, v.opts()...)
 	f.lab.Cloud.ResetCalls()
 	f.lab.ResetVSphereCalls()
 	job, err := f.run(kind)
@@ -60,11 +60,14 @@ type variant struct {
 	kind             Kind
 	hooks            bool
 	runningSnapshots bool
+	// guest shapes the source like a real guest - UEFI, two NICs on two port groups mapped
+	// to two networks, MACs kept - rather than vcsim's one-NIC BIOS VM.
+	guest bool
 }
 
 var variants = []variant{
-	{kind: KindTestFailover}, {kind: KindLiveFailover}, {kind: KindTestFailover, hooks: true},
-	{kind: KindTestFailover, runningSnapshots: true}, {kind: KindLiveFailover, runningSnapshots: true},
+	{kind: KindTestFailover}, {kind: KindLiveFailover}, {kind: KindTestFailover, hooks: true, guest: true},
+	{kind: KindTestFailover, runningSnapshots: true}, {kind: KindLiveFailover, runningSnapshots: true, guest: true},
 }
 
 func (v variant) String() string {
@@ -75,15 +78,32 @@ func (v variant) String() string {
 	if v.runningSnapshots {
 		s += "+running-vm-snapshots"
 	}
+	if v.guest {
+		s += "+guest"
+	}
 	return s
 }
 
-func (v variant) lab() failovertest.Options {
+// fixture starts a lab for the variant and an engine with opts on it.
+func (v variant) fixture(t *testing.T, opts ...Option) *fixture {
 	var o failovertest.Options
 	if v.runningSnapshots {
 		o.CloudStackOptions = []cssim.Option{cssim.WithRunningVMSnapshots(true)}
 	}
-	return o
+	if v.guest {
+		o.Guests, o.CloudNetworks = []failovertest.Guest{linuxTwoNICs}, []string{testNet}
+	}
+	f := newFixture(t, o, opts...)
+	if v.guest {
+		cat, err := f.lab.Catalog(f.lab.Sources[0].CloudAccount)
+		require.NoError(t, err)
+		mapping := map[string]string{failovertest.VMNetwork: cat.NetworkID, failovertest.DVPortGroup: cat.Networks[testNet]}
+		f.shape = func(r *Request) {
+			r.Networks = NetworkMapping{Test: mapping, Live: mapping}
+			r.KeepMACs = true
+		}
+	}
+	return f
 }
 
 func (v variant) opts() []Option {
@@ -134,7 +154,7 @@ func TestFaultMatrix(t *testing.T) {
 						if mode == "rollback" {
 							opts = append(opts, WithCompensation(false))
 						}
-						f := newFixture(t, v.lab(), opts...)
+						f := v.fixture(t, opts...)
 						f.lab.Cloud.ResetCalls()
 						f.lab.ResetVSphereCalls()
 						f.inject(in)

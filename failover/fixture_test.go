@@ -27,6 +27,9 @@ type fixture struct {
 	pool   *vsphere.Pool
 	engine *Engine
 	opts   []Option
+	// shape, when set, completes every request the fixture makes (network mappings for a
+	// shaped guest, say).
+	shape func(*Request)
 }
 
 const vcAccount = "vcenter"
@@ -85,6 +88,9 @@ func (f *fixture) request(i int) Request {
 	}
 	for k, id := range s.VolumeIDs {
 		req.Volumes = append(req.Volumes, Volume{ID: id, Boot: k == 0})
+	}
+	if f.shape != nil {
+		f.shape(&req)
 	}
 	return req
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -203,11 +205,10 @@ func (r *run) preflight(ctx context.Context) error {
 	}
 	req := r.job.Request
 	defaults := r.cs.Defaults()
+	origin := r.cs.Credentials().Describe()
 	f := Facts{
 		ApplianceVMID:     defaults.ApplianceVMID,
 		Zone:              pick(req.Zone, defaults.Zone),
-		TemplateID:        pick(req.TemplateID, defaults.TemplateID),
-		NetworkID:         pick(req.NetworkID, defaults.NetworkID),
 		ServiceOfferingID: pick(req.ServiceOfferingID, defaults.ServiceOfferingID),
 		DiskOfferingID:    pick(req.DiskOfferingID, defaults.DiskOfferingID),
 	}
@@ -215,8 +216,6 @@ func (r *run) preflight(ctx context.Context) error {
 	for _, m := range []struct{ value, what string }{
 		{f.ApplianceVMID, "the appliance VM id (oma_vm_id)"},
 		{f.Zone, "the zone"},
-		{f.TemplateID, "the template id"},
-		{f.NetworkID, "the network id"},
 		{f.ServiceOfferingID, "the service offering id"},
 	} {
 		if m.value == "" {
@@ -224,7 +223,7 @@ func (r *run) preflight(ctx context.Context) error {
 		}
 	}
 	if len(missing) > 0 {
-		return preflightErr(problem(fkerrors.Incomplete, "fill them in CloudStack credential set "+r.cs.Credentials().Describe()+" or pass them in the request",
+		return preflightErr(problem(fkerrors.Incomplete, "fill them in CloudStack credential set "+origin+" or pass them in the request",
 			"%s not set", strings.Join(missing, ", ")))
 	}
 
@@ -235,6 +234,7 @@ func (r *run) preflight(ctx context.Context) error {
 		vm       vsphere.VM
 		shape    vsphere.Shape
 		attached []cloudstack.Volume
+		cat      catalog
 	)
 	errs := parallel(ctx,
 		func(ctx context.Context) (err error) {
@@ -257,6 +257,10 @@ func (r *run) preflight(ctx context.Context) error {
 			return nil
 		},
 		func(ctx context.Context) error { return r.checkPlacement(ctx, &f) },
+		func(ctx context.Context) error {
+			cat = r.lookUpCatalog(ctx, networkCandidates(req, r.job.Kind, defaults.NetworkID), templateCandidates(req, defaults.TemplateID))
+			return nil
+		},
 	)
 	if err := firstError(errs); err != nil {
 		return err
@@ -284,6 +288,9 @@ func (r *run) preflight(ctx context.Context) error {
 	f.GuestID, f.GuestFamily = shape.GuestID, shape.Family()
 	f.Firmware, f.SecureBoot = shape.Firmware, shape.SecureBoot
 	f.TargetName = targetName(r.job, req.Name, vm.Name)
+	if err := r.planGuest(&f, shape, cat, origin); err != nil {
+		return preflightErr(err)
+	}
 	r.job.Facts = f
 	r.job.VMKey = vmKey(r.vc.Host(), vm)
 	return nil
@@ -317,16 +324,13 @@ func firstError(errs []error) error {
 	return nil
 }
 
-// checkPlacement checks that the zone, template, network and service offering exist, and
-// learns whether the offering takes the source VM's CPUs and memory.
+// checkPlacement checks that the zone and the service offering exist, and learns whether the
+// offering takes the source VM's CPUs and memory. The networks and the template are looked
+// up beside it (lookUpCatalog) and chosen once the source VM's shape is known (planGuest).
 func (r *run) checkPlacement(ctx context.Context, f *Facts) error {
 	origin := r.cs.Credentials().Describe()
 	missing := func(what, id string, err error) error {
-		if !errors.Is(err, fkerrors.NotFound) {
-			return preflightErr(err)
-		}
-		return preflightErr(&Error{Code: fkerrors.NotFound, Problem: what + " " + id + " does not exist in CloudStack",
-			Fix: "correct it in CloudStack credential set " + origin + " or in the request", Err: err})
+		return preflightErr(notInCloud(what, id, err, "correct it in CloudStack credential set "+origin+" or in the request"))
 	}
 	var (
 		zone     *cloudstack.Zone
@@ -336,18 +340,6 @@ func (r *run) checkPlacement(ctx context.Context, f *Facts) error {
 		func(ctx context.Context) (err error) {
 			if zone, err = r.cs.GetZone(ctx, f.Zone); err != nil {
 				return missing("zone", f.Zone, err)
-			}
-			return nil
-		},
-		func(ctx context.Context) error {
-			if _, err := r.cs.GetTemplate(ctx, f.TemplateID); err != nil {
-				return missing("template", f.TemplateID, err)
-			}
-			return nil
-		},
-		func(ctx context.Context) error {
-			if _, err := r.cs.GetNetwork(ctx, f.NetworkID); err != nil {
-				return missing("network", f.NetworkID, err)
 			}
 			return nil
 		},
@@ -764,16 +756,21 @@ func (r *run) target(ctx context.Context) (string, error) {
 }
 
 // deploySpec is the new VM as the facts describe it.
-func (r *run) deploySpec() cloudstack.DeploySpec {
-	f := r.job.Facts
+func (r *run) deploySpec() cloudstack.DeploySpec { return r.deploySpecOf(r.job.Facts) }
+
+func (r *run) deploySpecOf(f Facts) cloudstack.DeploySpec {
 	spec := cloudstack.DeploySpec{
 		Name:              f.TargetName,
 		DisplayName:       f.TargetName,
 		Zone:              f.Zone,
 		TemplateID:        f.TemplateID,
 		ServiceOfferingID: f.ServiceOfferingID,
-		NICs:              []cloudstack.NICSpec{{NetworkID: f.NetworkID}},
+		BootType:          f.BootType,
+		BootMode:          f.BootMode,
 		Start:             false,
+	}
+	for _, n := range f.NICs {
+		spec.NICs = append(spec.NICs, cloudstack.NICSpec{NetworkID: n.NetworkID, MACAddress: n.MACAddress})
 	}
 	if f.CustomOffering {
 		spec.CPUs, spec.MemoryMB = f.CPUs, f.MemoryMB
@@ -781,10 +778,20 @@ func (r *run) deploySpec() cloudstack.DeploySpec {
 	return spec
 }
 
+// createVMCalls is the deployVirtualMachine call as the client will make it, parameters in
+// order (DeployParams: the same encoding DeployVM sends).
 func (r *run) createVMCalls() []string {
-	spec := r.deploySpec()
-	return []string{fmt.Sprintf("deployVirtualMachine name=%s zoneid=%s templateid=%s serviceofferingid=%s networkids=%s startvm=false",
-		spec.Name, spec.Zone, spec.TemplateID, spec.ServiceOfferingID, spec.NICs[0].NetworkID)}
+	v, err := r.cs.DeployParams(r.deploySpec())
+	if err != nil {
+		return []string{"deployVirtualMachine (refused: " + err.Error() + ")"}
+	}
+	keys := slices.Sorted(maps.Keys(v))
+	parts := make([]string, 0, len(keys)+1)
+	parts = append(parts, "deployVirtualMachine")
+	for _, k := range keys {
+		parts = append(parts, k+"="+v.Get(k))
+	}
+	return []string{strings.Join(parts, " ")}
 }
 
 func (r *run) createVM(ctx context.Context) error {
@@ -949,6 +956,45 @@ func (r *run) validate(ctx context.Context) error {
 		if dev, ok := at[p.VolumeID]; !ok || dev != p.DeviceID {
 			return problem(fkerrors.Conflict, "roll the job back", "volume %s is not attached to VM %s at device %d", p.VolumeID, target, p.DeviceID)
 		}
+	}
+	return nil
+}
+
+// planGuest shapes the new VM after the source: a NIC per source NIC on its mapped network
+// (with its MAC when asked), the source's firmware, and a template for the guest's OS
+// family. It refuses, before anything changes, what the request leaves open or CloudStack
+// could not deploy.
+func (r *run) planGuest(f *Facts, shape vsphere.Shape, cat catalog, origin string) error {
+	req := r.job.Request
+	defaults := r.cs.Defaults()
+	nics, err := planNICs(req, r.job.Kind, shape.NICs, defaults.NetworkID)
+	if err != nil {
+		return err
+	}
+	if err := checkNetworks(nics, cat, f.Zone, origin); err != nil {
+		return err
+	}
+	f.NICs = nics
+	f.BootType, f.BootMode = bootOf(shape.Firmware, shape.SecureBoot)
+	warning, err := chooseTemplate(req, f, cat, defaults.TemplateID, origin)
+	if err != nil {
+		return err
+	}
+	if warning != "" {
+		r.mu.Lock()
+		r.job.Warnings = append(r.job.Warnings, warning)
+		r.mu.Unlock()
+		if r.op != opPlan {
+			r.e.log.Warn("failover: the template is for another OS family; deploying as the request allows", "job", r.job.ID, "warning", warning)
+			r.emit(Event{Type: EventWarning, Step: StepPreflight, Error: warning})
+		}
+	}
+	if _, err := r.cs.DeployParams(r.deploySpecOf(*f)); err != nil {
+		fix := "change the request so that CloudStack can deploy the VM: map the source networks of NICs with kept MAC addresses to distinct networks, or turn KeepMACs off"
+		if !req.KeepMACs {
+			fix = "change the request as the cause says (Name, Networks, TemplateID)"
+		}
+		return &Error{Code: fkerrors.Invalid, Problem: "the new VM cannot be deployed as planned", Fix: fix, Err: err}
 	}
 	return nil
 }

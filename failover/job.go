@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
@@ -122,13 +123,25 @@ type Facts struct {
 	Volumes []VolumeFact `json:"volumes,omitempty"`
 	// TargetName is the name of the VM the job creates in CloudStack.
 	TargetName string `json:"target_name,omitempty"`
-	// Zone, TemplateID, NetworkID, ServiceOfferingID and DiskOfferingID are the resolved
-	// placement of the target VM.
+	// Zone, ServiceOfferingID and DiskOfferingID are the resolved placement of the target
+	// VM.
 	Zone              string `json:"zone,omitempty"`
-	TemplateID        string `json:"template_id,omitempty"`
-	NetworkID         string `json:"network_id,omitempty"`
 	ServiceOfferingID string `json:"service_offering_id,omitempty"`
 	DiskOfferingID    string `json:"disk_offering_id,omitempty"`
+	// TemplateID is the template the VM is deployed from, TemplateOSType its OS type as
+	// CloudStack names it, and TemplateVia why it was chosen: "request" (TemplateID),
+	// "templates.<family>" (Templates by the guest's family) or "credential set".
+	TemplateID     string `json:"template_id,omitempty"`
+	TemplateOSType string `json:"template_os_type,omitempty"`
+	TemplateVia    string `json:"template_via,omitempty"`
+	// NICs are the new VM's NICs, one per source NIC in the source's order, with the
+	// network each goes on and the MAC address it keeps.
+	NICs []NICFact `json:"nics,omitempty"`
+	// BootType and BootMode are the firmware the new VM is deployed with, from the
+	// source's: UEFI (SECURE with Secure Boot on, else LEGACY) or BIOS (LEGACY). Empty
+	// leaves it to the template.
+	BootType cloudstack.BootType `json:"boot_type,omitempty"`
+	BootMode cloudstack.BootMode `json:"boot_mode,omitempty"`
 	// CustomOffering is true when the service offering takes the source VM's CPUs and
 	// memory.
 	CustomOffering bool `json:"custom_offering,omitempty"`

@@ -47,7 +47,20 @@ with --live, live) failover would make. It changes nothing and records no job.`,
 			fmt.Fprintf(a.stdout, "%s plan for %s\n", plan.Kind, describeRequest(req))
 			fmt.Fprintf(a.stdout, "  source VM      %s (uuid %s, %d CPUs, %d MB, powered on: %t)\n", f.SourceVMPath, f.SourceVMUUID, f.CPUs, f.MemoryMB, f.SourcePoweredOn)
 			fmt.Fprintf(a.stdout, "  appliance VM   %s\n", f.ApplianceVMID)
-			fmt.Fprintf(a.stdout, "  new VM         %s in zone %s (template %s, network %s, offering %s)\n", f.TargetName, f.Zone, f.TemplateID, f.NetworkID, f.ServiceOfferingID)
+			fmt.Fprintf(a.stdout, "  new VM         %s in zone %s (offering %s)\n", f.TargetName, f.Zone, f.ServiceOfferingID)
+			fmt.Fprintf(a.stdout, "  template       %s (%s, from the %s) for a %s guest (%s)\n", f.TemplateID, f.TemplateOSType, f.TemplateVia, f.GuestFamily, f.GuestID)
+			boot := "the template's"
+			if f.BootType != "" {
+				boot = string(f.BootType) + " " + string(f.BootMode)
+			}
+			fmt.Fprintf(a.stdout, "  boot           %s (source firmware %s, secure boot %t)\n", boot, f.Firmware, f.SecureBoot)
+			for i, n := range f.NICs {
+				mac := "chosen by CloudStack"
+				if n.MACAddress != "" {
+					mac = n.MACAddress
+				}
+				fmt.Fprintf(a.stdout, "  NIC %-10d %s on %s -> network %s (%s), MAC %s\n", i+1, n.SourceLabel, n.SourceNetwork, n.NetworkID, n.Via, mac)
+			}
 			for _, c := range plan.Credentials {
 				fmt.Fprintf(a.stdout, "  %-14s %s\n", string(c.Kind), c.Meta.Describe())
 			}
