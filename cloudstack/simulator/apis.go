@@ -131,63 +131,46 @@ var apiDocs = map[string]apiDoc{
 	},
 	"listDiskOfferings": {
 		Description: "Lists all available disk offerings.",
-		Params: []apiParam{
+		Params: listCmd([]apiParam{
 			{Name: "id", Type: "uuid", Length: 255, Required: false, Description: "ID of the disk offering"},
 			{Name: "name", Type: "string", Length: 255, Required: false, Description: "name of the disk offering"},
-			{Name: "keyword", Type: "string", Length: 255, Required: false, Description: "List by keyword"},
-			{Name: "page", Type: "integer", Length: 255, Required: false, Description: ""},
-			{Name: "pagesize", Type: "integer", Length: 255, Required: false, Description: ""},
-		},
+		}),
 	},
 	"listNetworks": {
 		Description: "Lists all available networks.",
-		Params: []apiParam{
+		Params: listCmd([]apiParam{
 			{Name: "id", Type: "uuid", Length: 255, Required: false, Description: "list networks by ID"},
 			{Name: "name", Type: "string", Length: 255, Required: false, Since: "4.22.0", Description: "list networks by name"},
 			{Name: "zoneid", Type: "uuid", Length: 255, Required: false, Description: "the zone ID of the network"},
-			{Name: "keyword", Type: "string", Length: 255, Required: false, Description: "List by keyword"},
-			{Name: "listall", Type: "boolean", Length: 255, Required: false, Description: "If set to false, list only resources belonging to the command's caller; if set to true - list resources that the caller is authorized to see. Default value is false. Resources dedicated to a project are listed only if using the projectid parameter."},
-			{Name: "page", Type: "integer", Length: 255, Required: false, Description: ""},
-			{Name: "pagesize", Type: "integer", Length: 255, Required: false, Description: ""},
-		},
+		}, listAllParam),
 	},
 	"listServiceOfferings": {
 		Description: "Lists all available service offerings.",
-		Params: []apiParam{
+		Params: listCmd([]apiParam{
 			{Name: "id", Type: "uuid", Length: 255, Required: false, Description: "ID of the service offering"},
 			{Name: "name", Type: "string", Length: 255, Required: false, Description: "name of the service offering"},
-			{Name: "keyword", Type: "string", Length: 255, Required: false, Description: "List by keyword"},
-			{Name: "page", Type: "integer", Length: 255, Required: false, Description: ""},
-			{Name: "pagesize", Type: "integer", Length: 255, Required: false, Description: ""},
-		},
+		}),
 	},
 	"listSnapshots": {
 		Description: "Lists all available snapshots for the account.",
-		Params: []apiParam{
+		Params: listCmd([]apiParam{
 			{Name: "id", Type: "uuid", Length: 255, Required: false, Description: "lists snapshot by snapshot ID"},
 			{Name: "volumeid", Type: "uuid", Length: 255, Required: false, Description: "the ID of the disk volume"},
 			{Name: "name", Type: "string", Length: 255, Required: false, Description: "lists snapshot by snapshot name"},
-			{Name: "keyword", Type: "string", Length: 255, Required: false, Description: "List by keyword"},
-			{Name: "listall", Type: "boolean", Length: 255, Required: false, Description: "If set to false, list only resources belonging to the command's caller; if set to true - list resources that the caller is authorized to see. Default value is false. Resources dedicated to a project are listed only if using the projectid parameter."},
-			{Name: "page", Type: "integer", Length: 255, Required: false, Description: ""},
-			{Name: "pagesize", Type: "integer", Length: 255, Required: false, Description: ""},
-		},
+		}, listAllParam),
 	},
 	"listTemplates": {
 		Description: "List all public, private, and privileged templates.",
-		Params: []apiParam{
+		Params: listCmd([]apiParam{
 			{Name: "templatefilter", Type: "string", Length: 255, Required: true, Description: "possible values are \"featured\", \"self\", \"selfexecutable\",\"sharedexecutable\",\"executable\", and \"community\". * featured : templates that have been marked as featured and public. * self : templates that have been registered or created by the calling user. * selfexecutable : same as self, but only returns templates that can be used to deploy a new VM. * sharedexecutable : templates ready to be deployed that have been granted to the calling user by another user. * executable : templates that are owned by the calling user, or public templates, that can be used to deploy a VM. * community : templates that have been marked as public but not featured. * all : all templates (only usable by admins)."},
 			{Name: "id", Type: "uuid", Length: 255, Required: false, Description: "the template ID"},
 			{Name: "name", Type: "string", Length: 255, Required: false, Description: "the template name"},
 			{Name: "zoneid", Type: "uuid", Length: 255, Required: false, Description: "list templates by zoneId"},
-			{Name: "keyword", Type: "string", Length: 255, Required: false, Description: "List by keyword"},
-			{Name: "page", Type: "integer", Length: 255, Required: false, Description: ""},
-			{Name: "pagesize", Type: "integer", Length: 255, Required: false, Description: ""},
-		},
+		}),
 	},
 	"listVirtualMachines": {
 		Description: "List the virtual machines owned by the account.",
-		Params: []apiParam{
+		Params: listCmd([]apiParam{
 			{Name: "id", Type: "uuid", Length: 255, Required: false, Description: "the ID of the virtual machine"},
 			{Name: "ids", Type: "list", Length: 255, Required: false, Since: "4.4", Description: "the IDs of the virtual machines, mutually exclusive with id"},
 			{Name: "name", Type: "string", Length: 255, Required: false, Description: "name of the virtual machine (a substring match is made against the parameter value, data for all matching VMs will be returned)"},
@@ -196,35 +179,24 @@ var apiDocs = map[string]apiDoc{
 			{Name: "templateid", Type: "uuid", Length: 255, Required: false, Description: "list vms by template"},
 			{Name: "serviceofferingid", Type: "uuid", Length: 255, Required: false, Since: "4.4", Description: "list by the service offering"},
 			{Name: "networkid", Type: "uuid", Length: 255, Required: false, Description: "list by network id"},
-			{Name: "keyword", Type: "string", Length: 255, Required: false, Description: "List by keyword"},
-			{Name: "listall", Type: "boolean", Length: 255, Required: false, Description: "If set to false, list only resources belonging to the command's caller; if set to true - list resources that the caller is authorized to see. Default value is false. Resources dedicated to a project are listed only if using the projectid parameter."},
-			{Name: "page", Type: "integer", Length: 255, Required: false, Description: ""},
-			{Name: "pagesize", Type: "integer", Length: 255, Required: false, Description: ""},
-		},
+		}, listAllParam),
 	},
 	"listVolumes": {
 		Description: "Lists all volumes.",
-		Params: []apiParam{
+		Params: listCmd([]apiParam{
 			{Name: "id", Type: "uuid", Length: 255, Required: false, Description: "the ID of the disk volume"},
 			{Name: "virtualmachineid", Type: "uuid", Length: 255, Required: false, Description: "the ID of the virtual machine"},
 			{Name: "type", Type: "string", Length: 255, Required: false, Description: "the type of disk volume"},
 			{Name: "zoneid", Type: "uuid", Length: 255, Required: false, Description: "the ID of the availability zone"},
 			{Name: "name", Type: "string", Length: 255, Required: false, Description: "the name of the disk volume"},
-			{Name: "keyword", Type: "string", Length: 255, Required: false, Description: "List by keyword"},
-			{Name: "listall", Type: "boolean", Length: 255, Required: false, Description: "If set to false, list only resources belonging to the command's caller; if set to true - list resources that the caller is authorized to see. Default value is false. Resources dedicated to a project are listed only if using the projectid parameter."},
-			{Name: "page", Type: "integer", Length: 255, Required: false, Description: ""},
-			{Name: "pagesize", Type: "integer", Length: 255, Required: false, Description: ""},
-		},
+		}, listAllParam),
 	},
 	"listZones": {
 		Description: "Lists zones",
-		Params: []apiParam{
+		Params: listCmd([]apiParam{
 			{Name: "id", Type: "uuid", Length: 255, Required: false, Description: "the ID of the zone"},
 			{Name: "name", Type: "string", Length: 255, Required: false, Description: "the name of the zone"},
-			{Name: "keyword", Type: "string", Length: 255, Required: false, Description: "List by keyword"},
-			{Name: "page", Type: "integer", Length: 255, Required: false, Description: ""},
-			{Name: "pagesize", Type: "integer", Length: 255, Required: false, Description: ""},
-		},
+		}),
 	},
 	"queryAsyncJobResult": {
 		Description: "Retrieves the current status of asynchronous job.",
@@ -285,6 +257,19 @@ func (s *Simulator) listApis(r *request) (any, *apiError) {
 			text: "Api Discovery plugin was unable to find an api by that name or process any apis"}
 	}
 	return wire.List[apiDoc]{Count: len(items), Items: items}, nil
+}
+
+// listAllParam is listall, which the list commands that filter by owner take.
+var listAllParam = apiParam{Name: "listall", Type: "boolean", Length: 255, Required: false, Description: "If set to false, list only resources belonging to the command's caller; if set to true - list resources that the caller is authorized to see. Default value is false. Resources dedicated to a project are listed only if using the projectid parameter."}
+
+// listCmd gives a BaseListCmd's parameters: the command's own, then extra (listall where the
+// command filters by owner), then the keyword and paging every list command takes.
+func listCmd(own []apiParam, extra ...apiParam) []apiParam {
+	params := append(own, extra...)
+	return append(params,
+		apiParam{Name: "keyword", Type: "string", Length: 255, Required: false, Description: "List by keyword"},
+		apiParam{Name: "page", Type: "integer", Length: 255, Required: false, Description: ""},
+		apiParam{Name: "pagesize", Type: "integer", Length: 255, Required: false, Description: ""})
 }
 
 // processParams checks a request against its command's parameters before the command runs,

@@ -5,7 +5,13 @@ import (
 	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
 
-func (s *Simulator) liveSnapshot(r *request, param, id string) (*Snapshot, *apiError) {
+// liveSnapshot returns the snapshot the parameter param names, which must exist and not be
+// destroyed, or CloudStack's 431 for that parameter.
+func (s *Simulator) liveSnapshot(r *request, param string) (*Snapshot, *apiError) {
+	id, err := r.require(param)
+	if err != nil {
+		return nil, err
+	}
 	sn, ok := s.snapshots[id]
 	if !ok || sn.State == cloudstack.SnapshotDestroyed {
 		return nil, invalidID(r.command, param, id)
@@ -114,15 +120,11 @@ func (s *Simulator) listSnapshots(r *request) (any, *apiError) {
 }
 
 func (s *Simulator) revertSnapshot(r *request) (*jobPlan, *apiError) {
-	id, err := r.require("id")
+	sn, err := s.liveSnapshot(r, "id")
 	if err != nil {
 		return nil, err
 	}
-	sn, err := s.liveSnapshot(r, "id", id)
-	if err != nil {
-		return nil, err
-	}
-	return &jobPlan{instanceType: "Snapshot", instanceID: id, sizeBytes: sn.SizeBytes,
+	return &jobPlan{instanceType: "Snapshot", instanceID: sn.ID, sizeBytes: sn.SizeBytes,
 		begin: func() *apiError {
 			// Checks and texts follow SnapshotManagerImpl.revertSnapshot.
 			vol, ok := s.volumes[sn.VolumeID]
@@ -150,15 +152,11 @@ func (s *Simulator) revertSnapshot(r *request) (*jobPlan, *apiError) {
 }
 
 func (s *Simulator) deleteSnapshot(r *request) (*jobPlan, *apiError) {
-	id, err := r.require("id")
+	sn, err := s.liveSnapshot(r, "id")
 	if err != nil {
 		return nil, err
 	}
-	sn, err := s.liveSnapshot(r, "id", id)
-	if err != nil {
-		return nil, err
-	}
-	return &jobPlan{instanceType: "Snapshot", instanceID: id,
+	return &jobPlan{instanceType: "Snapshot", instanceID: sn.ID,
 		begin: func() *apiError {
 			if sn.State == cloudstack.SnapshotCreating {
 				return stateErr("Snapshot %s is being created; try again later", sn.ID)

@@ -12,9 +12,13 @@ import (
 // hostnamePattern is CloudStack's rule for VM names (they become guest host names).
 var hostnamePattern = regexp.MustCompile(`^[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
 
-// liveVM returns a VM that exists and is not expunged, or CloudStack's 431 for the
-// parameter that named it.
-func (s *Simulator) liveVM(r *request, param, id string) (*VM, *apiError) {
+// liveVM returns the VM the parameter param names, which must exist and not be expunged,
+// or CloudStack's 431 for that parameter.
+func (s *Simulator) liveVM(r *request, param string) (*VM, *apiError) {
+	id, err := r.require(param)
+	if err != nil {
+		return nil, err
+	}
 	v, ok := s.vms[id]
 	if !ok || v.Expunged() {
 		return nil, invalidID(r.command, param, id)
@@ -245,15 +249,11 @@ func (s *Simulator) newNICLocked(n *Network, dev int) NIC {
 // vmAction is the shared shape of start, stop and reboot: look the VM up synchronously,
 // check its state in the job.
 func (s *Simulator) vmAction(r *request, begin func(vm *VM) *apiError, finish func(vm *VM)) (*jobPlan, *apiError) {
-	id, err := r.require("id")
+	vm, err := s.liveVM(r, "id")
 	if err != nil {
 		return nil, err
 	}
-	vm, err := s.liveVM(r, "id", id)
-	if err != nil {
-		return nil, err
-	}
-	return &jobPlan{instanceType: "VirtualMachine", instanceID: id,
+	return &jobPlan{instanceType: "VirtualMachine", instanceID: vm.ID,
 		begin: func() *apiError { return begin(vm) },
 		finish: func() (string, any) {
 			finish(vm)
@@ -316,11 +316,7 @@ func (s *Simulator) rebootVirtualMachine(r *request) (*jobPlan, *apiError) {
 }
 
 func (s *Simulator) destroyVirtualMachine(r *request) (*jobPlan, *apiError) {
-	id, err := r.require("id")
-	if err != nil {
-		return nil, err
-	}
-	vm, err := s.liveVM(r, "id", id)
+	vm, err := s.liveVM(r, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -339,7 +335,7 @@ func (s *Simulator) destroyVirtualMachine(r *request) (*jobPlan, *apiError) {
 	// UserVmManagerImpl.destroyVm returns a VM that is already Destroyed (or Expunging) as
 	// it is: a second destroy succeeds and changes nothing, unless it asks to expunge.
 	var already bool
-	return &jobPlan{instanceType: "VirtualMachine", instanceID: id,
+	return &jobPlan{instanceType: "VirtualMachine", instanceID: vm.ID,
 		begin: func() *apiError {
 			switch vm.State {
 			case cloudstack.VMStarting, cloudstack.VMStopping:
@@ -375,15 +371,11 @@ func (s *Simulator) destroyVirtualMachine(r *request) (*jobPlan, *apiError) {
 }
 
 func (s *Simulator) expungeVirtualMachine(r *request) (*jobPlan, *apiError) {
-	id, err := r.require("id")
+	vm, err := s.liveVM(r, "id")
 	if err != nil {
 		return nil, err
 	}
-	vm, err := s.liveVM(r, "id", id)
-	if err != nil {
-		return nil, err
-	}
-	return &jobPlan{instanceType: "VirtualMachine", instanceID: id,
+	return &jobPlan{instanceType: "VirtualMachine", instanceID: vm.ID,
 		begin: func() *apiError {
 			if vm.State != cloudstack.VMDestroyed {
 				return paramErr("Please specify a VM that is in Destroyed state; VM %s is %s", vm.Name, vm.State)

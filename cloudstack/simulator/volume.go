@@ -162,12 +162,12 @@ func (s *Simulator) createVolume(r *request) (*jobPlan, *apiError) {
 }
 
 func (s *Simulator) attachVolume(r *request) (*jobPlan, *apiError) {
-	id, vmID := r.get("id"), r.get("virtualmachineid")
+	id := r.get("id")
 	vol, err := s.liveVolume(r, "id", id)
 	if err != nil {
 		return nil, err
 	}
-	vm, err := s.liveVM(r, "virtualmachineid", vmID)
+	vm, err := s.liveVM(r, "virtualmachineid")
 	if err != nil {
 		return nil, err
 	}
