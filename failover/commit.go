@@ -20,16 +20,11 @@ var commitStep = &stepDef{name: StepCommit, run: (*run).deleteSnapshots,
 // it unchanged, and a Commit that stopped midway (the job is StatusCommitting, and refuses
 // Rollback meanwhile) is finished by Commit or Resume. It fetches fresh credentials.
 func (e *Engine) Commit(ctx context.Context, jobID string) (*Job, error) {
-	leave, err := e.enter(ctx)
+	job, release, err := e.openJob(ctx, jobID)
 	if err != nil {
 		return nil, err
 	}
-	defer leave()
-	job, err := e.store.Job(ctx, jobID)
-	if err != nil {
-		return nil, err
-	}
-	defer e.track(job.ID)()
+	defer release()
 	switch {
 	case job.Status == StatusCommitted:
 		return job, nil
@@ -43,17 +38,14 @@ func (e *Engine) Commit(ctx context.Context, jobID string) (*Job, error) {
 
 func (e *Engine) commit(ctx context.Context, job *Job) (*Job, error) {
 	r := e.newRun(job, "commit")
-	if job.VMKey != "" {
-		lctx, err := r.takeLease(ctx, job.VMKey)
-		if err != nil {
-			return job, err
-		}
-		ctx = lctx
+	ctx, err := r.leaseJob(ctx)
+	if err != nil {
+		return job, err
 	}
 	defer r.releaseLease(ctx)
 	job.Status = StatusCommitting
 	r.total = 1
-	err := r.save(ctx)
+	err = r.save(ctx)
 	r.started(ctx)
 	if err == nil {
 		if err = r.resolveCloudStack(ctx, "", "operation start"); err == nil {

@@ -231,6 +231,21 @@ func (e *Engine) leaseGone(l Lease) bool {
 }
 
 // track marks a job as run by this engine until the returned function is called.
+// openJob admits an operation on a stored job: it enters the engine, reads the job and marks
+// it active. release undoes all three.
+func (e *Engine) openJob(ctx context.Context, jobID string) (job *Job, release func(), err error) {
+	leave, err := e.enter(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if job, err = e.store.Job(ctx, jobID); err != nil {
+		leave()
+		return nil, nil, err
+	}
+	untrack := e.track(job.ID)
+	return job, func() { untrack(); leave() }, nil
+}
+
 func (e *Engine) track(id string) func() {
 	e.mu.Lock()
 	e.active[id]++

@@ -498,10 +498,20 @@ func hookStepName(p Phase) StepName {
 // placed is where the replicated volumes are now, by volume id.
 type placed map[string]cloudstack.Volume
 
-// volumesNow finds where every replicated volume is: one listing of the appliance's volumes
-// and, when the job has a VM, one of its volumes; the rare volume in neither (detached, or
-// elsewhere) is looked up by itself.
-func (r *run) volumesNow(ctx context.Context, target string) (placed, error) {
+// volumesNow finds the VM this job created (target, "" when there is none) and where every
+// replicated volume is.
+func (r *run) volumesNow(ctx context.Context) (target string, at placed, err error) {
+	if target, err = r.target(ctx); err != nil {
+		return "", nil, err
+	}
+	at, err = r.volumesOn(ctx, target)
+	return target, at, err
+}
+
+// volumesOn finds where every replicated volume is: one listing of the appliance's volumes
+// and, when the job has a VM (target), one of its volumes; the rare volume in neither
+// (detached, or elsewhere) is looked up by itself.
+func (r *run) volumesOn(ctx context.Context, target string) (placed, error) {
 	if len(r.job.Facts.Volumes) == 0 {
 		return placed{}, nil // preflight did not get that far
 	}
@@ -584,11 +594,7 @@ func (r *run) offApplianceActions(act Action, at placed) []action {
 
 // offAppliance detaches every replicated volume still on the appliance, side by side.
 func (r *run) offAppliance(ctx context.Context, act Action) error {
-	target, err := r.target(ctx)
-	if err != nil {
-		return err
-	}
-	at, err := r.volumesNow(ctx, target)
+	target, at, err := r.volumesNow(ctx)
 	if err != nil {
 		return err
 	}
@@ -625,11 +631,7 @@ func (r *run) toApplianceActions(act Action, need map[string]bool) []action {
 // toAppliance puts every replicated volume that is detached back on the appliance at its
 // device. A volume attached elsewhere is an error per volume; the others still go back.
 func (r *run) toAppliance(ctx context.Context, act Action) error {
-	target, err := r.target(ctx)
-	if err != nil {
-		return err
-	}
-	at, err := r.volumesNow(ctx, target)
+	_, at, err := r.volumesNow(ctx)
 	if err != nil {
 		return err
 	}
@@ -890,7 +892,7 @@ func (r *run) attachVolumes(ctx context.Context) error {
 	if target == "" {
 		return problem(fkerrors.NotFound, "roll the job back", "the VM this job created is gone")
 	}
-	at, err := r.volumesNow(ctx, target)
+	at, err := r.volumesOn(ctx, target)
 	if err != nil {
 		return err
 	}

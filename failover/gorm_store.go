@@ -106,6 +106,23 @@ type storeTable struct {
 
 type storeColumn struct{ name, family string }
 
+// mariaDBTable ends a MariaDB CREATE TABLE: the engine and character set the appliance's
+// own tables use.
+const mariaDBTable = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci"
+
+// leasesDDL is the leases table's columns, written the same for MariaDB and PostgreSQL.
+const leasesDDL = `CREATE TABLE IF NOT EXISTS %[1]s (
+	lease_key VARCHAR(191) NOT NULL PRIMARY KEY,
+	holder VARCHAR(191) NOT NULL,
+	host VARCHAR(255) NOT NULL,
+	pid BIGINT NOT NULL,
+	started VARCHAR(64) NOT NULL,
+	job_id VARCHAR(64) NOT NULL,
+	expires_ms BIGINT NOT NULL,
+	beat BIGINT NOT NULL,
+	beat_ms BIGINT NOT NULL,
+	every_ms BIGINT NOT NULL`
+
 var storeTables = []storeTable{
 	{
 		suffix: "jobs",
@@ -123,7 +140,7 @@ var storeTables = []storeTable{
 				updated_at DATETIME(3) NOT NULL,
 				KEY %[1]s_status (status),
 				KEY %[1]s_vm_key (vm_key)
-			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`},
+			)` + mariaDBTable},
 			"postgres": {`CREATE TABLE IF NOT EXISTS %[1]s (
 				id VARCHAR(64) NOT NULL PRIMARY KEY,
 				kind VARCHAR(32) NOT NULL,
@@ -154,29 +171,8 @@ var storeTables = []storeTable{
 			{"started", famText}, {"job_id", famText}, {"expires_ms", famInt}, {"beat", famInt}, {"beat_ms", famInt},
 			{"every_ms", famInt}},
 		ddl: map[string][]string{
-			"mysql": {`CREATE TABLE IF NOT EXISTS %[1]s (
-				lease_key VARCHAR(191) NOT NULL PRIMARY KEY,
-				holder VARCHAR(191) NOT NULL,
-				host VARCHAR(255) NOT NULL,
-				pid BIGINT NOT NULL,
-				started VARCHAR(64) NOT NULL,
-				job_id VARCHAR(64) NOT NULL,
-				expires_ms BIGINT NOT NULL,
-				beat BIGINT NOT NULL,
-				beat_ms BIGINT NOT NULL,
-				every_ms BIGINT NOT NULL
-			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`},
-			"postgres": {`CREATE TABLE IF NOT EXISTS %[1]s (
-				lease_key VARCHAR(191) NOT NULL PRIMARY KEY,
-				holder VARCHAR(191) NOT NULL,
-				host VARCHAR(255) NOT NULL,
-				pid BIGINT NOT NULL,
-				started VARCHAR(64) NOT NULL,
-				job_id VARCHAR(64) NOT NULL,
-				expires_ms BIGINT NOT NULL,
-				beat BIGINT NOT NULL,
-				beat_ms BIGINT NOT NULL,
-				every_ms BIGINT NOT NULL)`},
+			"mysql":    {leasesDDL + ")" + mariaDBTable},
+			"postgres": {leasesDDL + ")"},
 			"sqlite": {`CREATE TABLE IF NOT EXISTS %[1]s (
 				lease_key TEXT NOT NULL PRIMARY KEY,
 				holder TEXT NOT NULL,

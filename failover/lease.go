@@ -136,6 +136,15 @@ func (r *run) takeLease(ctx context.Context, key string) (context.Context, error
 	return rctx, nil
 }
 
+// leaseJob takes the lease of the job's VM, when the job has one, and returns the context
+// the operation runs in: it ends when the lease is lost.
+func (r *run) leaseJob(ctx context.Context) (context.Context, error) {
+	if r.job.VMKey == "" {
+		return ctx, nil
+	}
+	return r.takeLease(ctx, r.job.VMKey)
+}
+
 // releaseLease stops the heartbeat and frees the lease, unless the run crashed (a dead
 // process frees nothing; its lease is taken over or expires).
 func (r *run) releaseLease(ctx context.Context) {

@@ -29,16 +29,11 @@ func (e *Engine) Rollback(ctx context.Context, jobID string, opts ...RollbackOpt
 	for _, o := range opts {
 		o(&cfg)
 	}
-	leave, err := e.enter(ctx)
+	job, release, err := e.openJob(ctx, jobID)
 	if err != nil {
 		return nil, err
 	}
-	defer leave()
-	job, err := e.store.Job(ctx, jobID)
-	if err != nil {
-		return nil, err
-	}
-	defer e.track(job.ID)()
+	defer release()
 	switch job.Status {
 	case StatusRolledBack:
 		return job, fail(ErrJobState, "nothing to do", "job %s is already rolled back", job.ID)
@@ -54,19 +49,16 @@ func (e *Engine) Rollback(ctx context.Context, jobID string, opts ...RollbackOpt
 
 func (e *Engine) rollback(ctx context.Context, job *Job, powerOn bool, trigger string) (*Job, error) {
 	r := e.newRun(job, trigger)
-	if job.VMKey != "" {
-		lctx, err := r.takeLease(ctx, job.VMKey)
-		if err != nil {
-			return job, err
-		}
-		ctx = lctx
+	ctx, err := r.leaseJob(ctx)
+	if err != nil {
+		return job, err
 	}
 	defer r.releaseLease(ctx)
 	if trigger == "rollback" {
 		job.Status = StatusRollingBack
 	}
 	r.started(ctx)
-	err := r.undo(ctx, trigger, powerOn)
+	err = r.undo(ctx, trigger, powerOn)
 	if r.crashed.Load() {
 		return job.clone(), errCrashed
 	}
@@ -96,16 +88,11 @@ func (e *Engine) rollback(ctx context.Context, job *Job, powerOn bool, trigger s
 // created twice. A rollback that stopped midway is run again. Resume fetches fresh
 // credentials.
 func (e *Engine) Resume(ctx context.Context, jobID string) (*Job, error) {
-	leave, err := e.enter(ctx)
+	job, release, err := e.openJob(ctx, jobID)
 	if err != nil {
 		return nil, err
 	}
-	defer leave()
-	job, err := e.store.Job(ctx, jobID)
-	if err != nil {
-		return nil, err
-	}
-	defer e.track(job.ID)()
+	defer release()
 	switch {
 	case job.Status == StatusCommitting:
 		return e.commit(ctx, job)
@@ -118,12 +105,9 @@ func (e *Engine) Resume(ctx context.Context, jobID string) (*Job, error) {
 		return job, fail(ErrJobState, "roll it back instead", "job %s is %s; only running or interrupted jobs resume", job.ID, job.Status)
 	}
 	r := e.newRun(job, "resume")
-	if job.VMKey != "" {
-		lctx, err := r.takeLease(ctx, job.VMKey)
-		if err != nil {
-			return job, err
-		}
-		ctx = lctx
+	ctx, err = r.leaseJob(ctx)
+	if err != nil {
+		return job, err
 	}
 	job.Status = StatusRunning
 	r.total = len(r.forwardSteps())

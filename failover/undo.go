@@ -187,11 +187,7 @@ func (r *run) detachFromTargetActions(at placed) []action {
 }
 
 func (r *run) detachFromTarget(ctx context.Context) error {
-	target, err := r.target(ctx)
-	if err != nil {
-		return err
-	}
-	at, err := r.volumesNow(ctx, target)
+	_, at, err := r.volumesNow(ctx)
 	if err != nil {
 		return err
 	}
