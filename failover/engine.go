@@ -196,20 +196,27 @@ func (e *Engine) Jobs(ctx context.Context, filter JobFilter) ([]*Job, error) {
 }
 
 // reconcile turns a job left running by an operation that is gone into an interrupted one.
-// A job whose record is fresh, or whose lease a live holder has, is left as it is; so is one
-// this engine runs.
+// A job this engine runs is left as it is, and so is one whose lease a live holder has. A job
+// whose lease's holder is provably gone (its process is gone from this host, or the lease
+// expired) is interrupted at once, however fresh its record; one without its lease only once
+// its record has stood still for several heartbeats, since its operation may not have taken
+// the lease yet.
 func (e *Engine) reconcile(ctx context.Context, j *Job) *Job {
-	if j.Status != StatusRunning || e.isActive(j.ID) || e.now().Sub(j.UpdatedAt) < deadAfter*e.heartbeat {
+	if j.Status != StatusRunning || e.isActive(j.ID) {
 		return j
 	}
+	held := false
 	if j.VMKey != "" {
 		l, err := e.store.Lease(ctx, j.VMKey)
 		if err != nil {
 			return j
 		}
-		if l != nil && l.JobID == j.ID && !e.leaseGone(*l) {
+		if held = l != nil && l.JobID == j.ID; held && !e.leaseGone(*l) {
 			return j
 		}
+	}
+	if !held && e.now().Sub(j.UpdatedAt) < deadAfter*e.heartbeat {
+		return j
 	}
 	j.Status = StatusInterrupted
 	if j.Error == "" {

@@ -148,3 +148,41 @@ func TestLeaseOfLiveHolderIsNeverTakenOver(t *testing.T) {
 		})
 	}
 }
+
+// A job whose record is fresh but whose lease's holder is provably gone - its process is gone
+// from this host - reads as interrupted at once, so that the operator who runs status or
+// rollback right after a crash sees the truth; one whose holder lives elsewhere stays running.
+func TestFreshJobOfDeadHolderReadsInterrupted(t *testing.T) {
+	t.Parallel()
+	for _, sc := range storeCases(t) {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			store, _ := sc.open(t)
+			f := newFixture(t, failovertest.Options{}, WithStore(store))
+			f.store = store
+			ctx := context.Background()
+			pid, started := deadProcess(t)
+			host, _ := os.Hostname()
+			for _, c := range []struct {
+				holder Holder
+				want   Status
+			}{
+				{Holder{Name: "crashed-engine", Host: host, PID: pid, Started: started}, StatusInterrupted},
+				{Holder{Name: "far-engine", Host: "another-host", PID: pid, Started: started}, StatusRunning},
+			} {
+				l := f.plantLease(t, c.holder, time.Hour)
+				now := time.Now()
+				job := &Job{ID: l.JobID, Kind: KindTestFailover, Status: StatusRunning, VMKey: l.Key, CreatedAt: now, UpdatedAt: now}
+				require.NoError(t, store.SaveJob(ctx, job))
+
+				got, err := f.engine.Job(ctx, job.ID)
+				require.NoError(t, err)
+				assert.Equal(t, c.want, got.Status, "holder %s", c.holder.Name)
+				stored, err := store.Job(ctx, job.ID)
+				require.NoError(t, err)
+				assert.Equal(t, c.want, stored.Status, "the store agrees with what was read")
+				require.NoError(t, store.ReleaseLease(ctx, l.Key, c.holder))
+			}
+		})
+	}
+}
