@@ -158,9 +158,11 @@ func planNICs(req Request, kind Kind, src []vsphere.NIC, setNetwork string) ([]N
 		nics = append(nics, f)
 	}
 	if len(unmapped) > 0 {
-		return nil, &Error{Code: fkerrors.Incomplete,
-			Fix: "map them in Request.Networks." + kindField(kind) + " (source network name to CloudStack network id), " +
-				"or set Request.NetworkID for the networks the mapping does not name",
+		fix := "map them in Request.Networks.Test (source network name to CloudStack network id)"
+		if kind == KindLiveFailover {
+			fix = "map them in Request.Networks.Live (source network name to CloudStack network id)"
+		}
+		return nil, &Error{Code: fkerrors.Incomplete, Fix: fix + ", or set Request.NetworkID for the networks the mapping does not name",
 			Err: &UnmappedNetworksError{Kind: kind, Networks: unmapped}}
 	}
 	return nics, nil
@@ -171,13 +173,6 @@ func kindMapping(kind Kind) string {
 		return "live"
 	}
 	return "test"
-}
-
-func kindField(kind Kind) string {
-	if kind == KindLiveFailover {
-		return "Live"
-	}
-	return "Test"
 }
 
 // checkNetworks checks that every network a NIC goes on exists and is in the VM's zone.
@@ -250,8 +245,8 @@ func chooseTemplate(req Request, f *Facts, c catalog, setTemplate, origin string
 		return mismatch.Error() + "; deploying on it as the request allows (AllowTemplateMismatch)", nil
 	}
 	return "", &Error{Code: fkerrors.Invalid,
-		Fix: "name a " + string(f.GuestFamily) + " template (Request.TemplateID, or Request.Templates[\"" + string(f.GuestFamily) +
-			"\"]), or set Request.AllowTemplateMismatch if the template is right",
+		Fix: "name a " + string(f.GuestFamily) + " template in Request.TemplateID or Request.Templates (by guest family), " +
+			"or set Request.AllowTemplateMismatch if the template is right",
 		Err: mismatch}
 }
 

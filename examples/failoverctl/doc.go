@@ -6,10 +6,19 @@
 //	failoverctl test     [source] [request]   test failover (source VM left running)
 //	failoverctl live     [source] [request]   live failover (source VM powered off first)
 //	failoverctl rollback [source] JOB         undo a job; --power-on-source after a live failover
+//	failoverctl rollback [source] --expired   undo every test failover whose --duration ran out
+//	failoverctl commit   [source] JOB         accept a live failover: its rollback snapshots go
 //	failoverctl resume   [source] JOB         carry on with a job that stopped midway
 //	failoverctl status   [JOB]                one job in detail, or the list (reads --store only)
 //	failoverctl creds check [source]          log in with each credential set ("test connectivity")
 //	failoverctl lab serve                     keep simulators up for other invocations
+//
+// The request flags shape the new VM after its source: --map-network "vCenter network=id"
+// (repeatable) puts the NICs of each source network on a CloudStack network and --network
+// takes the rest; --keep-macs keeps the source MAC addresses; --template-for windows=ID (or
+// linux=, other=) picks the template by the guest's OS family, and a template that
+// contradicts the guest is refused unless --allow-template-mismatch. A test failover with
+// --duration 4h expires after that and "rollback --expired", run from a timer, undoes it.
 //
 // # Credential source
 //

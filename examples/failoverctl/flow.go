@@ -95,6 +95,9 @@ func (a *app) printNext(job *failover.Job, b *backend) {
 			fmt.Fprintln(a.stdout, `Use --then-rollback, or run "failoverctl lab serve" and the commands it prints.`)
 			return
 		}
+		if job.Kind == failover.KindLiveFailover && job.Status == failover.StatusSucceeded {
+			fmt.Fprintf(a.stdout, "\nAccept it with: failoverctl commit %s (same credential and --store flags)", job.ID)
+		}
 		fmt.Fprintf(a.stdout, "\nRoll it back with: failoverctl rollback %s (same credential and --store flags)\n", job.ID)
 	case failover.StatusInterrupted, failover.StatusRunning:
 		fmt.Fprintf(a.stdout, "\nCarry on with: failoverctl resume %s, or undo it with: failoverctl rollback %s\n", job.ID, job.ID)

@@ -37,6 +37,7 @@ type requestFlags struct {
 	gracefulTimeout   time.Duration
 	hard              bool
 	hardSet           bool
+	guest             guestFlags
 }
 
 func (f *requestFlags) register(fs *pflag.FlagSet, live bool) {
@@ -58,6 +59,7 @@ func (f *requestFlags) register(fs *pflag.FlagSet, live bool) {
 	fs.StringVar(&f.network, "network", "", "network id (default: the credential set's)")
 	fs.StringVar(&f.serviceOffering, "service-offering", "", "service offering id (default: the credential set's)")
 	fs.StringVar(&f.diskOffering, "disk-offering", "", "disk offering id (default: the credential set's)")
+	f.guest.register(fs)
 	if live {
 		fs.DurationVar(&f.gracefulTimeout, "graceful-timeout", 0, "how long the source VM's guest may take to shut down (default: the engine's)")
 		fs.BoolVar(&f.hard, "hard", false, "power the source VM off hard when the guest does not shut down in time (simulator mode: default true, its guests run no VMware Tools)")
@@ -121,7 +123,7 @@ func (f *requestFlags) request(ctx context.Context, b *backend, kind failover.Ki
 	if !bootFound {
 		return req, usagef("give --boot one of the --volume ids", "--boot %s is not among the volumes", f.boot)
 	}
-	return req, nil
+	return req, f.guest.apply(&req, kind)
 }
 
 // contextRequest builds the request from the appliance's tables (appliance.RequestFor); the
@@ -153,7 +155,7 @@ func (f *requestFlags) contextRequest(ctx context.Context, b *backend, kind fail
 	req.Name, req.Zone, req.TemplateID, req.NetworkID = f.name, f.zone, f.template, f.network
 	req.ServiceOfferingID, req.DiskOfferingID = f.serviceOffering, f.diskOffering
 	req.PowerOff = failover.PowerOffPolicy{GracefulTimeout: f.gracefulTimeout, AllowHard: f.hard}
-	return req, nil
+	return req, f.guest.apply(&req, kind)
 }
 
 // parseRef reads an account flag: "" is the default set, "id:N" an id, anything else a name.

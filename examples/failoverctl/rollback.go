@@ -10,9 +10,9 @@ import (
 )
 
 func (a *app) rollbackCommand() *cobra.Command {
-	var powerOn bool
+	var powerOn, expired bool
 	cmd := &cobra.Command{
-		Use:   "rollback JOB",
+		Use:   "rollback JOB | rollback --expired",
 		Short: "Undo a failover: VM stopped and destroyed, volumes reverted and back on the appliance",
 		Long: `rollback undoes a job: it stops the job's VM, moves the replicated volumes off it, reverts them
 to their snapshots, reattaches them to the appliance VM, destroys the VM and deletes the
@@ -21,9 +21,20 @@ Every undo step runs even when one fails; a rollback with failures exits 5 and m
 again. It fetches credentials afresh, so it works after a key rotation with no restart.
 
 It needs the credential source and --store the job ran with. Simulator mode cannot roll back
-a job of an earlier run (its simulators are gone): use "test --then-rollback" or "lab serve".`,
-		Args: exactArgs(1, "one job id"),
+a job of an earlier run (its simulators are gone): use "test --then-rollback" or "lab serve".
+
+With --expired and no JOB it rolls back every test failover whose --duration has run out: run
+it from a timer.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if expired {
+				return exactArgs(0, "no job id with --expired")(cmd, args)
+			}
+			return exactArgs(1, "one job id, or --expired")(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if expired {
+				return a.rollbackExpired(cmd.Context())
+			}
 			return a.jobOperation(cmd.Context(), "rollback", func(ctx context.Context, e *failover.Engine) (*failover.Job, error) {
 				var opts []failover.RollbackOption
 				if powerOn {
@@ -34,6 +45,7 @@ a job of an earlier run (its simulators are gone): use "test --then-rollback" or
 		},
 	}
 	cmd.Flags().BoolVar(&powerOn, "power-on-source", false, "power the source VM back on (after a live failover)")
+	cmd.Flags().BoolVar(&expired, "expired", false, "roll back every test failover whose --duration has run out")
 	return cmd
 }
 
