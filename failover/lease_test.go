@@ -37,6 +37,21 @@ func TestHelperProcessSleeps(t *testing.T) {
 	time.Sleep(time.Minute)
 }
 
+// onEveryStore runs body on every store, side by side, with a fixture whose engine uses it;
+// other is a second handle on the same store, as another engine would have.
+func onEveryStore(t *testing.T, body func(t *testing.T, f *fixture, other Store)) {
+	t.Parallel()
+	for _, sc := range storeCases(t) {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			store, other := sc.open(t)
+			f := newFixture(t, failovertest.Options{}, WithStore(store))
+			f.store = store
+			body(t, f, other)
+		})
+	}
+}
+
 // plantLease stores a lease on source 0's VM as another engine would hold it.
 func (f *fixture) plantLease(t *testing.T, h Holder, every time.Duration) Lease {
 	t.Helper()
@@ -58,131 +73,103 @@ func (f *fixture) vmKey(t *testing.T) string {
 // A lease whose holder's process is gone from this host is taken over at once: with an hour
 // between the holder's heartbeats, watching them would outlast the test's deadline.
 func TestLeaseOfDeadProcessIsTakenOverAtOnce(t *testing.T) {
-	t.Parallel()
-	for _, sc := range storeCases(t) {
-		t.Run(sc.name, func(t *testing.T) {
-			t.Parallel()
-			store, _ := sc.open(t)
-			f := newFixture(t, failovertest.Options{}, WithStore(store))
-			f.store = store
-			pid, started := deadProcess(t)
-			host, _ := os.Hostname()
-			f.plantLease(t, Holder{Name: "crashed-engine", Host: host, PID: pid, Started: started}, time.Hour)
+	onEveryStore(t, func(t *testing.T, f *fixture, _ Store) {
+		pid, started := deadProcess(t)
+		host, _ := os.Hostname()
+		f.plantLease(t, Holder{Name: "crashed-engine", Host: host, PID: pid, Started: started}, time.Hour)
 
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			job, err := f.engine.TestFailover(ctx, f.request(0))
-			require.NoError(t, err)
-			assert.Equal(t, StatusSucceeded, job.Status)
-			f.requireCleanAfterRollback(t, f.engine, job.ID, vsphere.PoweredOn)
-		})
-	}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		job, err := f.engine.TestFailover(ctx, f.request(0))
+		require.NoError(t, err)
+		assert.Equal(t, StatusSucceeded, job.Status)
+		f.requireCleanAfterRollback(t, f.engine, job.ID, vsphere.PoweredOn)
+	})
 }
 
 // A holder elsewhere whose heartbeat stands still is dead: its lease is taken over after a
 // few of its intervals.
 func TestLeaseOfStalledHeartbeatIsTakenOver(t *testing.T) {
-	t.Parallel()
-	for _, sc := range storeCases(t) {
-		t.Run(sc.name, func(t *testing.T) {
-			t.Parallel()
-			store, _ := sc.open(t)
-			f := newFixture(t, failovertest.Options{}, WithStore(store))
-			f.store = store
-			f.plantLease(t, Holder{Name: "far-engine", Host: "another-host", PID: os.Getpid(), Started: "x"}, 20*time.Millisecond)
+	onEveryStore(t, func(t *testing.T, f *fixture, _ Store) {
+		f.plantLease(t, Holder{Name: "far-engine", Host: "another-host", PID: os.Getpid(), Started: "x"}, 20*time.Millisecond)
 
-			job, err := f.engine.TestFailover(context.Background(), f.request(0))
-			require.NoError(t, err)
-			assert.Equal(t, StatusSucceeded, job.Status)
-			f.requireCleanAfterRollback(t, f.engine, job.ID, vsphere.PoweredOn)
-		})
-	}
+		job, err := f.engine.TestFailover(context.Background(), f.request(0))
+		require.NoError(t, err)
+		assert.Equal(t, StatusSucceeded, job.Status)
+		f.requireCleanAfterRollback(t, f.engine, job.ID, vsphere.PoweredOn)
+	})
 }
 
 // A holder whose heartbeat moves is never taken over, even when its clock makes its last beat
 // look an hour old and its process id is one that does not exist here: it is on another
 // host.
 func TestLeaseOfLiveHolderIsNeverTakenOver(t *testing.T) {
-	t.Parallel()
-	for _, sc := range storeCases(t) {
-		t.Run(sc.name, func(t *testing.T) {
-			t.Parallel()
-			store, other := sc.open(t)
-			f := newFixture(t, failovertest.Options{}, WithStore(store))
-			f.store = store
-			pid, started := deadProcess(t)
-			h := Holder{Name: "live-engine", Host: "another-host", PID: pid, Started: started}
-			l := f.plantLease(t, h, 20*time.Millisecond)
+	onEveryStore(t, func(t *testing.T, f *fixture, other Store) {
+		pid, started := deadProcess(t)
+		h := Holder{Name: "live-engine", Host: "another-host", PID: pid, Started: started}
+		l := f.plantLease(t, h, 20*time.Millisecond)
 
-			ctx, stop := context.WithCancel(context.Background())
-			beating := make(chan struct{})
-			go func() {
-				defer close(beating)
-				for ctx.Err() == nil {
-					skewed := time.Now().Add(-time.Hour)
-					if !assert.NoError(t, other.RenewLease(context.Background(), l.Key, h, time.Now().Add(time.Hour), skewed)) {
-						return
-					}
-					select {
-					case <-ctx.Done():
-					case <-time.After(10 * time.Millisecond):
-					}
+		ctx, stop := context.WithCancel(context.Background())
+		beating := make(chan struct{})
+		go func() {
+			defer close(beating)
+			for ctx.Err() == nil {
+				skewed := time.Now().Add(-time.Hour)
+				if !assert.NoError(t, other.RenewLease(context.Background(), l.Key, h, time.Now().Add(time.Hour), skewed)) {
+					return
 				}
-			}()
-			before := f.lab.Cloud.State()
-			for range 3 {
-				job, err := f.engine.TestFailover(context.Background(), f.request(0))
-				require.ErrorIs(t, err, ErrBusy)
-				held := requireHeld(t, err)
-				assert.Equal(t, "live-engine", held.Lease.Holder.Name)
-				require.NotNil(t, job)
-				assert.Empty(t, job.Ledger, "nothing was changed")
+				select {
+				case <-ctx.Done():
+				case <-time.After(10 * time.Millisecond):
+				}
 			}
-			stop()
-			<-beating
-			cur, err := store.Lease(context.Background(), l.Key)
-			require.NoError(t, err)
-			require.NotNil(t, cur)
-			assert.Equal(t, "live-engine", cur.Holder.Name, "the live holder keeps its lease")
-			assert.Equal(t, len(before.VMs), len(f.lab.Cloud.State().VMs))
-		})
-	}
+		}()
+		before := f.lab.Cloud.State()
+		for range 3 {
+			job, err := f.engine.TestFailover(context.Background(), f.request(0))
+			require.ErrorIs(t, err, ErrBusy)
+			held := requireHeld(t, err)
+			assert.Equal(t, "live-engine", held.Lease.Holder.Name)
+			require.NotNil(t, job)
+			assert.Empty(t, job.Ledger, "nothing was changed")
+		}
+		stop()
+		<-beating
+		cur, err := f.store.Lease(context.Background(), l.Key)
+		require.NoError(t, err)
+		require.NotNil(t, cur)
+		assert.Equal(t, "live-engine", cur.Holder.Name, "the live holder keeps its lease")
+		assert.Equal(t, len(before.VMs), len(f.lab.Cloud.State().VMs))
+	})
 }
 
 // A job whose record is fresh but whose lease's holder is provably gone - its process is gone
 // from this host - reads as interrupted at once, so that the operator who runs status or
 // rollback right after a crash sees the truth; one whose holder lives elsewhere stays running.
 func TestFreshJobOfDeadHolderReadsInterrupted(t *testing.T) {
-	t.Parallel()
-	for _, sc := range storeCases(t) {
-		t.Run(sc.name, func(t *testing.T) {
-			t.Parallel()
-			store, _ := sc.open(t)
-			f := newFixture(t, failovertest.Options{}, WithStore(store))
-			f.store = store
-			ctx := context.Background()
-			pid, started := deadProcess(t)
-			host, _ := os.Hostname()
-			for _, c := range []struct {
-				holder Holder
-				want   Status
-			}{
-				{Holder{Name: "crashed-engine", Host: host, PID: pid, Started: started}, StatusInterrupted},
-				{Holder{Name: "far-engine", Host: "another-host", PID: pid, Started: started}, StatusRunning},
-			} {
-				l := f.plantLease(t, c.holder, time.Hour)
-				now := time.Now()
-				job := &Job{ID: l.JobID, Kind: KindTestFailover, Status: StatusRunning, VMKey: l.Key, CreatedAt: now, UpdatedAt: now}
-				require.NoError(t, store.SaveJob(ctx, job))
+	onEveryStore(t, func(t *testing.T, f *fixture, _ Store) {
+		ctx := context.Background()
+		pid, started := deadProcess(t)
+		host, _ := os.Hostname()
+		for _, c := range []struct {
+			holder Holder
+			want   Status
+		}{
+			{Holder{Name: "crashed-engine", Host: host, PID: pid, Started: started}, StatusInterrupted},
+			{Holder{Name: "far-engine", Host: "another-host", PID: pid, Started: started}, StatusRunning},
+		} {
+			l := f.plantLease(t, c.holder, time.Hour)
+			now := time.Now()
+			job := &Job{ID: l.JobID, Kind: KindTestFailover, Status: StatusRunning, VMKey: l.Key, CreatedAt: now, UpdatedAt: now}
+			require.NoError(t, f.store.SaveJob(ctx, job))
 
-				got, err := f.engine.Job(ctx, job.ID)
-				require.NoError(t, err)
-				assert.Equal(t, c.want, got.Status, "holder %s", c.holder.Name)
-				stored, err := store.Job(ctx, job.ID)
-				require.NoError(t, err)
-				assert.Equal(t, c.want, stored.Status, "the store agrees with what was read")
-				require.NoError(t, store.ReleaseLease(ctx, l.Key, c.holder))
-			}
-		})
-	}
+			got, err := f.engine.Job(ctx, job.ID)
+			require.NoError(t, err)
+			assert.Equal(t, c.want, got.Status, "holder %s", c.holder.Name)
+			stored, err := f.store.Job(ctx, job.ID)
+			require.NoError(t, err)
+			assert.Equal(t, c.want, stored.Status, "the store agrees with what was read")
+			require.NoError(t, f.store.ReleaseLease(ctx, l.Key, c.holder))
+		}
+	})
 }
