@@ -579,17 +579,30 @@ func (r *run) offApplianceActions(act Action, at placed) []action {
 		if at != nil && at[v.ID].VMID != f.ApplianceVMID {
 			continue
 		}
-		id := v.ID
-		acts = append(acts, action{
-			text:  fmt.Sprintf("detachVolume id=%s (from appliance %s device %d)", id, f.ApplianceVMID, v.ApplianceDevID),
-			entry: LedgerEntry{Action: act, Volume: id, VM: f.ApplianceVMID, DeviceID: v.ApplianceDevID},
-			call: func(ctx context.Context) (string, error) {
-				_, err := r.cs.DetachVolume(ctx, id)
-				return id, err
-			},
-		})
+		acts = append(acts, r.detachAction(act, v.ID, f.ApplianceVMID, v.ApplianceDevID,
+			fmt.Sprintf("detachVolume id=%s (from appliance %s device %d)", v.ID, f.ApplianceVMID, v.ApplianceDevID)))
 	}
 	return acts
+}
+
+// detachAction is the detach of volume id from vm, where it is at device dev, recorded as
+// act; text is how a plan shows it.
+func (r *run) detachAction(act Action, id, vm string, dev int, text string) action {
+	return action{text: text, entry: LedgerEntry{Action: act, Volume: id, VM: vm, DeviceID: dev},
+		call: func(ctx context.Context) (string, error) {
+			_, err := r.cs.DetachVolume(ctx, id)
+			return id, err
+		}}
+}
+
+// attachAction is the attach of volume id to vm at device dev, recorded as act; text is how a
+// plan shows it.
+func (r *run) attachAction(act Action, id, vm string, dev int, text string) action {
+	return action{text: text, entry: LedgerEntry{Action: act, Volume: id, VM: vm, DeviceID: dev},
+		call: func(ctx context.Context) (string, error) {
+			_, err := r.cs.AttachVolume(ctx, id, vm, int64(dev))
+			return id, err
+		}}
 }
 
 // offAppliance detaches every replicated volume still on the appliance, side by side.
@@ -615,15 +628,8 @@ func (r *run) toApplianceActions(act Action, need map[string]bool) []action {
 		if need != nil && !need[v.ID] {
 			continue
 		}
-		id, dev := v.ID, v.ApplianceDevID
-		acts = append(acts, action{
-			text:  fmt.Sprintf("attachVolume id=%s virtualmachineid=%s deviceid=%d (back on the appliance)", id, f.ApplianceVMID, dev),
-			entry: LedgerEntry{Action: act, Volume: id, VM: f.ApplianceVMID, DeviceID: dev},
-			call: func(ctx context.Context) (string, error) {
-				_, err := r.cs.AttachVolume(ctx, id, f.ApplianceVMID, int64(dev))
-				return id, err
-			},
-		})
+		acts = append(acts, r.attachAction(act, v.ID, f.ApplianceVMID, v.ApplianceDevID,
+			fmt.Sprintf("attachVolume id=%s virtualmachineid=%s deviceid=%d (back on the appliance)", v.ID, f.ApplianceVMID, v.ApplianceDevID)))
 	}
 	return acts
 }
@@ -869,14 +875,8 @@ func (r *run) attachActions(target string, need map[string]bool) []action {
 		if need != nil && !need[p.VolumeID] {
 			continue
 		}
-		acts = append(acts, action{
-			text:  fmt.Sprintf("attachVolume id=%s virtualmachineid=%s deviceid=%d", p.VolumeID, target, p.DeviceID),
-			entry: LedgerEntry{Action: ActionVolumeAttach, Volume: p.VolumeID, VM: target, DeviceID: int(p.DeviceID)},
-			call: func(ctx context.Context) (string, error) {
-				_, err := r.cs.AttachVolume(ctx, p.VolumeID, target, p.DeviceID)
-				return p.VolumeID, err
-			},
-		})
+		acts = append(acts, r.attachAction(ActionVolumeAttach, p.VolumeID, target, int(p.DeviceID),
+			fmt.Sprintf("attachVolume id=%s virtualmachineid=%s deviceid=%d", p.VolumeID, target, p.DeviceID)))
 	}
 	return acts
 }

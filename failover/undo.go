@@ -174,14 +174,7 @@ func (r *run) detachFromTargetActions(at placed) []action {
 				continue // not the job's VM: reattach_volumes reports it
 			}
 		}
-		acts = append(acts, action{
-			text:  fmt.Sprintf("detachVolume id=%s (from %s)", id, vm),
-			entry: LedgerEntry{Action: ActionVolumeDetachVM, Volume: id, VM: vm, DeviceID: dev},
-			call: func(ctx context.Context) (string, error) {
-				_, err := r.cs.DetachVolume(ctx, id)
-				return id, err
-			},
-		})
+		acts = append(acts, r.detachAction(ActionVolumeDetachVM, id, vm, dev, fmt.Sprintf("detachVolume id=%s (from %s)", id, vm)))
 	}
 	return acts
 }
