@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/ossea-migrate/failoverkit/internal/tableshape"
 )
 
 // GormStore is a Store over gorm: SQLite (the embedded default), MariaDB or PostgreSQL. Several
@@ -89,22 +90,13 @@ func newLeaseRow(l Lease) leaseRow {
 		JobID: l.JobID, ExpiresMS: l.Expires.UnixMilli(), Beat: 0, BeatMS: l.BeatAt.UnixMilli(), EveryMS: l.Every.Milliseconds()}
 }
 
-// column families a table check accepts, by the type name the database reports.
-const (
-	famText = "text"
-	famInt  = "integer"
-	famTime = "time"
-)
-
 // storeTable describes one of the store's tables: its columns and their families, and the
 // DDL creating it per gorm dialect (%s is the table name).
 type storeTable struct {
 	suffix  string
-	columns []storeColumn
+	columns map[string]string // name to family
 	ddl     map[string][]string
 }
-
-type storeColumn struct{ name, family string }
 
 // mariaDBTable ends a MariaDB CREATE TABLE: the engine and character set the appliance's
 // own tables use.
@@ -126,8 +118,8 @@ const leasesDDL = `CREATE TABLE IF NOT EXISTS %[1]s (
 var storeTables = []storeTable{
 	{
 		suffix: "jobs",
-		columns: []storeColumn{{"id", famText}, {"kind", famText}, {"status", famText}, {"vm_key", famText},
-			{"expires_ms", famInt}, {"body", famText}, {"created_at", famTime}, {"updated_at", famTime}},
+		columns: map[string]string{"id": tableshape.Text, "kind": tableshape.Text, "status": tableshape.Text, "vm_key": tableshape.Text,
+			"expires_ms": tableshape.Int, "body": tableshape.Text, "created_at": tableshape.Time, "updated_at": tableshape.Time},
 		ddl: map[string][]string{
 			"mysql": {`CREATE TABLE IF NOT EXISTS %[1]s (
 				id VARCHAR(64) NOT NULL PRIMARY KEY,
@@ -167,9 +159,9 @@ var storeTables = []storeTable{
 	},
 	{
 		suffix: "leases",
-		columns: []storeColumn{{"lease_key", famText}, {"holder", famText}, {"host", famText}, {"pid", famInt},
-			{"started", famText}, {"job_id", famText}, {"expires_ms", famInt}, {"beat", famInt}, {"beat_ms", famInt},
-			{"every_ms", famInt}},
+		columns: map[string]string{"lease_key": tableshape.Text, "holder": tableshape.Text, "host": tableshape.Text, "pid": tableshape.Int,
+			"started": tableshape.Text, "job_id": tableshape.Text, "expires_ms": tableshape.Int, "beat": tableshape.Int, "beat_ms": tableshape.Int,
+			"every_ms": tableshape.Int},
 		ddl: map[string][]string{
 			"mysql":    {leasesDDL + ")" + mariaDBTable},
 			"postgres": {leasesDDL + ")"},
@@ -245,42 +237,21 @@ func (s *GormStore) ensureTable(ctx context.Context, name string, t storeTable, 
 }
 
 func (s *GormStore) ensureTableOnce(ctx context.Context, name string, t storeTable, dialect string) error {
-	db := s.db.WithContext(ctx)
-	if !db.Migrator().HasTable(name) {
-		for _, stmt := range t.ddl[dialect] {
-			if err := db.Exec(fmt.Sprintf(stmt, name)).Error; err != nil {
-				return err
-			}
-		}
-	}
-	types, err := db.Migrator().ColumnTypes(name)
+	have, err := tableshape.Columns(ctx, s.db, name)
 	if err != nil {
 		return err
 	}
-	have := map[string]string{}
-	for _, ct := range types {
-		have[strings.ToLower(ct.Name())] = family(ct.DatabaseTypeName())
-	}
-	var problems []string
-	for _, c := range t.columns {
-		fam, ok := have[c.name]
-		switch {
-		case !ok:
-			problems = append(problems, "no column "+c.name)
-		case fam != c.family:
-			problems = append(problems, fmt.Sprintf("column %s is not of %s type", c.name, c.family))
+	if len(have) == 0 {
+		for _, stmt := range t.ddl[dialect] {
+			if err := s.db.WithContext(ctx).Exec(fmt.Sprintf(stmt, name)).Error; err != nil {
+				return err
+			}
 		}
-		delete(have, c.name)
+		if have, err = tableshape.Columns(ctx, s.db, name); err != nil {
+			return err
+		}
 	}
-	extra := make([]string, 0, len(have))
-	for c := range have {
-		extra = append(extra, c)
-	}
-	slices.Sort(extra)
-	if len(extra) > 0 {
-		problems = append(problems, "columns the store does not have: "+strings.Join(extra, ", "))
-	}
-	if len(problems) > 0 {
+	if problems := tableshape.Differences(t.columns, have, "the store"); len(problems) > 0 {
 		return &tableShapeError{table: name, problems: problems}
 	}
 	return nil
@@ -299,19 +270,6 @@ func (e *tableShapeError) Error() string {
 }
 
 func (e *tableShapeError) Unwrap() error { return ErrStore }
-
-func family(typeName string) string {
-	t := strings.ToUpper(typeName)
-	switch {
-	case strings.Contains(t, "INT"):
-		return famInt
-	case strings.Contains(t, "CHAR"), strings.Contains(t, "TEXT"), strings.Contains(t, "CLOB"):
-		return famText
-	case strings.Contains(t, "DATE"), strings.Contains(t, "TIME"):
-		return famTime
-	}
-	return t
-}
 
 // SaveJob implements Store.
 func (s *GormStore) SaveJob(ctx context.Context, job *Job) error {

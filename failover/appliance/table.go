@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/ossea-migrate/failoverkit/internal/tableshape"
 )
 
 // The appliance's tables the journal writes, and the columns it needs of each. NewJournal
@@ -39,15 +40,9 @@ const ownTableSuffix = "appliance_jobs"
 
 // ownColumns are the columns of the journal's own table, by type family.
 var ownColumns = map[string]string{
-	"job_id": famText, "vm_context_id": famText, "status_before": famText, "flow_steps": famInt,
-	"flow_failure": famText, "created_at": famTime, "updated_at": famTime,
+	"job_id": tableshape.Text, "vm_context_id": tableshape.Text, "status_before": tableshape.Text, "flow_steps": tableshape.Int,
+	"flow_failure": tableshape.Text, "created_at": tableshape.Time, "updated_at": tableshape.Time,
 }
-
-const (
-	famText = "text"
-	famInt  = "integer"
-	famTime = "time"
-)
 
 // ownDDL creates the journal's own table (%s is its name), per gorm dialect. One row per
 // failoverkit job that concerns a replicated VM: the VM's context, the status it had before
@@ -94,7 +89,7 @@ func ensureOwnTable(ctx context.Context, db *gorm.DB, name string) error {
 	var err error
 	for attempt := range 5 {
 		var cols map[string]string
-		if cols, err = columnsOf(ctx, db, name); err == nil && len(cols) > 0 {
+		if cols, err = tableshape.Columns(ctx, db, name); err == nil && len(cols) > 0 {
 			return checkOwnColumns(name, cols)
 		}
 		if err == nil {
@@ -112,24 +107,10 @@ func ensureOwnTable(ctx context.Context, db *gorm.DB, name string) error {
 }
 
 func checkOwnColumns(name string, have map[string]string) error {
-	var problems []string
-	for col, fam := range ownColumns {
-		switch got, ok := have[col]; {
-		case !ok:
-			problems = append(problems, "no column "+col)
-		case got != fam:
-			problems = append(problems, "column "+col+" is not of "+fam+" type")
-		}
-	}
-	for col := range have {
-		if _, ok := ownColumns[col]; !ok {
-			problems = append(problems, "a column the journal does not have: "+col)
-		}
-	}
+	problems := tableshape.Differences(ownColumns, have, "the journal")
 	if len(problems) == 0 {
 		return nil
 	}
-	slices.Sort(problems)
 	return &Error{Reason: ErrSchema, Table: name,
 		Problem: "exists but is not a failoverkit appliance journal table (" + strings.Join(problems, "; ") + "); it was left as it is",
 		Fix:     "give the journal a table of its own with appliance.WithTablePrefix, or rename or drop the table yourself if it is a leftover"}
@@ -140,7 +121,7 @@ func checkOwnColumns(name string, have map[string]string) error {
 func checkApplianceTables(ctx context.Context, db *gorm.DB) error {
 	var errs []error
 	for _, t := range applianceColumns {
-		have, err := columnsOf(ctx, db, t.table)
+		have, err := tableshape.Columns(ctx, db, t.table)
 		if err != nil {
 			return dbError(t.table, "", "could not be read", err)
 		}
@@ -162,50 +143,6 @@ func checkApplianceTables(ctx context.Context, db *gorm.DB) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// columnsOf lists the columns of table, lower-cased, with their type family, from the
-// catalog; a missing table has none. The catalog is queried directly rather than through
-// gorm's Migrator, whose dialects cache what they learn without a lock.
-func columnsOf(ctx context.Context, db *gorm.DB, table string) (map[string]string, error) {
-	var q string
-	switch db.Name() {
-	case "mysql":
-		q = "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?"
-	case "postgres":
-		q = "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?"
-	case "sqlite":
-		q = "SELECT name, type FROM pragma_table_info(?)"
-	default:
-		return nil, fmt.Errorf("no catalog query for the gorm dialect %q", db.Name())
-	}
-	rows, err := db.WithContext(ctx).Raw(q, table).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = rows.Close() }()
-	cols := map[string]string{}
-	for rows.Next() {
-		var name, typ string
-		if err := rows.Scan(&name, &typ); err != nil {
-			return nil, err
-		}
-		cols[strings.ToLower(name)] = family(typ)
-	}
-	return cols, rows.Err()
-}
-
-func family(typeName string) string {
-	t := strings.ToUpper(typeName)
-	switch {
-	case strings.Contains(t, "INT"):
-		return famInt
-	case strings.Contains(t, "CHAR"), strings.Contains(t, "TEXT"), strings.Contains(t, "CLOB"):
-		return famText
-	case strings.Contains(t, "DATE"), strings.Contains(t, "TIME"):
-		return famTime
-	}
-	return t
 }
 
 // dbError is an ErrDatabase error about a table (and row).

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ossea-migrate/failoverkit/internal/tableshape"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 )
 
@@ -32,7 +33,7 @@ func TestOwnTableOnEveryBackend(t *testing.T) {
 			}
 			wg.Wait()
 			require.NoError(t, errors.Join(errs...))
-			cols, err := columnsOf(ctx, db, "failoverkit_appliance_jobs")
+			cols, err := tableshape.Columns(ctx, db, "failoverkit_appliance_jobs")
 			require.NoError(t, err)
 			assert.Equal(t, ownColumns, cols)
 			require.NoError(t, ensureOwnTable(ctx, db, "failoverkit_appliance_jobs"))
