@@ -38,26 +38,23 @@ func columnsOf(t *testing.T, db *gorm.DB, table string) []string {
 // The store's tables have names no appliance table has, or the names the integrator gives.
 func TestGormStoreTableNames(t *testing.T) {
 	t.Parallel()
-	for _, b := range testdb.Backends(t) {
-		t.Run(string(b), func(t *testing.T) {
-			t.Parallel()
-			db := testdb.Open(t, b)
-			s, err := NewGormStore(context.Background(), db)
-			require.NoError(t, err)
-			jobs, leases := s.Tables()
-			assert.Equal(t, "failoverkit_jobs", jobs)
-			assert.Equal(t, "failoverkit_leases", leases)
-			assert.Equal(t, []string{"failoverkit_jobs", "failoverkit_leases"}, tableNames(t, db))
+	testdb.EachBackend(t, func(t *testing.T, b testdb.Backend) {
+		db := testdb.Open(t, b)
+		s, err := NewGormStore(context.Background(), db)
+		require.NoError(t, err)
+		jobs, leases := s.Tables()
+		assert.Equal(t, "failoverkit_jobs", jobs)
+		assert.Equal(t, "failoverkit_leases", leases)
+		assert.Equal(t, []string{"failoverkit_jobs", "failoverkit_leases"}, tableNames(t, db))
 
-			p, err := NewGormStore(context.Background(), db, WithTablePrefix("omafk_"))
-			require.NoError(t, err)
-			jobs, leases = p.Tables()
-			assert.Equal(t, []string{"omafk_jobs", "omafk_leases"}, []string{jobs, leases})
-			require.NoError(t, p.SaveJob(context.Background(), sampleJob("j1", StatusRunning, "vm/a", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))))
-			_, err = s.Job(context.Background(), "j1")
-			require.ErrorIs(t, err, ErrJobNotFound, "stores with different prefixes do not share jobs")
-		})
-	}
+		p, err := NewGormStore(context.Background(), db, WithTablePrefix("omafk_"))
+		require.NoError(t, err)
+		jobs, leases = p.Tables()
+		assert.Equal(t, []string{"omafk_jobs", "omafk_leases"}, []string{jobs, leases})
+		require.NoError(t, p.SaveJob(context.Background(), sampleJob("j1", StatusRunning, "vm/a", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))))
+		_, err = s.Job(context.Background(), "j1")
+		require.ErrorIs(t, err, ErrJobNotFound, "stores with different prefixes do not share jobs")
+	})
 }
 
 func TestGormStoreRejectsBadPrefix(t *testing.T) {
@@ -83,32 +80,29 @@ func TestGormStoreRefusesForeignTable(t *testing.T) {
 		testdb.SQLite: `CREATE TABLE failoverkit_jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL UNIQUE,
 			vm_id TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending')`,
 	}
-	for _, b := range testdb.Backends(t) {
-		t.Run(string(b), func(t *testing.T) {
-			t.Parallel()
-			db := testdb.Open(t, b)
-			require.NoError(t, db.Exec(foreign[b]).Error)
-			before := columnsOf(t, db, "failoverkit_jobs")
-			_, err := NewGormStore(context.Background(), db)
-			require.ErrorIs(t, err, ErrStore)
-			assert.Contains(t, err.Error(), "failoverkit_jobs")
-			assert.Contains(t, err.Error(), "fix: ")
-			assert.Contains(t, err.Error(), "WithTablePrefix")
-			assert.Contains(t, err.Error(), "job_id", "the message says what does not fit")
-			assert.Equal(t, before, columnsOf(t, db, "failoverkit_jobs"), "the table is left as it was")
+	testdb.EachBackend(t, func(t *testing.T, b testdb.Backend) {
+		db := testdb.Open(t, b)
+		require.NoError(t, db.Exec(foreign[b]).Error)
+		before := columnsOf(t, db, "failoverkit_jobs")
+		_, err := NewGormStore(context.Background(), db)
+		require.ErrorIs(t, err, ErrStore)
+		assert.Contains(t, err.Error(), "failoverkit_jobs")
+		assert.Contains(t, err.Error(), "fix: ")
+		assert.Contains(t, err.Error(), "WithTablePrefix")
+		assert.Contains(t, err.Error(), "job_id", "the message says what does not fit")
+		assert.Equal(t, before, columnsOf(t, db, "failoverkit_jobs"), "the table is left as it was")
 
-			// A column of the wrong type is refused too.
-			db2 := testdb.Open(t, b)
-			_, err = NewGormStore(context.Background(), db2)
-			require.NoError(t, err)
-			require.NoError(t, db2.Exec("DROP TABLE failoverkit_leases").Error)
-			ddl := regexp.MustCompile(`pid [A-Z]+`).ReplaceAllString(storeDDL(b, "leases"), "pid VARCHAR(20)")
-			require.NoError(t, db2.Exec(ddl).Error)
-			_, err = NewGormStore(context.Background(), db2)
-			require.ErrorIs(t, err, ErrStore)
-			assert.Contains(t, err.Error(), "column pid is not of integer type")
-		})
-	}
+		// A column of the wrong type is refused too.
+		db2 := testdb.Open(t, b)
+		_, err = NewGormStore(context.Background(), db2)
+		require.NoError(t, err)
+		require.NoError(t, db2.Exec("DROP TABLE failoverkit_leases").Error)
+		ddl := regexp.MustCompile(`pid [A-Z]+`).ReplaceAllString(storeDDL(b, "leases"), "pid VARCHAR(20)")
+		require.NoError(t, db2.Exec(ddl).Error)
+		_, err = NewGormStore(context.Background(), db2)
+		require.ErrorIs(t, err, ErrStore)
+		assert.Contains(t, err.Error(), "column pid is not of integer type")
+	})
 }
 
 func storeDDL(b testdb.Backend, suffix string) string {

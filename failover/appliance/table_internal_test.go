@@ -17,26 +17,23 @@ import (
 // found right the next time.
 func TestOwnTableOnEveryBackend(t *testing.T) {
 	t.Parallel()
-	for _, b := range testdb.Backends(t) {
-		t.Run(string(b), func(t *testing.T) {
-			t.Parallel()
-			db := testdb.Open(t, b)
-			ctx := context.Background()
-			var wg sync.WaitGroup
-			errs := make([]error, 4)
-			for i := range errs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					errs[i] = ensureOwnTable(ctx, db, "failoverkit_appliance_jobs")
-				}()
-			}
-			wg.Wait()
-			require.NoError(t, errors.Join(errs...))
-			cols, err := tableshape.Columns(ctx, db, "failoverkit_appliance_jobs")
-			require.NoError(t, err)
-			assert.Equal(t, ownColumns, cols)
-			require.NoError(t, ensureOwnTable(ctx, db, "failoverkit_appliance_jobs"))
-		})
-	}
+	testdb.EachBackend(t, func(t *testing.T, b testdb.Backend) {
+		db := testdb.Open(t, b)
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = ensureOwnTable(ctx, db, "failoverkit_appliance_jobs")
+			}()
+		}
+		wg.Wait()
+		require.NoError(t, errors.Join(errs...))
+		cols, err := tableshape.Columns(ctx, db, "failoverkit_appliance_jobs")
+		require.NoError(t, err)
+		assert.Equal(t, ownColumns, cols)
+		require.NoError(t, ensureOwnTable(ctx, db, "failoverkit_appliance_jobs"))
+	})
 }

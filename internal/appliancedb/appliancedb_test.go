@@ -49,49 +49,46 @@ func TestCreateBuildsTheTablesWithTheLinkColumnAsked(t *testing.T) {
 // by behaviour rather than by reading the DDL back.
 func TestFixtureHoldsTheDeployedFacts(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testdb.Backends(t) {
-		t.Run(string(backend), func(t *testing.T) {
-			t.Parallel()
-			db := appliancedb.Open(t, backend)
-			require.NoError(t, db.Exec("INSERT INTO ossea_configs (name, api_url, api_key, secret_key, zone) VALUES ('a', 'u', 'k', 's', 'z')").Error)
-			var active int
-			require.NoError(t, db.Raw("SELECT CASE WHEN is_active THEN 1 ELSE 0 END FROM ossea_configs WHERE name = 'a'").Scan(&active).Error)
-			assert.Equal(t, 1, active, "is_active defaults to 1")
-			assert.Error(t, db.Exec("INSERT INTO ossea_configs (name, api_url, api_key, secret_key, zone) VALUES ('a', 'u', 'k', 's', 'z')").Error,
-				"name is UNIQUE")
-			assert.Error(t, db.Exec("INSERT INTO ossea_configs (name, api_url, api_key, secret_key) VALUES ('b', 'u', 'k', 's')").Error,
-				"zone is NOT NULL without a default")
+	testdb.EachBackend(t, func(t *testing.T, backend testdb.Backend) {
+		db := appliancedb.Open(t, backend)
+		require.NoError(t, db.Exec("INSERT INTO ossea_configs (name, api_url, api_key, secret_key, zone) VALUES ('a', 'u', 'k', 's', 'z')").Error)
+		var active int
+		require.NoError(t, db.Raw("SELECT CASE WHEN is_active THEN 1 ELSE 0 END FROM ossea_configs WHERE name = 'a'").Scan(&active).Error)
+		assert.Equal(t, 1, active, "is_active defaults to 1")
+		assert.Error(t, db.Exec("INSERT INTO ossea_configs (name, api_url, api_key, secret_key, zone) VALUES ('a', 'u', 'k', 's', 'z')").Error,
+			"name is UNIQUE")
+		assert.Error(t, db.Exec("INSERT INTO ossea_configs (name, api_url, api_key, secret_key) VALUES ('b', 'u', 'k', 's')").Error,
+			"zone is NOT NULL without a default")
 
-			require.NoError(t, db.Exec("INSERT INTO vmware_credentials (credential_name, vcenter_host, username, password_encrypted, datacenter) "+
-				"VALUES ('vc', 'h', 'u', 'p', 'dc')").Error)
-			var flags struct{ Active, Default, Uses int }
-			require.NoError(t, db.Raw("SELECT CASE WHEN is_active THEN 1 ELSE 0 END AS active, CASE WHEN is_default THEN 1 ELSE 0 END AS \"default\", "+
-				"usage_count AS uses FROM vmware_credentials").Scan(&flags).Error)
-			assert.Equal(t, struct{ Active, Default, Uses int }{1, 0, 0}, flags)
+		require.NoError(t, db.Exec("INSERT INTO vmware_credentials (credential_name, vcenter_host, username, password_encrypted, datacenter) "+
+			"VALUES ('vc', 'h', 'u', 'p', 'dc')").Error)
+		var flags struct{ Active, Default, Uses int }
+		require.NoError(t, db.Raw("SELECT CASE WHEN is_active THEN 1 ELSE 0 END AS active, CASE WHEN is_default THEN 1 ELSE 0 END AS \"default\", "+
+			"usage_count AS uses FROM vmware_credentials").Scan(&flags).Error)
+		assert.Equal(t, struct{ Active, Default, Uses int }{1, 0, 0}, flags)
 
-			appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1", VMName: "web"})
-			var status string
-			require.NoError(t, db.Raw("SELECT current_status FROM vm_replication_contexts WHERE context_id = 'ctx-1'").Scan(&status).Error)
-			assert.Equal(t, "discovered", status)
-			assert.Error(t, db.Exec("UPDATE vm_replication_contexts SET current_status = 'on_holiday'").Error, "current_status is an enum")
-			assert.Error(t, db.Exec("UPDATE vm_replication_contexts SET last_operation_summary = '{not json'").Error, "the summary must be JSON")
-			require.NoError(t, db.Exec(`UPDATE vm_replication_contexts SET last_operation_summary = '{"job_id":"j"}'`).Error)
-			assert.Error(t, db.Exec("INSERT INTO vm_replication_contexts (context_id, vm_name) VALUES ('ctx-2', 'x')").Error,
-				"the appliance's NOT NULL columns have no defaults")
-			assert.Error(t, db.Exec("INSERT INTO vm_replication_contexts (context_id, vm_name, vmware_vm_id, vm_path, vcenter_host, datacenter) "+
-				"VALUES ('ctx-3', 'web', 'other', '/p', 'vcenter.example.invalid', 'dc')").Error, "UNIQUE (vm_name, vcenter_host)")
+		appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1", VMName: "web"})
+		var status string
+		require.NoError(t, db.Raw("SELECT current_status FROM vm_replication_contexts WHERE context_id = 'ctx-1'").Scan(&status).Error)
+		assert.Equal(t, "discovered", status)
+		assert.Error(t, db.Exec("UPDATE vm_replication_contexts SET current_status = 'on_holiday'").Error, "current_status is an enum")
+		assert.Error(t, db.Exec("UPDATE vm_replication_contexts SET last_operation_summary = '{not json'").Error, "the summary must be JSON")
+		require.NoError(t, db.Exec(`UPDATE vm_replication_contexts SET last_operation_summary = '{"job_id":"j"}'`).Error)
+		assert.Error(t, db.Exec("INSERT INTO vm_replication_contexts (context_id, vm_name) VALUES ('ctx-2', 'x')").Error,
+			"the appliance's NOT NULL columns have no defaults")
+		assert.Error(t, db.Exec("INSERT INTO vm_replication_contexts (context_id, vm_name, vmware_vm_id, vm_path, vcenter_host, datacenter) "+
+			"VALUES ('ctx-3', 'web', 'other', '/p', 'vcenter.example.invalid', 'dc')").Error, "UNIQUE (vm_name, vcenter_host)")
 
-			if backend == testdb.SQLite {
-				return // foreign keys are off unless a connection turns them on
-			}
-			assert.Error(t, db.Exec("UPDATE vm_replication_contexts SET credential_id = 999").Error, "credential_id references vmware_credentials")
-			require.NoError(t, db.Exec("UPDATE vm_replication_contexts SET credential_id = (SELECT id FROM vmware_credentials)").Error)
-			require.NoError(t, db.Exec("DELETE FROM vmware_credentials").Error)
-			var linked int64
-			require.NoError(t, db.Raw("SELECT COUNT(*) FROM vm_replication_contexts WHERE credential_id IS NOT NULL").Scan(&linked).Error)
-			assert.Zero(t, linked, "ON DELETE SET NULL")
-		})
-	}
+		if backend == testdb.SQLite {
+			return // foreign keys are off unless a connection turns them on
+		}
+		assert.Error(t, db.Exec("UPDATE vm_replication_contexts SET credential_id = 999").Error, "credential_id references vmware_credentials")
+		require.NoError(t, db.Exec("UPDATE vm_replication_contexts SET credential_id = (SELECT id FROM vmware_credentials)").Error)
+		require.NoError(t, db.Exec("DELETE FROM vmware_credentials").Error)
+		var linked int64
+		require.NoError(t, db.Raw("SELECT COUNT(*) FROM vm_replication_contexts WHERE credential_id IS NOT NULL").Scan(&linked).Error)
+		assert.Zero(t, linked, "ON DELETE SET NULL")
+	})
 }
 
 func TestMariaDBFixtureHasEveryTable(t *testing.T) {
@@ -244,23 +241,20 @@ func apply(t *testing.T, db *gorm.DB, stmt string) {
 
 func TestSnapshotIgnoresRowsAndCounters(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testdb.Backends(t) {
-		t.Run(string(backend), func(t *testing.T) {
-			t.Parallel()
-			db := appliancedb.Open(t, backend)
-			before := appliancedb.Snapshot(t, db)
-			for i := range 3 {
-				require.NoError(t, db.Exec("INSERT INTO ossea_configs (name, api_url, api_key, secret_key, zone) VALUES (?, 'u', 'k', 's', 'z')",
-					fmt.Sprintf("c%d", i)).Error)
-				require.NoError(t, db.Exec("INSERT INTO vmware_credentials (credential_name, vcenter_host, username, password_encrypted, datacenter) "+
-					"VALUES (?, 'h', 'u', 'p', 'dc')", fmt.Sprintf("v%d", i)).Error)
-			}
-			require.NoError(t, db.Exec("DELETE FROM ossea_configs WHERE name = 'c2'").Error)
-			tb := &recordingTB{TB: t}
-			appliancedb.RequireSame(tb, before, appliancedb.Snapshot(t, db), "inserting rows")
-			assert.Empty(t, tb.failed, "AUTO_INCREMENT counters and sequences are not part of the schema")
-		})
-	}
+	testdb.EachBackend(t, func(t *testing.T, backend testdb.Backend) {
+		db := appliancedb.Open(t, backend)
+		before := appliancedb.Snapshot(t, db)
+		for i := range 3 {
+			require.NoError(t, db.Exec("INSERT INTO ossea_configs (name, api_url, api_key, secret_key, zone) VALUES (?, 'u', 'k', 's', 'z')",
+				fmt.Sprintf("c%d", i)).Error)
+			require.NoError(t, db.Exec("INSERT INTO vmware_credentials (credential_name, vcenter_host, username, password_encrypted, datacenter) "+
+				"VALUES (?, 'h', 'u', 'p', 'dc')", fmt.Sprintf("v%d", i)).Error)
+		}
+		require.NoError(t, db.Exec("DELETE FROM ossea_configs WHERE name = 'c2'").Error)
+		tb := &recordingTB{TB: t}
+		appliancedb.RequireSame(tb, before, appliancedb.Snapshot(t, db), "inserting rows")
+		assert.Empty(t, tb.failed, "AUTO_INCREMENT counters and sequences are not part of the schema")
+	})
 }
 
 func TestLineDiffIsReadable(t *testing.T) {

@@ -68,6 +68,18 @@ func Backends(t testing.TB) []Backend {
 	return backends
 }
 
+// EachBackend runs test once per backend Backends returns, each as a parallel subtest named
+// after it.
+func EachBackend(t *testing.T, test func(t *testing.T, b Backend)) {
+	t.Helper()
+	for _, b := range Backends(t) {
+		t.Run(string(b), func(t *testing.T) {
+			t.Parallel()
+			test(t, b)
+		})
+	}
+}
+
 // Open returns a gorm handle on a fresh, empty database of backend that no other test
 // shares: a new SQLite file in t.TempDir, a new MariaDB database fk_<random>, or a new
 // PostgreSQL schema fk_<random> (selected through search_path). Cleanup closes the handle and
