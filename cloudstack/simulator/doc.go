@@ -254,7 +254,8 @@
 //
 // # Options
 //
-// WithLatency, WithJobDuration and WithPendingPolls model a slow cloud, WithClock fixes the
+// WithLatency, WithJobDuration and WithPendingPolls model a slow cloud, WithVMWorkQueue
+// makes the jobs on one VM take their time one after another, WithClock fixes the
 // time used for expiry checks, timestamps and job durations, WithRunningVMSnapshots(true) models kvm.snapshot.enabled
 // turned on (the default is CloudStack's: off), WithMaxDataVolumes sets the hypervisor's
 // data volume limit, and WithLogger receives one debug record per call (account, command,
@@ -270,9 +271,11 @@
 //
 // Beyond that, where the simulator is simpler than CloudStack:
 //
-//   - CloudStack queues the work on one VM (its VM work job queue); the simulator runs a
-//     job's checks when the job is submitted and has no queue, so two jobs on one VM both
-//     start. Transitional VM states and the one-snapshot-per-VM rule catch the common
+//   - CloudStack queues the work on one VM (its VM work job queue); by default the
+//     simulator has no queue, so two jobs on one VM both start. WithVMWorkQueue queues
+//     the time of attach, detach, start, stop, reboot and destroy jobs per VM, one after
+//     another in submission order; either way a job's checks run when it is submitted.
+//     Transitional VM states and the one-snapshot-per-VM rule catch the common
 //     conflicts.
 //   - A volume stays Ready while a snapshot of it is taken or reverted (CloudStack shows
 //     Snapshotting or RevertSnapshotting); snapshots are always backed up to secondary

@@ -36,7 +36,8 @@ type jobPlan struct {
 // whose time grows with the volume; other jobs take Base. While a job runs,
 // queryAsyncJobResult answers jobstatus 0 and its VM shows Starting or Stopping, as a
 // snapshot shows Creating; once the time has passed (by the simulator's clock, see
-// WithClock) the next request or State sees it done. Jobs do not wait for each other.
+// WithClock) the next request or State sees it done. Jobs do not wait for each other,
+// unless WithVMWorkQueue queues those on one VM.
 type JobDuration struct {
 	Base  time.Duration
 	PerGB time.Duration
@@ -116,6 +117,7 @@ func (s *Simulator) submitLocked(cmd command, r *request, call *Call, fault *Fau
 		}
 		body.ID = plan.createdID
 		j.InstanceType, j.InstanceID, j.finish = plan.instanceType, plan.instanceID, plan.finish
+		queue := s.vmQueueLocked(r, plan)
 		if plan.begin != nil {
 			if err := plan.begin(); err != nil {
 				s.failJobLocked(j, err)
@@ -123,12 +125,14 @@ func (s *Simulator) submitLocked(cmd command, r *request, call *Call, fault *Fau
 		}
 		if j.Status == wire.JobPending {
 			d := s.jobTimes[r.command].of(plan.sizeBytes)
-			if d == 0 && s.pendingPolls == 0 {
+			start := s.queueStartLocked(queue, j.created)
+			if d == 0 && s.pendingPolls == 0 && start.Equal(j.created) {
 				s.completeJobLocked(j)
 			} else {
-				j.due, j.polls = j.created.Add(d), s.pendingPolls
+				j.due, j.polls = start.Add(d), s.pendingPolls
 				s.pending = append(s.pending, j)
 			}
+			s.occupyQueueLocked(queue, start.Add(d))
 		}
 	}
 	s.jobs[j.ID] = j

@@ -17,6 +17,7 @@ type config struct {
 	runningVMSnapshots bool
 	maxDataVolumes     int
 	jobTimes           []commandDuration
+	vmWorkQueue        bool
 }
 
 type commandDuration struct {

@@ -53,6 +53,10 @@ type Simulator struct {
 	jobs             map[string]*job
 	pending          []*job // jobs still running, in submission order
 	jobTimes         map[string]JobDuration
+	// vmWorkQueue is WithVMWorkQueue; vmQueues holds, per VM, when the last job in its
+	// work queue ends.
+	vmWorkQueue bool
+	vmQueues    map[string]time.Time
 	// Creation-ordered views of the growing tables, so lists need no sorting.
 	vmOrder       []*VM
 	volumeOrder   []*Volume
@@ -100,6 +104,8 @@ func New(opts ...Option) *Simulator {
 		jobs:               map[string]*job{},
 		jobTimes:           map[string]JobDuration{},
 		ipSeq:              map[string]int{},
+		vmWorkQueue:        cfg.vmWorkQueue,
+		vmQueues:           map[string]time.Time{},
 	}
 	s.latency.Store(int64(cfg.latency))
 	var errs []error
