@@ -741,6 +741,15 @@ func (r *run) findSnapshot(ctx context.Context, le LedgerEntry) (string, error) 
 	return "", nil
 }
 
+// createdVM is the VM this job created, which a forward step after create_vm needs.
+func (r *run) createdVM(ctx context.Context) (string, error) {
+	id, err := r.target(ctx)
+	if err == nil && id == "" {
+		err = problem(fkerrors.NotFound, "roll the job back", "the VM this job created is gone")
+	}
+	return id, err
+}
+
 // target returns the id of the VM this job created, or "" when there is none. An entry
 // without an id (the process stopped during the deploy call) is resolved by name.
 func (r *run) target(ctx context.Context) (string, error) {
@@ -826,12 +835,9 @@ func (r *run) createVM(ctx context.Context) error {
 // removeRootVolume deletes the ROOT volume CloudStack created with the new VM: the VM boots
 // from the replicated boot volume instead.
 func (r *run) removeRootVolume(ctx context.Context) error {
-	id, err := r.target(ctx)
+	id, err := r.createdVM(ctx)
 	if err != nil {
 		return err
-	}
-	if id == "" {
-		return problem(fkerrors.NotFound, "roll the job back", "the VM this job created is gone")
 	}
 	if err := r.deleteRootVolumes(ctx); err != nil { // a root volume detached before a crash
 		return err
@@ -885,12 +891,9 @@ func (r *run) attachActions(target string, need map[string]bool) []action {
 // has its device id fixed up front, so the order on the VM is exact whatever order
 // CloudStack runs them in.
 func (r *run) attachVolumes(ctx context.Context) error {
-	target, err := r.target(ctx)
+	target, err := r.createdVM(ctx)
 	if err != nil {
 		return err
-	}
-	if target == "" {
-		return problem(fkerrors.NotFound, "roll the job back", "the VM this job created is gone")
 	}
 	at, err := r.volumesOn(ctx, target)
 	if err != nil {
@@ -911,7 +914,7 @@ func (r *run) attachVolumes(ctx context.Context) error {
 }
 
 func (r *run) startVM(ctx context.Context) error {
-	target, err := r.target(ctx)
+	target, err := r.createdVM(ctx)
 	if err != nil {
 		return err
 	}
@@ -935,7 +938,7 @@ func (r *run) startVM(ctx context.Context) error {
 
 // validate checks the new VM runs with every replicated volume at its planned device.
 func (r *run) validate(ctx context.Context) error {
-	target, err := r.target(ctx)
+	target, err := r.createdVM(ctx)
 	if err != nil {
 		return err
 	}
