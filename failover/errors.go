@@ -62,8 +62,11 @@ type Error struct {
 }
 
 // Error renders "failover: [job <id>: ][step <step>: ]<problem>[: <cause>]; fix: <remedy>",
-// the remedy once.
-func (e *Error) Error() string { return fkerrors.WithFix("failover: "+e.text(), e.Remedy()) }
+// the remedy once. Job ids, VM names and the causes' texts come from requests, stores and
+// servers, so the message goes through fkerrors.Visible.
+func (e *Error) Error() string {
+	return fkerrors.Visible(fkerrors.WithFix("failover: "+e.text(), e.Remedy()))
+}
 
 // text is the message without the "failover: " prefix and the remedy.
 func (e *Error) text() string {
@@ -101,10 +104,11 @@ func causeText(err error) string {
 	return problem
 }
 
-// Remedy says how to fix the error: Fix, or the cause's remedy.
+// Remedy says how to fix the error: Fix, or the cause's remedy, with fkerrors.Visible
+// applied.
 func (e *Error) Remedy() string {
 	if e.Fix != "" {
-		return e.Fix
+		return fkerrors.Visible(e.Fix)
 	}
 	return fkerrors.Remedy(e.Err)
 }
