@@ -24,6 +24,13 @@
 //	problem, remedy := fkerrors.Explain(err)
 //
 // No error, remedy or message holds a secret.
+//
+// # Values from outside
+//
+// A value from a store, a server or a request reaches a message, a remedy or a log attribute
+// only through Visible, which shows control characters, bidirectional overrides, newlines and
+// invalid UTF-8 as escapes: no stored name can clear a terminal or print a line that looks
+// like a message of its own. Explain and Remedy apply it as well.
 package fkerrors
 
 import (
@@ -116,6 +123,13 @@ func Remedy(err error) string {
 		}
 		return r != ""
 	})
+	if r == "" {
+		// A chain that walk cannot follow (go-multierror's) may still answer errors.As.
+		var x interface{ Remedy() string }
+		if errors.As(err, &x) {
+			r = x.Remedy()
+		}
+	}
 	return Visible(r)
 }
 
