@@ -3,7 +3,10 @@ package failover
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/hashicorp/go-multierror"
 
 	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
@@ -155,4 +158,28 @@ func preflightErr(err error) error {
 // stepErr says which job and step an error happened in.
 func stepErr(jobID string, step StepName, err error) *Error {
 	return &Error{JobID: jobID, Step: step, Err: err}
+}
+
+// listFormat returns a go-multierror ErrorFormat that lists the errors on one line - "2
+// volumes failed: (1) ...; (2) ..." - so that a joined failure reads as one message in a
+// log line or a terminal, and survives fkerrors.Visible unmangled. Each item is its
+// problem; its remedy follows in parentheses when it differs from the first error's, which
+// is the joined error's remedy.
+func listFormat(what string) multierror.ErrorFormatFunc {
+	return func(errs []error) string {
+		var b strings.Builder
+		b.WriteString(strconv.Itoa(len(errs)) + " " + what + " failed: ")
+		first := fkerrors.Remedy(errs[0])
+		for i, e := range errs {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			problem, remedy := fkerrors.Explain(e)
+			b.WriteString("(" + strconv.Itoa(i+1) + ") " + problem)
+			if remedy != "" && remedy != first {
+				b.WriteString(" (fix: " + remedy + ")")
+			}
+		}
+		return b.String()
+	}
 }
