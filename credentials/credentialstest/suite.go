@@ -390,11 +390,6 @@ type insaneCase struct {
 	value string
 }
 
-// ErrCannotStore is what a harness's Put returns (wrapped or not) when its store cannot
-// hold a value the suite asks it to store - a 1 MiB key in a column of 64 KiB, say. The
-// subtests that store insane values then skip that case instead of failing.
-var ErrCannotStore = errors.New("credentialstest: the store cannot hold this value")
-
 // insaneValue stores values out of their field's bounds and checks that a fetch reports
 // them as fkerrors.Invalid naming the field - not as a set that a server later rejects -
 // without the value (secret or not) or any control character in the message.
