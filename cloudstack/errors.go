@@ -47,7 +47,8 @@ type APIError struct {
 }
 
 // Error renders "cloudstack: <command> [job <id>]: <text> (error <code>, cs <cscode>); fix:
-// <remedy>".
+// <remedy>". The text and job id come from the management server, so the message goes
+// through fkerrors.Visible.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("cloudstack: ")
@@ -70,13 +71,14 @@ func (e *APIError) Error() string {
 		}
 		b.WriteString(")")
 	}
-	return fkerrors.WithFix(b.String(), e.Remedy())
+	return fkerrors.Visible(fkerrors.WithFix(b.String(), e.Remedy()))
 }
 
-// Remedy says how to fix the error: Fix, or the usual remedy of its category.
+// Remedy says how to fix the error: Fix, or the usual remedy of its category, with
+// fkerrors.Visible applied.
 func (e *APIError) Remedy() string {
 	if e.Fix != "" {
-		return e.Fix
+		return fkerrors.Visible(e.Fix)
 	}
 	return categoryRemedy[e.Code]
 }

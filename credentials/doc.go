@@ -31,7 +31,20 @@
 // Unavailable, Unauthenticated, and Canceled when the caller's context ended - and holds an
 // *Error (errors.As) naming the source, the kind of set, the account, the field at fault and
 // the remedy; the message ends with the remedy, once, and fkerrors.Remedy returns it. No
-// error, log line, %v rendering or JSON encoding ever contains a secret value.
+// error, log line, %v rendering or JSON encoding ever contains a secret value. Values from a
+// store or a request (account names, locations, zones, user names) appear in messages and
+// log attributes through fkerrors.Visible, so a control character, a newline or a
+// bidirectional override in one is shown as an escape.
+//
+// # Field bounds
+//
+// Check (through CheckField) bounds every field when a set is fetched: keys at most 255 bytes
+// of printable ASCII without spaces, resource ids 64, account ids 40, URLs 8000, host names
+// 253 in labels of 63, names 255 without control characters, passwords 1024 without control
+// characters. A value past them is fkerrors.Invalid naming the field and its length or the
+// offset of the bad character - a 1 MB api_key is "api_key is 1048576 bytes, at most 255",
+// not a rejected login later. The Provider checks every set a driver returns, and every Ref
+// before a read, so every source applies the bounds.
 //
 // # Concurrency
 //

@@ -29,7 +29,9 @@ type Error struct {
 }
 
 // Error renders "credentials: <source> <kind> account <account>: <problem>[: <cause>]; fix: <remedy>",
-// the remedy once.
+// the remedy once. Account names, locations and causes come from stores and requests, so the
+// message goes through fkerrors.Visible: a control character, a newline or a bidirectional
+// override in any of them is shown as an escape.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("credentials: ")
@@ -60,13 +62,14 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(problem)
 	}
-	return fkerrors.WithFix(b.String(), e.Remedy())
+	return fkerrors.Visible(fkerrors.WithFix(b.String(), e.Remedy()))
 }
 
-// Remedy returns how to fix the error: Fix, or the cause's remedy when Fix is empty.
+// Remedy returns how to fix the error: Fix, or the cause's remedy when Fix is empty, with
+// fkerrors.Visible applied, since either may name values from the store.
 func (e *Error) Remedy() string {
 	if e.Fix != "" {
-		return e.Fix
+		return fkerrors.Visible(e.Fix)
 	}
 	return fkerrors.Remedy(e.Err)
 }

@@ -96,7 +96,7 @@ func ExampleError() {
 	}
 	// Output:
 	// true memory vsphere lab-vc password
-	// fix: put a set with password filled in and not padded
+	// fix: put a set with password filled in
 }
 
 // A Provider reports every fetch to its observer, with whether the stored set changed since

@@ -143,8 +143,12 @@ func (st *memoryStore) notFound(kind Kind, ref Ref) error {
 }
 
 func (st *memoryStore) problem(kind Kind, account string, p *Problem) error {
+	fix := "put a set with a valid " + string(p.Field) + " (not padded, within its bounds)"
+	if p.Code == fkerrors.Incomplete {
+		fix = "put a set with " + string(p.Field) + " filled in"
+	}
 	return &Error{Code: p.Code, Source: st.name, Kind: kind, Account: account, Field: p.Field,
-		Problem: p.Reason, Fix: "put a set with " + string(p.Field) + " filled in and not padded"}
+		Problem: p.Reason, Fix: fix}
 }
 
 // Static returns a Source that answers the given sets for the default account and for the

@@ -121,6 +121,11 @@ func (p *Provider) CloudStack(ctx context.Context, ref Ref) (CloudStack, error) 
 	start := time.Now()
 	c, err := fetch(ctx, p, KindCloudStack, ref, p.d.ReadCloudStack)
 	if err == nil {
+		err = p.insane(KindCloudStack, ref, c.Origin, c.Check())
+	}
+	if err != nil {
+		c = CloudStack{}
+	} else {
 		if c.Version == "" {
 			c.Version = c.ContentVersion()
 		}
@@ -135,6 +140,11 @@ func (p *Provider) VSphere(ctx context.Context, ref Ref) (VSphere, error) {
 	start := time.Now()
 	v, err := fetch(ctx, p, KindVSphere, ref, p.d.ReadVSphere)
 	if err == nil {
+		err = p.insane(KindVSphere, ref, v.Origin, v.Check())
+	}
+	if err != nil {
+		v = VSphere{}
+	} else {
 		v.Meta = p.stampVSphere(v)
 	}
 	p.report(ctx, KindVSphere, ref, v.Meta, start, err)
@@ -162,10 +172,44 @@ func (p *Provider) VSphereForVM(ctx context.Context, vm string) (VSphere, error)
 		}
 	}
 	if err == nil {
+		err = p.insane(KindVSphere, ref, v.Origin, v.Check())
+	}
+	if err != nil {
+		v = VSphere{}
+	} else {
 		v.Meta = p.stampVSphere(v)
 	}
 	p.report(ctx, KindVSphere, ref, v.Meta, start, err)
 	return v, err
+}
+
+// insane turns the problem Check found in a set the driver returned into an error. Drivers
+// check their sets and name their own column, variable or key in the remedy; this catches
+// the sets of a driver that does not, so that no source hands on a set whose values are out
+// of bounds (a 1 MB key is reported as that, not later as a rejected login).
+func (p *Provider) insane(kind Kind, ref Ref, origin Origin, pr *Problem) error {
+	if pr == nil {
+		return nil
+	}
+	account := origin.Account
+	if account == "" {
+		account = ref.String()
+	}
+	return &Error{Code: pr.Code, Source: p.name, Kind: kind, Account: account, Field: pr.Field, Problem: pr.Reason,
+		Fix: "correct " + string(pr.Field) + " of the set at " + origin.String()}
+}
+
+// checkRef refuses a Ref whose name or id no store could hold, before any read.
+func (p *Provider) checkRef(kind Kind, ref Ref) error {
+	pr := CheckField(FieldAccount, ref.Name)
+	if pr == nil {
+		pr = CheckField(FieldAccountID, ref.ID)
+	}
+	if pr == nil {
+		return nil
+	}
+	return &Error{Code: pr.Code, Source: p.name, Kind: kind, Account: ref.String(), Field: pr.Field, Problem: pr.Reason,
+		Fix: "name the account as the store names it: at most 255 bytes of text for a name, 40 of printable ASCII for an id"}
 }
 
 func (p *Provider) stampVSphere(v VSphere) Meta {
@@ -180,6 +224,9 @@ func (p *Provider) stampVSphere(v VSphere) Meta {
 func fetch[T any](ctx context.Context, p *Provider, kind Kind, ref Ref, read func(context.Context, Ref) (T, error)) (T, error) {
 	var zero T
 	if err := p.canceled(ctx, kind, ref, nil); err != nil {
+		return zero, err
+	}
+	if err := p.checkRef(kind, ref); err != nil {
 		return zero, err
 	}
 	v, err := read(ctx, ref)

@@ -1,6 +1,10 @@
 package credentials
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/ossea-migrate/failoverkit/fkerrors"
+)
 
 // Ref selects the credential set an operation uses. The zero Ref selects the default: the
 // active CloudStack configuration, or the default active vCenter set.
@@ -33,8 +37,11 @@ func (r Ref) OrDefault() Ref {
 	return r
 }
 
-// String names the selection for messages: the account name, "id=N", or "default".
-func (r Ref) String() string {
+// String names the selection for messages: the account name, "id=N", or "default", with
+// fkerrors.Visible applied.
+func (r Ref) String() string { return fkerrors.Visible(r.string()) }
+
+func (r Ref) string() string {
 	switch {
 	case r.Name != "" && r.ID != "":
 		return r.Name + " (id=" + r.ID + ")"

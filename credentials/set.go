@@ -2,6 +2,8 @@ package credentials
 
 import (
 	"time"
+
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // Kind names a kind of credential set.
@@ -23,8 +25,11 @@ type Origin struct {
 	Location string `json:"location,omitempty"`
 }
 
-// String renders the origin as "source account (location)".
-func (o Origin) String() string {
+// String renders the origin as "source account (location)", with fkerrors.Visible applied:
+// the account and location come from the store.
+func (o Origin) String() string { return fkerrors.Visible(o.string()) }
+
+func (o Origin) string() string {
 	s := o.Source
 	if o.Account != "" {
 		s += " account " + o.Account
@@ -54,7 +59,7 @@ type Meta struct {
 
 // Describe renders the metadata for a log line or a remedy: origin, version, fingerprint.
 func (m Meta) Describe() string {
-	return m.Origin.String() + " version " + m.Version + " fingerprint " + m.Fingerprint
+	return m.Origin.String() + " version " + fkerrors.Visible(m.Version) + " fingerprint " + m.Fingerprint
 }
 
 // CloudStack is one CloudStack credential set plus the settings stored beside it that

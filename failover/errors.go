@@ -3,7 +3,10 @@ package failover
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/hashicorp/go-multierror"
 
 	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
@@ -62,8 +65,11 @@ type Error struct {
 }
 
 // Error renders "failover: [job <id>: ][step <step>: ]<problem>[: <cause>]; fix: <remedy>",
-// the remedy once.
-func (e *Error) Error() string { return fkerrors.WithFix("failover: "+e.text(), e.Remedy()) }
+// the remedy once. Job ids, VM names and the causes' texts come from requests, stores and
+// servers, so the message goes through fkerrors.Visible.
+func (e *Error) Error() string {
+	return fkerrors.Visible(fkerrors.WithFix("failover: "+e.text(), e.Remedy()))
+}
 
 // text is the message without the "failover: " prefix and the remedy.
 func (e *Error) text() string {
@@ -101,10 +107,11 @@ func causeText(err error) string {
 	return problem
 }
 
-// Remedy says how to fix the error: Fix, or the cause's remedy.
+// Remedy says how to fix the error: Fix, or the cause's remedy, with fkerrors.Visible
+// applied.
 func (e *Error) Remedy() string {
 	if e.Fix != "" {
-		return e.Fix
+		return fkerrors.Visible(e.Fix)
 	}
 	return fkerrors.Remedy(e.Err)
 }
@@ -151,4 +158,28 @@ func preflightErr(err error) error {
 // stepErr says which job and step an error happened in.
 func stepErr(jobID string, step StepName, err error) *Error {
 	return &Error{JobID: jobID, Step: step, Err: err}
+}
+
+// listFormat returns a go-multierror ErrorFormat that lists the errors on one line - "2
+// volumes failed: (1) ...; (2) ..." - so that a joined failure reads as one message in a
+// log line or a terminal, and survives fkerrors.Visible unmangled. Each item is its
+// problem; its remedy follows in parentheses when it differs from the first error's, which
+// is the joined error's remedy.
+func listFormat(what string) multierror.ErrorFormatFunc {
+	return func(errs []error) string {
+		var b strings.Builder
+		b.WriteString(strconv.Itoa(len(errs)) + " " + what + " failed: ")
+		first := fkerrors.Remedy(errs[0])
+		for i, e := range errs {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			problem, remedy := fkerrors.Explain(e)
+			b.WriteString("(" + strconv.Itoa(i+1) + ") " + problem)
+			if remedy != "" && remedy != first {
+				b.WriteString(" (fix: " + remedy + ")")
+			}
+		}
+		return b.String()
+	}
 }

@@ -475,11 +475,11 @@ func (r *run) runHooks(ctx context.Context, p Phase) error {
 		if !h.bestEffort {
 			return &Error{Problem: h.name + " failed", Fix: "fix what the hook reports, then resume the job or roll it back", Err: err}
 		}
-		msg := fmt.Sprintf("%s (best effort) failed: %v", h.name, err)
+		msg := fkerrors.Visible(fmt.Sprintf("%s (best effort) failed: %v", h.name, err))
 		r.mu.Lock()
 		r.job.Warnings = append(r.job.Warnings, msg)
 		r.mu.Unlock()
-		r.e.log.Warn("failover: a best-effort hook failed; going on", "job", r.job.ID, "phase", string(p), "hook", h.name, "error", err)
+		r.e.log.Warn("failover: a best-effort hook failed; going on", "job", r.job.ID, "phase", string(p), "hook", h.name, "error", fkerrors.Visible(err.Error()))
 		r.emit(Event{Type: EventWarning, Step: hookStepName(p), Error: msg})
 	}
 	return nil

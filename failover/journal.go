@@ -3,6 +3,8 @@ package failover
 import (
 	"context"
 	"errors"
+
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // ErrJournal: a Journal could not record the engine's work. Before a step it stops the
@@ -88,7 +90,7 @@ func (r *run) journalAfter(ctx context.Context, ev JournalEvent) {
 		return
 	}
 	r.mu.Lock()
-	r.job.Warnings = append(r.job.Warnings, err.Error())
+	r.job.Warnings = append(r.job.Warnings, fkerrors.Visible(err.Error()))
 	r.mu.Unlock()
 	r.journalErr = errors.Join(r.journalErr, err)
 	r.e.log.Error("failover: journal failed", "job", r.job.ID, "operation", r.op, "error", err)

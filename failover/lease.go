@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // thisProcess identifies the process an engine runs in, for its leases.
@@ -43,8 +45,8 @@ func (e *Engine) acquire(ctx context.Context, key, jobID string) error {
 	if err := e.store.TakeOverLease(ctx, old, e.lease(key, jobID)); err != nil {
 		return err
 	}
-	e.log.Warn("failover: took over the VM lease of a dead holder", "lease", key, "job", jobID,
-		"holder", old.Holder.String(), "holder_job", old.JobID, "why", why)
+	e.log.Warn("failover: took over the VM lease of a dead holder", "lease", fkerrors.Visible(key), "job", fkerrors.Visible(jobID),
+		"holder", old.Holder.String(), "holder_job", fkerrors.Visible(old.JobID), "why", fkerrors.Visible(why))
 	return nil
 }
 
@@ -115,12 +117,12 @@ func (r *run) takeLease(ctx context.Context, key string) (context.Context, error
 				lastBeat = time.Now()
 				continue
 			case errors.Is(err, ErrBusy):
-				r.e.log.Error("failover: lost the VM lease; stopping the operation", "job", r.job.ID, "lease", key, "error", err)
+				r.e.log.Error("failover: lost the VM lease; stopping the operation", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.Visible(err.Error()))
 			case time.Since(lastBeat) >= (deadAfter-1)*r.e.heartbeat:
 				// Another engine may soon take the lease over: stop before it does.
-				r.e.log.Error("failover: cannot renew the VM lease; stopping the operation", "job", r.job.ID, "lease", key, "error", err)
+				r.e.log.Error("failover: cannot renew the VM lease; stopping the operation", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.Visible(err.Error()))
 			default:
-				r.e.log.Warn("failover: lease renewal failed; retrying", "job", r.job.ID, "lease", key, "error", err)
+				r.e.log.Warn("failover: lease renewal failed; retrying", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.Visible(err.Error()))
 				continue
 			}
 			r.leaseLost = err
@@ -163,7 +165,7 @@ func (r *run) releaseLease(ctx context.Context) {
 		return
 	}
 	r.e.log.Warn("failover: could not release the VM lease; retrying in the background until the lease expires",
-		"job", r.job.ID, "lease", r.leaseKey, "error", err)
+		"job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(r.leaseKey), "error", fkerrors.Visible(err.Error()))
 	// The store may be back in a moment: free the lease then, so that the next operation on
 	// the VM need not prove this engine dead.
 	key, until := r.leaseKey, time.Now().Add(r.e.leaseTTL)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/hashicorp/go-multierror"
@@ -101,15 +100,7 @@ func joinVolumeErrors(errs []error) error {
 		return errs[0]
 	}
 	all := multierror.Append(nil, errs...)
-	all.ErrorFormat = func(es []error) string {
-		var b strings.Builder
-		fmt.Fprintf(&b, "%d volumes failed:", len(es))
-		for _, e := range es {
-			b.WriteString("\n\t* ")
-			b.WriteString(e.Error())
-		}
-		return b.String()
-	}
+	all.ErrorFormat = listFormat("volumes")
 	return all
 }
 

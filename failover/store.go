@@ -59,12 +59,13 @@ type Holder struct {
 	Started string `json:"started"`
 }
 
-// String names the holder for messages: "engine-a (pid 42 on host)".
+// String names the holder for messages: "engine-a (pid 42 on host)", with fkerrors.Visible
+// applied, since the name and host are read back from the store.
 func (h Holder) String() string {
 	if h.Host == "" {
-		return h.Name
+		return fkerrors.Visible(h.Name)
 	}
-	return h.Name + " (pid " + strconv.Itoa(h.PID) + " on " + h.Host + ")"
+	return fkerrors.Visible(h.Name + " (pid " + strconv.Itoa(h.PID) + " on " + h.Host + ")")
 }
 
 // Lease is one per-VM lease: one operation per VM at a time.

@@ -65,13 +65,7 @@ func (r *run) undo(ctx context.Context, trigger string, powerOn bool) error {
 	if failures == nil {
 		return nil
 	}
-	failures.ErrorFormat = func(errs []error) string {
-		msg := fmt.Sprintf("%d cleanup step(s) failed:", len(errs))
-		for _, e := range errs {
-			msg += "\n\t* " + e.Error()
-		}
-		return msg
-	}
+	failures.ErrorFormat = listFormat("cleanup step(s)")
 	return fmt.Errorf("%w (%s): %w", ErrCleanupIncomplete, cl.Outcome, failures)
 }
 
@@ -368,6 +362,9 @@ func (r *run) deleteRootVolumes(ctx context.Context) error {
 		if err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("root volume %s: %w", le.Volume, err))
 		}
+	}
+	if errs != nil {
+		errs.ErrorFormat = listFormat("root volume deletions")
 	}
 	return errs.ErrorOrNil()
 }

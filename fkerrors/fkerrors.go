@@ -24,12 +24,21 @@
 //	problem, remedy := fkerrors.Explain(err)
 //
 // No error, remedy or message holds a secret.
+//
+// # Values from outside
+//
+// A value from a store, a server or a request reaches a message, a remedy or a log attribute
+// only through Visible, which shows control characters, bidirectional overrides, newlines and
+// invalid UTF-8 as escapes: no stored name can clear a terminal or print a line that looks
+// like a message of its own. Explain and Remedy apply it as well.
 package fkerrors
 
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Code is the category of an error. It is itself an error, so that errors.Is matches it in
@@ -105,7 +114,7 @@ func CodeOf(err error) Code {
 }
 
 // Remedy returns the remedy of err: that of the first error in its chain, depth first,
-// whose Remedy method returns one; "" when none does.
+// whose Remedy method returns one, with Visible applied; "" when none does.
 func Remedy(err error) string {
 	var r string
 	walk(err, func(e error) bool {
@@ -114,17 +123,25 @@ func Remedy(err error) string {
 		}
 		return r != ""
 	})
-	return r
+	if r == "" {
+		// A chain that walk cannot follow (go-multierror's) may still answer errors.As.
+		var x interface{ Remedy() string }
+		if errors.As(err, &x) {
+			r = x.Remedy()
+		}
+	}
+	return Visible(r)
 }
 
 // Explain splits err's message into the problem and the remedy: the message without its
-// trailing "; fix: <remedy>", and the remedy. An error without a remedy comes back whole,
-// with an empty remedy.
+// trailing "; fix: <remedy>", and the remedy, both with Visible applied (so that an error
+// from outside the module cannot forge a line either). An error without a remedy comes back
+// whole, with an empty remedy.
 func Explain(err error) (problem, remedy string) {
 	if err == nil {
 		return "", ""
 	}
-	msg, remedy := err.Error(), Remedy(err)
+	msg, remedy := Visible(err.Error()), Remedy(err)
 	if remedy != "" {
 		msg = strings.TrimSuffix(msg, FixSeparator+remedy)
 	}
@@ -162,4 +179,78 @@ func walk(err error, visit func(error) bool) bool {
 		}
 	}
 	return false
+}
+
+// Visible returns s with every character that could change how text around it reads shown
+// as an escape, the way strconv.Quote writes it but without the quotes: control characters
+// (\n, \r, \t, \x1b, \x00, DEL as \x7f, C1 as \u0085), bidirectional-text controls
+// (\u202e, \u2066, ...), line and paragraph separators, and each byte of invalid UTF-8
+// (\xff). Everything else - quotes and backslashes included - is left as it is, so ordinary
+// text comes back unchanged and Visible(Visible(s)) == Visible(s): a value escaped once may
+// pass through another message that escapes it again.
+//
+// The module applies it to every value from a store, a server or a request that it puts into
+// an error message, a remedy or a log attribute, so that such a value can neither move the
+// cursor, clear or recolour a terminal, reorder the text around it, nor start a line that
+// looks like a message of its own.
+func Visible(s string) string {
+	i := unsafeIndex(s)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	b.WriteString(s[:i])
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(`\x`)
+			b.WriteByte(hexDigits[s[i]>>4])
+			b.WriteByte(hexDigits[s[i]&0xf])
+		case unsafeRune(r):
+			b.WriteString(escape(r))
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+const hexDigits = "0123456789abcdef"
+
+// unsafeIndex returns the byte offset of the first character Visible escapes, or -1.
+func unsafeIndex(s string) int {
+	for i, r := range s {
+		if unsafeRune(r) {
+			return i
+		}
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// unsafeRune reports the characters Visible escapes: control characters (C0, DEL, C1),
+// bidirectional-text controls and marks, and the Unicode line and paragraph separators.
+func unsafeRune(r rune) bool {
+	switch {
+	case r < 0x20, r >= 0x7f && r <= 0x9f:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	case r == 0x200e, r == 0x200f, r == 0x061c, r == 0x2028, r == 0x2029:
+		return true
+	}
+	return false
+}
+
+// escape writes r as strconv.Quote would.
+func escape(r rune) string {
+	q := strconv.QuoteRune(r) // e.g. '\x1b', '\u202e', '\n'
+	return q[1 : len(q)-1]
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/hashicorp/go-multierror"
 	"github.com/stretchr/testify/assert"
 
 	"github.com/ossea-migrate/failoverkit/fkerrors"
@@ -55,4 +56,13 @@ func TestExplainSplitsProblemAndRemedy(t *testing.T) {
 	problem, remedy = fkerrors.Explain(errors.New("plain"))
 	assert.Equal(t, "plain", problem)
 	assert.Empty(t, remedy)
+}
+
+// go-multierror's chain hides its errors from a plain Unwrap walk but answers errors.As; the
+// remedy of its first error is the joined error's.
+func TestRemedyOfAMultierror(t *testing.T) {
+	t.Parallel()
+	joined := multierror.Append(nil, &detail{code: fkerrors.NotFound, msg: "volume gone", fix: "check the id"}, errors.New("plain"))
+	assert.Equal(t, "check the id", fkerrors.Remedy(joined))
+	assert.Equal(t, "check the id", fkerrors.Remedy(fmt.Errorf("step: %w", joined)))
 }

@@ -48,7 +48,8 @@ type Error struct {
 }
 
 // Error renders "vsphere: <op> <vm> on <host>: <what>[: <cause>][ (candidates)]; fix:
-// <remedy>", the remedy once.
+// <remedy>", the remedy once. VM names, inventory paths and vCenter's faults come from
+// outside, so the message goes through fkerrors.Visible.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("vsphere: ")
@@ -80,7 +81,7 @@ func (e *Error) Error() string {
 		b.WriteString(strings.Join(e.Candidates, ", "))
 		b.WriteString(")")
 	}
-	return fkerrors.WithFix(b.String(), e.Remedy())
+	return fkerrors.Visible(fkerrors.WithFix(b.String(), e.Remedy()))
 }
 
 // codeText says what a category means for a vCenter operation.
@@ -96,10 +97,11 @@ var codeText = map[fkerrors.Code]string{
 	fkerrors.Canceled:    "stopped",
 }
 
-// Remedy says how to fix the error: Fix, or the cause's remedy.
+// Remedy says how to fix the error: Fix, or the cause's remedy, with fkerrors.Visible
+// applied.
 func (e *Error) Remedy() string {
 	if e.Fix != "" {
-		return e.Fix
+		return fkerrors.Visible(e.Fix)
 	}
 	return fkerrors.Remedy(e.Err)
 }

@@ -321,7 +321,7 @@ func (p *Pool) relogin(ctx context.Context, c *Client, s *pooled, gen uint64) (*
 	s.client.Store(vc)
 	s.gen++
 	p.logger.LogAttrs(ctx, slog.LevelInfo, "vsphere: session re-established after vCenter expired it",
-		slog.String("host", c.host), slog.String("user", c.creds.Username),
+		slog.String("host", c.host), slog.String("user", fkerrors.Visible(c.creds.Username)),
 		slog.String("credentials", c.creds.Describe()))
 	return vc, s.gen, nil
 }
@@ -331,7 +331,7 @@ func (p *Pool) login(ctx context.Context, c *Client) (*vim25.Client, error) {
 	if c.creds.InsecureSkipVerify {
 		p.logger.LogAttrs(ctx, slog.LevelWarn, "vsphere: TLS certificate verification is off for this credential set",
 			slog.String("host", c.host), slog.String("origin", c.creds.Origin.String()),
-			slog.String("version", c.creds.Version), slog.String("fingerprint", c.creds.Fingerprint))
+			slog.String("version", fkerrors.Visible(c.creds.Version)), slog.String("fingerprint", c.creds.Fingerprint))
 	}
 	u := *c.endpoint
 	sc := soap.NewClient(&u, c.creds.InsecureSkipVerify)
@@ -352,7 +352,7 @@ func (p *Pool) login(ctx context.Context, c *Client) (*vim25.Client, error) {
 	p.logins.Add(1)
 	p.live.Add(1)
 	p.logger.LogAttrs(ctx, slog.LevelDebug, "vsphere: logged in",
-		slog.String("host", c.host), slog.String("user", c.creds.Username),
+		slog.String("host", c.host), slog.String("user", fkerrors.Visible(c.creds.Username)),
 		slog.String("credentials", c.creds.Describe()))
 	return vc, nil
 }
@@ -374,12 +374,12 @@ func (p *Pool) logout(ctx context.Context, s *pooled, why string) error {
 	vc.CloseIdleConnections()
 	if err != nil && !isNotAuthenticated(err) {
 		p.logger.LogAttrs(ctx, slog.LevelWarn, "vsphere: logout failed; vCenter will expire the session",
-			slog.String("host", s.host), slog.String("user", s.key.user), slog.String("reason", why),
-			slog.String("error", err.Error()))
+			slog.String("host", s.host), slog.String("user", fkerrors.Visible(s.key.user)), slog.String("reason", why),
+			slog.String("error", fkerrors.Visible(err.Error())))
 		return &Error{Op: "logout", Host: s.host, Code: fkerrors.Unavailable, Err: err}
 	}
 	p.logger.LogAttrs(ctx, slog.LevelDebug, "vsphere: logged out",
-		slog.String("host", s.host), slog.String("user", s.key.user), slog.String("reason", why))
+		slog.String("host", s.host), slog.String("user", fkerrors.Visible(s.key.user)), slog.String("reason", why))
 	return nil
 }
 

@@ -44,6 +44,7 @@ func RunConformanceTests(t *testing.T, newHarness NewHarness) {
 			t.Run("DeletedSetIsNotFound", s.deleted)
 			t.Run("MissingFieldIsIncomplete", s.missingField)
 			t.Run("PaddedValueIsInvalid", s.paddedValue)
+			t.Run("InsaneValueIsInvalid", s.insaneValue)
 			t.Run("CancelledContext", s.cancelled)
 			t.Run("InsecureSkipVerify", s.insecureSkipVerify)
 			t.Run("AccountID", s.accountID)
@@ -66,6 +67,7 @@ type kind struct {
 	print    credentials.Field   // the field the fingerprint is taken of
 	required []credentials.Field
 	padded   credentials.Field // a non-secret field used for the padding check
+	insane   []insaneCase      // values out of their field's bounds
 	other    credentials.Field // a non-secret field changed without touching the secret
 	make     func(tag string, gen int) values
 	put      func(ctx context.Context, h Harness, account string, v values, makeDefault bool) error
@@ -80,6 +82,15 @@ var kinds = []kind{
 		required: []credentials.Field{credentials.FieldAPIURL, credentials.FieldAPIKey, credentials.FieldSecretKey},
 		padded:   credentials.FieldZone,
 		other:    credentials.FieldZone,
+		insane: []insaneCase{
+			// Not base64, which a store of plaintext keys would take for an encrypted value.
+			{"1MiB api_key", credentials.FieldAPIKey, strings.Repeat("k-", 1<<19)},
+			{"control character in secret_key", credentials.FieldSecretKey, "fake-secret\x1b[2Jkey"},
+			{"space in api_key", credentials.FieldAPIKey, "fake api key"},
+			{"terminal escape in zone", credentials.FieldZone, "zone\x1b[31m-red"},
+			{"newline in domain", credentials.FieldDomain, "ROOT\nfix: forged line"},
+			{"long template_id", credentials.FieldTemplateID, strings.Repeat("t", 1000)},
+		},
 		make: func(tag string, gen int) values {
 			g := strconv.Itoa(gen)
 			return values{
@@ -110,6 +121,13 @@ var kinds = []kind{
 		required: []credentials.Field{credentials.FieldHost, credentials.FieldUsername, credentials.FieldPassword},
 		padded:   credentials.FieldDatacenter,
 		other:    credentials.FieldDatacenter,
+		insane: []insaneCase{
+			{"4KiB password", credentials.FieldPassword, strings.Repeat("p", 4096)},
+			{"control character in password", credentials.FieldPassword, "fake-pass\x07word"},
+			{"terminal escape in username", credentials.FieldUsername, "user\x1b[2J"},
+			{"bidi override in datacenter", credentials.FieldDatacenter, "dc\u202egnp.exe"},
+			{"host label of 64 bytes", credentials.FieldHost, strings.Repeat("h", 64) + ".example.invalid"},
+		},
 		make: func(tag string, gen int) values {
 			g := strconv.Itoa(gen)
 			return values{
@@ -362,6 +380,47 @@ func (s suite) paddedValue(t *testing.T) {
 	_, _, _, err := s.k.fetch(ctx, h.Source(), credentials.Ref{})
 	e := requireCategory(t, err, fkerrors.Invalid)
 	assert.Equal(t, s.k.padded, e.Field)
+}
+
+// insaneCase is a value out of its field's bounds: too long, or holding a character the
+// field never holds.
+type insaneCase struct {
+	name  string
+	field credentials.Field
+	value string
+}
+
+// insaneValue stores values out of their field's bounds and checks that a fetch reports
+// them as fkerrors.Invalid naming the field - not as a set that a server later rejects -
+// without the value (secret or not) or any control character in the message.
+func (s suite) insaneValue(t *testing.T) {
+	for _, tc := range s.k.insane {
+		t.Run(tc.name, func(t *testing.T) {
+			h, tag, ctx := s.start(t)
+			v := s.k.make(tag, 1)
+			v[tc.field] = tc.value
+			err := s.k.put(ctx, h, "alpha", v, true)
+			if errors.Is(err, ErrCannotStore) {
+				t.Skipf("the store cannot hold this value: %v", err)
+			}
+			require.NoError(t, err, "harness could not store the %s set", s.k.kind)
+
+			got, _, _, err := s.k.fetch(ctx, h.Source(), credentials.Ref{})
+			e := requireCategory(t, err, fkerrors.Invalid)
+			assert.Equal(t, tc.field, e.Field, "the error names the field at fault")
+			assert.Empty(t, got[s.k.print], "no set comes with the error")
+			msg := err.Error()
+			assert.Less(t, len(msg), 4096, "the message does not carry the value")
+			assert.NotContains(t, msg, tc.value, "the message does not echo the value")
+			assertNoSecret(t, msg, v, s.k.secrets)
+			for i, r := range msg {
+				if r < 0x20 || r == 0x7f || (r >= 0x202a && r <= 0x202e) {
+					t.Errorf("the message holds control character %U at byte %d: %q", r, i, msg)
+					break
+				}
+			}
+		})
+	}
 }
 
 // cancelled enforces the context rule of credentials.Source: a fetch with an ended context

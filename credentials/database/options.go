@@ -121,8 +121,8 @@ func StrictDefault() SourceOption {
 }
 
 // WithoutValidation lets a Writer store sets that fail CloudStack.Check or VSphere.Check
-// (empty required fields, padded values, bad URLs). Tests use it to store broken rows; admin
-// screens should not.
+// (empty required fields, padded values, bad URLs, values out of their bounds). Tests use it
+// to store broken rows; admin screens should not.
 func WithoutValidation() WriterOption {
 	return writerOption(func(c *config) { c.skipValidation = true })
 }

@@ -119,6 +119,12 @@ func (w *Writer) RotateCloudStackKeys(ctx context.Context, name string, apiKey, 
 			Field: credentials.FieldSecretKey, Problem: "the new API key or secret key is empty or padded with white space",
 			Fix: "pass both keys exactly as CloudStack shows them"}
 	}
+	if err := w.checkValue(kind, name, credentials.FieldAPIKey, apiKey.Reveal()); err != nil {
+		return err
+	}
+	if err := w.checkValue(kind, name, credentials.FieldSecretKey, secretKey.Reveal()); err != nil {
+		return err
+	}
 	storedKey, storedSecret, err := w.cloudStackKeys(name, apiKey, secretKey)
 	if err != nil {
 		return err
@@ -219,6 +225,9 @@ func (w *Writer) RotateVSpherePassword(ctx context.Context, name string, passwor
 		return &credentials.Error{Code: fkerrors.Incomplete, Source: sourceName, Kind: kind, Account: name,
 			Field: credentials.FieldPassword, Problem: "the new password is empty or padded with white space",
 			Fix: "pass the password exactly as vCenter expects it"}
+	}
+	if err := w.checkValue(kind, name, credentials.FieldPassword, password.Reveal()); err != nil {
+		return err
 	}
 	stored, err := w.encrypt(name, password)
 	if err != nil {
@@ -410,7 +419,24 @@ func (w *Writer) check(kind credentials.Kind, name string, check func() *credent
 	if w.cfg.skipValidation {
 		return nil
 	}
+	if p := credentials.CheckField(credentials.FieldAccount, name); p != nil {
+		return &credentials.Error{Code: p.Code, Source: sourceName, Kind: kind, Account: name, Field: p.Field,
+			Problem: "the set's name: " + p.Reason, Fix: "give the set a name of at most 255 bytes without control characters"}
+	}
 	if p := check(); p != nil {
+		return &credentials.Error{Code: p.Code, Source: sourceName, Kind: kind, Account: name, Field: p.Field,
+			Problem: p.Reason, Fix: "correct " + string(p.Field) + " before saving"}
+	}
+	return nil
+}
+
+// checkValue refuses a value out of its field's bounds (credentials.CheckField), so that the
+// Writer never stores what every Source would refuse to read.
+func (w *Writer) checkValue(kind credentials.Kind, name string, f credentials.Field, value string) error {
+	if w.cfg.skipValidation {
+		return nil
+	}
+	if p := credentials.CheckField(f, value); p != nil {
 		return &credentials.Error{Code: p.Code, Source: sourceName, Kind: kind, Account: name, Field: p.Field,
 			Problem: p.Reason, Fix: "correct " + string(p.Field) + " before saving"}
 	}

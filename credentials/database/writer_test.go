@@ -3,6 +3,7 @@ package database_test
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,6 +14,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/internal/appliancedb"
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
 func validCloudStack(t *testing.T, zone string) credentials.CloudStack {
@@ -232,4 +234,62 @@ func TestConstructorsRejectBadInput(t *testing.T) {
 	require.ErrorIs(t, err, database.ErrKeyInvalid)
 	_, err = database.NewWriter(db, database.WithKey(nil))
 	require.ErrorIs(t, err, database.ErrKeyInvalid)
+}
+
+// The Writer refuses values no Source would read - a 1 MiB key, a control character, a
+// name that could forge a line of output - with fkerrors.Invalid naming the field, never
+// the value, and stores nothing.
+func TestWriterRefusesInsaneValues(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.Open(t, testdb.SQLite)
+	require.NoError(t, database.Migrate(ctx, db))
+	w, err := database.NewWriter(db, database.WithKey(newKey(t)))
+	require.NoError(t, err)
+	cs := func(mutate func(*credentials.CloudStack)) credentials.CloudStack {
+		c := credentials.CloudStack{APIURL: "https://cloud.example.invalid/client/api",
+			APIKey: credentials.NewSecret("fake-key"), SecretKey: credentials.NewSecret("fake-secret")}
+		mutate(&c)
+		return c
+	}
+	bigKey := strings.Repeat("k", 1<<20)
+	tests := []struct {
+		name  string
+		put   func() error
+		field credentials.Field
+	}{
+		{"1 MiB api_key", func() error {
+			_, err := w.PutCloudStack(ctx, "big", cs(func(c *credentials.CloudStack) { c.APIKey = credentials.NewSecret(bigKey) }))
+			return err
+		}, credentials.FieldAPIKey},
+		{"escape in zone", func() error {
+			_, err := w.PutCloudStack(ctx, "esc", cs(func(c *credentials.CloudStack) { c.Zone = "z\x1b[2J" }))
+			return err
+		}, credentials.FieldZone},
+		{"newline in name", func() error {
+			_, err := w.PutCloudStack(ctx, "a\nfix: forged", cs(func(*credentials.CloudStack) {}))
+			return err
+		}, credentials.FieldAccount},
+		{"rotated key with a control character", func() error {
+			return w.RotateCloudStackKeys(ctx, "any", credentials.NewSecret("fake\x00key"), credentials.NewSecret("fake-secret"))
+		}, credentials.FieldAPIKey},
+		{"4 KiB password", func() error {
+			_, err := w.PutVSphere(ctx, "vc", credentials.VSphere{Host: "vc.example.invalid", Username: "u",
+				Password: credentials.NewSecret(strings.Repeat("p", 4096))})
+			return err
+		}, credentials.FieldPassword},
+		{"rotated password with BEL", func() error {
+			return w.RotateVSpherePassword(ctx, "vc", credentials.NewSecret("fake\apassword"))
+		}, credentials.FieldPassword},
+	}
+	for _, tt := range tests {
+		err := tt.put()
+		e := testkit.RequireErrorAs[*credentials.Error](t, err, fkerrors.Invalid)
+		assert.Equal(t, tt.field, e.Field, tt.name)
+		assert.NotContains(t, err.Error(), "fake", tt.name)
+		assert.Less(t, len(err.Error()), 1024, tt.name)
+	}
+	var n int64
+	require.NoError(t, db.Raw("SELECT COUNT(*) FROM ossea_configs").Scan(&n).Error)
+	assert.Zero(t, n, "nothing was stored")
 }

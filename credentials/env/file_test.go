@@ -85,7 +85,7 @@ func TestFileContent(t *testing.T) {
 		{"newline", "fake-s1\n", "fake-s1", nil},
 		{"crlf", "fake-s1\r\n", "fake-s1", nil},
 		{"several newlines", "fake-s1\n\n\n", "fake-s1", nil},
-		{"inner space kept", "fake s1\n", "fake s1", nil},
+		{"inner space refused: keys hold none", "fake s1\n", "", fkerrors.Invalid},
 		{"empty", "", "", fkerrors.Incomplete},
 		{"newline only", "\n", "", fkerrors.Incomplete},
 		{"white space only", "  \n", "", fkerrors.Incomplete},

@@ -193,7 +193,7 @@ func (s *reader) read(ctx context.Context, kind credentials.Kind, ref credential
 		}
 		rejected = token
 		s.logger.WarnContext(ctx, "vault: token invalid or expired, logging in again",
-			"auth", s.auth.describe(), "kind", string(kind), "account", account)
+			"auth", s.auth.describe(), "kind", string(kind), "account", fkerrors.Visible(account))
 	}
 }
 

@@ -44,7 +44,8 @@ type Error struct {
 	Err error
 }
 
-// Error renders "appliance: <table> <row>: <problem>[: <cause>]; fix: <remedy>".
+// Error renders "appliance: <table> <row>: <problem>[: <cause>]; fix: <remedy>", through
+// fkerrors.Visible.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("appliance: ")
@@ -60,13 +61,14 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(problem)
 	}
-	return fkerrors.WithFix(b.String(), e.Remedy())
+	return fkerrors.Visible(fkerrors.WithFix(b.String(), e.Remedy()))
 }
 
-// Remedy says how to fix the error.
+// Remedy says how to fix the error, with fkerrors.Visible applied: rows are named by values
+// from the appliance's tables.
 func (e *Error) Remedy() string {
 	if e.Fix != "" {
-		return e.Fix
+		return fkerrors.Visible(e.Fix)
 	}
 	return fkerrors.Remedy(e.Err)
 }

@@ -1,0 +1,91 @@
+package credentials_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
+)
+
+// forgers are values a store, a server or a request could hold to forge a terminal's output:
+// clear the screen, start a line of its own, reverse the text after it, cut a string.
+var forgers = []struct{ raw, shown string }{
+	{"acct\x1b[2J", `acct\x1b[2J`},
+	{"acct\nfix: run rm -rf", `acct\nfix: run rm -rf`},
+	{"acct\u202egnp.exe", `acct\u202egnp.exe`},
+	{"acct\x00tail", `acct\x00tail`},
+}
+
+func TestErrorShowsStoredValuesVisibly(t *testing.T) {
+	t.Parallel()
+	for _, f := range forgers {
+		tests := []struct {
+			name string
+			err  *credentials.Error
+		}{
+			{"account", &credentials.Error{Code: fkerrors.NotFound, Source: "database", Kind: credentials.KindVSphere,
+				Account: f.raw, Problem: "no such set", Fix: "create it"}},
+			{"ref", &credentials.Error{Code: fkerrors.NotFound, Source: "env", Account: credentials.Account(f.raw).String(),
+				Problem: "no set", Fix: "export it"}},
+			{"problem and fix", &credentials.Error{Code: fkerrors.Invalid, Source: "vault", Field: credentials.FieldZone,
+				Problem: "zone " + f.raw + " does not exist", Fix: "correct zone " + f.raw}},
+			{"origin in fix", &credentials.Error{Code: fkerrors.Invalid, Source: "database",
+				Problem: "bad", Fix: "fix the set at " + credentials.Origin{Source: "database", Account: f.raw, Location: "row " + f.raw}.String()}},
+			{"cause", &credentials.Error{Code: fkerrors.Unavailable, Source: "vault", Problem: "read failed",
+				Err: errors.New("server said " + f.raw)}},
+			{"cause's remedy", &credentials.Error{Code: fkerrors.Unavailable, Source: "vault", Problem: "read failed",
+				Err: &credentials.Error{Code: fkerrors.Unavailable, Source: "vault", Problem: "x", Fix: "user " + f.raw}}},
+		}
+		for _, tt := range tests {
+			msg, remedy := tt.err.Error(), tt.err.Remedy()
+			assert.Contains(t, msg+remedy, f.shown, "%s: the value is shown escaped", tt.name)
+			assertNoControl(t, msg, tt.name)
+			assertNoControl(t, remedy, tt.name)
+			problem, fix := fkerrors.Explain(tt.err)
+			assert.Equal(t, msg, fkerrors.WithFix(problem, fix), "%s: Explain still splits the message", tt.name)
+		}
+	}
+}
+
+func assertNoControl(t *testing.T, s, what string) {
+	t.Helper()
+	if i := strings.IndexFunc(s, forging); i >= 0 {
+		t.Errorf("%s: control character at byte %d of %q", what, i, s)
+	}
+}
+
+func forging(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// FuzzErrorIsVisible builds errors from random field values - as a store could hold them -
+// and checks that no message or remedy carries a control character and nothing panics.
+func FuzzErrorIsVisible(f *testing.F) {
+	f.Add("database", "acct\x1b[2J", "zone\n", "fix \u202e", "cause\x00", "row\r", "key\xff")
+	f.Add("", "", "", "", "", "", "")
+	f.Fuzz(func(t *testing.T, source, account, problem, fix, cause, location, value string) {
+		ref := credentials.Ref{Name: account, ID: value}
+		inner := &credentials.Error{Code: fkerrors.Unavailable, Source: source, Problem: cause, Fix: value}
+		errs := []*credentials.Error{
+			{Code: fkerrors.NotFound, Source: source, Kind: credentials.Kind(value), Account: account,
+				Field: credentials.Field(value), Problem: problem, Fix: fix},
+			{Code: fkerrors.Invalid, Source: source, Account: ref.String(), Problem: problem,
+				Fix: credentials.Origin{Source: source, Account: account, Location: location}.String(), Err: errors.New(cause)},
+			{Code: fkerrors.Unavailable, Source: source, Account: account, Err: inner},
+		}
+		if p := credentials.CheckField(credentials.Field(source), value); p != nil {
+			errs = append(errs, &credentials.Error{Code: p.Code, Source: source, Account: account, Field: p.Field, Problem: p.Reason, Fix: fix})
+		}
+		for _, e := range errs {
+			for _, s := range []string{e.Error(), e.Remedy(), fkerrors.Remedy(e)} {
+				if i := strings.IndexFunc(s, forging); i >= 0 {
+					t.Fatalf("control character at byte %d of %q", i, s)
+				}
+			}
+		}
+	})
+}
