@@ -33,7 +33,9 @@ type app struct {
 
 	// storeSet records whether --store (or FAILOVERCTL_STORE) was given.
 	storeSet bool
-	logger   *slog.Logger
+	// storeUsed is the job store opened: --store, or simulator mode's temporary file.
+	storeUsed string
+	logger    *slog.Logger
 }
 
 // run executes one command line and returns the exit code.
@@ -44,6 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteContextC(ctx)
+	err = a.asStoreFailure(err)
 	code := exitCode(err)
 	var check *credentialsFailed
 	switch {
@@ -105,7 +108,7 @@ The simulators stop when the process exits; to keep them up for several commands
 
 Exit codes: 0 ok; 1 operation failed; 2 usage error; 3 credentials problem (the remedy is
 printed); 4 VM busy with another operation; 5 cleanup incomplete; 6 job not found or not
-in a state that allows the operation.`,
+in a state that allows the operation; 7 the job store (--store) failed.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -155,17 +158,22 @@ in a state that allows the operation.`,
 }
 
 // newLogger logs to stderr: warnings only (a default fall-back, TLS verification off) unless
-// --verbose; JSON records with --json so that scripts can parse stderr too.
+// --verbose, and nothing the command reports as its own error (storeQuiet); JSON records with
+// --json so that scripts can parse stderr too.
 func (a *app) newLogger() *slog.Logger {
 	level := slog.LevelWarn
 	if a.debug {
 		level = slog.LevelDebug
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(a.stderr, opts)
 	if a.json {
-		return slog.New(slog.NewJSONHandler(a.stderr, opts))
+		h = slog.NewJSONHandler(a.stderr, opts)
 	}
-	return slog.New(slog.NewTextHandler(a.stderr, opts))
+	if !a.debug {
+		h = storeQuiet{h}
+	}
+	return slog.New(h)
 }
 
 // exactArgs is cobra.ExactArgs reporting a usage error.
