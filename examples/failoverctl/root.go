@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -17,7 +16,10 @@ import (
 
 // app holds the global flags and the output streams of one invocation.
 type app struct {
+	// stdout and stderr are the raw streams, for JSON lines and the terminal's progress bar;
+	// out and errOut print everything else (printer).
 	stdout, stderr io.Writer
+	out, errOut    *printer
 
 	source sourceFlags
 	store  string
@@ -40,11 +42,13 @@ type app struct {
 
 // run executes one command line and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr, res: &result{Type: "result"}}
+	a := &app{stdout: stdout, stderr: stderr, out: newPrinter(stdout), errOut: newPrinter(stderr), res: &result{Type: "result"}}
+	defer a.out.flush()
+	defer a.errOut.flush()
 	root := a.rootCommand()
 	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetOut(a.out)
+	root.SetErr(a.errOut)
 	cmd, err := root.ExecuteContextC(ctx)
 	err = a.asStoreFailure(err)
 	code := exitCode(err)
@@ -53,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case err == nil:
 	case errors.As(err, &check):
 		// Each failed set has been printed with its remedy already.
-		fmt.Fprintln(stderr, "failoverctl:", err)
+		a.errOut.Printf("failoverctl: %s\n", err)
 	default:
 		a.printError(err)
 	}
@@ -83,9 +87,9 @@ func helpAsked(cmd *cobra.Command) bool {
 // printError writes err and its remedy to stderr.
 func (a *app) printError(err error) {
 	r := remedy(err)
-	fmt.Fprintln(a.stderr, "failoverctl:", withoutRemedy(err.Error(), fkerrors.Remedy(err)))
+	a.errOut.Printf("failoverctl: %s\n", withoutRemedy(err.Error(), fkerrors.Remedy(err)))
 	if r != "" {
-		fmt.Fprintln(a.stderr, "fix:", r)
+		a.errOut.Printf("fix: %s\n", r)
 	}
 }
 
@@ -118,7 +122,7 @@ in a state that allows the operation; 7 the job store (--store) failed.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprint(a.stderr, cmd.UsageString())
+			_, _ = io.WriteString(a.errOut, cmd.UsageString())
 			return usagef("see failoverctl --help for the commands", "no command given")
 		},
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -166,7 +170,7 @@ func (a *app) newLogger() *slog.Logger {
 		level = slog.LevelDebug
 	}
 	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler = slog.NewTextHandler(a.stderr, opts)
+	var h slog.Handler = slog.NewTextHandler(a.errOut, opts)
 	if a.json {
 		h = slog.NewJSONHandler(a.stderr, opts)
 	}

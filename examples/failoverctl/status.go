@@ -35,7 +35,7 @@ jobs, oldest first.`,
 				}
 				a.res.Jobs = []*failover.Job{}
 				if !a.json {
-					fmt.Fprintf(a.stdout, "no jobs (no store at %s)\n", a.store)
+					a.out.Printf("no jobs (no store at %s)\n", a.store)
 				}
 				return nil
 			}
@@ -59,7 +59,7 @@ jobs, oldest first.`,
 				}
 				a.res.Job = job
 				if !a.json {
-					printJob(a.stdout, job, true)
+					printJob(a.out, job, true)
 				}
 				return nil
 			}
@@ -76,7 +76,7 @@ jobs, oldest first.`,
 				a.res.Jobs = []*failover.Job{}
 			}
 			if !a.json {
-				printJobs(a.stdout, jobs)
+				printJobs(a.out, jobs)
 			}
 			return nil
 		},
