@@ -50,7 +50,7 @@ func requireUnforgeable(t testing.TB, what, out string) {
 // warnings) and an error with its remedy.
 func printAll(v string) (stdout, stderr string) {
 	var out, errOut bytes.Buffer
-	a := &app{out: newPrinter(&out), errOut: newPrinter(&errOut), res: &result{Type: "result"}}
+	a := &app{stdout: &out, out: newPrinter(&out), errOut: newPrinter(&errOut), res: &result{Type: "result"}}
 	meta := credentials.Meta{Origin: credentials.Origin{Source: "database", Account: v, Location: v}, Version: v, Fingerprint: v, Warnings: []string{v}}
 	now := time.Now()
 	job := &failover.Job{
@@ -89,6 +89,7 @@ func printAll(v string) (stdout, stderr string) {
 	a.errOut.Printf("failoverctl: %s\n", &credentialsFailed{failed: 1, total: 2})
 	a.out.flush()
 	a.errOut.flush()
+	a.writeJSON(&result{Type: "result", Job: job, Error: v, Remedy: v})
 	return out.String(), errOut.String()
 }
 
@@ -164,6 +165,11 @@ func TestForgedNamesEndToEnd(t *testing.T) {
 	o = cli(t, nil, "status", jobID, "--store", f.store)
 	require.Equal(t, exitOK, o.code)
 	check(o)
+	o = cli(t, nil, "status", jobID, "--json", "--store", f.store)
+	require.Equal(t, exitOK, o.code)
+	requireUnforgeable(t, "stdout", o.stdout)
+	_, res := o.jsonLines(t)
+	assert.Equal(t, forged, res.Job.Credentials[0].Meta.Origin.Account, "JSON keeps the value, escaped")
 
 	o = cli(t, nil, f.flags(append([]string{"test", "--no-progress", "--cloudstack-account", forged + "\u202e"}, f.requestFlags()...)...)...)
 	assert.Equal(t, exitCredentials, o.code)

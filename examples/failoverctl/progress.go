@@ -54,7 +54,7 @@ func (p *progress) Observe(e failover.Event) {
 		case failover.EventStepSkipped:
 			mark, detail = "skip", "done before"
 		case failover.EventStepFailed:
-			mark, detail = "FAIL", round(e.Duration).String()+": "+e.Error
+			mark, detail = "FAIL", round(e.Duration).String()+": "+forCLI(e.Error)
 		}
 		p.line(fmt.Sprintf("  %s [%d/%d] %-20s %s", mark, e.Index, e.Total, e.Step, detail))
 		if p.bar != nil {
