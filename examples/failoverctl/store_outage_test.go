@@ -131,6 +131,8 @@ func TestStoreOutage(t *testing.T) {
 		requireStoreFailure(t, o.code, o.stderr)
 		o = cli(t, nil, "status", "--store", store)
 		requireStoreFailure(t, o.code, o.stderr)
+		o = cli(t, nil, flags("rollback", "20260101-000000000000")...)
+		requireStoreFailure(t, o.code, o.stderr)
 		o = cli(t, nil, "status", "--json", "--store", store)
 		_, res := o.jsonLines(t)
 		assert.Equal(t, exitStore, res.ExitCode)
