@@ -107,7 +107,8 @@ func remedy(err error) string {
 	case errors.Is(err, context.Canceled):
 		return "the operation was interrupted; carry on with failoverctl resume JOB or undo it with failoverctl rollback JOB"
 	}
-	return ""
+	// Every error ends with a fix, even one nobody foresaw.
+	return "nothing more is known about this error: run the command again with --verbose for the library's log; failoverctl status shows the jobs' records"
 }
 
 // withoutRemedy drops the "; fix: ..." a credentials error ends with, where the remedy is
