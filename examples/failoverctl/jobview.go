@@ -50,7 +50,7 @@ func printJob(w *printer, job *failover.Job, detailed bool) {
 		row("failed step", string(job.FailedStep))
 	}
 	if job.Error != "" {
-		row("error", job.Error)
+		row("error", forCLI(job.Error))
 	}
 	if c := job.Cleanup; c != nil {
 		outcome := string(c.Outcome)
@@ -59,8 +59,11 @@ func printJob(w *printer, job *failover.Job, detailed bool) {
 		}
 		row(c.Trigger, outcome)
 		for _, f := range c.Failures {
-			row("  undo failure", f)
+			row("  undo failure", forCLI(f))
 		}
+	}
+	if job.ExpiresAt != nil {
+		row("expires", job.ExpiresAt.Local().Format(time.DateTime)+" (failoverctl rollback --expired rolls it back after that)")
 	}
 	row("created", job.CreatedAt.Local().Format(time.DateTime))
 	row("updated", job.UpdatedAt.Local().Format(time.DateTime))
@@ -77,7 +80,7 @@ func printJob(w *printer, job *failover.Job, detailed bool) {
 			}
 			line := fmt.Sprintf("    %s\t%s\t%s", visible(string(name)), visible(string(s.Status)), took)
 			if s.Error != "" {
-				line += "\t" + visible(s.Error)
+				line += "\t" + visible(forCLI(s.Error))
 			}
 			fmt.Fprintln(tw, line)
 		}

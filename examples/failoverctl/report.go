@@ -55,7 +55,7 @@ func (p *plainLines) Observe(e failover.Event) {
 	case failover.EventStepSkipped:
 		p.w.Printf("%s %s skipped (done before)\n", at, e.Step)
 	case failover.EventStepFailed:
-		p.w.Printf("%s %s FAILED after %s: %s\n", at, e.Step, round(e.Duration), e.Error)
+		p.w.Printf("%s %s FAILED after %s: %s\n", at, e.Step, round(e.Duration), forCLI(e.Error))
 	case failover.EventCredentialsChanged:
 		p.w.Printf("%s %s: credentials were rejected and have changed at the source; retrying with the new set\n", at, e.Step)
 	case failover.EventJobFinished:
