@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -40,10 +39,10 @@ func (a *app) rollbackExpired(ctx context.Context) error {
 	}
 	if !a.json {
 		if len(jobs) == 0 && err == nil {
-			fmt.Fprintln(a.stdout, "no expired test failover to roll back")
+			a.out.Println("no expired test failover to roll back")
 		} else if len(jobs) > 0 {
-			fmt.Fprintln(a.stdout)
-			printJobs(a.stdout, jobs)
+			a.out.Printf("\n")
+			printJobs(a.out, jobs)
 		}
 	}
 	return err

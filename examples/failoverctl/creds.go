@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/database"
+	"github.com/ossea-migrate/failoverkit/failover"
 )
 
 func (a *app) credsCommand() *cobra.Command {
@@ -72,7 +72,7 @@ func (a *app) checkCredentials(ctx context.Context, csAccounts, vcAccounts []str
 		vcRefs = append([]credentials.Ref{{}}, vc...)
 	}
 	if s.backend.mode == "database" && !s.backend.hasKey {
-		fmt.Fprintln(a.stderr, "note: no key given (--key-file or "+database.KeyEnv+"), so vCenter passwords and encrypted CloudStack keys cannot be decrypted")
+		a.errOut.Println("note: no key given (--key-file or " + database.KeyEnv + "), so vCenter passwords and encrypted CloudStack keys cannot be decrypted")
 	}
 	checks, err := s.engine.CheckCredentials(ctx, csRefs, vcRefs)
 	s.finish(ctx)
@@ -80,6 +80,15 @@ func (a *app) checkCredentials(ctx context.Context, csAccounts, vcAccounts []str
 		return err
 	}
 	a.res.Checks = checks
+	if failed := a.printChecks(checks); failed > 0 {
+		return &credentialsFailed{failed: failed, total: len(checks)}
+	}
+	return nil
+}
+
+// printChecks prints each check (on stdout, unless --json) and each failure with its fix (on
+// stderr), and returns how many failed.
+func (a *app) printChecks(checks []failover.CredentialCheck) int {
 	failed := 0
 	for _, c := range checks {
 		account := c.Account
@@ -89,11 +98,11 @@ func (a *app) checkCredentials(ctx context.Context, csAccounts, vcAccounts []str
 		if !c.OK {
 			failed++
 			if c.Identity == "" {
-				fmt.Fprintf(a.stderr, "%s %s: %s\nfix: %s\n", c.Kind, account, withoutRemedy(c.Error, c.Remedy), orUnknown(forCLI(c.Remedy)))
+				a.errOut.Printf("%s %s: %s\nfix: %s\n", c.Kind, account, withoutRemedy(c.Error, c.Remedy), orUnknown(forCLI(c.Remedy)))
 			}
 			for _, s := range c.Settings {
 				if !s.OK {
-					fmt.Fprintf(a.stderr, "%s %s: setting %s: %s\nfix: %s\n", c.Kind, account, s.Field, firstLine(s.Error), orUnknown(forCLI(s.Remedy)))
+					a.errOut.Printf("%s %s: setting %s: %s\nfix: %s\n", c.Kind, account, s.Field, firstLine(s.Error), orUnknown(forCLI(s.Remedy)))
 				}
 			}
 		}
@@ -102,30 +111,27 @@ func (a *app) checkCredentials(ctx context.Context, csAccounts, vcAccounts []str
 		}
 		switch {
 		case c.OK:
-			fmt.Fprintf(a.stdout, "ok      %s %s: %s [%s]\n", c.Kind, account, c.Identity, round(c.Duration))
+			a.out.Printf("ok      %s %s: %s [%s]\n", c.Kind, account, c.Identity, round(c.Duration))
 		case c.Identity != "":
-			fmt.Fprintf(a.stdout, "FAILED  %s %s: %s, but settings a failover needs are wrong\n", c.Kind, account, c.Identity)
+			a.out.Printf("FAILED  %s %s: %s, but settings a failover needs are wrong\n", c.Kind, account, c.Identity)
 		default:
-			fmt.Fprintf(a.stdout, "FAILED  %s %s: %s\n", c.Kind, account, firstLine(withoutRemedy(c.Error, c.Remedy)))
+			a.out.Printf("FAILED  %s %s: %s\n", c.Kind, account, firstLine(withoutRemedy(c.Error, c.Remedy)))
 		}
 		for _, s := range c.Settings {
 			mark := "ok"
 			if !s.OK {
 				mark = "FAILED"
 			}
-			fmt.Fprintf(a.stdout, "        %-6s %s %s\n", mark, s.Field, orNone(s.Value))
+			a.out.Printf("        %-6s %s %s\n", mark, s.Field, orNone(s.Value))
 		}
 		if c.Meta.Version != "" {
-			fmt.Fprintf(a.stdout, "        %s\n", c.Meta.Describe())
+			a.out.Printf("        %s\n", c.Meta.Describe())
 		}
 		for _, w := range c.Meta.Warnings {
-			fmt.Fprintf(a.stdout, "        warning: %s\n", w)
+			a.out.Printf("        warning: %s\n", w)
 		}
 	}
-	if failed > 0 {
-		return &credentialsFailed{failed: failed, total: len(checks)}
-	}
-	return nil
+	return failed
 }
 
 func refs(flag string, accounts []string) ([]credentials.Ref, error) {

@@ -115,6 +115,8 @@
 //	4  the VM is busy with another operation (another process holds its lease)
 //	5  cleanup incomplete: a rollback or compensation had failures; run rollback again
 //	6  job not found in --store, or its state does not allow the operation
+//	7  the job store (--store) failed: it could not be opened, or a job could not be recorded
+//	   and the operation stopped; bring the store back, then run the command the remedy names
 //
 // Every error is printed on stderr as "failoverctl: <error>" followed by "fix: <remedy>".
 //

@@ -23,50 +23,49 @@ import (
 // openDB opens a database named by dsn: "mysql://user:pass@tcp(host:3306)/db" (the
 // go-sql-driver form after the scheme), "postgres://..." or "postgresql://..." (or a
 // key=value string holding "host="), else an SQLite file path. With mustExist an SQLite file
-// that does not exist is an error rather than a new empty database.
+// that does not exist is an error rather than a new empty database. A database that cannot
+// be opened is a credentials error: openDB opens credential databases; the job store is
+// opened with connectDB, whose failures openStore reports as the store's.
 //
 // No error returned holds the DSN's password.
 func openDB(ctx context.Context, dsn string, mustExist bool, logger *slog.Logger) (*gorm.DB, func(), error) {
-	var (
-		dialector gorm.Dialector
-		secret    string
-	)
+	if path := strings.TrimPrefix(dsn, "file:"); mustExist && isSQLite(dsn) {
+		if _, err := os.Stat(path); err != nil {
+			return nil, nil, &credentials.Error{
+				Code: fkerrors.Unavailable, Source: "database",
+				Problem: "no SQLite database at " + path,
+				Fix:     "pass --db the path of an existing database file, or a mysql:// or postgres:// DSN",
+				Err:     errors.Unwrap(err),
+			}
+		}
+	}
+	db, closeDB, err := connectDB(ctx, dsn, logger)
+	if err != nil {
+		return nil, nil, &credentials.Error{
+			Code: fkerrors.Unavailable, Source: "database",
+			Problem: "cannot open the database", Fix: "check the DSN, that the server is up and that the user may connect",
+			Err: err,
+		}
+	}
+	return db, closeDB, nil
+}
+
+// connectDB opens and pings the database named by dsn (see openDB). Its error is the
+// driver's, without the DSN's password.
+func connectDB(ctx context.Context, dsn string, logger *slog.Logger) (*gorm.DB, func(), error) {
+	var dialector gorm.Dialector
 	switch {
 	case strings.HasPrefix(dsn, "mysql://"):
 		raw := strings.TrimPrefix(dsn, "mysql://")
-		if cfg, err := mysqldriver.ParseDSN(raw); err == nil {
-			secret = cfg.Passwd
-			if !cfg.ParseTime {
-				cfg.ParseTime = true
-				raw = cfg.FormatDSN()
-			}
+		if cfg, err := mysqldriver.ParseDSN(raw); err == nil && !cfg.ParseTime {
+			cfg.ParseTime = true
+			raw = cfg.FormatDSN()
 		}
 		dialector = mysql.Open(raw)
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		if u, err := url.Parse(dsn); err == nil && u.User != nil {
-			secret, _ = u.User.Password()
-		}
-		dialector = postgres.Open(dsn)
-	case strings.Contains(dsn, "host="):
-		for _, kv := range strings.Fields(dsn) {
-			if v, ok := strings.CutPrefix(kv, "password="); ok {
-				secret = v
-			}
-		}
+	case !isSQLite(dsn):
 		dialector = postgres.Open(dsn)
 	default:
-		path := strings.TrimPrefix(dsn, "file:")
-		if mustExist {
-			if _, err := os.Stat(path); err != nil {
-				return nil, nil, &credentials.Error{
-					Code: fkerrors.Unavailable, Source: "database",
-					Problem: "no SQLite database at " + path,
-					Fix:     "pass --db the path of an existing database file, or a mysql:// or postgres:// DSN",
-					Err:     errors.Unwrap(err),
-				}
-			}
-		}
-		dialector = sqlite.Open(database.SQLiteDSN(path))
+		dialector = sqlite.Open(database.SQLiteDSN(strings.TrimPrefix(dsn, "file:")))
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{Logger: gormlogger.Discard})
 	if err == nil {
@@ -76,11 +75,7 @@ func openDB(ctx context.Context, dsn string, mustExist bool, logger *slog.Logger
 		}
 	}
 	if err != nil {
-		return nil, nil, &credentials.Error{
-			Code: fkerrors.Unavailable, Source: "database",
-			Problem: "cannot open the database", Fix: "check the DSN, that the server is up and that the user may connect",
-			Err: errors.New(redact(err.Error(), secret)),
-		}
+		return nil, nil, errors.New(redact(err.Error(), dsnSecret(dsn)))
 	}
 	closeDB := func() {
 		if sqlDB, err := db.DB(); err == nil {
@@ -91,6 +86,31 @@ func openDB(ctx context.Context, dsn string, mustExist bool, logger *slog.Logger
 	}
 	return db, closeDB, nil
 }
+
+// dsnSecret is the password a DSN holds, if any.
+func dsnSecret(dsn string) string {
+	switch {
+	case strings.HasPrefix(dsn, "mysql://"):
+		if cfg, err := mysqldriver.ParseDSN(strings.TrimPrefix(dsn, "mysql://")); err == nil {
+			return cfg.Passwd
+		}
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		if u, err := url.Parse(dsn); err == nil && u.User != nil {
+			p, _ := u.User.Password()
+			return p
+		}
+	case strings.Contains(dsn, "host="):
+		for _, kv := range strings.Fields(dsn) {
+			if v, ok := strings.CutPrefix(kv, "password="); ok {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// displayDSN is dsn without its password, for messages.
+func displayDSN(dsn string) string { return redact(dsn, dsnSecret(dsn)) }
 
 // redact removes a secret from a message a driver wrote.
 func redact(msg, secret string) string {
@@ -104,4 +124,10 @@ func redact(msg, secret string) string {
 func isSQLite(dsn string) bool {
 	return !strings.HasPrefix(dsn, "mysql://") && !strings.HasPrefix(dsn, "postgres://") &&
 		!strings.HasPrefix(dsn, "postgresql://") && !strings.Contains(dsn, "host=")
+}
+
+func init() {
+	// The MySQL driver also logs some failures itself, raw, on stderr ("[mysql] ... unexpected
+	// EOF") before returning them; failoverctl reports each error once, from what it returned.
+	_ = mysqldriver.SetLogger(&mysqldriver.NopLogger{})
 }

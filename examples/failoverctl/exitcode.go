@@ -21,6 +21,7 @@ const (
 	exitBusy        = 4
 	exitCleanup     = 5
 	exitJob         = 6
+	exitStore       = 7
 )
 
 // usageError is a command line that cannot be run as given.
@@ -43,8 +44,9 @@ func (e *credentialsFailed) Error() string {
 	return fmt.Sprintf("%d of %d credential sets failed the check", e.failed, e.total)
 }
 
-// exitCode maps an error to the process exit code. Cleanup left incomplete is reported
-// first: it is the one outcome that leaves something behind to fix.
+// exitCode maps an error to the process exit code. A job store failure is reported first:
+// the job's record may lag behind what was done, so the store must come back before anything
+// else is fixed. Cleanup left incomplete comes next: it leaves something behind to fix.
 func exitCode(err error) int {
 	var (
 		usage *usageError
@@ -56,6 +58,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &usage):
 		return exitUsage
+	case errors.Is(err, failover.ErrStore):
+		return exitStore
 	case errors.Is(err, failover.ErrCleanupIncomplete):
 		return exitCleanup
 	case errors.Is(err, failover.ErrBusy):
@@ -85,6 +89,8 @@ func remedy(err error) string {
 			return usage.remedy
 		}
 		return "see failoverctl --help"
+	case errors.Is(err, failover.ErrStore):
+		return forCLI(fkerrors.Remedy(err))
 	case errors.Is(err, failover.ErrCleanupIncomplete):
 		return "fix the failures listed (failoverctl status JOB shows them), then run failoverctl rollback JOB again; each undo step checks the actual state first"
 	case errors.Is(err, failover.ErrBusy):
@@ -101,7 +107,8 @@ func remedy(err error) string {
 	case errors.Is(err, context.Canceled):
 		return "the operation was interrupted; carry on with failoverctl resume JOB or undo it with failoverctl rollback JOB"
 	}
-	return ""
+	// Every error ends with a fix, even one nobody foresaw.
+	return "nothing more is known about this error: run the command again with --verbose for the library's log; failoverctl status shows the jobs' records"
 }
 
 // withoutRemedy drops the "; fix: ..." a credentials error ends with, where the remedy is

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/ossea-migrate/failoverkit/failover"
@@ -48,7 +46,7 @@ the command exits.`,
 				return err
 			}
 			if !a.json {
-				fmt.Fprintf(a.stdout, "%s of %s (credentials: %s)\n", kind, describeRequest(req), s.backend.mode)
+				a.out.Printf("%s of %s (credentials: %s)\n", kind, describeRequest(req), s.backend.mode)
 			}
 			var job *failover.Job
 			if live {
@@ -66,8 +64,8 @@ the command exits.`,
 			s.finish(ctx)
 			a.res.Job = job
 			if !a.json && job != nil {
-				fmt.Fprintln(a.stdout)
-				printJob(a.stdout, job, false)
+				a.out.Printf("\n")
+				printJob(a.out, job, false)
 				a.printNext(job, s.backend)
 			}
 			return err
@@ -91,15 +89,15 @@ func (a *app) printNext(job *failover.Job, b *backend) {
 			return
 		}
 		if b.lab != nil {
-			fmt.Fprintln(a.stdout, "\nThe simulators stop when failoverctl exits, so this job cannot be rolled back later.")
-			fmt.Fprintln(a.stdout, `Use --then-rollback, or run "failoverctl lab serve" and the commands it prints.`)
+			a.out.Println("\nThe simulators stop when failoverctl exits, so this job cannot be rolled back later.")
+			a.out.Println(`Use --then-rollback, or run "failoverctl lab serve" and the commands it prints.`)
 			return
 		}
 		if job.Kind == failover.KindLiveFailover && job.Status == failover.StatusSucceeded {
-			fmt.Fprintf(a.stdout, "\nAccept it with: failoverctl commit %s (same credential and --store flags)", job.ID)
+			a.out.Printf("\nAccept it with: failoverctl commit %s (same credential and --store flags)", job.ID)
 		}
-		fmt.Fprintf(a.stdout, "\nRoll it back with: failoverctl rollback %s (same credential and --store flags)\n", job.ID)
+		a.out.Printf("\nRoll it back with: failoverctl rollback %s (same credential and --store flags)\n", job.ID)
 	case failover.StatusInterrupted, failover.StatusRunning:
-		fmt.Fprintf(a.stdout, "\nCarry on with: failoverctl resume %s, or undo it with: failoverctl rollback %s\n", job.ID, job.ID)
+		a.out.Printf("\nCarry on with: failoverctl resume %s, or undo it with: failoverctl rollback %s\n", job.ID, job.ID)
 	}
 }

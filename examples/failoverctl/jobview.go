@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -10,13 +9,14 @@ import (
 	"github.com/ossea-migrate/failoverkit/failover"
 )
 
-// printJob writes a job for people: what it is, where it stands, what it created and which
+// printJob writes a job for people, to a printer: its values are made visible here, since a
+// newline in one would end its line: what it is, where it stands, what it created and which
 // credential sets it used (by origin, version and fingerprint only). detailed adds every
 // step with its timing and the ledger.
-func printJob(w io.Writer, job *failover.Job, detailed bool) {
+func printJob(w *printer, job *failover.Job, detailed bool) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(tw, "  %s\t%s\n", k, v) }
-	fmt.Fprintf(tw, "job %s\t%s\t%s\n", job.ID, job.Kind, strings.ToUpper(string(job.Status)))
+	row := func(k, v string) { fmt.Fprintf(tw, "  %s\t%s\n", visible(k), visible(v)) }
+	fmt.Fprintf(tw, "job %s\t%s\t%s\n", visible(job.ID), visible(string(job.Kind)), visible(strings.ToUpper(string(job.Status))))
 	f := job.Facts
 	src := job.Request.VM.String()
 	if f.SourceVMPath != "" {
@@ -50,7 +50,7 @@ func printJob(w io.Writer, job *failover.Job, detailed bool) {
 		row("failed step", string(job.FailedStep))
 	}
 	if job.Error != "" {
-		row("error", job.Error)
+		row("error", forCLI(job.Error))
 	}
 	if c := job.Cleanup; c != nil {
 		outcome := string(c.Outcome)
@@ -59,8 +59,11 @@ func printJob(w io.Writer, job *failover.Job, detailed bool) {
 		}
 		row(c.Trigger, outcome)
 		for _, f := range c.Failures {
-			row("  undo failure", f)
+			row("  undo failure", forCLI(f))
 		}
+	}
+	if job.ExpiresAt != nil {
+		row("expires", job.ExpiresAt.Local().Format(time.DateTime)+" (failoverctl rollback --expired rolls it back after that)")
 	}
 	row("created", job.CreatedAt.Local().Format(time.DateTime))
 	row("updated", job.UpdatedAt.Local().Format(time.DateTime))
@@ -75,9 +78,9 @@ func printJob(w io.Writer, job *failover.Job, detailed bool) {
 			if !s.FinishedAt.IsZero() {
 				took = round(s.FinishedAt.Sub(s.StartedAt)).String()
 			}
-			line := fmt.Sprintf("    %s\t%s\t%s", name, s.Status, took)
+			line := fmt.Sprintf("    %s\t%s\t%s", visible(string(name)), visible(string(s.Status)), took)
 			if s.Error != "" {
-				line += "\t" + s.Error
+				line += "\t" + visible(forCLI(s.Error))
 			}
 			fmt.Fprintln(tw, line)
 		}
@@ -90,7 +93,7 @@ func printJob(w io.Writer, job *failover.Job, detailed bool) {
 			if e.Volume != "" && e.Volume != what {
 				what += " volume " + e.Volume
 			}
-			fmt.Fprintf(tw, "    %d\t%s\t%s\t%s\n", e.Seq, e.Action, e.State, what)
+			fmt.Fprintf(tw, "    %d\t%s\t%s\t%s\n", e.Seq, visible(string(e.Action)), visible(string(e.State)), visible(what))
 		}
 	}
 	_ = tw.Flush()
@@ -107,7 +110,7 @@ func createdVM(job *failover.Job) string {
 }
 
 // printJobs writes one line per job.
-func printJobs(w io.Writer, jobs []*failover.Job) {
+func printJobs(w *printer, jobs []*failover.Job) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "JOB\tKIND\tSTATUS\tSOURCE VM\tUPDATED")
 	for _, j := range jobs {
@@ -115,7 +118,7 @@ func printJobs(w io.Writer, jobs []*failover.Job) {
 		if j.Facts.SourceVMPath != "" {
 			src = j.Facts.SourceVMPath
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", j.ID, j.Kind, j.Status, src, j.UpdatedAt.Local().Format(time.DateTime))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", visible(j.ID), visible(string(j.Kind)), visible(string(j.Status)), visible(src), j.UpdatedAt.Local().Format(time.DateTime))
 	}
 	_ = tw.Flush()
 }

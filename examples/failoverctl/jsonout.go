@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sync"
+	"unicode/utf16"
 
 	"github.com/ossea-migrate/failoverkit/failover"
 )
@@ -45,5 +47,25 @@ func (a *app) writeJSON(v any) {
 	if err != nil {
 		b, _ = json.Marshal(map[string]string{"type": "error", "error": "encode output: " + err.Error()})
 	}
-	fmt.Fprintf(a.stdout, "%s\n", b)
+	fmt.Fprintf(a.stdout, "%s\n", jsonVisible(b))
+}
+
+// jsonVisible escapes, as \uXXXX, the runes encoding/json leaves raw that act on a terminal
+// showing the line: DEL, bidi controls and other invisible format characters, C1 controls. Such
+// runes can only be inside JSON strings, where the escape means the same rune.
+func jsonVisible(b []byte) []byte {
+	if isVisible(string(b)) {
+		return b
+	}
+	var out bytes.Buffer
+	for _, r := range string(b) {
+		if shows(r) {
+			out.WriteRune(r)
+			continue
+		}
+		for _, u := range utf16.Encode([]rune{r}) {
+			fmt.Fprintf(&out, `\u%04x`, u)
+		}
+	}
+	return out.Bytes()
 }

@@ -89,7 +89,7 @@ temporary folder removed on exit.`,
 			go a.labConsole(ctx, sims, cmd.InOrStdin())
 			<-ctx.Done()
 			if !a.json {
-				fmt.Fprintln(a.stdout, "\nstopping the simulators")
+				a.out.Println("\nstopping the simulators")
 			}
 			return nil
 		},
@@ -121,26 +121,26 @@ func (s *simulators) info() labInfo {
 }
 
 func (a *app) printLab(info labInfo, keep bool) {
-	w := a.stdout
-	fmt.Fprintln(w, "Simulators running; Ctrl-C stops them.")
-	fmt.Fprintf(w, "  vCenter      %s (datacenter DC0)\n", info.VCenterURL)
-	fmt.Fprintf(w, "  CloudStack   %s\n", info.CloudStackURL)
-	fmt.Fprintf(w, "  credentials  %s (key in %s): CloudStack configs per account (the first active), vCenter set %q (default)\n", info.DB, info.KeyFile, simVCenterSet)
-	fmt.Fprintf(w, "  job store    %s\n", info.Store)
+	w := a.out
+	w.Println("Simulators running; Ctrl-C stops them.")
+	w.Printf("  vCenter      %s (datacenter DC0)\n", info.VCenterURL)
+	w.Printf("  CloudStack   %s\n", info.CloudStackURL)
+	w.Printf("  credentials  %s (key in %s): CloudStack configs per account (the first active), vCenter set %q (default)\n", info.DB, info.KeyFile, simVCenterSet)
+	w.Printf("  job store    %s\n", info.Store)
 	if !keep {
-		fmt.Fprintf(w, "  (the folder %s is removed on exit; use --dir to keep it)\n", info.Dir)
+		w.Printf("  (the folder %s is removed on exit; use --dir to keep it)\n", info.Dir)
 	}
-	fmt.Fprintln(w, "\nIn another shell:")
-	fmt.Fprintf(w, "  export FAILOVERCTL_DB=%s FAILOVERCTL_KEY_FILE=%s FAILOVERCTL_STORE=%s FAILOVERCTL_POLL_INTERVAL=5ms\n", info.DB, info.KeyFile, info.Store)
-	fmt.Fprintln(w, "  failoverctl creds check")
+	w.Println("\nIn another shell:")
+	w.Printf("  export FAILOVERCTL_DB=%s FAILOVERCTL_KEY_FILE=%s FAILOVERCTL_STORE=%s FAILOVERCTL_POLL_INTERVAL=5ms\n", info.DB, info.KeyFile, info.Store)
+	w.Println("  failoverctl creds check")
 	for _, s := range info.Sources {
-		fmt.Fprintf(w, "  failoverctl test --cloudstack-account %s --vm-path %s --volume %s\n", s.CloudAccount, s.Path, strings.Join(s.Volumes, " --volume "))
+		w.Printf("  failoverctl test --cloudstack-account %s --vm-path %s --volume %s\n", s.CloudAccount, s.Path, strings.Join(s.Volumes, " --volume "))
 	}
-	fmt.Fprintln(w, "  failoverctl status")
-	fmt.Fprintln(w, "  failoverctl rollback JOB")
-	fmt.Fprintln(w, "\nType here: \"rotate\" gives the simulators new keys and a new vCenter password (the stored")
-	fmt.Fprintln(w, "sets go stale: creds check fails and says how to fix it); \"store\" writes the new ones to the")
-	fmt.Fprintln(w, "database, and the next command works again - nothing restarted.")
+	w.Println("  failoverctl status")
+	w.Println("  failoverctl rollback JOB")
+	w.Println("\nType here: \"rotate\" gives the simulators new keys and a new vCenter password (the stored")
+	w.Println("sets go stale: creds check fails and says how to fix it); \"store\" writes the new ones to the")
+	w.Println("database, and the next command works again - nothing restarted.")
 }
 
 // labConsole reads commands from in until it ends: "rotate" and "store" (see printLab).
@@ -173,5 +173,5 @@ func (a *app) labSay(event, msg string) {
 		a.writeJSON(map[string]string{"type": "lab_" + event, "message": msg})
 		return
 	}
-	fmt.Fprintln(a.stdout, msg)
+	a.out.Println(msg)
 }

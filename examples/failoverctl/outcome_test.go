@@ -107,7 +107,10 @@ func TestExitCodes(t *testing.T) {
 		{"job not found", fmt.Errorf("%w: x", failover.ErrJobNotFound), exitJob, "failoverctl status"},
 		{"job state", fmt.Errorf("%w: x", failover.ErrJobState), exitJob, "failoverctl status JOB"},
 		{"interrupted", &failover.Error{Step: "create_vm", Err: context.Canceled}, exitFailed, "failoverctl resume"},
-		{"other", errors.New("boom"), exitFailed, ""},
+		{"store not opened", &storeFailed{store: "jobs.db", err: errors.New("disk full")}, exitStore, "--store"},
+		{"store beats cleanup", errors.Join(&failover.Error{Reason: failover.ErrStore, Fix: "bring the job store back, then run Rollback on job j"}, failover.ErrCleanupIncomplete),
+			exitStore, "then run failoverctl rollback j"},
+		{"other", errors.New("boom"), exitFailed, "run the command again with --verbose"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.code, exitCode(tc.err))

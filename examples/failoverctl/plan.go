@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -43,37 +42,42 @@ with --live, live) failover would make. It changes nothing and records no job.`,
 			if err != nil || a.json {
 				return err
 			}
-			f := plan.Facts
-			fmt.Fprintf(a.stdout, "%s plan for %s\n", plan.Kind, describeRequest(req))
-			fmt.Fprintf(a.stdout, "  source VM      %s (uuid %s, %d CPUs, %d MB, powered on: %t)\n", f.SourceVMPath, f.SourceVMUUID, f.CPUs, f.MemoryMB, f.SourcePoweredOn)
-			fmt.Fprintf(a.stdout, "  appliance VM   %s\n", f.ApplianceVMID)
-			fmt.Fprintf(a.stdout, "  new VM         %s in zone %s (offering %s)\n", f.TargetName, f.Zone, f.ServiceOfferingID)
-			fmt.Fprintf(a.stdout, "  template       %s (%s, from the %s) for a %s guest (%s)\n", f.TemplateID, f.TemplateOSType, f.TemplateVia, f.GuestFamily, f.GuestID)
-			boot := "the template's"
-			if f.BootType != "" {
-				boot = string(f.BootType) + " " + string(f.BootMode)
-			}
-			fmt.Fprintf(a.stdout, "  boot           %s (source firmware %s, secure boot %t)\n", boot, f.Firmware, f.SecureBoot)
-			for i, n := range f.NICs {
-				mac := "chosen by CloudStack"
-				if n.MACAddress != "" {
-					mac = n.MACAddress
-				}
-				fmt.Fprintf(a.stdout, "  NIC %-10d %s on %s -> network %s (%s), MAC %s\n", i+1, n.SourceLabel, n.SourceNetwork, n.NetworkID, n.Via, mac)
-			}
-			for _, c := range plan.Credentials {
-				fmt.Fprintf(a.stdout, "  %-14s %s\n", string(c.Kind), c.Meta.Describe())
-			}
-			for i, st := range plan.Steps {
-				fmt.Fprintf(a.stdout, "%2d. %s\n", i+1, st.Name)
-				for _, c := range st.Calls {
-					fmt.Fprintf(a.stdout, "      %s\n", strings.TrimSpace(c))
-				}
-			}
+			a.printPlan(plan, req)
 			return nil
 		},
 	}
 	rf.register(cmd.Flags(), true)
 	cmd.Flags().BoolVar(&live, "live", false, "plan a live failover instead of a test failover")
 	return cmd
+}
+
+// printPlan prints a plan for people.
+func (a *app) printPlan(plan *failover.Plan, req failover.Request) {
+	f := plan.Facts
+	a.out.Printf("%s plan for %s\n", plan.Kind, describeRequest(req))
+	a.out.Printf("  source VM      %s (uuid %s, %d CPUs, %d MB, powered on: %t)\n", f.SourceVMPath, f.SourceVMUUID, f.CPUs, f.MemoryMB, f.SourcePoweredOn)
+	a.out.Printf("  appliance VM   %s\n", f.ApplianceVMID)
+	a.out.Printf("  new VM         %s in zone %s (offering %s)\n", f.TargetName, f.Zone, f.ServiceOfferingID)
+	a.out.Printf("  template       %s (%s, from the %s) for a %s guest (%s)\n", f.TemplateID, f.TemplateOSType, f.TemplateVia, f.GuestFamily, f.GuestID)
+	boot := "the template's"
+	if f.BootType != "" {
+		boot = string(f.BootType) + " " + string(f.BootMode)
+	}
+	a.out.Printf("  boot           %s (source firmware %s, secure boot %t)\n", boot, f.Firmware, f.SecureBoot)
+	for i, n := range f.NICs {
+		mac := "chosen by CloudStack"
+		if n.MACAddress != "" {
+			mac = n.MACAddress
+		}
+		a.out.Printf("  NIC %-10d %s on %s -> network %s (%s), MAC %s\n", i+1, n.SourceLabel, n.SourceNetwork, n.NetworkID, n.Via, mac)
+	}
+	for _, c := range plan.Credentials {
+		a.out.Printf("  %-14s %s\n", string(c.Kind), c.Meta.Describe())
+	}
+	for i, st := range plan.Steps {
+		a.out.Printf("%2d. %s\n", i+1, st.Name)
+		for _, c := range st.Calls {
+			a.out.Printf("      %s\n", strings.TrimSpace(c))
+		}
+	}
 }

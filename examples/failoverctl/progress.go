@@ -32,7 +32,7 @@ func (p *progress) Observe(e failover.Event) {
 	case failover.EventJobStarted:
 		p.drop()
 		p.started = e.At
-		fmt.Fprintf(p.w, "%s job %s\n", e.Operation, e.JobID)
+		fmt.Fprintf(p.w, "%s job %s\n", e.Operation, visible(e.JobID))
 	case failover.EventStepStarted:
 		if p.bar == nil {
 			p.bar = progressbar.NewOptions(e.Total,
@@ -46,7 +46,7 @@ func (p *progress) Observe(e failover.Event) {
 			p.stop = make(chan struct{})
 			go p.tick(p.bar, p.stop)
 		}
-		p.bar.Describe(fmt.Sprintf("[%d/%d] %-20s", e.Index, e.Total, e.Step))
+		p.bar.Describe(fmt.Sprintf("[%d/%d] %-20s", e.Index, e.Total, visible(string(e.Step))))
 	case failover.EventStepFinished, failover.EventStepSkipped, failover.EventStepFailed:
 		mark := "ok  "
 		detail := round(e.Duration).String()
@@ -54,7 +54,7 @@ func (p *progress) Observe(e failover.Event) {
 		case failover.EventStepSkipped:
 			mark, detail = "skip", "done before"
 		case failover.EventStepFailed:
-			mark, detail = "FAIL", round(e.Duration).String()+": "+e.Error
+			mark, detail = "FAIL", round(e.Duration).String()+": "+forCLI(e.Error)
 		}
 		p.line(fmt.Sprintf("  %s [%d/%d] %-20s %s", mark, e.Index, e.Total, e.Step, detail))
 		if p.bar != nil {
@@ -64,7 +64,7 @@ func (p *progress) Observe(e failover.Event) {
 		p.line(fmt.Sprintf("       [%d/%d] %-20s credentials rejected and changed at the source: retrying with the new set", e.Index, e.Total, e.Step))
 	case failover.EventJobFinished:
 		p.drop()
-		fmt.Fprintf(p.w, "%s job %s: %s in %s\n", e.Operation, e.JobID, e.Status, round(e.At.Sub(p.started)))
+		fmt.Fprintf(p.w, "%s job %s: %s in %s\n", e.Operation, visible(e.JobID), e.Status, round(e.At.Sub(p.started)))
 	}
 }
 
@@ -74,7 +74,7 @@ func (p *progress) line(s string) {
 	if p.bar != nil {
 		_ = p.bar.Clear()
 	}
-	fmt.Fprintln(p.w, s)
+	fmt.Fprintln(p.w, visible(s))
 }
 
 // tick redraws the bar twice a second so that its elapsed time moves during a long step.

@@ -11,6 +11,7 @@ import "strings"
 var cliTerms = []struct{ lib, cli string }{
 	// The engine's operations are failoverctl's subcommands.
 	{"Rollback (or Resume) on job ", "failoverctl rollback (or failoverctl resume) "},
+	{"fix: Resume or Rollback the job", "fix: failoverctl resume JOB or failoverctl rollback JOB"},
 	{"run Rollback on job ", "run failoverctl rollback "},
 	{"Resume job ", "failoverctl resume "},
 	{"or Rollback it to undo it", "or failoverctl rollback it to undo it"},

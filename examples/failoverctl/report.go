@@ -19,9 +19,11 @@ func (a *app) observer() failover.Observer {
 	case a.json:
 		return failover.ObserverFunc(func(e failover.Event) { a.writeJSON(newJSONEvent(e)) })
 	case !a.plain && isTerminal(a.stdout):
+		// The bar draws with ANSI codes, so it writes to the terminal itself; it makes the
+		// values it shows visible.
 		return newProgress(a.stdout)
 	default:
-		return &plainLines{w: a.stdout, started: map[string]time.Time{}}
+		return &plainLines{w: a.out, started: map[string]time.Time{}}
 	}
 }
 
@@ -33,7 +35,7 @@ func isTerminal(w io.Writer) bool {
 // plainLines writes one line per event, for logs and pipes.
 type plainLines struct {
 	mu      sync.Mutex
-	w       io.Writer
+	w       *printer
 	started map[string]time.Time
 }
 
@@ -45,19 +47,19 @@ func (p *plainLines) Observe(e failover.Event) {
 	switch e.Type {
 	case failover.EventJobStarted:
 		p.started[e.JobID+e.Operation] = e.At
-		fmt.Fprintf(p.w, "%s job %s: started\n", e.Operation, e.JobID)
+		p.w.Printf("%s job %s: started\n", e.Operation, e.JobID)
 	case failover.EventStepStarted:
-		fmt.Fprintf(p.w, "%s %s ...\n", at, e.Step)
+		p.w.Printf("%s %s ...\n", at, e.Step)
 	case failover.EventStepFinished:
-		fmt.Fprintf(p.w, "%s %s done in %s\n", at, e.Step, round(e.Duration))
+		p.w.Printf("%s %s done in %s\n", at, e.Step, round(e.Duration))
 	case failover.EventStepSkipped:
-		fmt.Fprintf(p.w, "%s %s skipped (done before)\n", at, e.Step)
+		p.w.Printf("%s %s skipped (done before)\n", at, e.Step)
 	case failover.EventStepFailed:
-		fmt.Fprintf(p.w, "%s %s FAILED after %s: %s\n", at, e.Step, round(e.Duration), e.Error)
+		p.w.Printf("%s %s FAILED after %s: %s\n", at, e.Step, round(e.Duration), forCLI(e.Error))
 	case failover.EventCredentialsChanged:
-		fmt.Fprintf(p.w, "%s %s: credentials were rejected and have changed at the source; retrying with the new set\n", at, e.Step)
+		p.w.Printf("%s %s: credentials were rejected and have changed at the source; retrying with the new set\n", at, e.Step)
 	case failover.EventJobFinished:
-		fmt.Fprintf(p.w, "%s job %s: %s in %s\n", e.Operation, e.JobID, e.Status, round(e.At.Sub(p.started[e.JobID+e.Operation])))
+		p.w.Printf("%s job %s: %s in %s\n", e.Operation, e.JobID, e.Status, round(e.At.Sub(p.started[e.JobID+e.Operation])))
 	}
 }
 

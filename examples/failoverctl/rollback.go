@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -84,8 +83,8 @@ func (a *app) jobOperation(ctx context.Context, name string, op func(context.Con
 	s.finish(ctx)
 	a.res.Job = job
 	if !a.json && job != nil {
-		fmt.Fprintln(a.stdout)
-		printJob(a.stdout, job, false)
+		a.out.Printf("\n")
+		printJob(a.out, job, false)
 		if err == nil {
 			a.printNext(job, s.backend)
 		}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -17,7 +16,10 @@ import (
 
 // app holds the global flags and the output streams of one invocation.
 type app struct {
+	// stdout and stderr are the raw streams, for JSON lines and the terminal's progress bar;
+	// out and errOut print everything else (printer).
 	stdout, stderr io.Writer
+	out, errOut    *printer
 
 	source sourceFlags
 	store  string
@@ -33,24 +35,29 @@ type app struct {
 
 	// storeSet records whether --store (or FAILOVERCTL_STORE) was given.
 	storeSet bool
-	logger   *slog.Logger
+	// storeUsed is the job store opened: --store, or simulator mode's temporary file.
+	storeUsed string
+	logger    *slog.Logger
 }
 
 // run executes one command line and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr, res: &result{Type: "result"}}
+	a := &app{stdout: stdout, stderr: stderr, out: newPrinter(stdout), errOut: newPrinter(stderr), res: &result{Type: "result"}}
+	defer a.out.flush()
+	defer a.errOut.flush()
 	root := a.rootCommand()
 	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetOut(a.out)
+	root.SetErr(a.errOut)
 	cmd, err := root.ExecuteContextC(ctx)
+	err = a.asStoreFailure(err)
 	code := exitCode(err)
 	var check *credentialsFailed
 	switch {
 	case err == nil:
 	case errors.As(err, &check):
 		// Each failed set has been printed with its remedy already.
-		fmt.Fprintln(stderr, "failoverctl:", err)
+		a.errOut.Printf("failoverctl: %s\n", err)
 	default:
 		a.printError(err)
 	}
@@ -80,9 +87,9 @@ func helpAsked(cmd *cobra.Command) bool {
 // printError writes err and its remedy to stderr.
 func (a *app) printError(err error) {
 	r := remedy(err)
-	fmt.Fprintln(a.stderr, "failoverctl:", withoutRemedy(err.Error(), fkerrors.Remedy(err)))
+	a.errOut.Printf("failoverctl: %s\n", withoutRemedy(err.Error(), fkerrors.Remedy(err)))
 	if r != "" {
-		fmt.Fprintln(a.stderr, "fix:", r)
+		a.errOut.Printf("fix: %s\n", r)
 	}
 }
 
@@ -105,7 +112,7 @@ The simulators stop when the process exits; to keep them up for several commands
 
 Exit codes: 0 ok; 1 operation failed; 2 usage error; 3 credentials problem (the remedy is
 printed); 4 VM busy with another operation; 5 cleanup incomplete; 6 job not found or not
-in a state that allows the operation.`,
+in a state that allows the operation; 7 the job store (--store) failed.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -115,7 +122,7 @@ in a state that allows the operation.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprint(a.stderr, cmd.UsageString())
+			_, _ = io.WriteString(a.errOut, cmd.UsageString())
 			return usagef("see failoverctl --help for the commands", "no command given")
 		},
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -155,17 +162,22 @@ in a state that allows the operation.`,
 }
 
 // newLogger logs to stderr: warnings only (a default fall-back, TLS verification off) unless
-// --verbose; JSON records with --json so that scripts can parse stderr too.
+// --verbose, and nothing the command reports as its own error (storeQuiet); JSON records with
+// --json so that scripts can parse stderr too.
 func (a *app) newLogger() *slog.Logger {
 	level := slog.LevelWarn
 	if a.debug {
 		level = slog.LevelDebug
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(a.errOut, opts)
 	if a.json {
-		return slog.New(slog.NewJSONHandler(a.stderr, opts))
+		h = slog.NewJSONHandler(a.stderr, opts)
 	}
-	return slog.New(slog.NewTextHandler(a.stderr, opts))
+	if !a.debug {
+		h = storeQuiet{h}
+	}
+	return slog.New(h)
 }
 
 // exactArgs is cobra.ExactArgs reporting a usage error.

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/failover"
 )
 
@@ -14,7 +16,8 @@ func (a *app) statusCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status [JOB]",
 		Short: "Show one job in detail, or list the jobs in the store",
-		Long: `status reads the job store (--store) only; it needs no credentials. With a job id it shows
+		Long: `status reads the job store (--store) only; it needs no credentials. A job still recorded as
+running whose process is gone reads (and is recorded) as interrupted. With a job id it shows
 the job's steps with their timings, its ledger of changes, the credential sets it used (by
 origin, version and fingerprint, never the secret) and its cleanup; without one it lists the
 jobs, oldest first.`,
@@ -32,7 +35,7 @@ jobs, oldest first.`,
 				}
 				a.res.Jobs = []*failover.Job{}
 				if !a.json {
-					fmt.Fprintf(a.stdout, "no jobs (no store at %s)\n", a.store)
+					a.out.Printf("no jobs (no store at %s)\n", a.store)
 				}
 				return nil
 			}
@@ -41,14 +44,22 @@ jobs, oldest first.`,
 				return err
 			}
 			defer closeStore()
+			// An engine reads the jobs so that one whose process died, or whose store failed
+			// before it could record its end, reads as interrupted: what its command answered.
+			// It fetches no credentials.
+			e, err := failover.New(credentials.Funcs{}, failover.WithStore(store), failover.WithLogger(a.logger))
+			if err != nil {
+				return err
+			}
+			defer func() { _ = e.Close(context.WithoutCancel(ctx)) }()
 			if len(args) == 1 {
-				job, err := store.Job(ctx, args[0])
+				job, err := e.Job(ctx, args[0])
 				if err != nil {
 					return err
 				}
 				a.res.Job = job
 				if !a.json {
-					printJob(a.stdout, job, true)
+					printJob(a.out, job, true)
 				}
 				return nil
 			}
@@ -56,7 +67,7 @@ jobs, oldest first.`,
 			for _, s := range statuses {
 				filter.Status = append(filter.Status, failover.Status(strings.TrimSpace(s)))
 			}
-			jobs, err := store.Jobs(ctx, filter)
+			jobs, err := e.Jobs(ctx, filter)
 			if err != nil {
 				return err
 			}
@@ -65,7 +76,7 @@ jobs, oldest first.`,
 				a.res.Jobs = []*failover.Job{}
 			}
 			if !a.json {
-				printJobs(a.stdout, jobs)
+				printJobs(a.out, jobs)
 			}
 			return nil
 		},

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
+	"github.com/ossea-migrate/failoverkit/failover"
+	"github.com/ossea-migrate/failoverkit/failover/failovertest"
+	"github.com/ossea-migrate/failoverkit/internal/testdb"
+)
+
+// storeProxy relays TCP connections to the job store's server until it is cut: then it drops
+// every connection and refuses new ones, as a failed network or database does, until restored.
+type storeProxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	cut    bool
+	conns  map[net.Conn]bool
+}
+
+func newStoreProxy(t *testing.T, target string) *storeProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &storeProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	t.Cleanup(func() { _ = ln.Close(); p.setCut(true) })
+	go p.serve()
+	return p
+}
+
+func (p *storeProxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		if p.cut {
+			p.mu.Unlock()
+			_ = c.Close()
+			continue
+		}
+		s, err := net.Dial("tcp", p.target)
+		if err != nil {
+			p.mu.Unlock()
+			_ = c.Close()
+			continue
+		}
+		p.conns[c], p.conns[s] = true, true
+		p.mu.Unlock()
+		go func() { _, _ = io.Copy(s, c); _ = s.Close() }()
+		go func() { _, _ = io.Copy(c, s); _ = c.Close() }()
+	}
+}
+
+func (p *storeProxy) setCut(cut bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = cut
+	if cut {
+		for c := range p.conns {
+			_ = c.Close()
+		}
+		p.conns = map[net.Conn]bool{}
+	}
+}
+
+// proxiedStore is a --store DSN for a fresh MariaDB database reached through a proxy that can
+// be cut.
+func proxiedStore(t *testing.T) (string, *storeProxy) {
+	t.Helper()
+	if os.Getenv(testdb.MySQLDSNEnv) == "" {
+		testdb.Backends(t) // fails when the servers are required, skips otherwise
+		t.Skip(testdb.MySQLDSNEnv + " is unset")
+	}
+	db := testdb.Open(t, testdb.MariaDB)
+	cfg, err := mysqldriver.ParseDSN(os.Getenv(testdb.MySQLDSNEnv))
+	require.NoError(t, err)
+	proxy := newStoreProxy(t, cfg.Addr)
+	require.NoError(t, db.Raw("SELECT DATABASE()").Scan(&cfg.DBName).Error)
+	cfg.Addr, cfg.ParseTime = proxy.ln.Addr().String(), true
+	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = time.Second, 2*time.Second, 2*time.Second
+	return "mysql://" + cfg.FormatDSN(), proxy
+}
+
+// requireStoreFailure checks what a command reports when its job store failed: exit 7, one
+// error naming --store and not the credential database, a fix, and none of the MySQL driver's
+// own log lines.
+func requireStoreFailure(t *testing.T, code int, stderr string) {
+	t.Helper()
+	assert.Equal(t, exitStore, code)
+	assert.Equal(t, 1, strings.Count(stderr, "failoverctl: "), "one error:\n%s", stderr)
+	assert.Equal(t, 2, strings.Count(stderr, "\n"), "the error and its fix, nothing else:\n%s", stderr)
+	assert.Equal(t, 1, strings.Count(stderr, "job store (--store mysql://"), "the error names --store once:\n%s", stderr)
+	assert.Regexp(t, `(?m)^fix: \S`, stderr)
+	assert.NotContains(t, stderr, "[mysql]")
+	assert.NotContains(t, stderr, "credentials: database")
+}
+
+// TestStoreOutage cuts the MariaDB job store in the middle of a test failover: the command
+// stops with exit 7, one error naming --store and its fix; once the store is back, status
+// agrees at its first read with what the command reported, and a rollback from a new process
+// succeeds at once.
+// A store that is down before the flow starts is reported as the store's failure too.
+func TestStoreOutage(t *testing.T) {
+	t.Parallel()
+	f := newLabDBWith(t, failovertest.Options{CloudStackOptions: []cssim.Option{cssim.WithLatency(40 * time.Millisecond)}})
+	store, proxy := proxiedStore(t)
+	flags := func(args ...string) []string {
+		return append(args, "--db", f.dbPath, "--key-file", f.keyPath, "--store", store, "--poll-interval", "5ms")
+	}
+
+	t.Run("down before the flow", func(t *testing.T) {
+		proxy.setCut(true)
+		defer proxy.setCut(false)
+		o := cli(t, nil, flags(append([]string{"test", "--no-progress"}, f.requestFlags()...)...)...)
+		requireStoreFailure(t, o.code, o.stderr)
+		o = cli(t, nil, "status", "--store", store)
+		requireStoreFailure(t, o.code, o.stderr)
+		o = cli(t, nil, flags("rollback", "20260101-000000000000")...)
+		requireStoreFailure(t, o.code, o.stderr)
+		o = cli(t, nil, "status", "--json", "--store", store)
+		_, res := o.jsonLines(t)
+		assert.Equal(t, exitStore, res.ExitCode)
+		assert.Contains(t, res.Error, "--store")
+		assert.NotEmpty(t, res.Remedy)
+	})
+
+	t.Run("cut mid-flow", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, binary(t), flags(append([]string{"test", "--no-progress"}, f.requestFlags()...)...)...)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+		stdout, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		require.NoError(t, cmd.Start())
+		var out strings.Builder
+		var jobID string
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			out.WriteString(line + "\n")
+			if id, ok := strings.CutPrefix(line, "test_failover job "); ok {
+				jobID, _, _ = strings.Cut(id, ":")
+			}
+			if strings.HasPrefix(line, "[4/8] create_vm ...") {
+				proxy.setCut(true)
+			}
+		}
+		err = cmd.Wait()
+		t.Logf("stdout:\n%s\nstderr:\n%s", out.String(), stderr.String())
+		var exit *exec.ExitError
+		require.True(t, errors.As(err, &exit), "the command failed: %v", err)
+		require.NotEmpty(t, jobID)
+		requireStoreFailure(t, exit.ExitCode(), stderr.String())
+		requireRemediesForUsers(t, stderr.String())
+		assert.Contains(t, stderr.String(), "fix: bring the job store back, then run failoverctl rollback (or failoverctl resume) "+jobID)
+		assert.Contains(t, out.String(), "INTERRUPTED", "the command reports the job interrupted")
+
+		proxy.setCut(false)
+		o := cli(t, nil, "status", jobID, "--json", "--store", store)
+		require.Equal(t, exitOK, o.code)
+		_, res := o.jsonLines(t)
+		require.Equal(t, failover.StatusInterrupted, res.Job.Status, "status agrees with the command at once")
+		o = cli(t, nil, "status", jobID, "--store", store)
+		require.Equal(t, exitOK, o.code)
+		assert.Contains(t, o.stdout, "INTERRUPTED")
+		assert.NotRegexp(t, `Rollback|Resume`, o.stdout, "the job's error speaks in failoverctl's terms")
+
+		start := time.Now()
+		o = cli(t, nil, flags("rollback", jobID, "--json")...)
+		require.Equal(t, exitOK, o.code, o.stderr)
+		_, res = o.jsonLines(t)
+		assert.Equal(t, failover.StatusRolledBack, res.Job.Status)
+		t.Logf("rollback took %s", time.Since(start).Round(time.Millisecond))
+		assert.Less(t, time.Since(start), 30*time.Second, "no wait for the dead process's lease to expire")
+		state := f.lab.Cloud.State()
+		src := f.lab.Sources[0]
+		for _, id := range src.VolumeIDs {
+			v, ok := state.Volume(id)
+			require.True(t, ok)
+			assert.Equal(t, src.ApplianceVMID, v.VMID, "volume %s is back on the appliance", id)
+		}
+	})
+}
