@@ -70,7 +70,7 @@ func (p *Provider) report(ctx context.Context, kind Kind, ref Ref, meta Meta, st
 	switch {
 	case err != nil:
 		// The caller gets the error and reports it; a warning here would say it twice.
-		p.logger.LogAttrs(ctx, slog.LevelDebug, "credentials: fetch failed", append(attrs, slog.String("error", fkerrors.Visible(err.Error())))...)
+		p.logger.LogAttrs(ctx, slog.LevelDebug, "credentials: fetch failed", append(attrs, slog.Any("error", fkerrors.VisibleError(err)))...)
 	case e.VersionChanged:
 		p.logger.LogAttrs(ctx, slog.LevelInfo, "credentials: fetched a new version", append(attrs,
 			slog.String("origin", meta.Origin.String()), slog.String("version", meta.Version),

@@ -479,7 +479,7 @@ func (r *run) runHooks(ctx context.Context, p Phase) error {
 		r.mu.Lock()
 		r.job.Warnings = append(r.job.Warnings, msg)
 		r.mu.Unlock()
-		r.e.log.Warn("failover: a best-effort hook failed; going on", "job", r.job.ID, "phase", string(p), "hook", h.name, "error", fkerrors.Visible(err.Error()))
+		r.e.log.Warn("failover: a best-effort hook failed; going on", "job", r.job.ID, "phase", string(p), "hook", h.name, "error", fkerrors.VisibleError(err))
 		r.emit(Event{Type: EventWarning, Step: hookStepName(p), Error: msg})
 	}
 	return nil

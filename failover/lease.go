@@ -117,12 +117,12 @@ func (r *run) takeLease(ctx context.Context, key string) (context.Context, error
 				lastBeat = time.Now()
 				continue
 			case errors.Is(err, ErrBusy):
-				r.e.log.Error("failover: lost the VM lease; stopping the operation", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.Visible(err.Error()))
+				r.e.log.Error("failover: lost the VM lease; stopping the operation", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.VisibleError(err))
 			case time.Since(lastBeat) >= (deadAfter-1)*r.e.heartbeat:
 				// Another engine may soon take the lease over: stop before it does.
-				r.e.log.Error("failover: cannot renew the VM lease; stopping the operation", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.Visible(err.Error()))
+				r.e.log.Error("failover: cannot renew the VM lease; stopping the operation", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.VisibleError(err))
 			default:
-				r.e.log.Warn("failover: lease renewal failed; retrying", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.Visible(err.Error()))
+				r.e.log.Warn("failover: lease renewal failed; retrying", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.VisibleError(err))
 				continue
 			}
 			r.leaseLost = err
@@ -165,7 +165,7 @@ func (r *run) releaseLease(ctx context.Context) {
 		return
 	}
 	r.e.log.Warn("failover: could not release the VM lease; retrying in the background until the lease expires",
-		"job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(r.leaseKey), "error", fkerrors.Visible(err.Error()))
+		"job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(r.leaseKey), "error", fkerrors.VisibleError(err))
 	// The store may be back in a moment: free the lease then, so that the next operation on
 	// the VM need not prove this engine dead.
 	key, until := r.leaseKey, time.Now().Add(r.e.leaseTTL)

@@ -218,6 +218,20 @@ func Visible(s string) string {
 	return b.String()
 }
 
+// VisibleError returns err with its message shown as Visible shows it, for a log attribute:
+// errors.Is and errors.As still see err through it, so a log handler can tell what failed.
+func VisibleError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return visibleError{err}
+}
+
+type visibleError struct{ err error }
+
+func (e visibleError) Error() string { return Visible(e.err.Error()) }
+func (e visibleError) Unwrap() error { return e.err }
+
 const hexDigits = "0123456789abcdef"
 
 // unsafeIndex returns the byte offset of the first character Visible escapes, or -1.

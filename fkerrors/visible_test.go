@@ -2,6 +2,7 @@ package fkerrors_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -76,4 +77,21 @@ func FuzzVisible(f *testing.F) {
 			t.Fatalf("Visible changed safe text %q to %q", s, out)
 		}
 	})
+}
+
+// A log attribute made with VisibleError shows its message escaped and still matches what it
+// wraps, so a handler can filter on it.
+func TestVisibleError(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("bad \x1b[2J value")
+	err := fkerrors.VisibleError(fmt.Errorf("wrapped: %w", cause))
+	if got, want := err.Error(), `wrapped: bad \x1b[2J value`; got != want {
+		t.Fatalf("Error() = %q, want %q", got, want)
+	}
+	if !errors.Is(err, cause) {
+		t.Fatal("errors.Is does not see the cause")
+	}
+	if fkerrors.VisibleError(nil) != nil {
+		t.Fatal("VisibleError(nil) is not nil")
+	}
 }

@@ -375,7 +375,7 @@ func (p *Pool) logout(ctx context.Context, s *pooled, why string) error {
 	if err != nil && !isNotAuthenticated(err) {
 		p.logger.LogAttrs(ctx, slog.LevelWarn, "vsphere: logout failed; vCenter will expire the session",
 			slog.String("host", s.host), slog.String("user", fkerrors.Visible(s.key.user)), slog.String("reason", why),
-			slog.String("error", fkerrors.Visible(err.Error())))
+			slog.Any("error", fkerrors.VisibleError(err)))
 		return &Error{Op: "logout", Host: s.host, Code: fkerrors.Unavailable, Err: err}
 	}
 	p.logger.LogAttrs(ctx, slog.LevelDebug, "vsphere: logged out",

@@ -322,7 +322,7 @@ func (s *reader) token(ctx context.Context) (string, error) {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		s.logger.WarnContext(ctx, "vault: token renewal failed", "auth", s.auth.describe(), "error", fkerrors.Visible(err.Error()))
+		s.logger.WarnContext(ctx, "vault: token renewal failed", "auth", s.auth.describe(), "error", fkerrors.VisibleError(err))
 	}
 	if s.auth.canRelogin() {
 		token, err := s.login(ctx)
@@ -333,7 +333,7 @@ func (s *reader) token(ctx context.Context) (string, error) {
 			return "", err
 		}
 		s.logger.WarnContext(ctx, "vault: new login failed, using the current token until it expires",
-			"auth", s.auth.describe(), "error", fkerrors.Visible(err.Error()))
+			"auth", s.auth.describe(), "error", fkerrors.VisibleError(err))
 	}
 	// Nothing refreshed the token: use it while it lasts, and try again later rather than on
 	// every call.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -127,55 +128,40 @@ func TestVisible(t *testing.T) {
 	assert.Equal(t, "account cloud1\\nfix: run this\na\\x1b[31mb\nsplit \\u202e rune\n", out.String())
 }
 
-// TestForgedNamesEndToEnd stores an account name holding ESC and a newline in the appliance's
-// database and runs creds check, test and status with the built binary: the name shows
-// escaped, and no control byte reaches either stream.
+// TestForgedNamesEndToEnd puts a CloudStack configuration whose name holds ESC and a newline
+// into the appliance's database, as other software writing the table could (the Writer
+// refuses such names), and runs creds check and test with the built binary: the name is
+// refused as invalid, it shows escaped, and no control byte reaches either stream.
 func TestForgedNamesEndToEnd(t *testing.T) {
 	t.Parallel()
 	f := newLabDB(t)
 	const forged = "cloud\x1b[2J\nfix: forged"
-	cs, _ := f.sets(t)
-	_, err := f.writer.PutCloudStack(context.Background(), forged, cs)
+	ctx := context.Background()
+	db, closeDB, err := openDB(ctx, f.dbPath, false, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
-	check := func(o outcome) {
+	require.NoError(t, db.Exec(`INSERT INTO ossea_configs (name, api_url, api_key, secret_key, domain, zone, template_id, network_id,
+		service_offering_id, disk_offering_id, oma_vm_id, created_at, updated_at, is_active)
+		SELECT ?, api_url, api_key, secret_key, domain, zone, template_id, network_id, service_offering_id, disk_offering_id,
+		oma_vm_id, created_at, updated_at, 0 FROM ossea_configs WHERE name = ?`, forged, testCloud).Error)
+	closeDB()
+	check := func(o outcome, escaped string) {
 		t.Helper()
 		requireUnforgeable(t, "stdout", o.stdout)
 		requireUnforgeable(t, "stderr", o.stderr)
-		assert.Contains(t, o.stdout+o.stderr, `cloud\x1b[2J\nfix: forged`)
+		assert.Contains(t, o.stdout+o.stderr, escaped)
 		for _, line := range strings.Split(o.stdout+o.stderr, "\n") {
 			assert.False(t, strings.HasPrefix(line, "fix: forged"), "a value printed a line of its own")
 		}
 	}
 	o := cli(t, nil, f.flags("creds", "check", "--cloudstack-account", forged)...)
-	require.Equal(t, exitOK, o.code, o.stderr)
-	check(o)
+	assert.NotEqual(t, exitOK, o.code, "a name with control characters is refused")
+	check(o, `cloud\x1b[2J\nfix: forged`)
 
 	o = cli(t, nil, f.flags(append([]string{"test", "--no-progress", "--cloudstack-account", forged}, f.requestFlags()...)...)...)
-	require.Equal(t, exitOK, o.code, o.stderr)
-	check(o)
-	jobID := ""
-	for _, line := range strings.Split(o.stdout, "\n") {
-		if id, ok := strings.CutPrefix(line, "test_failover job "); ok {
-			jobID, _, _ = strings.Cut(id, ":")
-			break
-		}
-	}
-	require.NotEmpty(t, jobID)
-
-	o = cli(t, nil, "status", jobID, "--store", f.store)
-	require.Equal(t, exitOK, o.code)
-	check(o)
-	o = cli(t, nil, "status", jobID, "--json", "--store", f.store)
-	require.Equal(t, exitOK, o.code)
-	requireUnforgeable(t, "stdout", o.stdout)
-	_, res := o.jsonLines(t)
-	assert.Equal(t, forged, res.Job.Credentials[0].Meta.Origin.Account, "JSON keeps the value, escaped")
+	assert.Equal(t, exitCredentials, o.code)
+	check(o, `cloud\x1b[2J\nfix: forged`)
 
 	o = cli(t, nil, f.flags(append([]string{"test", "--no-progress", "--cloudstack-account", forged + "\u202e"}, f.requestFlags()...)...)...)
 	assert.Equal(t, exitCredentials, o.code)
-	requireUnforgeable(t, "stdout", o.stdout)
-	requireUnforgeable(t, "stderr", o.stderr)
-	assert.Contains(t, o.stderr, `fix: forged\u202e`)
-
-	f.rollBack(t, jobID)
+	check(o, `fix: forged\u202e`)
 }
