@@ -4,16 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	mysqldriver "github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -23,78 +19,11 @@ import (
 	"github.com/ossea-migrate/failoverkit/internal/testdb"
 )
 
-// storeProxy relays TCP connections to the job store's server until it is cut: then it drops
-// every connection and refuses new ones, as a failed network or database does, until restored.
-type storeProxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	cut    bool
-	conns  map[net.Conn]bool
-}
-
-func newStoreProxy(t *testing.T, target string) *storeProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &storeProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
-	t.Cleanup(func() { _ = ln.Close(); p.setCut(true) })
-	go p.serve()
-	return p
-}
-
-func (p *storeProxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		if p.cut {
-			p.mu.Unlock()
-			_ = c.Close()
-			continue
-		}
-		s, err := net.Dial("tcp", p.target)
-		if err != nil {
-			p.mu.Unlock()
-			_ = c.Close()
-			continue
-		}
-		p.conns[c], p.conns[s] = true, true
-		p.mu.Unlock()
-		go func() { _, _ = io.Copy(s, c); _ = s.Close() }()
-		go func() { _, _ = io.Copy(c, s); _ = c.Close() }()
-	}
-}
-
-func (p *storeProxy) setCut(cut bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = cut
-	if cut {
-		for c := range p.conns {
-			_ = c.Close()
-		}
-		p.conns = map[net.Conn]bool{}
-	}
-}
-
 // proxiedStore is a --store DSN for a fresh MariaDB database reached through a proxy that can
 // be cut.
-func proxiedStore(t *testing.T) (string, *storeProxy) {
+func proxiedStore(t *testing.T) (string, *testdb.Proxy) {
 	t.Helper()
-	if os.Getenv(testdb.MySQLDSNEnv) == "" {
-		testdb.Backends(t) // fails when the servers are required, skips otherwise
-		t.Skip(testdb.MySQLDSNEnv + " is unset")
-	}
-	db := testdb.Open(t, testdb.MariaDB)
-	cfg, err := mysqldriver.ParseDSN(os.Getenv(testdb.MySQLDSNEnv))
-	require.NoError(t, err)
-	proxy := newStoreProxy(t, cfg.Addr)
-	require.NoError(t, db.Raw("SELECT DATABASE()").Scan(&cfg.DBName).Error)
-	cfg.Addr, cfg.ParseTime = proxy.ln.Addr().String(), true
-	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = time.Second, 2*time.Second, 2*time.Second
+	cfg, proxy := testdb.MariaDBThroughProxy(t)
 	return "mysql://" + cfg.FormatDSN(), proxy
 }
 
@@ -126,8 +55,8 @@ func TestStoreOutage(t *testing.T) {
 	}
 
 	t.Run("down before the flow", func(t *testing.T) {
-		proxy.setCut(true)
-		defer proxy.setCut(false)
+		proxy.SetCut(true)
+		defer proxy.SetCut(false)
 		o := cli(t, nil, flags(append([]string{"test", "--no-progress"}, f.requestFlags()...)...)...)
 		requireStoreFailure(t, o.code, o.stderr)
 		o = cli(t, nil, "status", "--store", store)
@@ -161,7 +90,7 @@ func TestStoreOutage(t *testing.T) {
 				jobID, _, _ = strings.Cut(id, ":")
 			}
 			if strings.HasPrefix(line, "[4/8] create_vm ...") {
-				proxy.setCut(true)
+				proxy.SetCut(true)
 			}
 		}
 		err = cmd.Wait()
@@ -174,7 +103,7 @@ func TestStoreOutage(t *testing.T) {
 		assert.Contains(t, stderr.String(), "fix: bring the job store back, then run failoverctl rollback (or failoverctl resume) "+jobID)
 		assert.Contains(t, out.String(), "INTERRUPTED", "the command reports the job interrupted")
 
-		proxy.setCut(false)
+		proxy.SetCut(false)
 		o := cli(t, nil, "status", jobID, "--json", "--store", store)
 		require.Equal(t, exitOK, o.code)
 		_, res := o.jsonLines(t)
