@@ -96,16 +96,7 @@ var categoryRemedy = map[fkerrors.Code]string{
 }
 
 // Unwrap exposes the category (and ErrJobFailed for failed jobs) and the cause to errors.Is.
-func (e *APIError) Unwrap() []error {
-	errs := make([]error, 0, 2)
-	if e.Code != fkerrors.Unknown {
-		errs = append(errs, e.Code)
-	}
-	if e.cause != nil {
-		errs = append(errs, e.cause)
-	}
-	return errs
-}
+func (e *APIError) Unwrap() []error { return fkerrors.Unwraps(e.Code, e.cause) }
 
 // The formats cloudstack-go v2.19.0 produces (cloudstack.go: CSError.Error, GetAsyncJobResult).
 var (

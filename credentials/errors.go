@@ -67,21 +67,7 @@ func (e *Error) Error() string {
 
 // Remedy returns how to fix the error: Fix, or the cause's remedy when Fix is empty, with
 // fkerrors.Visible applied, since either may name values from the store.
-func (e *Error) Remedy() string {
-	if e.Fix != "" {
-		return fkerrors.Visible(e.Fix)
-	}
-	return fkerrors.Remedy(e.Err)
-}
+func (e *Error) Remedy() string { return fkerrors.RemedyOf(e.Fix, e.Err) }
 
 // Unwrap exposes both the category and the cause to errors.Is and errors.As.
-func (e *Error) Unwrap() []error {
-	errs := make([]error, 0, 2)
-	if e.Code != fkerrors.Unknown {
-		errs = append(errs, e.Code)
-	}
-	if e.Err != nil {
-		errs = append(errs, e.Err)
-	}
-	return errs
-}
+func (e *Error) Unwrap() []error { return fkerrors.Unwraps(e.Code, e.Err) }

@@ -133,6 +133,30 @@ func Remedy(err error) string {
 	return Visible(r)
 }
 
+// RemedyOf is the remedy of a package's detail error: its own fix when it has one, else its
+// cause's, with Visible applied.
+func RemedyOf(fix string, cause error) string {
+	if fix != "" {
+		return Visible(fix)
+	}
+	return Remedy(cause)
+}
+
+// Unwraps is what a package's detail error unwraps to for errors.Is and errors.As: its
+// category (unless Unknown), then those of errs that are not nil, in order.
+func Unwraps(code Code, errs ...error) []error {
+	out := make([]error, 0, 1+len(errs))
+	if code != Unknown {
+		out = append(out, code)
+	}
+	for _, err := range errs {
+		if err != nil {
+			out = append(out, err)
+		}
+	}
+	return out
+}
+
 // Explain splits err's message into the problem and the remedy: the message without its
 // trailing "; fix: <remedy>", and the remedy, both with Visible applied (so that an error
 // from outside the module cannot forge a line either). An error without a remedy comes back

@@ -66,3 +66,22 @@ func TestRemedyOfAMultierror(t *testing.T) {
 	assert.Equal(t, "check the id", fkerrors.Remedy(joined))
 	assert.Equal(t, "check the id", fkerrors.Remedy(fmt.Errorf("step: %w", joined)))
 }
+
+// A detail error's own fix wins over its cause's, and is escaped; without one, the cause's
+// remedy is found anywhere in its chain.
+func TestRemedyOf(t *testing.T) {
+	cause := fmt.Errorf("wrapped: %w", &detail{code: fkerrors.Invalid, msg: "bad", fix: "set the\x1b[2J field"})
+	assert.Equal(t, `set the\x1b[2J field`, fkerrors.RemedyOf("", cause))
+	assert.Equal(t, `own\nfix`, fkerrors.RemedyOf("own\nfix", cause))
+	assert.Equal(t, "", fkerrors.RemedyOf("", errors.New("no remedy")))
+	assert.Equal(t, "", fkerrors.RemedyOf("", nil))
+}
+
+// Unwraps lists the category unless Unknown, then the errors that are set, in order, so that
+// errors.Is finds each and a nil never reaches errors.As.
+func TestUnwraps(t *testing.T) {
+	reason, cause := errors.New("reason"), errors.New("cause")
+	assert.Equal(t, []error{fkerrors.NotFound, reason, cause}, fkerrors.Unwraps(fkerrors.NotFound, reason, cause))
+	assert.Equal(t, []error{cause}, fkerrors.Unwraps(fkerrors.Unknown, nil, cause))
+	assert.Empty(t, fkerrors.Unwraps(fkerrors.Unknown, nil, nil))
+}

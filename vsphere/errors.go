@@ -99,27 +99,10 @@ var codeText = map[fkerrors.Code]string{
 
 // Remedy says how to fix the error: Fix, or the cause's remedy, with fkerrors.Visible
 // applied.
-func (e *Error) Remedy() string {
-	if e.Fix != "" {
-		return fkerrors.Visible(e.Fix)
-	}
-	return fkerrors.Remedy(e.Err)
-}
+func (e *Error) Remedy() string { return fkerrors.RemedyOf(e.Fix, e.Err) }
 
 // Unwrap exposes the category, the reason and the cause to errors.Is and errors.As.
-func (e *Error) Unwrap() []error {
-	errs := make([]error, 0, 3)
-	if e.Code != fkerrors.Unknown {
-		errs = append(errs, e.Code)
-	}
-	if e.Reason != nil {
-		errs = append(errs, e.Reason)
-	}
-	if e.Err != nil {
-		errs = append(errs, e.Err)
-	}
-	return errs
-}
+func (e *Error) Unwrap() []error { return fkerrors.Unwraps(e.Code, e.Reason, e.Err) }
 
 // isNotAuthenticated reports whether vCenter said the session is not (or no longer) valid.
 func isNotAuthenticated(err error) bool {

@@ -66,25 +66,10 @@ func (e *Error) Error() string {
 
 // Remedy says how to fix the error, with fkerrors.Visible applied: rows are named by values
 // from the appliance's tables.
-func (e *Error) Remedy() string {
-	if e.Fix != "" {
-		return fkerrors.Visible(e.Fix)
-	}
-	return fkerrors.Remedy(e.Err)
-}
+func (e *Error) Remedy() string { return fkerrors.RemedyOf(e.Fix, e.Err) }
 
 // Code is the error's category.
 func (e *Error) Code() fkerrors.Code { return codeOf[e.Reason] }
 
 // Unwrap exposes the category, the condition and the cause to errors.Is and errors.As.
-func (e *Error) Unwrap() []error {
-	errs := make([]error, 0, 3)
-	if c := e.Code(); c != fkerrors.Unknown {
-		errs = append(errs, c)
-	}
-	errs = append(errs, e.Reason)
-	if e.Err != nil {
-		errs = append(errs, e.Err)
-	}
-	return errs
-}
+func (e *Error) Unwrap() []error { return fkerrors.Unwraps(e.Code(), e.Reason, e.Err) }
