@@ -2,8 +2,10 @@ package cloudstack
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 	"github.com/ossea-migrate/failoverkit/fkerrors"
@@ -112,6 +114,36 @@ func (c *Client) GetVolume(ctx context.Context, id string) (*Volume, error) {
 		}
 	}
 	return nil, &APIError{Command: command, Text: "no volume with id " + id, Code: fkerrors.NotFound}
+}
+
+// GetVolumes returns the volumes with the given ids, in that order, from one listVolumes call
+// (its ids parameter, CloudStack 4.9 and later); a volume that does not exist, or no longer
+// does, gives an error matching fkerrors.NotFound.
+func (c *Client) GetVolumes(ctx context.Context, ids []string) ([]Volume, error) {
+	const command = "listVolumes"
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if slices.Contains(ids, "") {
+		return nil, invalidArg(command, "empty volume id")
+	}
+	var l wire.List[wire.Volume]
+	if err := c.request(ctx, command, "", newParams("ids", strings.Join(ids, ","), "listall", "true"), &l); err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*wire.Volume, len(l.Items))
+	for i := range l.Items {
+		byID[l.Items[i].ID] = &l.Items[i]
+	}
+	vols := make([]Volume, 0, len(ids))
+	for _, id := range ids {
+		w, ok := byID[id]
+		if !ok {
+			return nil, &APIError{Command: command, Text: "no volume with id " + id, Code: fkerrors.NotFound}
+		}
+		vols = append(vols, *volumeFromWire(w))
+	}
+	return vols, nil
 }
 
 // DetachVolume detaches the volume from its VM and returns it detached. Detaching the ROOT

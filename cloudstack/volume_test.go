@@ -33,6 +33,40 @@ func TestListVolumesInDeviceOrder(t *testing.T) {
 	assert.Equal(t, []int64{0, 1, 2, 4}, []int64{vols[0].DeviceID, vols[1].DeviceID, vols[2].DeviceID, vols[3].DeviceID})
 }
 
+// GetVolumes answers any number of volumes, wherever they are, in one call and in the order
+// asked; a deleted one is NotFound.
+func TestGetVolumesInOneCall(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, 3)
+	c := r.client(t)
+	ctx := context.Background()
+	_, err := c.DetachVolume(ctx, r.seed.VolumeIDs[1])
+	require.NoError(t, err)
+	ids := []string{r.seed.VolumeIDs[2], r.seed.VolumeIDs[1], r.seed.VolumeIDs[0]}
+
+	r.sim.ResetCalls()
+	vols, err := c.GetVolumes(ctx, ids)
+	require.NoError(t, err)
+	assert.Len(t, r.sim.Calls(), 1)
+	require.Len(t, vols, 3)
+	for i, v := range vols {
+		assert.Equal(t, ids[i], v.ID)
+	}
+	assert.Equal(t, r.seed.ApplianceVMID, vols[0].VMID)
+	assert.False(t, vols[1].Attached())
+
+	none, err := c.GetVolumes(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, none)
+	_, err = c.GetVolumes(ctx, []string{ids[0], ""})
+	require.ErrorIs(t, err, fkerrors.Invalid)
+
+	require.NoError(t, c.DeleteVolume(ctx, r.seed.VolumeIDs[1]))
+	_, err = c.GetVolumes(ctx, ids)
+	require.ErrorIs(t, err, fkerrors.NotFound)
+	assert.ErrorContains(t, err, r.seed.VolumeIDs[1])
+}
+
 func TestDetachAttachDelete(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, 2)

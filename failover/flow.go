@@ -504,59 +504,24 @@ func (r *run) volumesNow(ctx context.Context) (target string, at placed, err err
 	if target, err = r.target(ctx); err != nil {
 		return "", nil, err
 	}
-	at, err = r.volumesOn(ctx, target)
+	at, err = r.volumesOn(ctx)
 	return target, at, err
 }
 
-// volumesOn finds where every replicated volume is: one listing of the appliance's volumes
-// and, when the job has a VM (target), one of its volumes; the rare volume in neither
-// (detached, or elsewhere) is looked up by itself.
-func (r *run) volumesOn(ctx context.Context, target string) (placed, error) {
-	if len(r.job.Facts.Volumes) == 0 {
-		return placed{}, nil // preflight did not get that far
+// volumesOn finds where every replicated volume is, in one call whatever their number and
+// wherever they are.
+func (r *run) volumesOn(ctx context.Context) (placed, error) {
+	ids := make([]string, len(r.job.Facts.Volumes))
+	for i, v := range r.job.Facts.Volumes {
+		ids[i] = v.ID
 	}
-	vms := []string{r.job.Facts.ApplianceVMID}
-	if target != "" {
-		vms = append(vms, target)
-	}
-	lists := make([][]cloudstack.Volume, len(vms))
-	fns := make([]func(context.Context) error, len(vms))
-	for i, vm := range vms {
-		fns[i] = func(ctx context.Context) (err error) {
-			lists[i], err = r.cs.ListVolumes(ctx, vm)
-			return err
-		}
-	}
-	if err := firstError(parallel(ctx, fns...)); err != nil {
+	vols, err := r.cs.GetVolumes(ctx, ids)
+	if err != nil {
 		return nil, err
 	}
 	at := placed{}
-	for _, l := range lists {
-		for _, v := range l {
-			if r.replicated(v.ID) {
-				at[v.ID] = v
-			}
-		}
-	}
-	var missing []string
-	for _, v := range r.job.Facts.Volumes {
-		if _, ok := at[v.ID]; !ok {
-			missing = append(missing, v.ID)
-		}
-	}
-	found := make([]*cloudstack.Volume, len(missing))
-	fns = fns[:0]
-	for i, id := range missing {
-		fns = append(fns, func(ctx context.Context) (err error) {
-			found[i], err = r.cs.GetVolume(ctx, id)
-			return err
-		})
-	}
-	if err := firstError(parallel(ctx, fns...)); err != nil {
-		return nil, err
-	}
-	for _, v := range found {
-		at[v.ID] = *v
+	for _, v := range vols {
+		at[v.ID] = v
 	}
 	return at, nil
 }
@@ -895,7 +860,7 @@ func (r *run) attachVolumes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	at, err := r.volumesOn(ctx, target)
+	at, err := r.volumesOn(ctx)
 	if err != nil {
 		return err
 	}

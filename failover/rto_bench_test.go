@@ -48,7 +48,7 @@ type rtoRig struct {
 	req    failover.Request
 }
 
-func newRTORig(b *testing.B, volumes int, cloud []cssim.Option) *rtoRig {
+func newRTORig(b testing.TB, volumes int, cloud []cssim.Option) *rtoRig {
 	b.Helper()
 	opts := []cssim.Option{cssim.WithLatency(rtoLatency)}
 	for cmd, d := range rtoJobTimes {

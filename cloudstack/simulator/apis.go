@@ -112,6 +112,7 @@ var apiDocs = map[string]apiDoc{
 		Description: "Detaches a disk volume from a virtual machine.",
 		Params: []apiParam{
 			{Name: "id", Type: "uuid", Length: 255, Required: false, Description: "the ID of the disk volume"},
+			{Name: "ids", Type: "list", Length: 255, Required: false, Since: "4.9", Description: "the IDs of the volumes, mutually exclusive with id"},
 			{Name: "virtualmachineid", Type: "uuid", Length: 255, Required: false, Description: "the ID of the virtual machine where the volume is detached from"},
 			{Name: "deviceid", Type: "long", Length: 255, Required: false, Description: "the device ID on the virtual machine where volume is detached from"},
 		},

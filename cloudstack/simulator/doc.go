@@ -166,8 +166,10 @@
 //     details (a customized offering's cpuNumber, say).
 //   - listTemplates answers each template's ostypeid and ostypename (one id per OS type
 //     name) and its UEFI detail under details.
-//   - listVolumes: filters id, virtualmachineid (then in device order), type, zoneid, name,
-//     keyword; deleted volumes are not listed.
+//   - listVolumes: filters id, ids, virtualmachineid (then in device order), type, zoneid,
+//     name, keyword; deleted volumes are not listed.
+//   - listVirtualMachines and listVolumes check ids as CloudStack does: every item must name
+//     an existing entity, and id and ids together are a 431.
 //   - createVolume: a DATADISK from a disk offering in a zone (size for customized ones, 1
 //     to 1024 GB), as VolumeApiServiceImpl.allocVolume checks: neither is a required
 //     parameter, so their absence is a 431 rule error; it is Allocated, and cannot be

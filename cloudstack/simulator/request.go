@@ -94,6 +94,27 @@ func (r *request) list(name string) []string {
 	return out
 }
 
+// ids reads a list command's ids parameter as CloudStack does: each item is a UUID that
+// ParamProcessWorker translates (an unknown one is invalidID's 431), and id and ids together
+// are QueryManagerImpl.getIdsListFromCmd's 431. It returns nil when ids is not given.
+func (r *request) ids(exists func(string) bool) (map[string]bool, *apiError) {
+	items := r.list("ids")
+	if len(items) == 0 {
+		return nil, nil
+	}
+	ids := make(map[string]bool, len(items))
+	for _, id := range items {
+		if !exists(id) {
+			return nil, invalidID(r.command, "ids", id)
+		}
+		ids[id] = true
+	}
+	if r.get("id") != "" {
+		return nil, paramErr("Specify either id or ids but not both parameters")
+	}
+	return ids, nil
+}
+
 // mapParam collects a map parameter sent as name[index].field=value, as BaseCmd.unpackParams
 // reads it: the name matched case-insensitively, each field as sent (CloudStack's commands
 // look fields up case-sensitively), entries keyed by index. A key it cannot decode is

@@ -422,16 +422,16 @@ func (s *Simulator) listVirtualMachines(r *request) (any, *apiError) {
 			return nil, invalidID(r.command, p.name, v)
 		}
 	}
-	ids := map[string]bool{}
-	for _, id := range r.list("ids") {
-		ids[id] = true
+	ids, aerr := r.ids(func(id string) bool { return s.vms[id] != nil })
+	if aerr != nil {
+		return nil, aerr
 	}
 	var items []wire.VM
 	for _, vm := range s.vmOrder {
 		if vm.Expunged() {
 			continue
 		}
-		if (r.get("id") != "" && vm.ID != r.get("id")) || (len(ids) > 0 && !ids[vm.ID]) ||
+		if (r.get("id") != "" && vm.ID != r.get("id")) || (ids != nil && !ids[vm.ID]) ||
 			(r.get("name") != "" && vm.Name != r.get("name")) ||
 			(r.get("state") != "" && !equalFold(string(vm.State), r.get("state"))) ||
 			(r.get("zoneid") != "" && vm.ZoneID != r.get("zoneid")) ||

@@ -77,6 +77,11 @@ func (s *Simulator) listVolumes(r *request) (any, *apiError) {
 	if id := r.get("zoneid"); id != "" && s.zones[id] == nil {
 		return nil, invalidID(r.command, "zoneid", id)
 	}
+	// ids: ListVolumesCmd, since 4.9, "mutually exclusive with id".
+	ids, aerr := r.ids(func(id string) bool { return s.volumes[id] != nil })
+	if aerr != nil {
+		return nil, aerr
+	}
 	typ := r.get("type")
 	if typ != "" && !equalFold(typ, string(cloudstack.VolumeRoot)) && !equalFold(typ, string(cloudstack.VolumeData)) {
 		return nil, paramErr("Unable to execute API command listvolumes due to invalid value %s for parameter type: use ROOT or DATADISK", typ)
@@ -86,7 +91,7 @@ func (s *Simulator) listVolumes(r *request) (any, *apiError) {
 		if v.State == cloudstack.VolumeExpunged {
 			continue
 		}
-		if (r.get("id") != "" && v.ID != r.get("id")) ||
+		if (r.get("id") != "" && v.ID != r.get("id")) || (ids != nil && !ids[v.ID]) ||
 			(r.get("virtualmachineid") != "" && v.VMID != r.get("virtualmachineid")) ||
 			(typ != "" && !equalFold(string(v.Type), typ)) ||
 			(r.get("zoneid") != "" && v.ZoneID != r.get("zoneid")) ||

@@ -65,6 +65,53 @@ func TestListVolumes(t *testing.T) {
 	require.ErrorContains(t, err, "CloudStack API error 431")
 }
 
+// listVolumes and listVirtualMachines take ids as CloudStack does (ListVolumesCmd since 4.9,
+// ListVMsCmd since 4.4): the listed entities only, an unknown item is ParamProcessWorker's
+// 431 naming it, and id with ids is QueryManagerImpl.getIdsListFromCmd's 431.
+func TestListByIds(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{Volumes: []simulator.VolumeSpec{
+		{Name: "a"}, {Name: "b"}, {Name: "c"},
+	}}})
+	vols := e.seed.VolumeIDs
+	p := e.cs.Volume.NewListVolumesParams()
+	p.SetIds([]string{vols[2], vols[0]})
+	r, err := e.cs.Volume.ListVolumes(p)
+	require.NoError(t, err)
+	var names []string
+	for _, v := range r.Volumes {
+		names = append(names, v.Name)
+	}
+	assert.ElementsMatch(t, []string{"a", "c"}, names)
+	assert.Equal(t, 2, r.Count)
+
+	unknown := "5e000000-0000-4000-8000-0000000fffff"
+	p.SetIds([]string{vols[0], unknown})
+	_, err = e.cs.Volume.ListVolumes(p)
+	require.ErrorContains(t, err, "CloudStack API error 431")
+	require.ErrorContains(t, err, "Invalid parameter ids value="+unknown)
+
+	p.SetIds([]string{vols[0]})
+	p.SetId(vols[1])
+	_, err = e.cs.Volume.ListVolumes(p)
+	require.ErrorContains(t, err, "CloudStack API error 431")
+	require.ErrorContains(t, err, "Specify either id or ids but not both parameters")
+
+	vp := e.cs.VirtualMachine.NewListVirtualMachinesParams()
+	vp.SetIds([]string{e.seed.ApplianceVMID})
+	vms, err := e.cs.VirtualMachine.ListVirtualMachines(vp)
+	require.NoError(t, err)
+	require.Equal(t, 1, vms.Count)
+	assert.Equal(t, e.seed.ApplianceVMID, vms.VirtualMachines[0].Id)
+	vp.SetIds([]string{unknown})
+	_, err = e.cs.VirtualMachine.ListVirtualMachines(vp)
+	require.ErrorContains(t, err, "Invalid parameter ids value="+unknown)
+	vp.SetIds([]string{e.seed.ApplianceVMID})
+	vp.SetId(e.seed.ApplianceVMID)
+	_, err = e.cs.VirtualMachine.ListVirtualMachines(vp)
+	require.ErrorContains(t, err, "Specify either id or ids but not both parameters")
+}
+
 func TestAttachVolumeRules(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 2}})
