@@ -38,6 +38,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -205,10 +206,11 @@ func walk(err error, visit func(error) bool) bool {
 	return false
 }
 
-// Visible returns s with every character that could change how text around it reads shown
-// as an escape, the way strconv.Quote writes it but without the quotes: control characters
-// (\n, \r, \t, \x1b, \x00, DEL as \x7f, C1 as \u0085), bidirectional-text controls
-// (\u202e, \u2066, ...), line and paragraph separators, and each byte of invalid UTF-8
+// Visible returns s with every character that does not show as itself written as an
+// escape, the way strconv.Quote writes it but without the quotes: control characters (\n,
+// \r, \t, \x1b, \x00, DEL as \x7f, C1 as \u0085), bidirectional-text controls (\u202e,
+// \u2066, ...) and other invisible format characters (\u200b, \ufeff), line and paragraph
+// separators, spaces other than the ASCII one (\u00a0), and each byte of invalid UTF-8
 // (\xff). Everything else - quotes and backslashes included - is left as it is, so ordinary
 // text comes back unchanged and Visible(Visible(s)) == Visible(s): a value escaped once may
 // pass through another message that escapes it again.
@@ -273,19 +275,12 @@ func unsafeIndex(s string) int {
 	return -1
 }
 
-// unsafeRune reports the characters Visible escapes: control characters (C0, DEL, C1),
-// bidirectional-text controls and marks, and the Unicode line and paragraph separators.
-func unsafeRune(r rune) bool {
-	switch {
-	case r < 0x20, r >= 0x7f && r <= 0x9f:
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-		return true
-	case r == 0x200e, r == 0x200f, r == 0x061c, r == 0x2028, r == 0x2029:
-		return true
-	}
-	return false
-}
+// unsafeRune reports the characters Visible escapes: every one that does not show as itself,
+// which is all but letters, marks, numbers, punctuation, symbols and the ASCII space
+// (unicode.IsPrint): control characters (C0, DEL, C1), bidirectional-text controls and
+// other invisible format characters, line and paragraph separators, other spaces, and
+// unassigned code points.
+func unsafeRune(r rune) bool { return r != ' ' && !unicode.IsPrint(r) }
 
 // escape writes r as strconv.Quote would.
 func escape(r rune) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -33,6 +34,10 @@ func TestVisible(t *testing.T) {
 		{"bad\xff\xfeutf8", `bad\xff\xfeutf8`},
 		{"truncated\xe2\x80", `truncated\xe2\x80`},
 		{"emoji 🚀 and U+FFFD \uFFFD", "emoji 🚀 and U+FFFD \uFFFD"},
+		{"zero\u200bwidth", `zero\u200bwidth`},
+		{"\ufeffbom", `\ufeffbom`},
+		{"no\u00a0break", `no\u00a0break`},
+		{"soft\u00adhyphen", `soft\u00adhyphen`},
 	}
 	for _, tt := range tests {
 		got := fkerrors.Visible(tt.in)
@@ -52,14 +57,18 @@ func TestExplainAndRemedyAreVisible(t *testing.T) {
 	assert.Equal(t, `foreign\x1b]0;title\a`, problem)
 }
 
-// isForging reports a character Visible must never leave in its output.
+// isForging reports a character Visible must never leave: one that moves the cursor, acts on
+// a terminal, reorders text or breaks a line.
 func isForging(r rune) bool {
 	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) ||
 		(r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c || r == 0x2028 || r == 0x2029
 }
 
+// hidden reports a character that does not show as itself, which Visible escapes too.
+func hidden(r rune) bool { return r != ' ' && !unicode.IsPrint(r) }
+
 func FuzzVisible(f *testing.F) {
-	for _, s := range []string{"", "plain", "\x1b[2J", "a\nb", "\u202e", "\x00", "\xff", "\xe2\x80", "é\u2066"} {
+	for _, s := range []string{"", "plain", "\x1b[2J", "a\nb", "\u202e", "\x00", "\xff", "\xe2\x80", "é\u2066", "\u200b", "\u00a0"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -73,7 +82,10 @@ func FuzzVisible(f *testing.F) {
 		if fkerrors.Visible(out) != out {
 			t.Fatalf("Visible is not idempotent on %q", s)
 		}
-		if utf8.ValidString(s) && strings.IndexFunc(s, isForging) < 0 && out != s {
+		if i := strings.IndexFunc(out, hidden); i >= 0 {
+			t.Fatalf("Visible(%q) = %q keeps a hidden character at byte %d", s, out, i)
+		}
+		if utf8.ValidString(s) && strings.IndexFunc(s, hidden) < 0 && out != s {
 			t.Fatalf("Visible changed safe text %q to %q", s, out)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ossea-migrate/failoverkit/failover"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // printJob writes a job for people, to a printer: its values are made visible here, since a
@@ -15,8 +16,8 @@ import (
 // step with its timing and the ledger.
 func printJob(w *printer, job *failover.Job, detailed bool) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(tw, "  %s\t%s\n", visible(k), visible(v)) }
-	fmt.Fprintf(tw, "job %s\t%s\t%s\n", visible(job.ID), visible(string(job.Kind)), visible(strings.ToUpper(string(job.Status))))
+	row := func(k, v string) { fmt.Fprintf(tw, "  %s\t%s\n", fkerrors.Visible(k), fkerrors.Visible(v)) }
+	fmt.Fprintf(tw, "job %s\t%s\t%s\n", fkerrors.Visible(job.ID), fkerrors.Visible(string(job.Kind)), fkerrors.Visible(strings.ToUpper(string(job.Status))))
 	f := job.Facts
 	src := job.Request.VM.String()
 	if f.SourceVMPath != "" {
@@ -78,9 +79,9 @@ func printJob(w *printer, job *failover.Job, detailed bool) {
 			if !s.FinishedAt.IsZero() {
 				took = round(s.FinishedAt.Sub(s.StartedAt)).String()
 			}
-			line := fmt.Sprintf("    %s\t%s\t%s", visible(string(name)), visible(string(s.Status)), took)
+			line := fmt.Sprintf("    %s\t%s\t%s", fkerrors.Visible(string(name)), fkerrors.Visible(string(s.Status)), took)
 			if s.Error != "" {
-				line += "\t" + visible(forCLI(s.Error))
+				line += "\t" + fkerrors.Visible(forCLI(s.Error))
 			}
 			fmt.Fprintln(tw, line)
 		}
@@ -93,7 +94,7 @@ func printJob(w *printer, job *failover.Job, detailed bool) {
 			if e.Volume != "" && e.Volume != what {
 				what += " volume " + e.Volume
 			}
-			fmt.Fprintf(tw, "    %d\t%s\t%s\t%s\n", e.Seq, visible(string(e.Action)), visible(string(e.State)), visible(what))
+			fmt.Fprintf(tw, "    %d\t%s\t%s\t%s\n", e.Seq, fkerrors.Visible(string(e.Action)), fkerrors.Visible(string(e.State)), fkerrors.Visible(what))
 		}
 	}
 	_ = tw.Flush()
@@ -118,7 +119,7 @@ func printJobs(w *printer, jobs []*failover.Job) {
 		if j.Facts.SourceVMPath != "" {
 			src = j.Facts.SourceVMPath
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", visible(j.ID), visible(string(j.Kind)), visible(string(j.Status)), visible(src), j.UpdatedAt.Local().Format(time.DateTime))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", fkerrors.Visible(j.ID), fkerrors.Visible(string(j.Kind)), fkerrors.Visible(string(j.Status)), fkerrors.Visible(src), j.UpdatedAt.Local().Format(time.DateTime))
 	}
 	_ = tw.Flush()
 }

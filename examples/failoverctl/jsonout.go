@@ -54,7 +54,7 @@ func (a *app) writeJSON(v any) {
 // showing the line: DEL, bidi controls and other invisible format characters, C1 controls. Such
 // runes can only be inside JSON strings, where the escape means the same rune.
 func jsonVisible(b []byte) []byte {
-	if isVisible(string(b)) {
+	if bytes.IndexFunc(b, func(r rune) bool { return !shows(r) }) < 0 {
 		return b
 	}
 	var out bytes.Buffer

@@ -115,8 +115,8 @@ func TestVisible(t *testing.T) {
 		"plain text": "plain text", "\x1b[2J": `\x1b[2J`, "\a": `\a`, "\x00": `\x00`, "\u202e": `\u202e`, "\r": `\r`,
 		"a\nb": `a\nb`, "\xff": `\xff`, "\t": `\t`, "\x7f": `\x7f`, "héllo wörld": "héllo wörld", `a\b`: `a\b`,
 	} {
-		assert.Equal(t, want, visible(in), "%q", in)
-		assert.Equal(t, visible(in), visible(visible(in)), "idempotent for %q", in)
+		assert.Equal(t, want, fkerrors.Visible(in), "%q", in)
+		assert.Equal(t, fkerrors.Visible(in), fkerrors.Visible(fkerrors.Visible(in)), "idempotent for %q", in)
 	}
 	var out bytes.Buffer
 	p := newPrinter(&out)

@@ -5,59 +5,15 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"strconv"
-	"strings"
 	"sync"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
-// visible returns s with everything that would act on a terminal rather than show on it
-// written as Go's %q writes it, without the quotes: control characters (ESC, BEL, NUL, CR,
-// LF, TAB, DEL and the C1 range), bidi overrides and isolates, other invisible format
-// characters and invalid UTF-8. Printable text, backslashes included, is left as it is, so
-// visible(visible(s)) == visible(s).
-func visible(s string) string {
-	if isVisible(s) {
-		return s
-	}
-	var b strings.Builder
-	for i, w := 0, 0; i < len(s); i += w {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		w = size
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case shows(r):
-			b.WriteRune(r)
-		default:
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		}
-	}
-	return b.String()
-}
-
-func isVisible(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			for _, r := range s {
-				if r == utf8.RuneError || !shows(r) {
-					return false
-				}
-			}
-			return true
-		}
-	}
-	return true
-}
-
-// shows reports whether r shows as itself: a printable rune or a space, and none of the bidi
-// controls that reorder what follows them (which unicode.IsPrint rejects too, as format
-// characters).
-func shows(r rune) bool {
-	return r == ' ' || (unicode.IsPrint(r) && r != utf8.RuneError)
-}
+// shows reports whether r shows as itself: a printable rune or the ASCII space, the runes
+// fkerrors.Visible leaves as they are.
+func shows(r rune) bool { return r == ' ' || unicode.IsPrint(r) }
 
 // printer writes failoverctl's plain output for people. Every line's content is made
 // visible, so that no value from a store, a server or a request can move the cursor, recolour,
@@ -94,7 +50,7 @@ func (p *printer) Write(b []byte) (int, error) {
 		if i < 0 {
 			break
 		}
-		out.WriteString(visible(string(p.pending[:i])))
+		out.WriteString(fkerrors.Visible(string(p.pending[:i])))
 		out.WriteByte('\n')
 		p.pending = p.pending[i+1:]
 	}
@@ -111,7 +67,7 @@ func (p *printer) flush() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.pending) > 0 {
-		_, _ = io.WriteString(p.w, visible(string(p.pending)))
+		_, _ = io.WriteString(p.w, fkerrors.Visible(string(p.pending)))
 		p.pending = nil
 	}
 }
@@ -123,12 +79,12 @@ func visibleArgs(args []any) []any {
 	for i, a := range args {
 		switch v := a.(type) {
 		case string:
-			out[i] = visible(v)
+			out[i] = fkerrors.Visible(v)
 		case error, fmt.Stringer:
-			out[i] = visible(fmt.Sprint(v))
+			out[i] = fkerrors.Visible(fmt.Sprint(v))
 		default:
 			if rv := reflect.ValueOf(a); rv.IsValid() && rv.Kind() == reflect.String {
-				out[i] = visible(rv.String())
+				out[i] = fkerrors.Visible(rv.String())
 			} else {
 				out[i] = a
 			}

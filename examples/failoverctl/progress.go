@@ -9,6 +9,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/ossea-migrate/failoverkit/failover"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // progress draws one bar per operation on a terminal - step i of n, the step under way and
@@ -32,7 +33,7 @@ func (p *progress) Observe(e failover.Event) {
 	case failover.EventJobStarted:
 		p.drop()
 		p.started = e.At
-		fmt.Fprintf(p.w, "%s job %s\n", e.Operation, visible(e.JobID))
+		fmt.Fprintf(p.w, "%s job %s\n", e.Operation, fkerrors.Visible(e.JobID))
 	case failover.EventStepStarted:
 		if p.bar == nil {
 			p.bar = progressbar.NewOptions(e.Total,
@@ -46,7 +47,7 @@ func (p *progress) Observe(e failover.Event) {
 			p.stop = make(chan struct{})
 			go p.tick(p.bar, p.stop)
 		}
-		p.bar.Describe(fmt.Sprintf("[%d/%d] %-20s", e.Index, e.Total, visible(string(e.Step))))
+		p.bar.Describe(fmt.Sprintf("[%d/%d] %-20s", e.Index, e.Total, fkerrors.Visible(string(e.Step))))
 	case failover.EventStepFinished, failover.EventStepSkipped, failover.EventStepFailed:
 		mark := "ok  "
 		detail := round(e.Duration).String()
@@ -64,7 +65,7 @@ func (p *progress) Observe(e failover.Event) {
 		p.line(fmt.Sprintf("       [%d/%d] %-20s credentials rejected and changed at the source: retrying with the new set", e.Index, e.Total, e.Step))
 	case failover.EventJobFinished:
 		p.drop()
-		fmt.Fprintf(p.w, "%s job %s: %s in %s\n", e.Operation, visible(e.JobID), e.Status, round(e.At.Sub(p.started)))
+		fmt.Fprintf(p.w, "%s job %s: %s in %s\n", e.Operation, fkerrors.Visible(e.JobID), e.Status, round(e.At.Sub(p.started)))
 	}
 }
 
@@ -74,7 +75,7 @@ func (p *progress) line(s string) {
 	if p.bar != nil {
 		_ = p.bar.Clear()
 	}
-	fmt.Fprintln(p.w, visible(s))
+	fmt.Fprintln(p.w, fkerrors.Visible(s))
 }
 
 // tick redraws the bar twice a second so that its elapsed time moves during a long step.
