@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // StepCommit is the step of Commit: it deletes the rollback snapshots.
@@ -64,7 +66,7 @@ func (e *Engine) commit(ctx context.Context, job *Job) (*Job, error) {
 		err = r.save(ctx)
 	}
 	err = r.ended(ctx, err)
-	e.log.Info("failover: commit finished", "job", job.ID, "status", string(job.Status))
+	e.log.Info("failover: commit finished", "job", fkerrors.Visible(job.ID), "status", string(job.Status))
 	return job.clone(), err
 }
 
@@ -83,7 +85,7 @@ func (e *Engine) RollbackExpired(ctx context.Context) ([]*Job, error) {
 		back, err := e.Rollback(ctx, j.ID)
 		switch {
 		case errors.Is(err, ErrBusy):
-			e.log.Info("failover: expired test failover is busy; next time", "job", j.ID)
+			e.log.Info("failover: expired test failover is busy; next time", "job", fkerrors.Visible(j.ID))
 			continue
 		case err != nil:
 			errs = append(errs, fmt.Errorf("job %s: %w", j.ID, err))

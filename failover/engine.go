@@ -13,6 +13,7 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -223,7 +224,7 @@ func (e *Engine) reconcile(ctx context.Context, j *Job) *Job {
 		j.Error = "the operation stopped without recording its end (its process died or the job store failed); fix: Resume or Rollback the job"
 	}
 	if err := e.store.SaveJob(ctx, j); err != nil {
-		e.log.Warn("failover: could not record a job found interrupted", "job", j.ID, "error", err)
+		e.log.Warn("failover: could not record a job found interrupted", "job", fkerrors.Visible(j.ID), "error", fkerrors.VisibleError(err))
 	}
 	return j
 }

@@ -119,7 +119,7 @@ func (r *run) finish(ctx context.Context, err error) (*Job, error) {
 		j.Status, j.Error, j.FailedStep = StatusInterrupted, r.storeFailed.Error(), failedStep(err)
 		r.journalAfter(ctx, JournalEvent{Type: EventJobFinished, Err: r.storeFailed})
 		r.emit(Event{Type: EventJobFinished, Status: j.Status, Error: j.Error})
-		r.e.log.Error("failover: job stopped: the job store failed", "job", j.ID, "operation", r.op, "error", r.storeFailed)
+		r.e.log.Error("failover: job stopped: the job store failed", "job", fkerrors.Visible(j.ID), "operation", r.op, "error", fkerrors.VisibleError(r.storeFailed))
 		return j.clone(), r.storeFailed
 	}
 	switch {
@@ -147,7 +147,7 @@ func (r *run) finish(ctx context.Context, err error) (*Job, error) {
 		}
 	}
 	err = r.ended(ctx, err)
-	r.e.log.Info("failover: job finished", "job", j.ID, "operation", r.op, "status", string(j.Status), "failed_step", j.FailedStep)
+	r.e.log.Info("failover: job finished", "job", fkerrors.Visible(j.ID), "operation", r.op, "status", string(j.Status), "failed_step", j.FailedStep)
 	return j.clone(), err
 }
 
@@ -479,7 +479,7 @@ func (r *run) runHooks(ctx context.Context, p Phase) error {
 		r.mu.Lock()
 		r.job.Warnings = append(r.job.Warnings, msg)
 		r.mu.Unlock()
-		r.e.log.Warn("failover: a best-effort hook failed; going on", "job", r.job.ID, "phase", string(p), "hook", h.name, "error", fkerrors.VisibleError(err))
+		r.e.log.Warn("failover: a best-effort hook failed; going on", "job", fkerrors.Visible(r.job.ID), "phase", string(p), "hook", h.name, "error", fkerrors.VisibleError(err))
 		r.emit(Event{Type: EventWarning, Step: hookStepName(p), Error: msg})
 	}
 	return nil
@@ -955,7 +955,7 @@ func (r *run) planGuest(f *Facts, shape vsphere.Shape, cat catalog, origin strin
 		r.job.Warnings = append(r.job.Warnings, warning)
 		r.mu.Unlock()
 		if r.op != opPlan {
-			r.e.log.Warn("failover: the template is for another OS family; deploying as the request allows", "job", r.job.ID, "warning", warning)
+			r.e.log.Warn("failover: the template is for another OS family; deploying as the request allows", "job", fkerrors.Visible(r.job.ID), "warning", fkerrors.Visible(warning))
 			r.emit(Event{Type: EventWarning, Step: StepPreflight, Error: warning})
 		}
 	}

@@ -93,5 +93,5 @@ func (r *run) journalAfter(ctx context.Context, ev JournalEvent) {
 	r.job.Warnings = append(r.job.Warnings, fkerrors.Visible(err.Error()))
 	r.mu.Unlock()
 	r.journalErr = errors.Join(r.journalErr, err)
-	r.e.log.Error("failover: journal failed", "job", r.job.ID, "operation", r.op, "error", err)
+	r.e.log.Error("failover: journal failed", "job", fkerrors.Visible(r.job.ID), "operation", r.op, "error", fkerrors.VisibleError(err))
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"slices"
+
+	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // RollbackOption configures Rollback.
@@ -78,7 +80,7 @@ func (e *Engine) rollback(ctx context.Context, job *Job, powerOn bool, trigger s
 		err = errors.Join(err, serr)
 	}
 	err = r.ended(ctx, err)
-	e.log.Info("failover: rollback finished", "job", job.ID, "status", string(job.Status), "outcome", string(job.Cleanup.Outcome))
+	e.log.Info("failover: rollback finished", "job", fkerrors.Visible(job.ID), "status", string(job.Status), "outcome", string(job.Cleanup.Outcome))
 	return job.clone(), err
 }
 
