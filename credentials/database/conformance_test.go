@@ -151,15 +151,12 @@ func newSourceAndWriter(t testing.TB, db *gorm.DB, opts ...database.SourceOption
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testdb.Backends(t) {
-		t.Run(string(backend), func(t *testing.T) {
-			t.Parallel()
-			credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
-				db, src, w := newStore(t, backend)
-				return dbHarness{t: t, db: db, src: src, w: w}
-			})
+	testdb.EachBackend(t, func(t *testing.T, backend testdb.Backend) {
+		credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
+			db, src, w := newStore(t, backend)
+			return dbHarness{t: t, db: db, src: src, w: w}
 		})
-	}
+	})
 }
 
 // TestConformanceWithUsageTracking runs the suite with bookkeeping on: the extra writes must
@@ -190,14 +187,11 @@ func TestConformancePlaintextCloudStackKeys(t *testing.T) {
 // than those Migrate creates.
 func TestConformanceOnApplianceSchema(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testdb.Backends(t) {
-		t.Run(string(backend), func(t *testing.T) {
-			t.Parallel()
-			credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
-				db := appliancedb.Open(t, backend)
-				src, w := newSourceAndWriter(t, db)
-				return dbHarness{t: t, db: db, src: src, w: w}
-			})
+	testdb.EachBackend(t, func(t *testing.T, backend testdb.Backend) {
+		credentialstest.RunConformanceTests(t, func(t *testing.T) credentialstest.Harness {
+			db := appliancedb.Open(t, backend)
+			src, w := newSourceAndWriter(t, db)
+			return dbHarness{t: t, db: db, src: src, w: w}
 		})
-	}
+	})
 }

@@ -110,45 +110,42 @@ func TestWriterLeavesTheApplianceSchema(t *testing.T) {
 // created.
 func TestMigrateMatchesTheDeployedSchema(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testdb.Backends(t) {
-		t.Run(string(backend), func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			migratedDB := testdb.Open(t, backend)
-			require.NoError(t, database.Migrate(ctx, migratedDB))
-			got := appliancedb.Snapshot(t, migratedDB)
-			want := appliancedb.Snapshot(t, appliancedb.Open(t, backend))
+	testdb.EachBackend(t, func(t *testing.T, backend testdb.Backend) {
+		ctx := context.Background()
+		migratedDB := testdb.Open(t, backend)
+		require.NoError(t, database.Migrate(ctx, migratedDB))
+		got := appliancedb.Snapshot(t, migratedDB)
+		want := appliancedb.Snapshot(t, appliancedb.Open(t, backend))
 
-			for _, table := range []string{"ossea_configs", "vmware_credentials"} {
-				assert.Equal(t, want[table], got[table], "%s as Migrate creates it is the deployed table:\n%s", table,
-					appliancedb.Schema{table: want[table]}.Diff(appliancedb.Schema{table: got[table]}))
+		for _, table := range []string{"ossea_configs", "vmware_credentials"} {
+			assert.Equal(t, want[table], got[table], "%s as Migrate creates it is the deployed table:\n%s", table,
+				appliancedb.Schema{table: want[table]}.Diff(appliancedb.Schema{table: got[table]}))
+		}
+		for _, line := range got["vm_replication_contexts"] {
+			assert.True(t, slices.Contains(want["vm_replication_contexts"], line),
+				"vm_replication_contexts as Migrate creates it has %q, which the deployed table does not", line)
+		}
+		assert.NotEqual(t, []string{appliancedb.Absent}, got["vm_replication_contexts"])
+		for _, table := range appliancedb.AllTables() {
+			if !slices.Contains([]string{"ossea_configs", "vmware_credentials", "vm_replication_contexts"}, table) {
+				assert.Equal(t, []string{appliancedb.Absent}, got[table], "Migrate creates no %s", table)
 			}
-			for _, line := range got["vm_replication_contexts"] {
-				assert.True(t, slices.Contains(want["vm_replication_contexts"], line),
-					"vm_replication_contexts as Migrate creates it has %q, which the deployed table does not", line)
-			}
-			assert.NotEqual(t, []string{appliancedb.Absent}, got["vm_replication_contexts"])
-			for _, table := range appliancedb.AllTables() {
-				if !slices.Contains([]string{"ossea_configs", "vmware_credentials", "vm_replication_contexts"}, table) {
-					assert.Equal(t, []string{appliancedb.Absent}, got[table], "Migrate creates no %s", table)
-				}
-			}
+		}
 
-			// The facts code relies on, by behaviour.
-			require.NoError(t, migratedDB.Exec("INSERT INTO ossea_configs (name, api_url, api_key, secret_key, zone) VALUES ('x', 'u', 'k', 's', 'z')").Error)
-			var active bool
-			require.NoError(t, migratedDB.Raw("SELECT is_active FROM ossea_configs WHERE name = 'x'").Scan(&active).Error)
-			assert.True(t, active, "is_active defaults to 1")
-			cols, err := migratedDB.Migrator().ColumnTypes("vm_replication_contexts")
-			require.NoError(t, err)
-			names := make([]string, 0, len(cols))
-			for _, c := range cols {
-				names = append(names, c.Name())
-			}
-			assert.Contains(t, names, "credential_id")
-			assert.NotContains(t, names, "vmware_credential_id")
-		})
-	}
+		// The facts code relies on, by behaviour.
+		require.NoError(t, migratedDB.Exec("INSERT INTO ossea_configs (name, api_url, api_key, secret_key, zone) VALUES ('x', 'u', 'k', 's', 'z')").Error)
+		var active bool
+		require.NoError(t, migratedDB.Raw("SELECT is_active FROM ossea_configs WHERE name = 'x'").Scan(&active).Error)
+		assert.True(t, active, "is_active defaults to 1")
+		cols, err := migratedDB.Migrator().ColumnTypes("vm_replication_contexts")
+		require.NoError(t, err)
+		names := make([]string, 0, len(cols))
+		for _, c := range cols {
+			names = append(names, c.Name())
+		}
+		assert.Contains(t, names, "credential_id")
+		assert.NotContains(t, names, "vmware_credential_id")
+	})
 }
 
 // TestMigrateLeavesTheApplianceSchema runs Migrate on the appliance's own database, with

@@ -98,56 +98,50 @@ func TestVSphereForVM(t *testing.T) {
 // follow the table as it is, so nothing about it was remembered.
 func TestLinkColumnReadOnEveryCall(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testdb.Backends(t) {
-		t.Run(string(backend), func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			db := appliancedb.Open(t, backend, appliancedb.WithLinkColumn(appliancedb.LinkVMwareCredentialID))
-			src, w := newSourceAndWriter(t, db)
-			for _, name := range []string{"default-vc", "lab-vc"} {
-				_, err := w.PutVSphere(ctx, name, validVSphere(t, name+".example.invalid"))
-				require.NoError(t, err)
-			}
-			require.NoError(t, w.SetDefaultVSphere(ctx, "default-vc"))
-			appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1"})
-			require.NoError(t, w.LinkVM(ctx, "ctx-1", "lab-vc"))
-			v, err := src.VSphereForVM(ctx, "ctx-1")
+	testdb.EachBackend(t, func(t *testing.T, backend testdb.Backend) {
+		ctx := context.Background()
+		db := appliancedb.Open(t, backend, appliancedb.WithLinkColumn(appliancedb.LinkVMwareCredentialID))
+		src, w := newSourceAndWriter(t, db)
+		for _, name := range []string{"default-vc", "lab-vc"} {
+			_, err := w.PutVSphere(ctx, name, validVSphere(t, name+".example.invalid"))
 			require.NoError(t, err)
-			assert.Equal(t, "lab-vc", v.Origin.Account)
+		}
+		require.NoError(t, w.SetDefaultVSphere(ctx, "default-vc"))
+		appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1"})
+		require.NoError(t, w.LinkVM(ctx, "ctx-1", "lab-vc"))
+		v, err := src.VSphereForVM(ctx, "ctx-1")
+		require.NoError(t, err)
+		assert.Equal(t, "lab-vc", v.Origin.Account)
 
-			rename := "ALTER TABLE vm_replication_contexts RENAME COLUMN vmware_credential_id TO credential_id"
-			require.NoError(t, db.Exec(rename).Error)
-			v, err = src.VSphereForVM(ctx, "ctx-1")
-			require.NoError(t, err, "the same source reads the renamed column")
-			assert.Equal(t, "lab-vc", v.Origin.Account)
-			require.NoError(t, w.LinkVM(ctx, "ctx-1", ""))
-			v, err = src.VSphereForVM(ctx, "ctx-1")
-			require.NoError(t, err)
-			assert.Equal(t, "default-vc", v.Origin.Account, "the same writer wrote the renamed column")
-			assert.Contains(t, v.Origin.Location, "has no credential_id")
-		})
-	}
+		rename := "ALTER TABLE vm_replication_contexts RENAME COLUMN vmware_credential_id TO credential_id"
+		require.NoError(t, db.Exec(rename).Error)
+		v, err = src.VSphereForVM(ctx, "ctx-1")
+		require.NoError(t, err, "the same source reads the renamed column")
+		assert.Equal(t, "lab-vc", v.Origin.Account)
+		require.NoError(t, w.LinkVM(ctx, "ctx-1", ""))
+		v, err = src.VSphereForVM(ctx, "ctx-1")
+		require.NoError(t, err)
+		assert.Equal(t, "default-vc", v.Origin.Account, "the same writer wrote the renamed column")
+		assert.Contains(t, v.Origin.Location, "has no credential_id")
+	})
 }
 
 func TestNoLinkColumn(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testdb.Backends(t) {
-		t.Run(string(backend), func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			db := appliancedb.Open(t, backend, appliancedb.WithLinkColumn(appliancedb.NoLink))
-			src, w := newSourceAndWriter(t, db)
-			_, err := w.PutVSphere(ctx, "vc", validVSphere(t, "vc.example.invalid"))
-			require.NoError(t, err)
-			appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1"})
+	testdb.EachBackend(t, func(t *testing.T, backend testdb.Backend) {
+		ctx := context.Background()
+		db := appliancedb.Open(t, backend, appliancedb.WithLinkColumn(appliancedb.NoLink))
+		src, w := newSourceAndWriter(t, db)
+		_, err := w.PutVSphere(ctx, "vc", validVSphere(t, "vc.example.invalid"))
+		require.NoError(t, err)
+		appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1"})
 
-			_, err = src.VSphereForVM(ctx, "ctx-1")
-			requireErr(t, err, fkerrors.Invalid, "", nil, "vm_replication_contexts", "credential_id", "vmware_credential_id", "appliance's database")
-			err = w.LinkVM(ctx, "ctx-1", "vc")
-			requireErr(t, err, fkerrors.Invalid, "", nil, "neither credential_id")
-			require.NoError(t, w.DeleteVSphere(ctx, "vc"), "with no link column nothing can be linked to the set")
-		})
-	}
+		_, err = src.VSphereForVM(ctx, "ctx-1")
+		requireErr(t, err, fkerrors.Invalid, "", nil, "vm_replication_contexts", "credential_id", "vmware_credential_id", "appliance's database")
+		err = w.LinkVM(ctx, "ctx-1", "vc")
+		requireErr(t, err, fkerrors.Invalid, "", nil, "neither credential_id")
+		require.NoError(t, w.DeleteVSphere(ctx, "vc"), "with no link column nothing can be linked to the set")
+	})
 }
 
 // TestBothLinkColumns: a table with both columns is read when they agree and refused, naming
@@ -177,56 +171,50 @@ func TestBothLinkColumns(t *testing.T) {
 // TestLinkVMNeverCreatesAContext: only the appliance inserts replication contexts.
 func TestLinkVMNeverCreatesAContext(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testdb.Backends(t) {
-		t.Run(string(backend), func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			for name, db := range map[string]*gorm.DB{"appliance": appliancedb.Open(t, backend), "migrated": migrated(t, backend)} {
-				_, w := newSourceAndWriter(t, db)
-				_, err := w.PutVSphere(ctx, "vc", validVSphere(t, "vc.example.invalid"))
-				require.NoError(t, err)
-				err = w.LinkVM(ctx, "ctx-missing", "vc")
-				requireErr(t, err, fkerrors.NotFound, "", nil, "ctx-missing", "the appliance creates replication contexts", "never inserts")
-				assert.ErrorIs(t, err, database.ErrNoContext, name)
-				var n int64
-				require.NoError(t, db.Raw("SELECT COUNT(*) FROM vm_replication_contexts").Scan(&n).Error)
-				assert.Zero(t, n, name)
-			}
-		})
-	}
+	testdb.EachBackend(t, func(t *testing.T, backend testdb.Backend) {
+		ctx := context.Background()
+		for name, db := range map[string]*gorm.DB{"appliance": appliancedb.Open(t, backend), "migrated": migrated(t, backend)} {
+			_, w := newSourceAndWriter(t, db)
+			_, err := w.PutVSphere(ctx, "vc", validVSphere(t, "vc.example.invalid"))
+			require.NoError(t, err)
+			err = w.LinkVM(ctx, "ctx-missing", "vc")
+			requireErr(t, err, fkerrors.NotFound, "", nil, "ctx-missing", "the appliance creates replication contexts", "never inserts")
+			assert.ErrorIs(t, err, database.ErrNoContext, name)
+			var n int64
+			require.NoError(t, db.Raw("SELECT COUNT(*) FROM vm_replication_contexts").Scan(&n).Error)
+			assert.Zero(t, n, name)
+		}
+	})
 }
 
 // TestDeleteLinkedVSphereSet: deleting a set VMs are linked to would, through the
 // appliance's foreign key, move them to the default set silently; the Writer refuses.
 func TestDeleteLinkedVSphereSet(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testdb.Backends(t) {
-		t.Run(string(backend), func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			db := appliancedb.Open(t, backend)
-			src, w := newSourceAndWriter(t, db)
-			for _, name := range []string{"default-vc", "lab-vc"} {
-				_, err := w.PutVSphere(ctx, name, validVSphere(t, name+".example.invalid"))
-				require.NoError(t, err)
-			}
-			require.NoError(t, w.SetDefaultVSphere(ctx, "default-vc"))
-			appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1"})
-			require.NoError(t, w.LinkVM(ctx, "ctx-1", "lab-vc"))
-
-			err := w.DeleteVSphere(ctx, "lab-vc")
-			requireErr(t, err, fkerrors.Invalid, "", nil, "ctx-1", "LinkVM")
-			assert.ErrorIs(t, err, database.ErrInUse)
-			v, err := src.VSphereForVM(ctx, "ctx-1")
+	testdb.EachBackend(t, func(t *testing.T, backend testdb.Backend) {
+		ctx := context.Background()
+		db := appliancedb.Open(t, backend)
+		src, w := newSourceAndWriter(t, db)
+		for _, name := range []string{"default-vc", "lab-vc"} {
+			_, err := w.PutVSphere(ctx, name, validVSphere(t, name+".example.invalid"))
 			require.NoError(t, err)
-			assert.Equal(t, "lab-vc", v.Origin.Account, "the set and the link are still there")
+		}
+		require.NoError(t, w.SetDefaultVSphere(ctx, "default-vc"))
+		appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1"})
+		require.NoError(t, w.LinkVM(ctx, "ctx-1", "lab-vc"))
 
-			require.NoError(t, w.LinkVM(ctx, "ctx-1", "default-vc"))
-			require.NoError(t, w.DeleteVSphere(ctx, "lab-vc"))
-			_, err = src.VSphere(ctx, credentials.Account("lab-vc"))
-			require.ErrorIs(t, err, fkerrors.NotFound)
-		})
-	}
+		err := w.DeleteVSphere(ctx, "lab-vc")
+		requireErr(t, err, fkerrors.Invalid, "", nil, "ctx-1", "LinkVM")
+		assert.ErrorIs(t, err, database.ErrInUse)
+		v, err := src.VSphereForVM(ctx, "ctx-1")
+		require.NoError(t, err)
+		assert.Equal(t, "lab-vc", v.Origin.Account, "the set and the link are still there")
+
+		require.NoError(t, w.LinkVM(ctx, "ctx-1", "default-vc"))
+		require.NoError(t, w.DeleteVSphere(ctx, "lab-vc"))
+		_, err = src.VSphere(ctx, credentials.Account("lab-vc"))
+		require.ErrorIs(t, err, fkerrors.NotFound)
+	})
 }
 
 // TestDanglingLink: where foreign keys are not enforced (SQLite by default) a link can point
