@@ -19,7 +19,8 @@ func bootID() string {
 }
 
 // processStart returns the start time of process pid in clock ticks since boot (field 22 of
-// /proc/<pid>/stat), and false when there is no such process.
+// /proc/<pid>/stat), and false when there is no such process or it has exited: a zombie
+// (state Z, not yet reaped by its parent) or a dead one (X) runs nothing and renews no lease.
 func processStart(pid int) (string, bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
@@ -33,6 +34,9 @@ func processStart(pid int) (string, bool) {
 	}
 	fields := strings.Fields(s[i+1:])
 	// fields[0] is field 3 (state); starttime is field 22.
+	if len(fields) > 0 && (fields[0] == "Z" || fields[0] == "X") {
+		return "", false
+	}
 	if len(fields) < 20 {
 		return "", true
 	}
