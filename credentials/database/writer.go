@@ -414,7 +414,8 @@ func (w *Writer) LinkVM(ctx context.Context, contextID, credentialName string) e
 func (w *Writer) check(kind credentials.Kind, name string, check func() *credentials.Problem) error {
 	if blankOrPadded(name) {
 		return &credentials.Error{Code: fkerrors.Invalid, Source: sourceName, Kind: kind, Account: name,
-			Problem: "the set's name is empty or padded with white space", Fix: "give the set a name without surrounding white space"}
+			Field: credentials.FieldAccount, Problem: "the set's name is empty or padded with white space",
+			Fix: "give the set a name without surrounding white space"}
 	}
 	if w.cfg.skipValidation {
 		return nil

@@ -264,6 +264,15 @@ func TestWriterRefusesInsaneValues(t *testing.T) {
 			_, err := w.PutCloudStack(ctx, "a\nfix: forged", cs(func(*credentials.CloudStack) {}))
 			return err
 		}, credentials.FieldAccount},
+		{"padded name", func() error {
+			_, err := w.PutCloudStack(ctx, " padded ", cs(func(*credentials.CloudStack) {}))
+			return err
+		}, credentials.FieldAccount},
+		{"blank name", func() error {
+			_, err := w.PutVSphere(ctx, "", credentials.VSphere{Host: "vc.example.invalid", Username: "u",
+				Password: credentials.NewSecret("fake-password")})
+			return err
+		}, credentials.FieldAccount},
 		{"rotated key with a control character", func() error {
 			return w.RotateCloudStackKeys(ctx, "any", credentials.NewSecret("fake\x00key"), credentials.NewSecret("fake-secret"))
 		}, credentials.FieldAPIKey},
