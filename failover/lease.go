@@ -164,7 +164,7 @@ func (r *run) releaseLease(ctx context.Context) {
 	if err == nil {
 		return
 	}
-	r.e.log.Warn("failover: could not release the VM lease; retrying in the background until the lease expires",
+	r.e.log.Warn("failover: could not release the VM lease; retrying while the engine is open (once this process has exited, the next operation on the VM takes the lease over)",
 		"job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(r.leaseKey), "error", fkerrors.VisibleError(err))
 	// The store may be back in a moment: free the lease then, so that the next operation on
 	// the VM need not prove this engine dead.
