@@ -139,6 +139,12 @@ func (p *Provider) CloudStack(ctx context.Context, ref Ref) (CloudStack, error) 
 func (p *Provider) VSphere(ctx context.Context, ref Ref) (VSphere, error) {
 	start := time.Now()
 	v, err := fetch(ctx, p, KindVSphere, ref, p.d.ReadVSphere)
+	return p.vSphereRead(ctx, ref, start, v, err)
+}
+
+// vSphereRead finishes a read of a vCenter set: checks it, stamps it, reports it, and
+// returns it, or the zero set with the error.
+func (p *Provider) vSphereRead(ctx context.Context, ref Ref, start time.Time, v VSphere, err error) (VSphere, error) {
 	if err == nil {
 		err = p.insane(KindVSphere, ref, v.Origin, v.Check())
 	}
@@ -171,16 +177,7 @@ func (p *Provider) VSphereForVM(ctx context.Context, vm string) (VSphere, error)
 			err = p.canceled(ctx, KindVSphere, ref, err)
 		}
 	}
-	if err == nil {
-		err = p.insane(KindVSphere, ref, v.Origin, v.Check())
-	}
-	if err != nil {
-		v = VSphere{}
-	} else {
-		v.Meta = p.stampVSphere(v)
-	}
-	p.report(ctx, KindVSphere, ref, v.Meta, start, err)
-	return v, err
+	return p.vSphereRead(ctx, ref, start, v, err)
 }
 
 // insane turns the problem Check found in a set the driver returned into an error. Drivers
