@@ -100,20 +100,11 @@ func (c *Client) ListVolumes(ctx context.Context, vmID string) ([]Volume, error)
 
 // GetVolume returns the volume with the given id, or an error matching fkerrors.NotFound.
 func (c *Client) GetVolume(ctx context.Context, id string) (*Volume, error) {
-	const command = "listVolumes"
-	if id == "" {
-		return nil, invalidArg(command, "empty volume id")
-	}
-	var l wire.List[wire.Volume]
-	if err := c.request(ctx, command, "", newParams("id", id, "listall", "true"), &l); err != nil {
+	vols, err := c.GetVolumes(ctx, []string{id})
+	if err != nil {
 		return nil, err
 	}
-	for i := range l.Items {
-		if l.Items[i].ID == id {
-			return volumeFromWire(&l.Items[i]), nil
-		}
-	}
-	return nil, &APIError{Command: command, Text: "no volume with id " + id, Code: fkerrors.NotFound}
+	return &vols[0], nil
 }
 
 // GetVolumes returns the volumes with the given ids, in that order, from one listVolumes call

@@ -498,16 +498,6 @@ func hookStepName(p Phase) StepName {
 // placed is where the replicated volumes are now, by volume id.
 type placed map[string]cloudstack.Volume
 
-// volumesNow finds the VM this job created (target, "" when there is none) and where every
-// replicated volume is.
-func (r *run) volumesNow(ctx context.Context) (target string, at placed, err error) {
-	if target, err = r.target(ctx); err != nil {
-		return "", nil, err
-	}
-	at, err = r.volumesOn(ctx)
-	return target, at, err
-}
-
 // volumesOn finds where every replicated volume is, in one call whatever their number and
 // wherever they are.
 func (r *run) volumesOn(ctx context.Context) (placed, error) {
@@ -572,7 +562,11 @@ func (r *run) attachAction(act Action, id, vm string, dev int, text string) acti
 
 // offAppliance detaches every replicated volume still on the appliance, side by side.
 func (r *run) offAppliance(ctx context.Context, act Action) error {
-	target, at, err := r.volumesNow(ctx)
+	target, err := r.target(ctx)
+	if err != nil {
+		return err
+	}
+	at, err := r.volumesOn(ctx)
 	if err != nil {
 		return err
 	}
@@ -602,7 +596,7 @@ func (r *run) toApplianceActions(act Action, need map[string]bool) []action {
 // toAppliance puts every replicated volume that is detached back on the appliance at its
 // device. A volume attached elsewhere is an error per volume; the others still go back.
 func (r *run) toAppliance(ctx context.Context, act Action) error {
-	_, at, err := r.volumesNow(ctx)
+	at, err := r.volumesOn(ctx)
 	if err != nil {
 		return err
 	}

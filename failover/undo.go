@@ -174,7 +174,7 @@ func (r *run) detachFromTargetActions(at placed) []action {
 }
 
 func (r *run) detachFromTarget(ctx context.Context) error {
-	_, at, err := r.volumesNow(ctx)
+	at, err := r.volumesOn(ctx)
 	if err != nil {
 		return err
 	}
