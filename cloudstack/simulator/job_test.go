@@ -11,31 +11,15 @@ import (
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/ossea-migrate/failoverkit/credentials"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// manualClock is a clock for WithClock that moves only when told to, so that a test decides
-// when a job's time has passed instead of sleeping. It starts at the real time because
-// cloudstack-go's requests expire 15 minutes after it.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newManualClock() *manualClock { return &manualClock{now: time.Now()} }
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// newManualClock returns a clock for WithClock that moves only when told to, so that a test
+// decides when a job's time has passed instead of sleeping. It starts at the real time
+// because cloudstack-go's requests expire 15 minutes after it.
+func newManualClock() *testkit.Clock { return testkit.NewClock(time.Now()) }
 
 // jobStatus polls a job once with cloudstack-go's non-waiting client.
 func jobStatus(t *testing.T, cs *csgo.CloudStackClient, jobID string) int {

@@ -19,79 +19,74 @@ import (
 // spelled either way.
 func TestVSphereForVM(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testdb.Backends(t) {
-		for _, link := range []string{appliancedb.LinkCredentialID, appliancedb.LinkVMwareCredentialID} {
-			t.Run(string(backend)+"/"+link, func(t *testing.T) {
-				t.Parallel()
-				ctx := context.Background()
-				db := appliancedb.Open(t, backend, appliancedb.WithLinkColumn(link))
-				src, w := newSourceAndWriter(t, db)
-				passwords := map[string]string{}
-				for _, name := range []string{"default-vc", "lab-vc", "retired-vc"} {
-					passwords[name] = fakeSecret(t, "password")
-					_, err := w.PutVSphere(ctx, name, credentials.VSphere{Host: name + ".example.invalid", Username: "svc",
-						Password: credentials.NewSecret(passwords[name]), Datacenter: "DC"})
-					require.NoError(t, err)
-				}
-				require.NoError(t, w.SetDefaultVSphere(ctx, "default-vc"))
-				require.NoError(t, w.DeactivateVSphere(ctx, "retired-vc"))
-				for _, c := range []struct{ id, name, host, set string }{
-					{"ctx-web-1", "web", "vc1", "lab-vc"}, {"ctx-db-1", "db", "vc1", ""}, {"ctx-old-1", "old", "vc1", "retired-vc"},
-					{"ctx-twin-1", "twin", "vc1", "lab-vc"}, {"ctx-twin-2", "twin", "vc2", "default-vc"},
-					{"ctx-pair-1", "pair", "vc1", "lab-vc"}, {"ctx-pair-2", "pair", "vc2", "lab-vc"},
-				} {
-					appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: c.id, VMName: c.name, VCenterHost: c.host + ".example.invalid"})
-					require.NoError(t, w.LinkVM(ctx, c.id, c.set))
-				}
-
-				cases := []struct {
-					vm       string
-					want     string // account; "" means an error
-					category error
-					contains []string
-				}{
-					{vm: "ctx-web-1", want: "lab-vc", contains: []string{"via vm_replication_contexts context_id=ctx-web-1"}},
-					{vm: "web", want: "lab-vc"},
-					{vm: "db", want: "default-vc", contains: []string{"default set", "has no " + link}},
-					{vm: "pair", want: "lab-vc"},
-					{vm: "ctx-twin-2", want: "default-vc"},
-					{vm: "twin", category: fkerrors.Ambiguous, contains: []string{"ctx-twin-1", "ctx-twin-2", "context_id"}},
-					{vm: "old", category: fkerrors.NotFound, contains: []string{"inactive", "activate it", "LinkVM", link}},
-					{vm: "nobody", category: fkerrors.NotFound, contains: []string{"nobody", "OMA GUI"}},
-					{vm: " ", category: fkerrors.NotFound},
-				}
-				var secrets []string
-				for _, p := range passwords {
-					secrets = append(secrets, p)
-				}
-				for _, tc := range cases {
-					v, err := src.VSphereForVM(ctx, tc.vm)
-					if tc.category == nil {
-						require.NoError(t, err, tc.vm)
-						assert.Equal(t, tc.want, v.Origin.Account, tc.vm)
-						assert.Equal(t, passwords[tc.want], v.Password.Reveal(), tc.vm)
-						for _, c := range tc.contains {
-							assert.Contains(t, v.Origin.Location, c)
-						}
-						continue
-					}
-					requireErr(t, err, tc.category, "", secrets, tc.contains...)
-					assert.Empty(t, v.Password.Reveal())
-				}
-
-				// Clearing a link moves the VM to the default set on the next call.
-				require.NoError(t, w.LinkVM(ctx, "ctx-web-1", ""))
-				v, err := src.VSphereForVM(ctx, "web")
-				require.NoError(t, err)
-				assert.Equal(t, "default-vc", v.Origin.Account)
-
-				cctx, cancel := context.WithCancel(ctx)
-				cancel()
-				_, err = src.VSphereForVM(cctx, "web")
-				assert.ErrorIs(t, err, context.Canceled)
-			})
+	links := []string{appliancedb.LinkCredentialID, appliancedb.LinkVMwareCredentialID}
+	appliancedb.EachLink(t, links, func(t *testing.T, backend testdb.Backend, db *gorm.DB, link string) {
+		ctx := context.Background()
+		src, w := newSourceAndWriter(t, db)
+		passwords := map[string]string{}
+		for _, name := range []string{"default-vc", "lab-vc", "retired-vc"} {
+			passwords[name] = fakeSecret(t, "password")
+			_, err := w.PutVSphere(ctx, name, credentials.VSphere{Host: name + ".example.invalid", Username: "svc",
+				Password: credentials.NewSecret(passwords[name]), Datacenter: "DC"})
+			require.NoError(t, err)
 		}
-	}
+		require.NoError(t, w.SetDefaultVSphere(ctx, "default-vc"))
+		require.NoError(t, w.DeactivateVSphere(ctx, "retired-vc"))
+		for _, c := range []struct{ id, name, host, set string }{
+			{"ctx-web-1", "web", "vc1", "lab-vc"}, {"ctx-db-1", "db", "vc1", ""}, {"ctx-old-1", "old", "vc1", "retired-vc"},
+			{"ctx-twin-1", "twin", "vc1", "lab-vc"}, {"ctx-twin-2", "twin", "vc2", "default-vc"},
+			{"ctx-pair-1", "pair", "vc1", "lab-vc"}, {"ctx-pair-2", "pair", "vc2", "lab-vc"},
+		} {
+			appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: c.id, VMName: c.name, VCenterHost: c.host + ".example.invalid"})
+			require.NoError(t, w.LinkVM(ctx, c.id, c.set))
+		}
+
+		cases := []struct {
+			vm       string
+			want     string // account; "" means an error
+			category error
+			contains []string
+		}{
+			{vm: "ctx-web-1", want: "lab-vc", contains: []string{"via vm_replication_contexts context_id=ctx-web-1"}},
+			{vm: "web", want: "lab-vc"},
+			{vm: "db", want: "default-vc", contains: []string{"default set", "has no " + link}},
+			{vm: "pair", want: "lab-vc"},
+			{vm: "ctx-twin-2", want: "default-vc"},
+			{vm: "twin", category: fkerrors.Ambiguous, contains: []string{"ctx-twin-1", "ctx-twin-2", "context_id"}},
+			{vm: "old", category: fkerrors.NotFound, contains: []string{"inactive", "activate it", "LinkVM", link}},
+			{vm: "nobody", category: fkerrors.NotFound, contains: []string{"nobody", "OMA GUI"}},
+			{vm: " ", category: fkerrors.NotFound},
+		}
+		var secrets []string
+		for _, p := range passwords {
+			secrets = append(secrets, p)
+		}
+		for _, tc := range cases {
+			v, err := src.VSphereForVM(ctx, tc.vm)
+			if tc.category == nil {
+				require.NoError(t, err, tc.vm)
+				assert.Equal(t, tc.want, v.Origin.Account, tc.vm)
+				assert.Equal(t, passwords[tc.want], v.Password.Reveal(), tc.vm)
+				for _, c := range tc.contains {
+					assert.Contains(t, v.Origin.Location, c)
+				}
+				continue
+			}
+			requireErr(t, err, tc.category, "", secrets, tc.contains...)
+			assert.Empty(t, v.Password.Reveal())
+		}
+
+		// Clearing a link moves the VM to the default set on the next call.
+		require.NoError(t, w.LinkVM(ctx, "ctx-web-1", ""))
+		v, err := src.VSphereForVM(ctx, "web")
+		require.NoError(t, err)
+		assert.Equal(t, "default-vc", v.Origin.Account)
+
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		_, err = src.VSphereForVM(cctx, "web")
+		assert.ErrorIs(t, err, context.Canceled)
+	})
 }
 
 // TestLinkColumnReadOnEveryCall renames the link column under a live Source and Writer: both

@@ -15,34 +15,29 @@ import (
 
 func TestCreateBuildsTheTablesWithTheLinkColumnAsked(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testdb.Backends(t) {
-		for _, link := range []string{appliancedb.LinkCredentialID, appliancedb.LinkVMwareCredentialID, appliancedb.NoLink} {
-			t.Run(string(backend)+"/"+link, func(t *testing.T) {
-				t.Parallel()
-				db := appliancedb.Open(t, backend, appliancedb.WithLinkColumn(link))
-				s := appliancedb.Snapshot(t, db)
-				built := appliancedb.Tables(db)
-				for _, table := range appliancedb.AllTables() {
-					if contains(built, table) {
-						assert.NotEqual(t, []string{appliancedb.Absent}, s[table], "%s is built", table)
-					} else {
-						assert.Equal(t, []string{appliancedb.Absent}, s[table], "%s is not built on %s", table, backend)
-					}
-				}
-				if backend == testdb.MariaDB {
-					assert.Len(t, built, 9)
-				}
-				ctxDef := strings.Join(s["vm_replication_contexts"], "\n")
-				for _, col := range []string{appliancedb.LinkCredentialID, appliancedb.LinkVMwareCredentialID} {
-					has := hasColumn(t, db, "vm_replication_contexts", col)
-					assert.Equal(t, col == link, has, "column %s", col)
-				}
-				assert.Equal(t, link != "", strings.Contains(ctxDef, "fk_vm_replication_contexts_credential") ||
-					(backend == testdb.SQLite && strings.Contains(ctxDef, "REFERENCES vmware_credentials")))
-				assert.Equal(t, s, appliancedb.Snapshot(t, db), "a second snapshot of an unchanged database is the same")
-			})
+	links := []string{appliancedb.LinkCredentialID, appliancedb.LinkVMwareCredentialID, appliancedb.NoLink}
+	appliancedb.EachLink(t, links, func(t *testing.T, backend testdb.Backend, db *gorm.DB, link string) {
+		s := appliancedb.Snapshot(t, db)
+		built := appliancedb.Tables(db)
+		for _, table := range appliancedb.AllTables() {
+			if contains(built, table) {
+				assert.NotEqual(t, []string{appliancedb.Absent}, s[table], "%s is built", table)
+			} else {
+				assert.Equal(t, []string{appliancedb.Absent}, s[table], "%s is not built on %s", table, backend)
+			}
 		}
-	}
+		if backend == testdb.MariaDB {
+			assert.Len(t, built, 9)
+		}
+		ctxDef := strings.Join(s["vm_replication_contexts"], "\n")
+		for _, col := range []string{appliancedb.LinkCredentialID, appliancedb.LinkVMwareCredentialID} {
+			has := hasColumn(t, db, "vm_replication_contexts", col)
+			assert.Equal(t, col == link, has, "column %s", col)
+		}
+		assert.Equal(t, link != "", strings.Contains(ctxDef, "fk_vm_replication_contexts_credential") ||
+			(backend == testdb.SQLite && strings.Contains(ctxDef, "REFERENCES vmware_credentials")))
+		assert.Equal(t, s, appliancedb.Snapshot(t, db), "a second snapshot of an unchanged database is the same")
+	})
 }
 
 // TestFixtureHoldsTheDeployedFacts checks the facts of APPLIANCE.md that code depends on,

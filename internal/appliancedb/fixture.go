@@ -58,6 +58,25 @@ func Open(t testing.TB, backend testdb.Backend, opts ...Option) *gorm.DB {
 	return db
 }
 
+// EachLink runs test once per backend (testdb.Backends) and link column in links, each as
+// a parallel subtest named backend/link, on a fresh database holding the appliance's tables
+// with that link column (Open).
+func EachLink(t *testing.T, links []string, test func(t *testing.T, b testdb.Backend, db *gorm.DB, link string)) {
+	t.Helper()
+	testdb.EachBackend(t, func(t *testing.T, b testdb.Backend) {
+		for _, link := range links {
+			name := link
+			if link == NoLink {
+				name = "no-link"
+			}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				test(t, b, Open(t, b, WithLinkColumn(link)), link)
+			})
+		}
+	})
+}
+
 // Create builds the appliance's tables, empty, on db, which must not have them yet: on
 // MariaDB every table APPLIANCE.md describes, with its keys, defaults, enums, CHECKs and
 // foreign keys; on PostgreSQL and SQLite the credential tables and vm_replication_contexts,
