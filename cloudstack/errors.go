@@ -71,7 +71,7 @@ func (e *APIError) Error() string {
 		}
 		b.WriteString(")")
 	}
-	return fkerrors.Visible(fkerrors.WithFix(b.String(), e.Remedy()))
+	return fkerrors.Message(b.String(), nil, e.Remedy())
 }
 
 // Remedy says how to fix the error: Fix, or the usual remedy of its category, with

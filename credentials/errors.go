@@ -55,14 +55,9 @@ func (e *Error) Error() string {
 		b.WriteString(string(e.Field))
 		b.WriteString(")")
 	}
-	if e.Err != nil {
-		// The cause's own remedy, if it has one, is this error's remedy when it has none:
-		// either way the message ends with one remedy.
-		problem, _ := fkerrors.Explain(e.Err)
-		b.WriteString(": ")
-		b.WriteString(problem)
-	}
-	return fkerrors.Visible(fkerrors.WithFix(b.String(), e.Remedy()))
+	// The cause's own remedy, if it has one, is this error's remedy when it has none: either
+	// way the message ends with one remedy.
+	return fkerrors.Message(b.String(), e.Err, e.Remedy())
 }
 
 // Remedy returns how to fix the error: Fix, or the cause's remedy when Fix is empty, with

@@ -68,7 +68,7 @@ type Error struct {
 // the remedy once. Job ids, VM names and the causes' texts come from requests, stores and
 // servers, so the message goes through fkerrors.Visible.
 func (e *Error) Error() string {
-	return fkerrors.Visible(fkerrors.WithFix("failover: "+e.text(), e.Remedy()))
+	return fkerrors.Message("failover: "+e.text(), nil, e.Remedy())
 }
 
 // text is the message without the "failover: " prefix and the remedy.

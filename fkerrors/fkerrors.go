@@ -185,6 +185,17 @@ func WithFix(msg, fix string) string {
 	return msg + FixSeparator + fix
 }
 
+// Message finishes a detail type's message the way every package's does: msg, then the
+// cause's problem without its remedy (fix is the error's one remedy), then "; fix: " and fix,
+// with Visible applied, since msg and the cause name values from stores and servers.
+func Message(msg string, cause error, fix string) string {
+	if cause != nil {
+		problem, _ := Explain(cause)
+		msg += ": " + problem
+	}
+	return Visible(WithFix(msg, fix))
+}
+
 // walk visits err and its chain depth first until visit returns true.
 func walk(err error, visit func(error) bool) bool {
 	if err == nil {

@@ -85,3 +85,14 @@ func TestUnwraps(t *testing.T) {
 	assert.Equal(t, []error{cause}, fkerrors.Unwraps(fkerrors.Unknown, nil, cause))
 	assert.Empty(t, fkerrors.Unwraps(fkerrors.Unknown, nil, nil))
 }
+
+// Message appends the cause's problem without its remedy and then the error's one remedy,
+// and escapes what a stored value could forge a line with.
+func TestMessage(t *testing.T) {
+	t.Parallel()
+	cause := fmt.Errorf("read: %w", &detail{code: fkerrors.Unavailable, msg: "down", fix: "start it"})
+	assert.Equal(t, "pkg: op: read: down; fix: start it", fkerrors.Message("pkg: op", cause, fkerrors.RemedyOf("", cause)))
+	assert.Equal(t, "pkg: op: read: down; fix: own", fkerrors.Message("pkg: op", cause, "own"))
+	assert.Equal(t, `pkg: vm\x1b[2J; fix: rename\nit`, fkerrors.Message("pkg: vm\x1b[2J", nil, "rename\nit"))
+	assert.Equal(t, "pkg: op", fkerrors.Message("pkg: op", nil, ""))
+}

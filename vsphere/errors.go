@@ -47,7 +47,7 @@ type Error struct {
 	Err error
 }
 
-// Error renders "vsphere: <op> <vm> on <host>: <what>[: <cause>][ (candidates)]; fix:
+// Error renders "vsphere: <op> <vm> on <host>: <what>[ (candidates)][: <cause>]; fix:
 // <remedy>", the remedy once. VM names, inventory paths and vCenter's faults come from
 // outside, so the message goes through fkerrors.Visible.
 func (e *Error) Error() string {
@@ -71,17 +71,12 @@ func (e *Error) Error() string {
 			b.WriteString(e.Code.String())
 		}
 	}
-	if e.Err != nil {
-		problem, _ := fkerrors.Explain(e.Err)
-		b.WriteString(": ")
-		b.WriteString(problem)
-	}
 	if len(e.Candidates) > 0 {
 		b.WriteString(" (")
 		b.WriteString(strings.Join(e.Candidates, ", "))
 		b.WriteString(")")
 	}
-	return fkerrors.Visible(fkerrors.WithFix(b.String(), e.Remedy()))
+	return fkerrors.Message(b.String(), e.Err, e.Remedy())
 }
 
 // codeText says what a category means for a vCenter operation.

@@ -56,12 +56,7 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Problem)
-	if e.Err != nil {
-		problem, _ := fkerrors.Explain(e.Err)
-		b.WriteString(": ")
-		b.WriteString(problem)
-	}
-	return fkerrors.Visible(fkerrors.WithFix(b.String(), e.Remedy()))
+	return fkerrors.Message(b.String(), e.Err, e.Remedy())
 }
 
 // Remedy says how to fix the error, with fkerrors.Visible applied: rows are named by values
