@@ -15,16 +15,24 @@ import (
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
-func (e *Engine) failover(ctx context.Context, kind Kind, req Request) (*Job, error) {
+// begin checks req for a flow of kind and enters the engine (see enter) for operation op on
+// a new job; the caller calls leave when the operation ends.
+func (e *Engine) begin(ctx context.Context, kind Kind, req Request, op string) (r *run, leave func(), err error) {
 	if err := req.check(kind, e.src); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	leave, err := e.enter(ctx)
+	if leave, err = e.enter(ctx); err != nil {
+		return nil, nil, err
+	}
+	return e.newRun(e.newJob(kind, req), op), leave, nil
+}
+
+func (e *Engine) failover(ctx context.Context, kind Kind, req Request) (*Job, error) {
+	r, leave, err := e.begin(ctx, kind, req, string(kind))
 	if err != nil {
 		return nil, err
 	}
 	defer leave()
-	r := e.newRun(e.newJob(kind, req), string(kind))
 	defer e.track(r.job.ID)()
 	r.total = len(r.forwardSteps())
 	r.started(ctx)

@@ -33,15 +33,11 @@ func (e *Engine) Plan(ctx context.Context, kind Kind, req Request) (*Plan, error
 	if kind != KindTestFailover && kind != KindLiveFailover {
 		return nil, fail(ErrInvalidRequest, "plan a KindTestFailover or a KindLiveFailover", "unknown flow %q", kind)
 	}
-	if err := req.check(kind, e.src); err != nil {
-		return nil, err
-	}
-	leave, err := e.enter(ctx)
+	r, leave, err := e.begin(ctx, kind, req, opPlan)
 	if err != nil {
 		return nil, err
 	}
 	defer leave()
-	r := e.newRun(e.newJob(kind, req), opPlan)
 	if err := r.preflight(ctx); err != nil {
 		return nil, err
 	}
