@@ -105,3 +105,32 @@ type VSphere struct {
 
 	Meta
 }
+
+// CloudStackFrom builds a set from its fields' values, for a driver that stores a set field
+// by field: value returns a field's stored value, "" when it has none. The driver sets
+// InsecureSkipVerify and Meta itself, since each store spells a boolean its own way, and
+// checks the set (Check).
+func CloudStackFrom(value func(Field) string) CloudStack {
+	return CloudStack{
+		APIURL:            value(FieldAPIURL),
+		APIKey:            NewSecret(value(FieldAPIKey)),
+		SecretKey:         NewSecret(value(FieldSecretKey)),
+		Domain:            value(FieldDomain),
+		Zone:              value(FieldZone),
+		ApplianceVMID:     value(FieldApplianceVMID),
+		TemplateID:        value(FieldTemplateID),
+		NetworkID:         value(FieldNetworkID),
+		ServiceOfferingID: value(FieldServiceOfferingID),
+		DiskOfferingID:    value(FieldDiskOfferingID),
+	}
+}
+
+// VSphereFrom builds a set from its fields' values, as CloudStackFrom does.
+func VSphereFrom(value func(Field) string) VSphere {
+	return VSphere{
+		Host:       value(FieldHost),
+		Username:   value(FieldUsername),
+		Password:   NewSecret(value(FieldPassword)),
+		Datacenter: value(FieldDatacenter),
+	}
+}

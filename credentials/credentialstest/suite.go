@@ -148,20 +148,18 @@ var kinds = []kind{
 }
 
 func cloudStackOf(v values) credentials.CloudStack {
-	return credentials.CloudStack{
-		APIURL:            v[credentials.FieldAPIURL],
-		APIKey:            credentials.NewSecret(v[credentials.FieldAPIKey]),
-		SecretKey:         credentials.NewSecret(v[credentials.FieldSecretKey]),
-		Domain:            v[credentials.FieldDomain],
-		Zone:              v[credentials.FieldZone],
-		ApplianceVMID:     v[credentials.FieldApplianceVMID],
-		TemplateID:        v[credentials.FieldTemplateID],
-		NetworkID:         v[credentials.FieldNetworkID],
-		ServiceOfferingID: v[credentials.FieldServiceOfferingID],
-		DiskOfferingID:    v[credentials.FieldDiskOfferingID],
+	c := credentials.CloudStackFrom(v.value)
+	c.InsecureSkipVerify = v[credentials.FieldInsecureSkipVerify] == "true"
+	return c
+}
 
-		InsecureSkipVerify: v[credentials.FieldInsecureSkipVerify] == "true",
-	}
+func (v values) value(f credentials.Field) string { return v[f] }
+
+// CloudStackFields returns c's values by field, for a harness that stores a set field by
+// field: a field c leaves empty is not in the map, and FieldInsecureSkipVerify is "true" when
+// the switch is on.
+func CloudStackFields(c credentials.CloudStack) map[credentials.Field]string {
+	return valuesOfCloudStack(c).withoutEmpty()
 }
 
 func valuesOfCloudStack(c credentials.CloudStack) values {
@@ -190,14 +188,14 @@ func setInsecure(v values, on bool) {
 }
 
 func vSphereOf(v values) credentials.VSphere {
-	return credentials.VSphere{
-		Host:       v[credentials.FieldHost],
-		Username:   v[credentials.FieldUsername],
-		Password:   credentials.NewSecret(v[credentials.FieldPassword]),
-		Datacenter: v[credentials.FieldDatacenter],
+	s := credentials.VSphereFrom(v.value)
+	s.InsecureSkipVerify = v[credentials.FieldInsecureSkipVerify] == "true"
+	return s
+}
 
-		InsecureSkipVerify: v[credentials.FieldInsecureSkipVerify] == "true",
-	}
+// VSphereFields returns v's values by field, as CloudStackFields does.
+func VSphereFields(v credentials.VSphere) map[credentials.Field]string {
+	return valuesOfVSphere(v).withoutEmpty()
 }
 
 func valuesOfVSphere(v credentials.VSphere) values {
@@ -209,6 +207,16 @@ func valuesOfVSphere(v credentials.VSphere) values {
 	}
 	setInsecure(out, v.InsecureSkipVerify)
 	return out
+}
+
+// withoutEmpty deletes v's empty values and returns v.
+func (v values) withoutEmpty() values {
+	for f, s := range v {
+		if s == "" {
+			delete(v, f)
+		}
+	}
+	return v
 }
 
 type suite struct {

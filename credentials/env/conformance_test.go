@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"slices"
-	"strconv"
 	"sync"
 	"testing"
 
@@ -82,39 +81,6 @@ var fieldsOf = map[credentials.Kind][]credentials.Field{
 	},
 }
 
-func cloudStackValues(c credentials.CloudStack) map[credentials.Field]string {
-	return map[credentials.Field]string{
-		credentials.FieldAPIURL:            c.APIURL,
-		credentials.FieldAPIKey:            c.APIKey.Reveal(),
-		credentials.FieldSecretKey:         c.SecretKey.Reveal(),
-		credentials.FieldDomain:            c.Domain,
-		credentials.FieldZone:              c.Zone,
-		credentials.FieldApplianceVMID:     c.ApplianceVMID,
-		credentials.FieldTemplateID:        c.TemplateID,
-		credentials.FieldNetworkID:         c.NetworkID,
-		credentials.FieldServiceOfferingID: c.ServiceOfferingID,
-		credentials.FieldDiskOfferingID:    c.DiskOfferingID,
-		env.FieldInsecureSkipVerify:        boolValue(c.InsecureSkipVerify),
-	}
-}
-
-func vSphereValues(v credentials.VSphere) map[credentials.Field]string {
-	return map[credentials.Field]string{
-		credentials.FieldHost:       v.Host,
-		credentials.FieldUsername:   v.Username,
-		credentials.FieldPassword:   v.Password.Reveal(),
-		credentials.FieldDatacenter: v.Datacenter,
-		env.FieldInsecureSkipVerify: boolValue(v.InsecureSkipVerify),
-	}
-}
-
-func boolValue(b bool) string {
-	if !b {
-		return ""
-	}
-	return strconv.FormatBool(b)
-}
-
 // envHarness stores each account under its suffixed variables and, for the account that is
 // the default, under the plain variables too. It writes one variable at a time, so it is not
 // atomic. An empty field is an unset variable.
@@ -130,11 +96,11 @@ func (h *envHarness) Source() credentials.Source { return h.src }
 func (h *envHarness) Atomic() bool               { return false }
 
 func (h *envHarness) PutCloudStack(_ context.Context, account string, c credentials.CloudStack, makeDefault bool) error {
-	return h.put(credentials.KindCloudStack, account, cloudStackValues(c), makeDefault)
+	return h.put(credentials.KindCloudStack, account, credentialstest.CloudStackFields(c), makeDefault)
 }
 
 func (h *envHarness) PutVSphere(_ context.Context, account string, v credentials.VSphere, makeDefault bool) error {
-	return h.put(credentials.KindVSphere, account, vSphereValues(v), makeDefault)
+	return h.put(credentials.KindVSphere, account, credentialstest.VSphereFields(v), makeDefault)
 }
 
 func (h *envHarness) put(kind credentials.Kind, account string, values map[credentials.Field]string, makeDefault bool) error {

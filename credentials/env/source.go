@@ -37,19 +37,8 @@ func (s *reader) ReadCloudStack(ctx context.Context, ref credentials.Ref) (crede
 	if err != nil {
 		return credentials.CloudStack{}, err
 	}
-	c := credentials.CloudStack{
-		APIURL:             r.value(credentials.FieldAPIURL),
-		APIKey:             credentials.NewSecret(r.value(credentials.FieldAPIKey)),
-		SecretKey:          credentials.NewSecret(r.value(credentials.FieldSecretKey)),
-		Domain:             r.value(credentials.FieldDomain),
-		Zone:               r.value(credentials.FieldZone),
-		ApplianceVMID:      r.value(credentials.FieldApplianceVMID),
-		TemplateID:         r.value(credentials.FieldTemplateID),
-		NetworkID:          r.value(credentials.FieldNetworkID),
-		ServiceOfferingID:  r.value(credentials.FieldServiceOfferingID),
-		DiskOfferingID:     r.value(credentials.FieldDiskOfferingID),
-		InsecureSkipVerify: insecure,
-	}
+	c := credentials.CloudStackFrom(r.value)
+	c.InsecureSkipVerify = insecure
 	if p := c.Check(); p != nil {
 		return credentials.CloudStack{}, r.problem(p)
 	}
@@ -67,13 +56,8 @@ func (s *reader) ReadVSphere(ctx context.Context, ref credentials.Ref) (credenti
 	if err != nil {
 		return credentials.VSphere{}, err
 	}
-	v := credentials.VSphere{
-		Host:               r.value(credentials.FieldHost),
-		Username:           r.value(credentials.FieldUsername),
-		Password:           credentials.NewSecret(r.value(credentials.FieldPassword)),
-		Datacenter:         r.value(credentials.FieldDatacenter),
-		InsecureSkipVerify: insecure,
-	}
+	v := credentials.VSphereFrom(r.value)
+	v.InsecureSkipVerify = insecure
 	if p := v.Check(); p != nil {
 		return credentials.VSphere{}, r.problem(p)
 	}

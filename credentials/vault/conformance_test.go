@@ -3,12 +3,14 @@ package vault_test
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/credentialstest"
+	"github.com/ossea-migrate/failoverkit/credentials/env"
 	"github.com/ossea-migrate/failoverkit/credentials/vault"
 )
 
@@ -23,20 +25,23 @@ func (h fakeHarness) Source() credentials.Source { return h.src }
 func (h fakeHarness) Atomic() bool               { return true }
 
 func (h fakeHarness) PutCloudStack(_ context.Context, account string, c credentials.CloudStack, makeDefault bool) error {
-	h.putBoth(credentials.KindCloudStack, account, cloudStackData(c), makeDefault)
-	return nil
+	return h.putBoth(credentials.KindCloudStack, account, credentialstest.CloudStackFields(c), makeDefault)
 }
 
 func (h fakeHarness) PutVSphere(_ context.Context, account string, v credentials.VSphere, makeDefault bool) error {
-	h.putBoth(credentials.KindVSphere, account, vSphereData(v), makeDefault)
-	return nil
+	return h.putBoth(credentials.KindVSphere, account, credentialstest.VSphereFields(v), makeDefault)
 }
 
-func (h fakeHarness) putBoth(kind credentials.Kind, account string, data map[string]any, makeDefault bool) {
+func (h fakeHarness) putBoth(kind credentials.Kind, account string, fields map[credentials.Field]string, makeDefault bool) error {
+	data, err := kvData(kind, fields)
+	if err != nil {
+		return err
+	}
 	h.f.put("failoverkit/"+string(kind)+"/"+account, data)
 	if makeDefault {
 		h.f.put("failoverkit/"+string(kind)+"/"+vault.DefaultAccount, data)
 	}
+	return nil
 }
 
 func (h fakeHarness) Delete(_ context.Context, kind credentials.Kind, account string) error {
@@ -44,49 +49,19 @@ func (h fakeHarness) Delete(_ context.Context, kind credentials.Kind, account st
 	return nil
 }
 
-// cloudStackData is the KV data an operator writes for c, under the documented key names;
-// empty values are left out, as a missing key.
-func cloudStackData(c credentials.CloudStack) map[string]any {
-	insecure := ""
-	if c.InsecureSkipVerify {
-		insecure = "true"
-	}
-	return withoutEmpty(map[string]any{
-		"api_url":              c.APIURL,
-		"api_key":              c.APIKey.Reveal(),
-		"secret_key":           c.SecretKey.Reveal(),
-		"domain":               c.Domain,
-		"zone":                 c.Zone,
-		"appliance_vm_id":      c.ApplianceVMID,
-		"template_id":          c.TemplateID,
-		"network_id":           c.NetworkID,
-		"service_offering_id":  c.ServiceOfferingID,
-		"disk_offering_id":     c.DiskOfferingID,
-		"allow_unverified_ssl": insecure,
-	})
-}
-
-func vSphereData(v credentials.VSphere) map[string]any {
-	insecure := ""
-	if v.InsecureSkipVerify {
-		insecure = "true"
-	}
-	return withoutEmpty(map[string]any{
-		"server":               v.Host,
-		"user":                 v.Username,
-		"password":             v.Password.Reveal(),
-		"datacenter":           v.Datacenter,
-		"allow_unverified_ssl": insecure,
-	})
-}
-
-func withoutEmpty(m map[string]any) map[string]any {
-	for k, v := range m {
-		if v == "" {
-			delete(m, k)
+// kvData is the KV data an operator writes for a set's fields, under the documented key
+// names: the environment source's variable names, lower-cased without their prefix.
+func kvData(kind credentials.Kind, fields map[credentials.Field]string) (map[string]any, error) {
+	data := map[string]any{}
+	for f, v := range fields {
+		name, err := env.Name(kind, f, "")
+		if err != nil {
+			return nil, err
 		}
+		_, key, _ := strings.Cut(strings.ToLower(name), "_")
+		data[key] = v
 	}
-	return m
+	return data, nil
 }
 
 func TestConformanceAgainstFake(t *testing.T) {

@@ -62,6 +62,9 @@ type decoded struct {
 	unknown []string
 }
 
+// value is a field's value, "" when the secret has none.
+func (d decoded) value(f credentials.Field) string { return d.values[f] }
+
 // decode sorts e.data into fields. A value of the wrong type is ErrInvalid naming its key; the
 // message never includes a value.
 func (e *entry) decode(keys []kvKey) (decoded, error) {

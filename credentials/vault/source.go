@@ -204,19 +204,8 @@ func (s *reader) ReadCloudStack(ctx context.Context, ref credentials.Ref) (crede
 	if err != nil {
 		return credentials.CloudStack{}, err
 	}
-	c := credentials.CloudStack{
-		APIURL:             d.values[credentials.FieldAPIURL],
-		APIKey:             credentials.NewSecret(d.values[credentials.FieldAPIKey]),
-		SecretKey:          credentials.NewSecret(d.values[credentials.FieldSecretKey]),
-		Domain:             d.values[credentials.FieldDomain],
-		Zone:               d.values[credentials.FieldZone],
-		ApplianceVMID:      d.values[credentials.FieldApplianceVMID],
-		TemplateID:         d.values[credentials.FieldTemplateID],
-		NetworkID:          d.values[credentials.FieldNetworkID],
-		ServiceOfferingID:  d.values[credentials.FieldServiceOfferingID],
-		DiskOfferingID:     d.values[credentials.FieldDiskOfferingID],
-		InsecureSkipVerify: d.insecure,
-	}
+	c := credentials.CloudStackFrom(d.value)
+	c.InsecureSkipVerify = d.insecure
 	if p := c.Check(); p != nil {
 		return credentials.CloudStack{}, e.problem(p, cloudStackKeys, d.unknown)
 	}
@@ -234,13 +223,8 @@ func (s *reader) ReadVSphere(ctx context.Context, ref credentials.Ref) (credenti
 	if err != nil {
 		return credentials.VSphere{}, err
 	}
-	v := credentials.VSphere{
-		Host:               d.values[credentials.FieldHost],
-		Username:           d.values[credentials.FieldUsername],
-		Password:           credentials.NewSecret(d.values[credentials.FieldPassword]),
-		Datacenter:         d.values[credentials.FieldDatacenter],
-		InsecureSkipVerify: d.insecure,
-	}
+	v := credentials.VSphereFrom(d.value)
+	v.InsecureSkipVerify = d.insecure
 	if p := v.Check(); p != nil {
 		return credentials.VSphere{}, e.problem(p, vSphereKeys, d.unknown)
 	}

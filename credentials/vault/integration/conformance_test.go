@@ -3,12 +3,14 @@ package integration
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/credentials/credentialstest"
+	"github.com/ossea-migrate/failoverkit/credentials/env"
 	fkvault "github.com/ossea-migrate/failoverkit/credentials/vault"
 
 	"github.com/ossea-migrate/failoverkit/internal/testkit"
@@ -30,15 +32,19 @@ func (h *harness) path(kind credentials.Kind, account string) string {
 }
 
 func (h *harness) PutCloudStack(ctx context.Context, account string, c credentials.CloudStack, makeDefault bool) error {
-	return h.putBoth(ctx, credentials.KindCloudStack, account, cloudStackData(c), makeDefault)
+	return h.putBoth(ctx, credentials.KindCloudStack, account, credentialstest.CloudStackFields(c), makeDefault)
 }
 
 func (h *harness) PutVSphere(ctx context.Context, account string, v credentials.VSphere, makeDefault bool) error {
-	return h.putBoth(ctx, credentials.KindVSphere, account, vSphereData(v), makeDefault)
+	return h.putBoth(ctx, credentials.KindVSphere, account, credentialstest.VSphereFields(v), makeDefault)
 }
 
 // putBoth writes the account's secret and, for the default set, the default account's copy.
-func (h *harness) putBoth(ctx context.Context, kind credentials.Kind, account string, data map[string]any, makeDefault bool) error {
+func (h *harness) putBoth(ctx context.Context, kind credentials.Kind, account string, fields map[credentials.Field]string, makeDefault bool) error {
+	data, err := kvData(kind, fields)
+	if err != nil {
+		return err
+	}
 	if _, err := h.v.root.KVv2(kvMount).Put(ctx, h.path(kind, account), data); err != nil {
 		return err
 	}
@@ -54,49 +60,19 @@ func (h *harness) Delete(ctx context.Context, kind credentials.Kind, account str
 	return h.v.root.KVv2(kvMount).Delete(ctx, h.path(kind, account))
 }
 
-// cloudStackData is the KV data an operator writes for c, under the documented key names;
-// empty values are left out, as a missing key.
-func cloudStackData(c credentials.CloudStack) map[string]any {
-	return withoutEmpty(map[string]any{
-		"allow_unverified_ssl": flag(c.InsecureSkipVerify),
-		"api_url":              c.APIURL,
-		"api_key":              c.APIKey.Reveal(),
-		"secret_key":           c.SecretKey.Reveal(),
-		"domain":               c.Domain,
-		"zone":                 c.Zone,
-		"appliance_vm_id":      c.ApplianceVMID,
-		"template_id":          c.TemplateID,
-		"network_id":           c.NetworkID,
-		"service_offering_id":  c.ServiceOfferingID,
-		"disk_offering_id":     c.DiskOfferingID,
-	})
-}
-
-func vSphereData(v credentials.VSphere) map[string]any {
-	return withoutEmpty(map[string]any{
-		"allow_unverified_ssl": flag(v.InsecureSkipVerify),
-		"server":               v.Host,
-		"user":                 v.Username,
-		"password":             v.Password.Reveal(),
-		"datacenter":           v.Datacenter,
-	})
-}
-
-// flag is a KV boolean as an operator writes it; "" (left out) when off.
-func flag(on bool) string {
-	if on {
-		return "true"
-	}
-	return ""
-}
-
-func withoutEmpty(m map[string]any) map[string]any {
-	for k, v := range m {
-		if v == "" {
-			delete(m, k)
+// kvData is the KV data an operator writes for a set's fields, under the documented key
+// names: the environment source's variable names, lower-cased without their prefix.
+func kvData(kind credentials.Kind, fields map[credentials.Field]string) (map[string]any, error) {
+	data := map[string]any{}
+	for f, v := range fields {
+		name, err := env.Name(kind, f, "")
+		if err != nil {
+			return nil, err
 		}
+		_, key, _ := strings.Cut(strings.ToLower(name), "_")
+		data[key] = v
 	}
-	return m
+	return data, nil
 }
 
 func TestConformanceAgainstRealVault(t *testing.T) {
