@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
 	gormlogger "gorm.io/gorm/logger"
 
@@ -276,11 +275,11 @@ func TestGormStoresOpenedAtOnce(t *testing.T) {
 	}
 }
 
-// Separate processes opening one new SQLite file at once race to create the tables; each must
-// get a working store.
+// Separate processes opening one new SQLite file at once (database.OpenSQLite) race to switch
+// it to WAL and to create the tables; each must get a working store.
 func TestGormStoresOpenedAtOnceAcrossProcesses(t *testing.T) {
 	if path := os.Getenv("FAILOVERKIT_TEST_STORE_FILE"); path != "" {
-		db, err := gorm.Open(sqlite.Open(database.SQLiteDSN(path)), &gorm.Config{Logger: gormlogger.Discard})
+		db, err := database.OpenSQLite(context.Background(), path, &gorm.Config{Logger: gormlogger.Discard})
 		require.NoError(t, err)
 		s, err := NewGormStore(context.Background(), db)
 		require.NoError(t, err)
@@ -306,7 +305,7 @@ func TestGormStoresOpenedAtOnceAcrossProcesses(t *testing.T) {
 	for i := range processes {
 		require.NoError(t, errs[i], "process %d:\n%s", i, outs[i])
 	}
-	db, err := gorm.Open(sqlite.Open(database.SQLiteDSN(path)), &gorm.Config{Logger: gormlogger.Discard})
+	db, err := database.OpenSQLite(context.Background(), path, &gorm.Config{Logger: gormlogger.Discard})
 	require.NoError(t, err)
 	s, err := NewGormStore(context.Background(), db)
 	require.NoError(t, err)

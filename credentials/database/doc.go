@@ -11,9 +11,8 @@
 //	vm, err := src.VSphereForVM(ctx, "ctx-pgtest1-20250101")   // the set a VM is linked to
 //
 // The embedded default is SQLite through github.com/glebarez/sqlite (pure Go); open it with
-// WAL and a busy timeout, e.g.
-// "file:creds.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate",
-// and create the tables with Migrate. Production runs on MariaDB (gorm.io/driver/mysql) or
+// OpenSQLite (WAL, a busy timeout, immediate write transactions: SQLiteDSN), and create the
+// tables with Migrate. Production runs on MariaDB (gorm.io/driver/mysql) or
 // PostgreSQL (gorm.io/driver/postgres).
 //
 // # Lookup

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -46,8 +45,7 @@ func startOffline(ctx context.Context) (_ *offline, err error) {
 	if o.dir, err = os.MkdirTemp("", "failoverkit-embed"); err != nil {
 		return nil, err
 	}
-	dsn := database.SQLiteDSN(filepath.Join(o.dir, "oma.db"))
-	if o.db, err = gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard}); err != nil {
+	if o.db, err = database.OpenSQLite(ctx, filepath.Join(o.dir, "oma.db"), &gorm.Config{Logger: logger.Discard}); err != nil {
 		return nil, err
 	}
 	if err = database.Migrate(ctx, o.db); err != nil {

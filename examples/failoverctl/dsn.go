@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/glebarez/sqlite"
 	mysqldriver "github.com/go-sql-driver/mysql"
 	"gorm.io/driver/mysql"
 	"gorm.io/driver/postgres"
@@ -53,7 +52,9 @@ func openDB(ctx context.Context, dsn string, mustExist bool, logger *slog.Logger
 // connectDB opens and pings the database named by dsn (see openDB). Its error is the
 // driver's, without the DSN's password.
 func connectDB(ctx context.Context, dsn string, logger *slog.Logger) (*gorm.DB, func(), error) {
-	var dialector gorm.Dialector
+	gormCfg := &gorm.Config{Logger: gormlogger.Discard}
+	var db *gorm.DB
+	var err error
 	switch {
 	case strings.HasPrefix(dsn, "mysql://"):
 		raw := strings.TrimPrefix(dsn, "mysql://")
@@ -61,13 +62,13 @@ func connectDB(ctx context.Context, dsn string, logger *slog.Logger) (*gorm.DB, 
 			cfg.ParseTime = true
 			raw = cfg.FormatDSN()
 		}
-		dialector = mysql.Open(raw)
+		db, err = gorm.Open(mysql.Open(raw), gormCfg)
 	case !isSQLite(dsn):
-		dialector = postgres.Open(dsn)
+		db, err = gorm.Open(postgres.Open(dsn), gormCfg)
 	default:
-		dialector = sqlite.Open(database.SQLiteDSN(strings.TrimPrefix(dsn, "file:")))
+		// Several failoverctl processes may open a new file at once.
+		db, err = database.OpenSQLite(ctx, strings.TrimPrefix(dsn, "file:"), gormCfg)
 	}
-	db, err := gorm.Open(dialector, &gorm.Config{Logger: gormlogger.Discard})
 	if err == nil {
 		var sqlDB interface{ PingContext(context.Context) error }
 		if sqlDB, err = db.DB(); err == nil {

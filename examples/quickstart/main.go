@@ -25,7 +25,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
 	gormlogger "gorm.io/gorm/logger"
 
@@ -187,8 +186,7 @@ func setUp(ctx context.Context, out io.Writer, logger *slog.Logger, keep bool) (
 	}
 
 	d := &demo{out: out, dbPath: filepath.Join(dir, "oma.db"), done: make(chan failover.Event, 1)}
-	d.db, err = gorm.Open(sqlite.Open(database.SQLiteDSN(d.dbPath)),
-		&gorm.Config{Logger: gormlogger.Discard})
+	d.db, err = database.OpenSQLite(ctx, d.dbPath, &gorm.Config{Logger: gormlogger.Discard})
 	if err != nil {
 		return fail(fmt.Errorf("open %s: %w", d.dbPath, err))
 	}
