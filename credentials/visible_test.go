@@ -2,27 +2,19 @@ package credentials_test
 
 import (
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/fkerrors"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
-
-// forgers are values a store, a server or a request could hold to forge a terminal's output:
-// clear the screen, start a line of its own, reverse the text after it, cut a string.
-var forgers = []struct{ raw, shown string }{
-	{"acct\x1b[2J", `acct\x1b[2J`},
-	{"acct\nfix: run rm -rf", `acct\nfix: run rm -rf`},
-	{"acct\u202egnp.exe", `acct\u202egnp.exe`},
-	{"acct\x00tail", `acct\x00tail`},
-}
 
 func TestErrorShowsStoredValuesVisibly(t *testing.T) {
 	t.Parallel()
-	for _, f := range forgers {
+	for _, forger := range testkit.Forgers() {
+		f := struct{ raw, shown string }{"acct" + forger.Raw, "acct" + forger.Shown}
 		tests := []struct {
 			name string
 			err  *credentials.Error
@@ -43,23 +35,12 @@ func TestErrorShowsStoredValuesVisibly(t *testing.T) {
 		for _, tt := range tests {
 			msg, remedy := tt.err.Error(), tt.err.Remedy()
 			assert.Contains(t, msg+remedy, f.shown, "%s: the value is shown escaped", tt.name)
-			assertNoControl(t, msg, tt.name)
-			assertNoControl(t, remedy, tt.name)
+			testkit.AssertNoForging(t, msg, tt.name)
+			testkit.AssertNoForging(t, remedy, tt.name)
 			problem, fix := fkerrors.Explain(tt.err)
 			assert.Equal(t, msg, fkerrors.WithFix(problem, fix), "%s: Explain still splits the message", tt.name)
 		}
 	}
-}
-
-func assertNoControl(t *testing.T, s, what string) {
-	t.Helper()
-	if i := strings.IndexFunc(s, forging); i >= 0 {
-		t.Errorf("%s: control character at byte %d of %q", what, i, s)
-	}
-}
-
-func forging(r rune) bool {
-	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // FuzzErrorIsVisible builds errors from random field values - as a store could hold them -
@@ -82,8 +63,8 @@ func FuzzErrorIsVisible(f *testing.F) {
 		}
 		for _, e := range errs {
 			for _, s := range []string{e.Error(), e.Remedy(), fkerrors.Remedy(e)} {
-				if i := strings.IndexFunc(s, forging); i >= 0 {
-					t.Fatalf("control character at byte %d of %q", i, s)
+				if !testkit.AssertNoForging(t, s, "credentials.Error") {
+					t.FailNow()
 				}
 			}
 		}

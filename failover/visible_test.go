@@ -9,18 +9,15 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/failover"
 	"github.com/ossea-migrate/failoverkit/fkerrors"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
 // Job ids and VM names come from requests, lease holders and causes from stores and servers:
 // an engine error shows each escaped, so none can forge the operator's output.
 func TestErrorShowsValuesVisibly(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct{ raw, shown string }{
-		{"x\x1b[2J", `x\x1b[2J`},
-		{"x\nfix: forged", `x\nfix: forged`},
-		{"x\u202egnp", `x\u202egnp`},
-		{"x\x00", `x\x00`},
-	} {
+	for _, f := range testkit.Forgers() {
+		tt := struct{ raw, shown string }{"x" + f.Raw, "x" + f.Shown}
 		holder := failover.Holder{Name: "engine-" + tt.raw, Host: "host-" + tt.raw, PID: 42}
 		e := &failover.Error{Code: fkerrors.Conflict, Reason: failover.ErrBusy, JobID: "job-" + tt.raw,
 			Step: failover.StepName("step-" + tt.raw), Problem: "VM vm-" + tt.raw + " is held by " + holder.String(),
@@ -32,15 +29,11 @@ func TestErrorShowsValuesVisibly(t *testing.T) {
 		}
 		assert.Equal(t, "wait for job-"+tt.shown, e.Remedy())
 		assert.Equal(t, "engine-"+tt.shown, failover.Holder{Name: "engine-" + tt.raw}.String())
-		assert.Negative(t, strings.IndexFunc(msg, isControl), "no control character in %q", msg)
+		testkit.AssertNoForging(t, msg, "failover.Error")
 
 		// The remedy of a cause is escaped too when the engine error has none of its own.
 		wrapped := &failover.Error{JobID: "j", Err: &failover.Error{Code: fkerrors.NotFound, Problem: "p", Fix: "fix " + tt.raw}}
 		assert.Equal(t, "fix "+tt.shown, wrapped.Remedy())
 		assert.True(t, strings.HasSuffix(wrapped.Error(), "; fix: fix "+tt.shown))
 	}
-}
-
-func isControl(r rune) bool {
-	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }

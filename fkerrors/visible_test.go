@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/ossea-migrate/failoverkit/fkerrors"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
 func TestVisible(t *testing.T) {
@@ -57,13 +58,6 @@ func TestExplainAndRemedyAreVisible(t *testing.T) {
 	assert.Equal(t, `foreign\x1b]0;title\a`, problem)
 }
 
-// isForging reports a character Visible must never leave: one that moves the cursor, acts on
-// a terminal, reorders text or breaks a line.
-func isForging(r rune) bool {
-	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) ||
-		(r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c || r == 0x2028 || r == 0x2029
-}
-
 // hidden reports a character that does not show as itself, which Visible escapes too.
 func hidden(r rune) bool { return r != ' ' && !unicode.IsPrint(r) }
 
@@ -76,7 +70,7 @@ func FuzzVisible(f *testing.F) {
 		if !utf8.ValidString(out) {
 			t.Fatalf("Visible(%q) = %q is not valid UTF-8", s, out)
 		}
-		if i := strings.IndexFunc(out, isForging); i >= 0 {
+		if i := strings.IndexFunc(out, testkit.IsForging); i >= 0 {
 			t.Fatalf("Visible(%q) = %q keeps a control character at byte %d", s, out, i)
 		}
 		if fkerrors.Visible(out) != out {

@@ -2,12 +2,12 @@ package vsphere_test
 
 import (
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
 	"github.com/ossea-migrate/failoverkit/fkerrors"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
@@ -15,12 +15,8 @@ import (
 // escaped, so a VM named with a terminal escape cannot forge the operator's output.
 func TestErrorShowsVMNamesVisibly(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct{ raw, shown string }{
-		{"web\x1b[2J", `web\x1b[2J`},
-		{"web\nfix: forged", `web\nfix: forged`},
-		{"web\u202egnp", `web\u202egnp`},
-		{"web\x00", `web\x00`},
-	} {
+	for _, f := range testkit.Forgers() {
+		tt := struct{ raw, shown string }{"web" + f.Raw, "web" + f.Shown}
 		e := &vsphere.Error{Op: "find", Host: "vc.example.invalid", VM: "/DC/vm/" + tt.raw, Code: fkerrors.Ambiguous,
 			Candidates: []string{"/DC/vm/a/" + tt.raw, "/DC/vm/b/" + tt.raw}, Fix: "name " + tt.raw + " by its path",
 			Err: errors.New("fault about " + tt.raw)}
@@ -29,10 +25,6 @@ func TestErrorShowsVMNamesVisibly(t *testing.T) {
 		assert.Contains(t, msg, "/DC/vm/a/"+tt.shown)
 		assert.Contains(t, msg, "fault about "+tt.shown)
 		assert.Equal(t, "name "+tt.shown+" by its path", e.Remedy())
-		assert.Negative(t, strings.IndexFunc(msg, isControl), "no control character in %q", msg)
+		testkit.AssertNoForging(t, msg, "vsphere.Error")
 	}
-}
-
-func isControl(r rune) bool {
-	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }

@@ -8,6 +8,8 @@
 //   - Clock is a clock a test moves by hand, for code that takes a now function.
 //   - RandomHex makes up distinct values (names, fake secrets) at run time, so that no
 //     credential is written into a test and parallel tests do not collide.
+//   - Forgers and AssertNoForging check that values a store or server could hold to forge an
+//     operator's output are shown escaped.
 //   - RequireErrorAs checks an error's category with errors.Is and returns its detail type
 //     (errors.As) for further checks.
 //

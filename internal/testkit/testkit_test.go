@@ -3,6 +3,7 @@ package testkit_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -75,5 +76,22 @@ func TestRequireErrorAs(t *testing.T) {
 		r := &recorder{TB: t}
 		testkit.RequireErrorAs[*detail](r, err, errCategory)
 		require.True(t, r.failed, name)
+	}
+}
+
+// Every forger forges - its raw value holds a rune IsForging reports - and its shown form
+// does not.
+func TestForgers(t *testing.T) {
+	t.Parallel()
+	require.NotEmpty(t, testkit.Forgers())
+	for _, f := range testkit.Forgers() {
+		assert.True(t, strings.ContainsFunc(f.Raw, testkit.IsForging), "%q forges", f.Raw)
+		assert.True(t, testkit.AssertNoForging(t, f.Shown, "shown"))
+	}
+	for _, r := range []rune{'\n', '\r', '\x1b', 0x9b, 0x202e, 0x2069, 0x2028} {
+		assert.True(t, testkit.IsForging(r), "%U", r)
+	}
+	for _, r := range []rune{' ', 'a', 'é', '\\', 0x4e2d} {
+		assert.False(t, testkit.IsForging(r), "%U", r)
 	}
 }
