@@ -16,6 +16,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/credentials"
 	"github.com/ossea-migrate/failoverkit/failover"
 	"github.com/ossea-migrate/failoverkit/fkerrors"
+	"github.com/ossea-migrate/failoverkit/internal/testkit"
 )
 
 // forgeries are values a store, a server or a request could hold to forge the operator's
@@ -28,19 +29,14 @@ var forgeries = []string{
 	`back\slash \x1b`,
 }
 
-// requireUnforgeable checks output for anything that acts on a terminal: a control byte other
-// than the newline that ends a line, DEL, a bidi control, invalid UTF-8.
+// requireUnforgeable checks output for anything that acts on a terminal (testkit.IsForging)
+// other than the newline that ends a line, and for invalid UTF-8.
 func requireUnforgeable(t testing.TB, what, out string) {
 	t.Helper()
 	require.True(t, utf8.ValidString(out), "%s: invalid UTF-8 in %q", what, out)
-	for i := 0; i < len(out); i++ {
-		if c := out[i]; (c < 0x20 && c != '\n') || c == 0x7f {
-			t.Fatalf("%s: byte %#x at %d reached the output: %q", what, c, i, out)
-		}
-	}
-	for _, r := range out {
-		if (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 {
-			t.Fatalf("%s: %U reached the output: %q", what, r, out)
+	for line := range strings.SplitSeq(out, "\n") {
+		if !testkit.AssertNoForging(t, line, what) {
+			t.FailNow()
 		}
 	}
 }
