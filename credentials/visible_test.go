@@ -13,34 +13,33 @@ import (
 
 func TestErrorShowsStoredValuesVisibly(t *testing.T) {
 	t.Parallel()
-	for _, forger := range testkit.Forgers() {
-		f := struct{ raw, shown string }{"acct" + forger.Raw, "acct" + forger.Shown}
+	testkit.EachForger(t, "acct", func(t *testing.T, raw, shown string) {
 		tests := []struct {
 			name string
 			err  *credentials.Error
 		}{
 			{"account", &credentials.Error{Code: fkerrors.NotFound, Source: "database", Kind: credentials.KindVSphere,
-				Account: f.raw, Problem: "no such set", Fix: "create it"}},
-			{"ref", &credentials.Error{Code: fkerrors.NotFound, Source: "env", Account: credentials.Account(f.raw).String(),
+				Account: raw, Problem: "no such set", Fix: "create it"}},
+			{"ref", &credentials.Error{Code: fkerrors.NotFound, Source: "env", Account: credentials.Account(raw).String(),
 				Problem: "no set", Fix: "export it"}},
 			{"problem and fix", &credentials.Error{Code: fkerrors.Invalid, Source: "vault", Field: credentials.FieldZone,
-				Problem: "zone " + f.raw + " does not exist", Fix: "correct zone " + f.raw}},
+				Problem: "zone " + raw + " does not exist", Fix: "correct zone " + raw}},
 			{"origin in fix", &credentials.Error{Code: fkerrors.Invalid, Source: "database",
-				Problem: "bad", Fix: "fix the set at " + credentials.Origin{Source: "database", Account: f.raw, Location: "row " + f.raw}.String()}},
+				Problem: "bad", Fix: "fix the set at " + credentials.Origin{Source: "database", Account: raw, Location: "row " + raw}.String()}},
 			{"cause", &credentials.Error{Code: fkerrors.Unavailable, Source: "vault", Problem: "read failed",
-				Err: errors.New("server said " + f.raw)}},
+				Err: errors.New("server said " + raw)}},
 			{"cause's remedy", &credentials.Error{Code: fkerrors.Unavailable, Source: "vault", Problem: "read failed",
-				Err: &credentials.Error{Code: fkerrors.Unavailable, Source: "vault", Problem: "x", Fix: "user " + f.raw}}},
+				Err: &credentials.Error{Code: fkerrors.Unavailable, Source: "vault", Problem: "x", Fix: "user " + raw}}},
 		}
 		for _, tt := range tests {
 			msg, remedy := tt.err.Error(), tt.err.Remedy()
-			assert.Contains(t, msg+remedy, f.shown, "%s: the value is shown escaped", tt.name)
+			assert.Contains(t, msg+remedy, shown, "%s: the value is shown escaped", tt.name)
 			testkit.AssertNoForging(t, msg, tt.name)
 			testkit.AssertNoForging(t, remedy, tt.name)
 			problem, fix := fkerrors.Explain(tt.err)
 			assert.Equal(t, msg, fkerrors.WithFix(problem, fix), "%s: Explain still splits the message", tt.name)
 		}
-	}
+	})
 }
 
 // FuzzErrorIsVisible builds errors from random field values - as a store could hold them -

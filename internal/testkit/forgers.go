@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -18,6 +19,18 @@ func Forgers() []Forger {
 		{"\nfix: forged", `\nfix: forged`},
 		{"\u202egnp.exe", `\u202egnp.exe`},
 		{"\x00tail", `\x00tail`},
+	}
+}
+
+// EachForger runs test once per forger (Forgers) as a parallel subtest, with prefix in front
+// of its raw and shown values.
+func EachForger(t *testing.T, prefix string, test func(t *testing.T, raw, shown string)) {
+	t.Helper()
+	for i, f := range Forgers() {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			test(t, prefix+f.Raw, prefix+f.Shown)
+		})
 	}
 }
 
