@@ -192,3 +192,33 @@ func TestOneActiveSnapshotPerKVMVMAnswers431(t *testing.T) {
 	_, err = cs.Snapshot.CreateSnapshot(cs.Snapshot.NewCreateSnapshotParams(e.seed.VolumeIDs[1]))
 	require.NoError(t, err, "once the first is backed up the next may start")
 }
+
+func TestPendingSnapshotRules(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1, State: cloudstack.VMStopped}},
+		simulator.WithPendingPolls(1))
+	cs := csgo.NewClient(e.sim.URL(), e.seed.APIKey, e.seed.SecretKey, false)
+	sn, err := cs.Snapshot.CreateSnapshot(cs.Snapshot.NewCreateSnapshotParams(e.seed.VolumeIDs[0]))
+	require.NoError(t, err)
+	require.NotEmpty(t, sn.Id)
+	s, _ := e.sim.State().Snapshot(sn.Id)
+	assert.Equal(t, cloudstack.SnapshotCreating, s.State)
+
+	jobStatus := func(jobID string) int {
+		q, err := cs.Asyncjob.QueryAsyncJobResult(cs.Asyncjob.NewQueryAsyncJobResultParams(jobID))
+		require.NoError(t, err)
+		return q.Jobstatus
+	}
+	rv, err := cs.Snapshot.RevertSnapshot(cs.Snapshot.NewRevertSnapshotParams(sn.Id))
+	require.NoError(t, err)
+	assert.Equal(t, 2, jobStatus(rv.JobID), "a snapshot still being created cannot be reverted")
+	del, err := cs.Snapshot.DeleteSnapshot(cs.Snapshot.NewDeleteSnapshotParams(sn.Id))
+	require.NoError(t, err)
+	assert.Equal(t, 2, jobStatus(del.JobID), "nor deleted")
+	assert.Equal(t, 530, e.lastCall(t, "deleteSnapshot").ErrorCode)
+
+	assert.Equal(t, 0, jobStatus(sn.JobID))
+	assert.Equal(t, 1, jobStatus(sn.JobID))
+	s, _ = e.sim.State().Snapshot(sn.Id)
+	assert.Equal(t, cloudstack.SnapshotBackedUp, s.State)
+}

@@ -335,3 +335,49 @@ func TestDestroyDestroyedVMReturnsTheVM(t *testing.T) {
 	v, _ := e.sim.State().VM(vm.Id)
 	assert.True(t, v.Expunged(), "with expunge=true a destroyed VM is expunged")
 }
+
+func TestDestroyWithAVolumeThatIsNotItsDataVolumeAnswers431(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+	vm := e.deploy(t, "other", false)
+	p := e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id)
+	p.SetVolumeids([]string{e.seed.VolumeIDs[0]})
+	_, err := e.cs.VirtualMachine.DestroyVirtualMachine(p)
+	require.ErrorContains(t, err, "CloudStack API error 431")
+	v, _ := e.sim.State().VM(vm.Id)
+	assert.Equal(t, cloudstack.VMStopped, v.State)
+}
+
+func TestStopAndRebootADestroyedVMAnswer431(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	vm := e.deploy(t, "gone", true)
+	_, err := e.cs.VirtualMachine.DestroyVirtualMachine(e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id))
+	require.NoError(t, err)
+	_, err = e.cs.VirtualMachine.StopVirtualMachine(e.cs.VirtualMachine.NewStopVirtualMachineParams(vm.Id))
+	require.ErrorContains(t, err, `"errorcode":431`)
+	_, err = e.cs.VirtualMachine.RebootVirtualMachine(e.cs.VirtualMachine.NewRebootVirtualMachineParams(vm.Id))
+	require.ErrorContains(t, err, `"errorcode":431`)
+	// Its name stays taken until it is expunged.
+	p := e.cs.VirtualMachine.NewDeployVirtualMachineParams(e.seed.ServiceOfferingID, e.seed.TemplateID, e.seed.ZoneID)
+	p.SetName("gone")
+	_, err = e.cs.VirtualMachine.DeployVirtualMachine(p)
+	require.ErrorContains(t, err, "CloudStack API error 431")
+	_, err = e.cs.VirtualMachine.ExpungeVirtualMachine(e.cs.VirtualMachine.NewExpungeVirtualMachineParams(vm.Id))
+	require.NoError(t, err)
+	_, err = e.cs.VirtualMachine.DeployVirtualMachine(p)
+	require.NoError(t, err)
+}
+
+func TestDestroyedVMKeepsOnlyItsROOTWhichCannotBeDetached(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	vm := e.deploy(t, "wreck", false)
+	data, err := e.sim.AddDataVolume(e.seed.ZoneID, vm.Id, simulator.VolumeSpec{})
+	require.NoError(t, err)
+	_, err = e.cs.VirtualMachine.DestroyVirtualMachine(e.cs.VirtualMachine.NewDestroyVirtualMachineParams(vm.Id))
+	require.NoError(t, err)
+	require.ErrorContains(t, e.detach(data), `"errorcode":431`, "destroy already detached it")
+	// CloudStack's message names Destroyed, but its check admits only Stopped.
+	require.ErrorContains(t, e.detach(e.sim.State().VolumesOf(vm.Id)[0].ID), `"errorcode":431`)
+}

@@ -455,3 +455,59 @@ func TestDeleteVolumeDuringSnapshotAnswers431(t *testing.T) {
 	_, err = cs.Volume.DeleteVolume(cs.Volume.NewDeleteVolumeParams(vol))
 	require.EqualError(t, err, "CloudStack API error 431 (CSExceptionErrorCode: 4350): There are snapshot operations in progress on the volume, unable to delete it")
 }
+
+// A VM holding as many data disks as its hypervisor allows (VolumeApiServiceImpl:
+// getMaxDataVolumesSupported, max_data_volumes_limit, 26 on KVM) refuses another with 431.
+func TestAttachBeyondTheDataDiskLimitAnswers431(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 26}})
+	spare, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{})
+	require.NoError(t, err)
+	require.Error(t, e.attach(spare, e.seed.ApplianceVMID, -1))
+	c := e.lastCall(t, "attachVolume")
+	assert.Equal(t, 431, c.ErrorCode)
+	assert.Contains(t, c.ErrorText, "maximum number of data disks (26)")
+}
+
+func TestMaxDataVolumesOption(t *testing.T) {
+	t.Parallel()
+	sim := simulator.New(simulator.WithMaxDataVolumes(2))
+	t.Cleanup(sim.Close)
+	_, err := sim.Seed(simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 3}})
+	require.ErrorIs(t, err, simulator.ErrInvalidScenario)
+	_, err = sim.Seed(simulator.Scenario{Appliance: simulator.ApplianceSpec{Volumes: []simulator.VolumeSpec{{DeviceID: 4}}}})
+	require.ErrorIs(t, err, simulator.ErrInvalidScenario, "device ids stop at 3 with two data volumes")
+
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 2}}, simulator.WithMaxDataVolumes(2))
+	assert.Equal(t, []int{1, 2}, e.seed.DeviceIDs)
+	spare, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{})
+	require.NoError(t, err)
+	require.ErrorContains(t, e.attach(spare, e.seed.ApplianceVMID, -1), "maximum number of data disks (2)")
+}
+
+func TestDetachNeedsAnIDOrAVMAndDevice(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 1}})
+	p := e.cs.Volume.NewDetachVolumeParams()
+	p.SetVirtualmachineid(e.seed.ApplianceVMID)
+	_, err := e.cs.Volume.DetachVolume(p)
+	require.ErrorContains(t, err, `"errorcode":431,"errortext":"Please provide either a volume id, or a tuple(device id, instance id)"`)
+	p.SetId(e.seed.VolumeIDs[0])
+	p.SetDeviceid(1)
+	_, err = e.cs.Volume.DetachVolume(p)
+	require.ErrorContains(t, err, `"errorcode":431,"errortext":"Please provide either a volume id, or a tuple(device id, instance id)"`, "an id and a tuple together")
+}
+
+func TestDetachedROOTBecomesADataDiskAndDevice0MakesAROOT(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	vm := e.deploy(t, "swap", false)
+	root := e.sim.State().VolumesOf(vm.Id)[0]
+	require.Equal(t, cloudstack.VolumeRoot, root.Type)
+	require.NoError(t, e.detach(root.ID))
+	v, _ := e.sim.State().Volume(root.ID)
+	assert.Equal(t, cloudstack.VolumeData, v.Type)
+	require.NoError(t, e.attach(root.ID, vm.Id, 0))
+	v, _ = e.sim.State().Volume(root.ID)
+	assert.Equal(t, cloudstack.VolumeRoot, v.Type)
+}
