@@ -2,8 +2,6 @@ package credentialstest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -231,14 +229,7 @@ func (s suite) start(t *testing.T) (Harness, string, context.Context) {
 	h := s.newHarness(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	return h, randomTag(t), ctx
-}
-
-func randomTag(t *testing.T) string {
-	b := make([]byte, 4)
-	_, err := rand.Read(b)
-	require.NoError(t, err)
-	return hex.EncodeToString(b)
+	return h, testkit.RandomHex(4), ctx
 }
 
 func (s suite) mustPut(ctx context.Context, t *testing.T, h Harness, account string, v values, makeDefault bool) {
