@@ -61,7 +61,8 @@
 //
 // A store becomes a Source through a Driver, which implements only the reads; NewProvider
 // wraps it in a Provider, which applies once, for every store, the default fall-back with
-// its warning, the metadata stamping, the context rule and observation (WithObserver).
+// its warning, the metadata stamping, the context rule and observation (WithObserver). A
+// driver whose store keeps a set field by field builds it with CloudStackFrom or VSphereFrom.
 // Subpackages: database (the appliance's tables through gorm), env (environment variables
 // and files), vault (HashiCorp Vault KV v2) each return a *Provider over their driver;
 // examples/customsource shows a driver of your own. credentialstest holds the conformance
