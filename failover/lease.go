@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/ossea-migrate/failoverkit/fkerrors"
@@ -16,6 +17,48 @@ func thisProcess(name string) Holder {
 	pid := os.Getpid()
 	started, _ := processIdentity(pid)
 	return Holder{Name: name, Host: host, PID: pid, Started: started}
+}
+
+// here records the leases that operations of this process hold, so that an engine can tell
+// whether a holder in its own process lives exactly, without watching its heartbeat: a beat
+// that stalls on a slow store or a busy machine never gets a live operation taken over by
+// another engine of the same process, and one that crashed is taken over at once. An entry
+// stands from before the lease is taken until it is released (or its run crashes).
+var here = struct {
+	sync.Mutex
+	held map[hereKey]int
+}{held: map[hereKey]int{}}
+
+type hereKey struct{ lease, holder string }
+
+// holdHere marks key as held by holder in this process until the returned function is called.
+func holdHere(key, holder string) (done func()) {
+	k := hereKey{key, holder}
+	here.Lock()
+	here.held[k]++
+	here.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			here.Lock()
+			defer here.Unlock()
+			if here.held[k]--; here.held[k] <= 0 {
+				delete(here.held, k)
+			}
+		})
+	}
+}
+
+// heldHere reports whether an operation of this process holds key as holder.
+func heldHere(key, holder string) bool {
+	here.Lock()
+	defer here.Unlock()
+	return here.held[hereKey{key, holder}] > 0
+}
+
+// inThisProcess reports whether h is an engine of this very process.
+func (e *Engine) inThisProcess(h Holder) bool {
+	return h.Host != "" && h == Holder{Name: h.Name, Host: e.holder.Host, PID: e.holder.PID, Started: e.holder.Started}
 }
 
 // deadAfter is how many heartbeat intervals a lease's beat must stand still before its holder
@@ -56,6 +99,12 @@ func (e *Engine) acquire(ctx context.Context, key, jobID string) error {
 // released while it watches was held by a live operation that ended: the VM may have changed
 // under the caller's preflight, so that is ErrBusy too.
 func (e *Engine) holderDead(ctx context.Context, old Lease) (string, error) {
+	if e.inThisProcess(old.Holder) {
+		if heldHere(old.Key, old.Holder.Name) {
+			return "", busyErr(old)
+		}
+		return "its operation in this process crashed", nil
+	}
 	if old.Holder.Host != "" && old.Holder.Host == e.holder.Host && processGone(old.Holder.PID, old.Holder.Started) {
 		return fmt.Sprintf("its process %d is gone from this host", old.Holder.PID), nil
 	}
@@ -91,10 +140,12 @@ func (e *Engine) holderDead(ctx context.Context, old Lease) (string, error) {
 // it, or failing to beat for long enough that another engine may take it over, cancels the
 // operation's context so the operation stops at once.
 func (r *run) takeLease(ctx context.Context, key string) (context.Context, error) {
+	held := holdHere(key, r.e.holder.Name)
 	if err := r.e.acquire(ctx, key, r.job.ID); err != nil {
+		held()
 		return ctx, err
 	}
-	r.leaseKey = key
+	r.leaseKey, r.heldHere = key, held
 	rctx, cancel := context.WithCancel(ctx)
 	r.cancelRun = cancel
 	done := make(chan struct{})
@@ -156,20 +207,23 @@ func (r *run) releaseLease(ctx context.Context) {
 	r.stopLease()
 	r.stopLease = nil
 	if r.crashed.Load() {
+		r.heldHere()
 		return
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err := r.e.store.ReleaseLease(rctx, r.leaseKey, r.e.holder)
 	if err == nil {
+		r.heldHere()
 		return
 	}
 	r.e.log.Warn("failover: could not release the VM lease; retrying while the engine is open (once this process has exited, the next operation on the VM takes the lease over)",
 		"job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(r.leaseKey), "error", fkerrors.VisibleError(err))
 	// The store may be back in a moment: free the lease then, so that the next operation on
 	// the VM need not prove this engine dead.
-	key, until := r.leaseKey, time.Now().Add(r.e.leaseTTL)
+	key, until, held := r.leaseKey, time.Now().Add(r.e.leaseTTL), r.heldHere
 	go func() {
+		defer held()
 		for time.Now().Before(until) {
 			select {
 			case <-r.e.closed:

@@ -173,3 +173,64 @@ func TestFreshJobOfDeadHolderReadsInterrupted(t *testing.T) {
 		}
 	})
 }
+
+// stalledBeats is a store on which an engine's lease renewals hang until beat is closed, as
+// they do on a store that answers slowly or a machine too busy to run the heartbeat.
+type stalledBeats struct {
+	Store
+	beat chan struct{}
+}
+
+func (s stalledBeats) RenewLease(ctx context.Context, key string, holder Holder, expires, at time.Time) error {
+	select {
+	case <-s.beat:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.Store.RenewLease(ctx, key, holder, expires, at)
+}
+
+// An engine of this process knows whether another engine of the same process still runs the
+// operation that holds a VM's lease: a holder whose heartbeat stalls mid-flow is not taken
+// for dead, so the second engine answers ErrBusy and the first one finishes.
+func TestLeaseOfLiveEngineInThisProcessIsNeverTakenOver(t *testing.T) {
+	onEveryStore(t, func(t *testing.T, f *fixture, other Store) {
+		beat := make(chan struct{})
+		inFlow, tried := make(chan struct{}), make(chan struct{})
+		holder := f.newEngine(WithStore(stalledBeats{Store: f.store, beat: beat}), WithHolder("stalled-engine"), WithHook(PhaseBeforeCreate, func(context.Context, *Job) error {
+			close(inFlow)
+			<-tried
+			return nil
+		}))
+		second := f.newEngine(WithStore(other), WithHolder("second-engine"))
+
+		type result struct {
+			job *Job
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			j, err := holder.TestFailover(context.Background(), f.request(0))
+			done <- result{j, err}
+		}()
+		select {
+		case <-inFlow:
+		case r := <-done:
+			t.Fatalf("the holder ended before creating the VM: %v", r.err)
+		}
+		// The holder's beats hang from here until the second engine has had its answer, so
+		// its heartbeat stands still for as long as the second engine cares to watch it.
+		job, err := second.TestFailover(context.Background(), f.request(0))
+		close(tried)
+		require.ErrorIs(t, err, ErrBusy)
+		assert.Equal(t, "stalled-engine", requireHeld(t, err).Lease.Holder.Name)
+		require.NotNil(t, job)
+		assert.Empty(t, job.Ledger, "the second engine changed nothing")
+
+		close(beat)
+		r := <-done
+		require.NoError(t, r.err)
+		assert.Equal(t, StatusSucceeded, r.job.Status)
+		f.requireCleanAfterRollback(t, holder, r.job.ID, vsphere.PoweredOn)
+	})
+}

@@ -50,6 +50,8 @@ type run struct {
 
 	leaseKey  string
 	stopLease func()
+	// heldHere ends the lease's entry among those this process holds (see holdHere).
+	heldHere  func()
 	leaseLost error
 	cancelRun context.CancelFunc
 }
