@@ -198,7 +198,7 @@ func (e *Engine) Jobs(ctx context.Context, filter JobFilter) ([]*Job, error) {
 
 // reconcile turns a job left running by an operation that is gone into an interrupted one.
 // A job this engine runs is left as it is, and so is one whose lease a live holder has. A job
-// whose lease's holder is provably gone (its operation in this process crashed, its process
+// whose lease's holder is provably gone (its operation in this process has ended, its process
 // is gone from this host, or the lease expired) is interrupted at once, however fresh its
 // record; one without its lease only once its record has stood still for several
 // heartbeats, since its operation may not have taken the lease yet.
@@ -230,7 +230,7 @@ func (e *Engine) reconcile(ctx context.Context, j *Job) *Job {
 }
 
 // leaseGone reports whether a lease no longer protects anything: expired, held by an
-// operation of this process that crashed, or held by a process gone from this host.
+// operation of this process that has ended, or held by a process gone from this host.
 func (e *Engine) leaseGone(l Lease) bool {
 	if !e.now().Before(l.Expires) {
 		return true

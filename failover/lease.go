@@ -22,8 +22,9 @@ func thisProcess(name string) Holder {
 // here records the leases that operations of this process hold, so that an engine can tell
 // whether a holder in its own process lives exactly, without watching its heartbeat: a beat
 // that stalls on a slow store or a busy machine never gets a live operation taken over by
-// another engine of the same process, and one that crashed is taken over at once. An entry
-// stands from before the lease is taken until it is released (or its run crashes).
+// another engine of the same process, and one whose operation has ended - crashed, or failed
+// to release it - is taken over at once. An entry stands from before the lease is taken
+// until the operation's heartbeat stops.
 var here = struct {
 	sync.Mutex
 	held map[hereKey]int
@@ -103,7 +104,7 @@ func (e *Engine) holderDead(ctx context.Context, old Lease) (string, error) {
 		if heldHere(old.Key, old.Holder.Name) {
 			return "", busyErr(old)
 		}
-		return "its operation in this process crashed", nil
+		return "its operation in this process has ended without releasing it", nil
 	}
 	if old.Holder.Host != "" && old.Holder.Host == e.holder.Host && processGone(old.Holder.PID, old.Holder.Started) {
 		return fmt.Sprintf("its process %d is gone from this host", old.Holder.PID), nil
@@ -145,7 +146,7 @@ func (r *run) takeLease(ctx context.Context, key string) (context.Context, error
 		held()
 		return ctx, err
 	}
-	r.leaseKey, r.heldHere = key, held
+	r.leaseKey = key
 	rctx, cancel := context.WithCancel(ctx)
 	r.cancelRun = cancel
 	done := make(chan struct{})
@@ -185,6 +186,7 @@ func (r *run) takeLease(ctx context.Context, key string) (context.Context, error
 		close(done)
 		<-stopped
 		cancel()
+		held()
 	}
 	return rctx, nil
 }
@@ -207,23 +209,20 @@ func (r *run) releaseLease(ctx context.Context) {
 	r.stopLease()
 	r.stopLease = nil
 	if r.crashed.Load() {
-		r.heldHere()
 		return
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err := r.e.store.ReleaseLease(rctx, r.leaseKey, r.e.holder)
 	if err == nil {
-		r.heldHere()
 		return
 	}
 	r.e.log.Warn("failover: could not release the VM lease; retrying while the engine is open (once this process has exited, the next operation on the VM takes the lease over)",
 		"job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(r.leaseKey), "error", fkerrors.VisibleError(err))
 	// The store may be back in a moment: free the lease then, so that the next operation on
 	// the VM need not prove this engine dead.
-	key, until, held := r.leaseKey, time.Now().Add(r.e.leaseTTL), r.heldHere
+	key, until := r.leaseKey, time.Now().Add(r.e.leaseTTL)
 	go func() {
-		defer held()
 		for time.Now().Before(until) {
 			select {
 			case <-r.e.closed:

@@ -111,7 +111,8 @@ func WithLeaseTTL(d time.Duration) Option { return func(e *Engine) { e.leaseTTL 
 // WithHeartbeat sets how often a running operation renews its lease (default 2 s; under a
 // quarter of the lease TTL). An engine that finds a VM's lease held by another engine of its
 // own process knows exactly whether that holder's operation lives: it takes the lease over
-// at once when the operation crashed and never while it runs, however its heartbeat fares.
+// at once when the operation has ended (crashed, or could not release the lease) and never
+// while it runs, however its heartbeat fares.
 // A holder in another process is taken over at once when its process is gone from this
 // host, and otherwise when the lease's heartbeat stands still for three of the holder's
 // intervals; a moving heartbeat is never taken over.

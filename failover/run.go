@@ -50,8 +50,6 @@ type run struct {
 
 	leaseKey  string
 	stopLease func()
-	// heldHere ends the lease's entry among those this process holds (see holdHere).
-	heldHere  func()
 	leaseLost error
 	cancelRun context.CancelFunc
 }
