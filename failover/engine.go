@@ -235,10 +235,8 @@ func (e *Engine) leaseGone(l Lease) bool {
 	if !e.now().Before(l.Expires) {
 		return true
 	}
-	if e.inThisProcess(l.Holder) {
-		return !heldHere(l.Key, l.Holder.Name)
-	}
-	return l.Holder.Host != "" && l.Holder.Host == e.holder.Host && processGone(l.Holder.PID, l.Holder.Started)
+	why, _ := e.provedDead(l)
+	return why != ""
 }
 
 // track marks a job as run by this engine until the returned function is called.

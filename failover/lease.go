@@ -38,15 +38,12 @@ func holdHere(key, holder string) (done func()) {
 	here.Lock()
 	here.held[k]++
 	here.Unlock()
-	var once sync.Once
 	return func() {
-		once.Do(func() {
-			here.Lock()
-			defer here.Unlock()
-			if here.held[k]--; here.held[k] <= 0 {
-				delete(here.held, k)
-			}
-		})
+		here.Lock()
+		defer here.Unlock()
+		if here.held[k]--; here.held[k] <= 0 {
+			delete(here.held, k)
+		}
 	}
 }
 
@@ -57,9 +54,25 @@ func heldHere(key, holder string) bool {
 	return here.held[hereKey{key, holder}] > 0
 }
 
-// inThisProcess reports whether h is an engine of this very process.
-func (e *Engine) inThisProcess(h Holder) bool {
-	return h.Host != "" && h == Holder{Name: h.Name, Host: e.holder.Host, PID: e.holder.PID, Started: e.holder.Started}
+// provedDead says whether a lease's holder is known dead without watching its heartbeat, and
+// why: an engine of this process is dead once its operation has ended and alive while it
+// runs; a holder on this host is dead when its process is gone. known is false when only
+// the heartbeat can tell.
+func (e *Engine) provedDead(l Lease) (why string, known bool) {
+	h := l.Holder
+	if h.Host == "" || h.Host != e.holder.Host {
+		return "", false
+	}
+	if h.PID == e.holder.PID && h.Started == e.holder.Started {
+		if heldHere(l.Key, h.Name) {
+			return "", true
+		}
+		return "its operation in this process has ended without releasing it", true
+	}
+	if processGone(h.PID, h.Started) {
+		return fmt.Sprintf("its process %d is gone from this host", h.PID), true
+	}
+	return "", false
 }
 
 // deadAfter is how many heartbeat intervals a lease's beat must stand still before its holder
@@ -100,14 +113,11 @@ func (e *Engine) acquire(ctx context.Context, key, jobID string) error {
 // released while it watches was held by a live operation that ended: the VM may have changed
 // under the caller's preflight, so that is ErrBusy too.
 func (e *Engine) holderDead(ctx context.Context, old Lease) (string, error) {
-	if e.inThisProcess(old.Holder) {
-		if heldHere(old.Key, old.Holder.Name) {
+	if why, known := e.provedDead(old); known {
+		if why == "" {
 			return "", busyErr(old)
 		}
-		return "its operation in this process has ended without releasing it", nil
-	}
-	if old.Holder.Host != "" && old.Holder.Host == e.holder.Host && processGone(old.Holder.PID, old.Holder.Started) {
-		return fmt.Sprintf("its process %d is gone from this host", old.Holder.PID), nil
+		return why, nil
 	}
 	every := old.Every
 	if every <= 0 {

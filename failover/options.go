@@ -112,10 +112,9 @@ func WithLeaseTTL(d time.Duration) Option { return func(e *Engine) { e.leaseTTL 
 // quarter of the lease TTL). An engine that finds a VM's lease held by another engine of its
 // own process knows exactly whether that holder's operation lives: it takes the lease over
 // at once when the operation has ended (crashed, or could not release the lease) and never
-// while it runs, however its heartbeat fares.
-// A holder in another process is taken over at once when its process is gone from this
-// host, and otherwise when the lease's heartbeat stands still for three of the holder's
-// intervals; a moving heartbeat is never taken over.
+// while it runs, however its heartbeat fares. A holder in another process is taken over at
+// once when its process is gone from this host, and otherwise when the lease's heartbeat
+// stands still for three of the holder's intervals; a moving heartbeat is never taken over.
 func WithHeartbeat(d time.Duration) Option { return func(e *Engine) { e.heartbeat = d } }
 
 // WithHolder names this engine in leases (default: host name, process id and a random
