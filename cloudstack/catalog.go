@@ -112,25 +112,3 @@ func (c *Client) GetNetwork(ctx context.Context, id string) (*Network, error) {
 	return getOne(ctx, c, "listNetworks", "network", id, newParams("id", id, "listall", "true"),
 		func(n wire.Network) (string, Network) { return n.ID, Network{ID: n.ID, Name: n.Name, ZoneID: n.ZoneID} })
 }
-
-// getOne runs a list command filtered by id and returns the item with that id, converted,
-// or an error matching fkerrors.NotFound.
-func getOne[W wire.Item, T any](ctx context.Context, c *Client, command, what, id string, p *params, convert func(W) (string, T)) (*T, error) {
-	if id == "" {
-		return nil, invalidArg(command, "empty %s id", what)
-	}
-	var l wire.List[W]
-	if err := c.request(ctx, command, "", p, &l); err != nil {
-		return nil, err
-	}
-	for _, w := range l.Items {
-		if got, item := convert(w); got == id {
-			return &item, nil
-		}
-	}
-	return nil, notFound(command, what, id)
-}
-
-func notFound(command, what, id string) error {
-	return &APIError{Command: command, Text: "no " + what + " with id " + id, Code: fkerrors.NotFound}
-}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
-	"github.com/ossea-migrate/failoverkit/fkerrors"
 )
 
 // SnapshotState is a volume snapshot's state as CloudStack reports it.
@@ -72,17 +71,16 @@ func (c *Client) CreateSnapshot(ctx context.Context, volumeID, name string) (*Sn
 // RevertSnapshot reverts the snapshot's volume to it. CloudStack requires the volume to be
 // detached or its VM stopped; otherwise the error matches fkerrors.Conflict.
 func (c *Client) RevertSnapshot(ctx context.Context, id string) error {
-	const command = "revertSnapshot"
-	if id == "" {
-		return invalidArg(command, "empty snapshot id")
-	}
-	_, err := c.async(ctx, command, newParams("id", id), nil)
-	return err
+	return c.snapshotJob(ctx, "revertSnapshot", id)
 }
 
 // DeleteSnapshot deletes a snapshot.
 func (c *Client) DeleteSnapshot(ctx context.Context, id string) error {
-	const command = "deleteSnapshot"
+	return c.snapshotJob(ctx, "deleteSnapshot", id)
+}
+
+// snapshotJob runs a job on the snapshot that answers no object.
+func (c *Client) snapshotJob(ctx context.Context, command, id string) error {
 	if id == "" {
 		return invalidArg(command, "empty snapshot id")
 	}
@@ -92,37 +90,12 @@ func (c *Client) DeleteSnapshot(ctx context.Context, id string) error {
 
 // GetSnapshot returns the snapshot with the given id, or an error matching fkerrors.NotFound.
 func (c *Client) GetSnapshot(ctx context.Context, id string) (*Snapshot, error) {
-	const command = "listSnapshots"
-	if id == "" {
-		return nil, invalidArg(command, "empty snapshot id")
-	}
-	var l wire.List[wire.Snapshot]
-	if err := c.request(ctx, command, "", newParams("id", id, "listall", "true"), &l); err != nil {
-		return nil, err
-	}
-	for i := range l.Items {
-		if l.Items[i].ID == id {
-			return snapshotFromWire(&l.Items[i]), nil
-		}
-	}
-	return nil, &APIError{Command: command, Text: "no snapshot with id " + id, Code: fkerrors.NotFound}
+	return getOne(ctx, c, "listSnapshots", "snapshot", id, newParams("id", id, "listall", "true"),
+		func(w wire.Snapshot) (string, Snapshot) { return w.ID, *snapshotFromWire(&w) })
 }
 
 // ListSnapshots returns the snapshots of a volume.
 func (c *Client) ListSnapshots(ctx context.Context, volumeID string) ([]Snapshot, error) {
-	const command = "listSnapshots"
-	if volumeID == "" {
-		return nil, invalidArg(command, "empty volume id")
-	}
-	var l wire.List[wire.Snapshot]
-	if err := c.request(ctx, command, "", newParams("volumeid", volumeID, "listall", "true"), &l); err != nil {
-		return nil, err
-	}
-	snaps := make([]Snapshot, 0, len(l.Items))
-	for i := range l.Items {
-		if l.Items[i].VolumeID == volumeID {
-			snaps = append(snaps, *snapshotFromWire(&l.Items[i]))
-		}
-	}
-	return snaps, nil
+	return listBy(ctx, c, "listSnapshots", "volume id", "volumeid", volumeID,
+		func(w *wire.Snapshot) string { return w.VolumeID }, snapshotFromWire)
 }

@@ -276,40 +276,15 @@ func (c *Client) vmJob(ctx context.Context, command string, p *params, id string
 
 // GetVM returns the VM with the given id, or an error matching fkerrors.NotFound.
 func (c *Client) GetVM(ctx context.Context, id string) (*VM, error) {
-	const command = "listVirtualMachines"
-	if id == "" {
-		return nil, invalidArg(command, "empty VM id")
-	}
-	var l wire.List[wire.VM]
-	if err := c.request(ctx, command, "", newParams("id", id, "listall", "true"), &l); err != nil {
-		return nil, err
-	}
-	for i := range l.Items {
-		if l.Items[i].ID == id {
-			return vmFromWire(&l.Items[i]), nil
-		}
-	}
-	return nil, &APIError{Command: command, Text: "no VM with id " + id, Code: fkerrors.NotFound}
+	return getOne(ctx, c, "listVirtualMachines", "VM", id, newParams("id", id, "listall", "true"),
+		func(w wire.VM) (string, VM) { return w.ID, *vmFromWire(&w) })
 }
 
 // FindVMsByName returns the VMs named exactly name (CloudStack's own filter also matches
 // substrings), in CloudStack's order. None found is an empty slice, not an error.
 func (c *Client) FindVMsByName(ctx context.Context, name string) ([]VM, error) {
-	const command = "listVirtualMachines"
-	if name == "" {
-		return nil, invalidArg(command, "empty VM name")
-	}
-	var l wire.List[wire.VM]
-	if err := c.request(ctx, command, "", newParams("name", name, "listall", "true"), &l); err != nil {
-		return nil, err
-	}
-	vms := make([]VM, 0, len(l.Items))
-	for i := range l.Items {
-		if l.Items[i].Name == name {
-			vms = append(vms, *vmFromWire(&l.Items[i]))
-		}
-	}
-	return vms, nil
+	return listBy(ctx, c, "listVirtualMachines", "VM name", "name", name,
+		func(w *wire.VM) string { return w.Name }, vmFromWire)
 }
 
 // WaitVMState polls the VM until it is in state want and returns it. A VM that reaches Error,

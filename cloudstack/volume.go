@@ -80,19 +80,10 @@ func volumeFromWire(w *wire.Volume) *Volume {
 
 // ListVolumes returns the volumes attached to the VM, in device order (boot disk first).
 func (c *Client) ListVolumes(ctx context.Context, vmID string) ([]Volume, error) {
-	const command = "listVolumes"
-	if vmID == "" {
-		return nil, invalidArg(command, "empty VM id")
-	}
-	var l wire.List[wire.Volume]
-	if err := c.request(ctx, command, "", newParams("virtualmachineid", vmID, "listall", "true"), &l); err != nil {
+	vols, err := listBy(ctx, c, "listVolumes", "VM id", "virtualmachineid", vmID,
+		func(w *wire.Volume) string { return w.VirtualMachineID }, volumeFromWire)
+	if err != nil {
 		return nil, err
-	}
-	vols := make([]Volume, 0, len(l.Items))
-	for i := range l.Items {
-		if l.Items[i].VirtualMachineID == vmID {
-			vols = append(vols, *volumeFromWire(&l.Items[i]))
-		}
 	}
 	sort.SliceStable(vols, func(i, j int) bool { return vols[i].DeviceID < vols[j].DeviceID })
 	return vols, nil
@@ -144,11 +135,7 @@ func (c *Client) DetachVolume(ctx context.Context, id string) (*Volume, error) {
 	if id == "" {
 		return nil, invalidArg(command, "empty volume id")
 	}
-	var w wire.Volume
-	if _, err := c.async(ctx, command, newParams("id", id), &w); err != nil {
-		return nil, err
-	}
-	return volumeFromWire(&w), nil
+	return c.volumeJob(ctx, command, newParams("id", id))
 }
 
 // AttachVolume attaches the volume to the VM at deviceID (0 makes it the boot disk, which
@@ -166,6 +153,11 @@ func (c *Client) AttachVolume(ctx context.Context, id, vmID string, deviceID int
 	if deviceID != AnyDevice {
 		p.SetParam("deviceid", strconv.FormatInt(deviceID, 10))
 	}
+	return c.volumeJob(ctx, command, p)
+}
+
+// volumeJob runs a job that answers the volume, and returns the volume.
+func (c *Client) volumeJob(ctx context.Context, command string, p *params) (*Volume, error) {
 	var w wire.Volume
 	if _, err := c.async(ctx, command, p, &w); err != nil {
 		return nil, err

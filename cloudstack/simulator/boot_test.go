@@ -22,12 +22,15 @@ func boot(typ, mode string) func(p *csgo.DeployVirtualMachineParams) {
 	}
 }
 
-// simBoot returns the VM's boot settings as the simulator holds them.
-func (e *env) simBoot(t *testing.T, id string) (cloudstack.BootType, cloudstack.BootMode, map[string]string) {
+// assertSimBoot asserts the VM's boot settings as the simulator holds them and returns the
+// VM's details.
+func (e *env) assertSimBoot(t *testing.T, id string, wantType cloudstack.BootType, wantMode cloudstack.BootMode, msgAndArgs ...any) map[string]string {
 	t.Helper()
 	vm, ok := e.sim.State().VM(id)
-	require.True(t, ok)
-	return vm.BootType, vm.BootMode, vm.Details
+	require.True(t, ok, msgAndArgs...)
+	assert.Equal(t, wantType, vm.BootType, msgAndArgs...)
+	assert.Equal(t, wantMode, vm.BootMode, msgAndArgs...)
+	return vm.Details
 }
 
 // BaseDeployVMCmd.getBootType: BIOS or UEFI, any case, checked before everything else the
@@ -46,25 +49,25 @@ func TestBootTypeMustBeBIOSOrUEFI(t *testing.T) {
 
 	vm, err := e.deployWith("lower-case", boot(" uefi ", "secure"))
 	require.NoError(t, err)
-	typ, mode, _ := e.simBoot(t, vm.Id)
-	assert.Equal(t, cloudstack.BootUEFI, typ)
-	assert.Equal(t, cloudstack.BootSecure, mode)
+	e.assertSimBoot(t, vm.Id, cloudstack.BootUEFI, cloudstack.BootSecure)
 }
 
-// BaseDeployVMCmd.getBootMode: LEGACY or SECURE.
-func TestBootModeMustBeLegacyOrSecure(t *testing.T) {
+func TestBootModeRefusals(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
-	_, err := e.deployWith("sb", boot("UEFI", "SECUREBOOT"))
-	e.refused(t, err, 0, "Invalid bootmode: SECUREBOOT specified for VM: sb. Valid values are: [LEGACY, SECURE]")
-}
-
-// BaseDeployVMCmd.getBootMode: UEFI needs a boot mode.
-func TestUEFINeedsABootMode(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
-	_, err := e.deployWith("uefi", boot("UEFI", ""))
-	e.refused(t, err, 0, "bootmode must be specified for the VM with boot type: UEFI. Valid values are: [LEGACY, SECURE]")
+	tests := []struct{ name, typ, mode, want string }{
+		// BaseDeployVMCmd.getBootMode: LEGACY or SECURE.
+		{"sb", "UEFI", "SECUREBOOT", "Invalid bootmode: SECUREBOOT specified for VM: sb. Valid values are: [LEGACY, SECURE]"},
+		// BaseDeployVMCmd.getBootMode: UEFI needs a boot mode.
+		{"uefi", "UEFI", "", "bootmode must be specified for the VM with boot type: UEFI. Valid values are: [LEGACY, SECURE]"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+			_, err := e.deployWith(tc.name, boot(tc.typ, tc.mode))
+			e.refused(t, err, 0, tc.want)
+		})
+	}
 }
 
 // BaseDeployVMCmd.getDetails dereferences the boot mode of any boot type, and getBootMode
@@ -80,9 +83,7 @@ func TestBIOSWithoutBootModeFailsInCloudStack(t *testing.T) {
 
 	vm, err := e.deployWith("bios", boot("BIOS", "LEGACY"))
 	require.NoError(t, err)
-	typ, mode, details := e.simBoot(t, vm.Id)
-	assert.Equal(t, cloudstack.BootBIOS, typ)
-	assert.Equal(t, cloudstack.BootLegacy, mode)
+	details := e.assertSimBoot(t, vm.Id, cloudstack.BootBIOS, cloudstack.BootLegacy)
 	assert.NotContains(t, details, "UEFI")
 }
 
@@ -93,9 +94,7 @@ func TestBootModeWithoutBootTypeIsIgnored(t *testing.T) {
 	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
 	vm, err := e.deployWith("mode-only", boot("", "NONSENSE"))
 	require.NoError(t, err)
-	typ, mode, _ := e.simBoot(t, vm.Id)
-	assert.Equal(t, cloudstack.BootBIOS, typ)
-	assert.Equal(t, cloudstack.BootLegacy, mode)
+	e.assertSimBoot(t, vm.Id, cloudstack.BootBIOS, cloudstack.BootLegacy)
 }
 
 // UserVmManagerImpl.commitUserVm copies the template's details to the VM, so a template's
@@ -121,9 +120,7 @@ func TestTemplateUEFIDetailIsTheVMsDefault(t *testing.T) {
 			boot(tc.typ, tc.mode)(p)
 		})
 		require.NoError(t, err, tc.name)
-		typ, mode, details := e.simBoot(t, vm.Id)
-		assert.Equal(t, tc.wantType, typ, tc.name)
-		assert.Equal(t, tc.wantMode, mode, tc.name)
+		details := e.assertSimBoot(t, vm.Id, tc.wantType, tc.wantMode, tc.name)
 		if tc.wantType == cloudstack.BootUEFI {
 			assert.Equal(t, string(tc.wantMode), details["UEFI"], tc.name)
 		} else {

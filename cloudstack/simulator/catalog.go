@@ -3,6 +3,7 @@ package simulator
 import (
 	"strings"
 
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/internal/wire"
 )
 
@@ -23,46 +24,50 @@ func checkID[T any](r *request, name string, m map[string]*T) *apiError {
 	return nil
 }
 
+// listEntries renders, in id order, the entries of m that pass the filters every catalog list
+// command takes: id and name exactly, keyword as a case-insensitive substring of the name.
+// keep applies a command's own filters; nil keeps every entry.
+func listEntries[T any, W wire.Item](r *request, m map[string]*T, idName func(*T) (string, string), keep func(*T) bool, render func(*T) W) (any, *apiError) {
+	var items []W
+	for _, e := range sortedValues(m) {
+		id, name := idName(e)
+		if (r.get("id") != "" && id != r.get("id")) || (r.get("name") != "" && name != r.get("name")) || !matchKeyword(r, name) {
+			continue
+		}
+		if keep != nil && !keep(e) {
+			continue
+		}
+		items = append(items, render(e))
+	}
+	return listBody(r, items)
+}
+
+// inZone is the zoneid filter of the list commands that take one.
+func inZone(r *request, zoneID string) bool {
+	return r.get("zoneid") == "" || zoneID == r.get("zoneid")
+}
+
 func (s *Simulator) listZones(r *request) (any, *apiError) {
 	if err := checkID(r, "id", s.zones); err != nil {
 		return nil, err
 	}
-	var items []wire.Zone
-	for _, z := range sortedValues(s.zones) {
-		if (r.get("id") != "" && z.ID != r.get("id")) || (r.get("name") != "" && z.Name != r.get("name")) || !matchKeyword(r, z.Name) {
-			continue
-		}
-		items = append(items, zoneJSON(z))
-	}
-	return listBody(r, items)
+	return listEntries(r, s.zones, func(z *Zone) (string, string) { return z.ID, z.Name }, nil, zoneJSON)
 }
 
 func (s *Simulator) listServiceOfferings(r *request) (any, *apiError) {
 	if err := checkID(r, "id", s.serviceOfferings); err != nil {
 		return nil, err
 	}
-	var items []wire.ServiceOffering
-	for _, o := range sortedValues(s.serviceOfferings) {
-		if (r.get("id") != "" && o.ID != r.get("id")) || (r.get("name") != "" && o.Name != r.get("name")) || !matchKeyword(r, o.Name) {
-			continue
-		}
-		items = append(items, serviceOfferingJSON(o))
-	}
-	return listBody(r, items)
+	return listEntries(r, s.serviceOfferings,
+		func(o *cloudstack.ServiceOffering) (string, string) { return o.ID, o.Name }, nil, serviceOfferingJSON)
 }
 
 func (s *Simulator) listDiskOfferings(r *request) (any, *apiError) {
 	if err := checkID(r, "id", s.diskOfferings); err != nil {
 		return nil, err
 	}
-	var items []wire.DiskOffering
-	for _, o := range sortedValues(s.diskOfferings) {
-		if (r.get("id") != "" && o.ID != r.get("id")) || (r.get("name") != "" && o.Name != r.get("name")) || !matchKeyword(r, o.Name) {
-			continue
-		}
-		items = append(items, diskOfferingJSON(o))
-	}
-	return listBody(r, items)
+	return listEntries(r, s.diskOfferings,
+		func(o *cloudstack.DiskOffering) (string, string) { return o.ID, o.Name }, nil, diskOfferingJSON)
 }
 
 func (s *Simulator) listTemplates(r *request) (any, *apiError) {
@@ -75,15 +80,8 @@ func (s *Simulator) listTemplates(r *request) (any, *apiError) {
 	if err := checkID(r, "zoneid", s.zones); err != nil {
 		return nil, err
 	}
-	var items []wire.Template
-	for _, t := range sortedValues(s.templates) {
-		if (r.get("id") != "" && t.ID != r.get("id")) || (r.get("name") != "" && t.Name != r.get("name")) ||
-			(r.get("zoneid") != "" && t.ZoneID != r.get("zoneid")) || !matchKeyword(r, t.Name) {
-			continue
-		}
-		items = append(items, s.templateJSON(t))
-	}
-	return listBody(r, items)
+	return listEntries(r, s.templates, func(t *Template) (string, string) { return t.ID, t.Name },
+		func(t *Template) bool { return inZone(r, t.ZoneID) }, s.templateJSON)
 }
 
 func (s *Simulator) listNetworks(r *request) (any, *apiError) {
@@ -93,13 +91,6 @@ func (s *Simulator) listNetworks(r *request) (any, *apiError) {
 	if err := checkID(r, "zoneid", s.zones); err != nil {
 		return nil, err
 	}
-	var items []wire.Network
-	for _, n := range sortedValues(s.networks) {
-		if (r.get("id") != "" && n.ID != r.get("id")) || (r.get("name") != "" && n.Name != r.get("name")) ||
-			(r.get("zoneid") != "" && n.ZoneID != r.get("zoneid")) || !matchKeyword(r, n.Name) {
-			continue
-		}
-		items = append(items, s.networkJSON(n))
-	}
-	return listBody(r, items)
+	return listEntries(r, s.networks, func(n *Network) (string, string) { return n.ID, n.Name },
+		func(n *Network) bool { return inZone(r, n.ZoneID) }, s.networkJSON)
 }
