@@ -45,24 +45,23 @@ func newMemory(name string, logger *slog.Logger) *Memory {
 // PutCloudStack creates or replaces the CloudStack set of account. The first set put for a
 // kind becomes its default.
 func (m *Memory) PutCloudStack(account string, c CloudStack) {
-	st := m.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.cloudstack[account] = c
-	if _, ok := st.defaults[KindCloudStack]; !ok {
-		st.defaults[KindCloudStack] = account
-	}
+	putSet(m.store, m.store.cloudstack, KindCloudStack, account, c)
 }
 
 // PutVSphere creates or replaces the vCenter set of account. The first set put for a kind
 // becomes its default.
 func (m *Memory) PutVSphere(account string, v VSphere) {
-	st := m.store
+	putSet(m.store, m.store.vsphere, KindVSphere, account, v)
+}
+
+// putSet stores set under account in sets, one of st's maps, making account the default of
+// kind when kind has none.
+func putSet[T any](st *memoryStore, sets map[string]T, kind Kind, account string, set T) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.vsphere[account] = v
-	if _, ok := st.defaults[KindVSphere]; !ok {
-		st.defaults[KindVSphere] = account
+	sets[account] = set
+	if _, ok := st.defaults[kind]; !ok {
+		st.defaults[kind] = account
 	}
 }
 

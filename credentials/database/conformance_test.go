@@ -129,8 +129,7 @@ func newKey(t testing.TB) []byte {
 // (newSourceAndWriter).
 func newStore(t testing.TB, backend testdb.Backend, opts ...database.SourceOption) (*gorm.DB, *credentials.Provider, *database.Writer) {
 	t.Helper()
-	db := testdb.Open(t, backend)
-	require.NoError(t, database.Migrate(context.Background(), db))
+	db := migrated(t, backend)
 	src, w := newSourceAndWriter(t, db, opts...)
 	return db, src, w
 }

@@ -106,9 +106,7 @@ func TestWriterLeavesTheApplianceSchema(t *testing.T) {
 func TestMigrateMatchesTheDeployedSchema(t *testing.T) {
 	t.Parallel()
 	testdb.EachBackend(t, func(t *testing.T, backend testdb.Backend) {
-		ctx := context.Background()
-		migratedDB := testdb.Open(t, backend)
-		require.NoError(t, database.Migrate(ctx, migratedDB))
+		migratedDB := migrated(t, backend)
 		got := appliancedb.Snapshot(t, migratedDB)
 		want := appliancedb.Snapshot(t, appliancedb.Open(t, backend))
 

@@ -40,6 +40,16 @@ func cloudStackRow(name string, active bool, secrets ...string) row {
 		"secret_key": secrets[1], "domain": "ROOT", "zone": "zone-1", "is_active": active}
 }
 
+// oneCloudStackRowWith gives the rows of a case that stores one active configuration "a"
+// with column set to value.
+func oneCloudStackRowWith(column string, value any) func(k, s string) []row {
+	return func(k, s string) []row {
+		r := cloudStackRow("a", true, k, s)
+		r[column] = value
+		return []row{r}
+	}
+}
+
 // requireErr checks category, field, that the message carries the remedy and the given
 // fragments, and that no secret appears in it.
 func requireErr(t *testing.T, err error, category error, field credentials.Field, secrets []string, fragments ...string) {
@@ -73,46 +83,25 @@ func TestOddCloudStackRows(t *testing.T) {
 			field    credentials.Field
 			contains []string
 		}{
-			{name: "empty api_key", rows: func(k, s string) []row {
-				r := cloudStackRow("a", true, k, s)
-				r["api_key"] = ""
-				return []row{r}
-			}, category: fkerrors.Incomplete, field: credentials.FieldAPIKey, contains: []string{"api_key", "ossea_configs id=", "OSSEA"}},
-			{name: "empty api_url", rows: func(k, s string) []row {
-				r := cloudStackRow("a", true, k, s)
-				r["api_url"] = ""
-				return []row{r}
-			}, category: fkerrors.Incomplete, field: credentials.FieldAPIURL, contains: []string{"api_url"}},
-			{name: "white space secret_key", rows: func(k, s string) []row {
-				r := cloudStackRow("a", true, k, s)
-				r["secret_key"] = "   "
-				return []row{r}
-			}, category: fkerrors.Incomplete, field: credentials.FieldSecretKey, contains: []string{"secret_key"}},
+			{name: "empty api_key", rows: oneCloudStackRowWith("api_key", ""),
+				category: fkerrors.Incomplete, field: credentials.FieldAPIKey, contains: []string{"api_key", "ossea_configs id=", "OSSEA"}},
+			{name: "empty api_url", rows: oneCloudStackRowWith("api_url", ""),
+				category: fkerrors.Incomplete, field: credentials.FieldAPIURL, contains: []string{"api_url"}},
+			{name: "white space secret_key", rows: oneCloudStackRowWith("secret_key", "   "),
+				category: fkerrors.Incomplete, field: credentials.FieldSecretKey, contains: []string{"secret_key"}},
 			{name: "padded api_key", rows: func(k, s string) []row {
 				r := cloudStackRow("a", true, k, s)
 				r["api_key"] = k + "\n"
 				return []row{r}
 			}, category: fkerrors.Invalid, field: credentials.FieldAPIKey},
-			{name: "padded zone", rows: func(k, s string) []row {
-				r := cloudStackRow("a", true, k, s)
-				r["zone"] = " zone-1"
-				return []row{r}
-			}, category: fkerrors.Invalid, field: credentials.FieldZone, contains: []string{"zone"}},
-			{name: "relative url", rows: func(k, s string) []row {
-				r := cloudStackRow("a", true, k, s)
-				r["api_url"] = "cloud.example.invalid/client/api"
-				return []row{r}
-			}, category: fkerrors.Invalid, field: credentials.FieldAPIURL},
-			{name: "ftp url", rows: func(k, s string) []row {
-				r := cloudStackRow("a", true, k, s)
-				r["api_url"] = "ftp://cloud.example.invalid/"
-				return []row{r}
-			}, category: fkerrors.Invalid, field: credentials.FieldAPIURL},
-			{name: "garbage url", rows: func(k, s string) []row {
-				r := cloudStackRow("a", true, k, s)
-				r["api_url"] = "https://%zz"
-				return []row{r}
-			}, category: fkerrors.Invalid, field: credentials.FieldAPIURL},
+			{name: "padded zone", rows: oneCloudStackRowWith("zone", " zone-1"),
+				category: fkerrors.Invalid, field: credentials.FieldZone, contains: []string{"zone"}},
+			{name: "relative url", rows: oneCloudStackRowWith("api_url", "cloud.example.invalid/client/api"),
+				category: fkerrors.Invalid, field: credentials.FieldAPIURL},
+			{name: "ftp url", rows: oneCloudStackRowWith("api_url", "ftp://cloud.example.invalid/"),
+				category: fkerrors.Invalid, field: credentials.FieldAPIURL},
+			{name: "garbage url", rows: oneCloudStackRowWith("api_url", "https://%zz"),
+				category: fkerrors.Invalid, field: credentials.FieldAPIURL},
 			{name: "NULL optional columns", rows: func(k, s string) []row {
 				r := cloudStackRow("a", true, k, s)
 				for _, c := range []string{"domain", "template_id", "network_id", "service_offering_id", "disk_offering_id", "oma_vm_id"} {
@@ -120,11 +109,8 @@ func TestOddCloudStackRows(t *testing.T) {
 				}
 				return []row{r}
 			}},
-			{name: "NULL is_active is inactive", rows: func(k, s string) []row {
-				r := cloudStackRow("a", true, k, s)
-				r["is_active"] = nil
-				return []row{r}
-			}, category: fkerrors.NotFound, contains: []string{"no active row", `"a"`, "deleted", "ActivateCloudStack"}},
+			{name: "NULL is_active is inactive", rows: oneCloudStackRowWith("is_active", nil),
+				category: fkerrors.NotFound, contains: []string{"no active row", `"a"`, "deleted", "ActivateCloudStack"}},
 			{name: "no rows", rows: func(string, string) []row { return nil },
 				category: fkerrors.NotFound, contains: []string{"no rows", "OSSEA"}},
 			{name: "two active rows: the lowest id", rows: func(k, s string) []row {
@@ -251,8 +237,7 @@ func TestOddVSphereRows(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
 				key := newKey(t)
-				db := testdb.Open(t, backend)
-				require.NoError(t, database.Migrate(context.Background(), db))
+				db := migrated(t, backend)
 				src, err := database.New(db, database.WithKey(key), database.WithLogger(slog.New(slog.DiscardHandler)))
 				require.NoError(t, err)
 				pw := fakeSecret(t, "password")
@@ -370,8 +355,7 @@ func TestPlaintextPasswords(t *testing.T) {
 func TestNoKeyConfigured(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := testdb.Open(t, testdb.SQLite)
-	require.NoError(t, database.Migrate(ctx, db))
+	db := migrated(t, testdb.SQLite)
 	pw := fakeSecret(t, "password")
 	insert(t, db, "vmware_credentials", vSphereRow("vc", true, true, omaEncrypt(t, newKey(t), pw)))
 	k, s := fakeSecret(t, "k"), fakeSecret(t, "s")

@@ -97,13 +97,7 @@ func TestLinkColumnReadOnEveryCall(t *testing.T) {
 		ctx := context.Background()
 		db := appliancedb.Open(t, backend, appliancedb.WithLinkColumn(appliancedb.LinkVMwareCredentialID))
 		src, w := newSourceAndWriter(t, db)
-		for _, name := range []string{"default-vc", "lab-vc"} {
-			_, err := w.PutVSphere(ctx, name, validVSphere(t, name+".example.invalid"))
-			require.NoError(t, err)
-		}
-		require.NoError(t, w.SetDefaultVSphere(ctx, "default-vc"))
-		appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1"})
-		require.NoError(t, w.LinkVM(ctx, "ctx-1", "lab-vc"))
+		linkToLab(t, db, w)
 		v, err := src.VSphereForVM(ctx, "ctx-1")
 		require.NoError(t, err)
 		assert.Equal(t, "lab-vc", v.Origin.Account)
@@ -147,13 +141,7 @@ func TestBothLinkColumns(t *testing.T) {
 	db := appliancedb.Open(t, testdb.SQLite)
 	require.NoError(t, db.Exec("ALTER TABLE vm_replication_contexts ADD COLUMN vmware_credential_id int(11) DEFAULT NULL").Error)
 	src, w := newSourceAndWriter(t, db)
-	for _, name := range []string{"default-vc", "lab-vc"} {
-		_, err := w.PutVSphere(ctx, name, validVSphere(t, name+".example.invalid"))
-		require.NoError(t, err)
-	}
-	require.NoError(t, w.SetDefaultVSphere(ctx, "default-vc"))
-	appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1"})
-	require.NoError(t, w.LinkVM(ctx, "ctx-1", "lab-vc"))
+	linkToLab(t, db, w)
 	v, err := src.VSphereForVM(ctx, "ctx-1")
 	require.NoError(t, err, "LinkVM keeps both columns in step")
 	assert.Equal(t, "lab-vc", v.Origin.Account)
@@ -190,13 +178,7 @@ func TestDeleteLinkedVSphereSet(t *testing.T) {
 		ctx := context.Background()
 		db := appliancedb.Open(t, backend)
 		src, w := newSourceAndWriter(t, db)
-		for _, name := range []string{"default-vc", "lab-vc"} {
-			_, err := w.PutVSphere(ctx, name, validVSphere(t, name+".example.invalid"))
-			require.NoError(t, err)
-		}
-		require.NoError(t, w.SetDefaultVSphere(ctx, "default-vc"))
-		appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1"})
-		require.NoError(t, w.LinkVM(ctx, "ctx-1", "lab-vc"))
+		linkToLab(t, db, w)
 
 		err := w.DeleteVSphere(ctx, "lab-vc")
 		requireErr(t, err, fkerrors.Invalid, "", nil, "ctx-1", "LinkVM")
@@ -228,7 +210,22 @@ func TestDanglingLink(t *testing.T) {
 	requireErr(t, err, fkerrors.NotFound, "", nil, "linked to vmware_credentials id=99", "LinkVM")
 }
 
-func migrated(t *testing.T, backend testdb.Backend) *gorm.DB {
+// linkToLab stores the vCenter sets "default-vc", the default, and "lab-vc", and links the
+// replication context "ctx-1", which it inserts, to "lab-vc".
+func linkToLab(t *testing.T, db *gorm.DB, w *database.Writer) {
+	t.Helper()
+	ctx := context.Background()
+	for _, name := range []string{"default-vc", "lab-vc"} {
+		_, err := w.PutVSphere(ctx, name, validVSphere(t, name+".example.invalid"))
+		require.NoError(t, err)
+	}
+	require.NoError(t, w.SetDefaultVSphere(ctx, "default-vc"))
+	appliancedb.InsertVMContext(t, db, appliancedb.VMContext{ContextID: "ctx-1"})
+	require.NoError(t, w.LinkVM(ctx, "ctx-1", "lab-vc"))
+}
+
+// migrated opens a fresh database on backend and runs Migrate on it.
+func migrated(t testing.TB, backend testdb.Backend) *gorm.DB {
 	t.Helper()
 	db := testdb.Open(t, backend)
 	require.NoError(t, database.Migrate(context.Background(), db))

@@ -30,8 +30,7 @@ func TestWriter(t *testing.T) {
 	t.Parallel()
 	testdb.EachBackend(t, func(t *testing.T, backend testdb.Backend) {
 		ctx := context.Background()
-		db := testdb.Open(t, backend)
-		require.NoError(t, database.Migrate(ctx, db))
+		db := migrated(t, backend)
 		key := newKey(t)
 		w, err := database.NewWriter(db, database.WithKey(key))
 		require.NoError(t, err)
@@ -236,8 +235,7 @@ func TestConstructorsRejectBadInput(t *testing.T) {
 func TestWriterRefusesInsaneValues(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := testdb.Open(t, testdb.SQLite)
-	require.NoError(t, database.Migrate(ctx, db))
+	db := migrated(t, testdb.SQLite)
 	w, err := database.NewWriter(db, database.WithKey(newKey(t)))
 	require.NoError(t, err)
 	cs := func(mutate func(*credentials.CloudStack)) credentials.CloudStack {

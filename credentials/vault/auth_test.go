@@ -46,10 +46,13 @@ func appRoleSource(t *testing.T, f *fakeVault, logs *testkit.LogBuffer) (*creden
 	return newSource(t, f, logs, vault.WithAppRole(vault.AppRole{RoleID: f.roleID, SecretIDFile: file})), file
 }
 
+// fetchOK fetches the default CloudStack set and checks its keys against want, the set's KV
+// data.
 func fetchOK(t *testing.T, src *credentials.Provider, want map[string]any) {
 	t.Helper()
 	c, err := src.CloudStack(context.Background(), credentials.Ref{})
 	require.NoError(t, err)
+	assert.Equal(t, want["api_key"], c.APIKey.Reveal())
 	assert.Equal(t, want["secret_key"], c.SecretKey.Reveal())
 }
 

@@ -55,8 +55,20 @@ func (s *scenario) source(t *testing.T, opts ...fkvault.Option) *credentials.Pro
 	return src
 }
 
-func (s *scenario) appRoleSource(t *testing.T, secretIDFile string) *credentials.Provider {
-	return s.source(t, fkvault.WithAppRole(fkvault.AppRole{RoleID: s.roleID, SecretIDFile: secretIDFile}))
+// appRoleSource returns a source logging in as the AppRole "fk", with the secret id in a new
+// file, and that file.
+func (s *scenario) appRoleSource(t *testing.T) (*credentials.Provider, string) {
+	t.Helper()
+	file := writeFile(t, "secret-id", s.secretID)
+	return s.source(t, fkvault.WithAppRole(fkvault.AppRole{RoleID: s.roleID, SecretIDFile: file})), file
+}
+
+// fetchProd fetches the CloudStack set of account "prod", which must succeed.
+func fetchProd(t *testing.T, src *credentials.Provider) credentials.CloudStack {
+	t.Helper()
+	c, err := src.CloudStack(context.Background(), credentials.Account("prod"))
+	require.NoError(t, err)
+	return c
 }
 
 // assertNoSecret checks that no secret of the scenario appears in text.
@@ -77,11 +89,9 @@ func requireCategory(t *testing.T, err error, category error) *credentials.Error
 func TestRotationVisibleOnNextCall(t *testing.T) {
 	t.Parallel()
 	s := newScenario(t, "1h", "4h")
-	src := s.appRoleSource(t, writeFile(t, "secret-id", s.secretID))
-	ctx := context.Background()
+	src, _ := s.appRoleSource(t)
 
-	first, err := src.CloudStack(ctx, credentials.Account("prod"))
-	require.NoError(t, err)
+	first := fetchProd(t, src)
 	assert.Equal(t, s.values["api_key"], first.APIKey.Reveal())
 	assert.Equal(t, "1", first.Version)
 	assert.Contains(t, first.Origin.Location, "mount kv path failoverkit/cloudstack/prod version 1")
@@ -94,8 +104,7 @@ func TestRotationVisibleOnNextCall(t *testing.T) {
 	rotated["secret_key"] = "fake-secretkey-rotated-" + testkit.RandomHex(6)
 	s.v.put(t, "failoverkit/cloudstack/prod", rotated)
 
-	second, err := src.CloudStack(ctx, credentials.Account("prod"))
-	require.NoError(t, err)
+	second := fetchProd(t, src)
 	assert.Equal(t, rotated["api_key"], second.APIKey.Reveal(), "the rotation is visible on the very next call")
 	assert.Equal(t, rotated["secret_key"], second.SecretKey.Reveal())
 	assert.Equal(t, "2", second.Version, "the version is the KV version")
@@ -123,12 +132,10 @@ func TestRevokedTokenIsUnauthenticated(t *testing.T) {
 	s := newScenario(t, "1h", "4h")
 	token := s.v.token(t, "1h", "failoverkit-read")
 	src := s.source(t, fkvault.WithToken(token))
-	ctx := context.Background()
-	_, err := src.CloudStack(ctx, credentials.Account("prod"))
-	require.NoError(t, err)
+	fetchProd(t, src)
 
 	require.NoError(t, s.v.root.Auth().Token().RevokeTree(token))
-	_, err = src.CloudStack(ctx, credentials.Account("prod"))
+	_, err := src.CloudStack(context.Background(), credentials.Account("prod"))
 	requireCategory(t, err, fkerrors.Unauthenticated)
 	assert.Contains(t, err.Error(), "invalid or expired")
 	assert.NotErrorIs(t, err, fkerrors.Permission)
@@ -140,16 +147,14 @@ func TestRevokedTokenIsUnauthenticated(t *testing.T) {
 func TestExpiredTokenLogsInAgain(t *testing.T) {
 	t.Parallel()
 	s := newScenario(t, "1s", "1s")
-	src := s.appRoleSource(t, writeFile(t, "secret-id", s.secretID))
-	ctx := context.Background()
+	src, _ := s.appRoleSource(t)
 
-	_, err := src.CloudStack(ctx, credentials.Account("prod"))
-	require.NoError(t, err)
+	fetchProd(t, src)
 	logins := s.logs.Count("vault: logged in")
 	require.Positive(t, logins)
 
 	time.Sleep(1500 * time.Millisecond)
-	c, err := src.CloudStack(ctx, credentials.Account("prod"))
+	c, err := src.CloudStack(context.Background(), credentials.Account("prod"))
 	require.NoError(t, err, "an expired token is replaced by a new login")
 	assert.Equal(t, s.values["api_key"], c.APIKey.Reveal())
 	assert.Greater(t, s.logs.Count("vault: logged in"), logins, "the fetch after expiry logged in again")
@@ -161,14 +166,13 @@ func TestExpiredTokenLogsInAgain(t *testing.T) {
 func TestRevokedTokenLogsInAgain(t *testing.T) {
 	t.Parallel()
 	s := newScenario(t, "1h", "4h")
-	src := s.appRoleSource(t, writeFile(t, "secret-id", s.secretID))
+	src, _ := s.appRoleSource(t)
 	ctx := context.Background()
 	_, err := src.VSphere(ctx, credentials.Account("prod"))
 	requireCategory(t, err, fkerrors.NotFound) // logs in; no vSphere set stored
 
 	s.v.revokeAppRoleTokens(t)
-	c, err := src.CloudStack(ctx, credentials.Account("prod"))
-	require.NoError(t, err)
+	c := fetchProd(t, src)
 	assert.Equal(t, s.values["secret_key"], c.SecretKey.Reveal())
 	assert.Equal(t, 2, s.logs.Count("vault: logged in"))
 	assert.Equal(t, 1, s.logs.Count("token invalid or expired, logging in again"))
@@ -180,14 +184,12 @@ func TestRevokedTokenLogsInAgain(t *testing.T) {
 func TestRotatedSecretIDIsPickedUp(t *testing.T) {
 	t.Parallel()
 	s := newScenario(t, "1h", "4h")
-	file := writeFile(t, "secret-id", s.secretID)
-	src := s.appRoleSource(t, file)
+	src, file := s.appRoleSource(t)
 	ctx := context.Background()
-	_, err := src.CloudStack(ctx, credentials.Account("prod"))
-	require.NoError(t, err)
+	fetchProd(t, src)
 
 	newID := s.v.secretID(t, "fk")
-	_, err = s.v.root.Logical().Write("auth/approle/role/fk/secret-id/destroy", map[string]any{"secret_id": s.secretID})
+	_, err := s.v.root.Logical().Write("auth/approle/role/fk/secret-id/destroy", map[string]any{"secret_id": s.secretID})
 	require.NoError(t, err)
 	s.v.revokeAppRoleTokens(t)
 
@@ -208,7 +210,7 @@ func TestMissingPathAndField(t *testing.T) {
 	s.v.put(t, "failoverkit/vsphere/prod", map[string]any{"server": "vc.example.invalid", "user": "fake-user"})
 	s.v.put(t, "failoverkit/cloudstack/old", s.values)
 	require.NoError(t, s.v.root.KVv2(kvMount).Delete(context.Background(), "failoverkit/cloudstack/old"))
-	src := s.appRoleSource(t, writeFile(t, "secret-id", s.secretID))
+	src, _ := s.appRoleSource(t)
 	unmounted := s.source(t, fkvault.WithToken(s.v.root.Token()), fkvault.WithMount("nothere"))
 	ctx := context.Background()
 
@@ -245,13 +247,11 @@ func TestMissingPathAndField(t *testing.T) {
 func TestSealedIsUnavailable(t *testing.T) {
 	t.Parallel()
 	s := newScenario(t, "1h", "4h")
-	src := s.appRoleSource(t, writeFile(t, "secret-id", s.secretID))
-	ctx := context.Background()
-	_, err := src.CloudStack(ctx, credentials.Account("prod"))
-	require.NoError(t, err)
+	src, _ := s.appRoleSource(t)
+	fetchProd(t, src)
 
 	require.NoError(t, vault.TestCoreSeal(s.v.core))
-	_, err = src.CloudStack(ctx, credentials.Account("prod"))
+	_, err := src.CloudStack(context.Background(), credentials.Account("prod"))
 	requireCategory(t, err, fkerrors.Unavailable)
 	assert.Contains(t, err.Error(), "unseal")
 	assert.False(t, errors.Is(err, fkerrors.NotFound))
