@@ -27,8 +27,9 @@ func getOne[W wire.Item, T any](ctx context.Context, c *Client, command, what, i
 
 // listBy runs a list command filtered by key=value across the account (listall) and returns
 // the items whose field equals value, converted, in CloudStack's order. The check is made
-// here because CloudStack's own filter can be looser (name matches substrings). An empty
-// value is refused as an empty what.
+// here because CloudStack's own filter can be looser: its name filter is SQL equality under
+// MySQL's case-insensitive collation, so "web" also finds "WEB". An empty value is refused
+// as an empty what.
 func listBy[W wire.Item, T any](ctx context.Context, c *Client, command, what, key, value string, field func(*W) string, convert func(*W) *T) ([]T, error) {
 	if value == "" {
 		return nil, invalidArg(command, "empty %s", what)

@@ -280,8 +280,9 @@ func (c *Client) GetVM(ctx context.Context, id string) (*VM, error) {
 		func(w wire.VM) (string, VM) { return w.ID, *vmFromWire(&w) })
 }
 
-// FindVMsByName returns the VMs named exactly name (CloudStack's own filter also matches
-// substrings), in CloudStack's order. None found is an empty slice, not an error.
+// FindVMsByName returns the VMs named exactly name, case included (CloudStack's own filter
+// ignores case, so a VM named "WEB" in another zone also matches "web"), in CloudStack's
+// order. None found is an empty slice, not an error.
 func (c *Client) FindVMsByName(ctx context.Context, name string) ([]VM, error) {
 	return listBy(ctx, c, "listVirtualMachines", "VM name", "name", name,
 		func(w *wire.VM) string { return w.Name }, vmFromWire)

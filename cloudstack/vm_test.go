@@ -140,6 +140,9 @@ func TestGetVMUnknown(t *testing.T) {
 	assert.Equal(t, "listVirtualMachines", apiErr.Command)
 }
 
+// CloudStack's name filter is SQL equality under a case-insensitive collation: host names
+// are unique per zone ignoring case, but "WEB" in another zone is found by name=web, and
+// FindVMsByName keeps only "web".
 func TestFindVMsByNameIsExact(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, 0)
@@ -149,10 +152,22 @@ func TestFindVMsByNameIsExact(t *testing.T) {
 		_, err := c.DeployVM(ctx, cloudstack.DeploySpec{Name: name})
 		require.NoError(t, err)
 	}
+	z2 := r.sim.AddZone("zone-2")
+	tmpl, err := r.sim.AddTemplate(simulator.Template{Name: "template-2", ZoneID: z2})
+	require.NoError(t, err)
+	net, err := r.sim.AddNetwork(simulator.Network{Name: "network-2", ZoneID: z2, CIDR: "10.2.0.0/24"})
+	require.NoError(t, err)
+	_, err = c.DeployVM(ctx, cloudstack.DeploySpec{Name: "WEB", Zone: z2, TemplateID: tmpl, NICs: []cloudstack.NICSpec{{NetworkID: net}}})
+	require.NoError(t, err)
+
 	vms, err := c.FindVMsByName(ctx, "web")
 	require.NoError(t, err)
 	require.Len(t, vms, 1)
 	assert.Equal(t, "web", vms[0].Name)
+	vms, err = c.FindVMsByName(ctx, "WEB")
+	require.NoError(t, err)
+	require.Len(t, vms, 1)
+	assert.Equal(t, "WEB", vms[0].Name)
 
 	vms, err = c.FindVMsByName(ctx, "none")
 	require.NoError(t, err)

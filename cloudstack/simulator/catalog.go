@@ -13,6 +13,17 @@ func matchKeyword(r *request, name string) bool {
 	return k == "" || strings.Contains(lower(name), lower(k))
 }
 
+// matchName is the name filter of every list command the simulator implements. CloudStack
+// compares the name with SQL equality (SearchCriteria.Op.EQ), not LIKE '%name%', in each
+// of them; the callers cite where. Its tables are created DEFAULT CHARSET=utf8
+// (setup/db/create-schema.sql), whose default collation, utf8_general_ci, compares
+// case-insensitively: name=WEB finds "web". The collation's accent folding and trailing
+// space padding are not modelled.
+func matchName(r *request, name string) bool {
+	n := r.get("name")
+	return n == "" || equalFold(name, n)
+}
+
 // checkID answers 431 when an id filter names nothing, as CloudStack's parameter processing
 // does before the command runs.
 func checkID[T any](r *request, name string, m map[string]*T) *apiError {
@@ -25,13 +36,14 @@ func checkID[T any](r *request, name string, m map[string]*T) *apiError {
 }
 
 // listEntries renders, in id order, the entries of m that pass the filters every catalog list
-// command takes: id and name exactly, keyword as a case-insensitive substring of the name.
+// command takes: id exactly, name as matchName, keyword as a case-insensitive substring of
+// the name.
 // keep applies a command's own filters; nil keeps every entry.
 func listEntries[T any, W wire.Item](r *request, m map[string]*T, idName func(*T) (string, string), keep func(*T) bool, render func(*T) W) (any, *apiError) {
 	var items []W
 	for _, e := range sortedValues(m) {
 		id, name := idName(e)
-		if (r.get("id") != "" && id != r.get("id")) || (r.get("name") != "" && name != r.get("name")) || !matchKeyword(r, name) {
+		if (r.get("id") != "" && id != r.get("id")) || !matchName(r, name) || !matchKeyword(r, name) {
 			continue
 		}
 		if keep != nil && !keep(e) {
@@ -47,6 +59,7 @@ func inZone(r *request, zoneID string) bool {
 	return r.get("zoneid") == "" || zoneID == r.get("zoneid")
 }
 
+// name: QueryManagerImpl.listDataCentersInternal, Op.EQ.
 func (s *Simulator) listZones(r *request) (any, *apiError) {
 	if err := checkID(r, "id", s.zones); err != nil {
 		return nil, err
@@ -54,6 +67,7 @@ func (s *Simulator) listZones(r *request) (any, *apiError) {
 	return listEntries(r, s.zones, func(z *Zone) (string, string) { return z.ID, z.Name }, nil, zoneJSON)
 }
 
+// name: QueryManagerImpl.searchForServiceOfferingIdsAndCount, Op.EQ.
 func (s *Simulator) listServiceOfferings(r *request) (any, *apiError) {
 	if err := checkID(r, "id", s.serviceOfferings); err != nil {
 		return nil, err
@@ -62,6 +76,7 @@ func (s *Simulator) listServiceOfferings(r *request) (any, *apiError) {
 		func(o *cloudstack.ServiceOffering) (string, string) { return o.ID, o.Name }, nil, serviceOfferingJSON)
 }
 
+// name: QueryManagerImpl.searchForDiskOfferingsIdsAndCount, Op.EQ.
 func (s *Simulator) listDiskOfferings(r *request) (any, *apiError) {
 	if err := checkID(r, "id", s.diskOfferings); err != nil {
 		return nil, err
@@ -70,6 +85,7 @@ func (s *Simulator) listDiskOfferings(r *request) (any, *apiError) {
 		func(o *cloudstack.DiskOffering) (string, string) { return o.ID, o.Name }, nil, diskOfferingJSON)
 }
 
+// name: QueryManagerImpl.templateChecks, Op.EQ.
 func (s *Simulator) listTemplates(r *request) (any, *apiError) {
 	if _, err := r.require("templatefilter"); err != nil {
 		return nil, err
@@ -84,6 +100,7 @@ func (s *Simulator) listTemplates(r *request) (any, *apiError) {
 		func(t *Template) bool { return inZone(r, t.ZoneID) }, s.templateJSON)
 }
 
+// name: NetworkServiceImpl.createNetworkSearchCriteria, Op.EQ.
 func (s *Simulator) listNetworks(r *request) (any, *apiError) {
 	if err := checkID(r, "id", s.networks); err != nil {
 		return nil, err

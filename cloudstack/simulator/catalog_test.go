@@ -3,9 +3,11 @@ package simulator_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	csgo "github.com/apache/cloudstack-go/v2/cloudstack"
+	"github.com/ossea-migrate/failoverkit/cloudstack"
 	"github.com/ossea-migrate/failoverkit/cloudstack/simulator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -187,4 +189,89 @@ func TestTemplatesCarryTheirOSType(t *testing.T) {
 	assert.Equal(t, linux.Ostypeid, get(another).Ostypeid, "one OS type, one id")
 	assert.Equal(t, map[string]string{"UEFI": "SECURE"}, get(uefi).Details)
 	assert.Empty(t, linux.Details)
+}
+
+// The catalog list commands filter name by SQL equality (QueryManagerImpl, and
+// NetworkServiceImpl for networks), case-insensitive under MySQL's collation: a name that
+// is a substring of another lists only its own entry.
+func TestCatalogNameFilterIsExact(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	z2 := e.sim.AddZone("zone-1-dr")
+	e.sim.AddServiceOffering(cloudstack.ServiceOffering{Name: "small-2", CPUs: 1, CPUSpeedMHz: 1000, MemoryMB: 1024})
+	e.sim.AddDiskOffering(cloudstack.DiskOffering{Name: "data-10g-ssd", SizeGB: 10})
+	_, err := e.sim.AddTemplate(simulator.Template{Name: "template-1-v2", ZoneID: e.seed.ZoneID})
+	require.NoError(t, err)
+	_, err = e.sim.AddNetwork(simulator.Network{Name: "network-1-dr", ZoneID: z2, CIDR: "10.9.0.0/24"})
+	require.NoError(t, err)
+
+	tests := []struct {
+		command, key, name string
+		extra              url.Values
+	}{
+		{"listZones", "zone", "zone-1", nil},
+		{"listServiceOfferings", "serviceoffering", "small", nil},
+		{"listDiskOfferings", "diskoffering", "data-10g", nil},
+		{"listTemplates", "template", "template-1", url.Values{"templatefilter": {"executable"}}},
+		{"listNetworks", "network", "network-1", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.command, func(t *testing.T) {
+			t.Parallel()
+			for _, name := range []string{tc.name, strings.ToUpper(tc.name)} {
+				params := url.Values{"name": {name}}
+				for k, v := range tc.extra {
+					params[k] = v
+				}
+				status, body := raw(t, e.sim, http.MethodGet, signed(tc.command, e.seed.APIKey, e.seed.SecretKey, params))
+				require.Equal(t, http.StatusOK, status)
+				assert.EqualValues(t, 1, body["count"], "name=%s", name)
+				items, _ := body[tc.key].([]any)
+				require.Len(t, items, 1, "name=%s", name)
+				assert.Equal(t, tc.name, items[0].(map[string]any)["name"], "name=%s", name)
+			}
+		})
+	}
+}
+
+// listTemplates and listNetworks filter by zoneid: QueryManagerImpl.templateChecks
+// (dataCenterId, Op.EQ) and NetworkServiceImpl.createNetworkSearchCriteria (dataCenterId,
+// Op.EQ).
+func TestTemplatesAndNetworksFilterByZone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	z2 := e.sim.AddZone("zone-2")
+	_, err := e.sim.AddTemplate(simulator.Template{Name: "template-2", ZoneID: z2})
+	require.NoError(t, err)
+	_, err = e.sim.AddNetwork(simulator.Network{Name: "network-2", ZoneID: z2, CIDR: "10.2.0.0/24"})
+	require.NoError(t, err)
+
+	templates := func(zoneID string) []string {
+		t.Helper()
+		p := e.cs.Template.NewListTemplatesParams("executable")
+		p.SetZoneid(zoneID)
+		r, err := e.cs.Template.ListTemplates(p)
+		require.NoError(t, err)
+		var names []string
+		for _, tpl := range r.Templates {
+			names = append(names, tpl.Name)
+		}
+		return names
+	}
+	networks := func(zoneID string) []string {
+		t.Helper()
+		p := e.cs.Network.NewListNetworksParams()
+		p.SetZoneid(zoneID)
+		r, err := e.cs.Network.ListNetworks(p)
+		require.NoError(t, err)
+		var names []string
+		for _, n := range r.Networks {
+			names = append(names, n.Name)
+		}
+		return names
+	}
+	assert.Equal(t, []string{"template-1"}, templates(e.seed.ZoneID))
+	assert.Equal(t, []string{"template-2"}, templates(z2))
+	assert.Equal(t, []string{"network-1"}, networks(e.seed.ZoneID))
+	assert.Equal(t, []string{"network-2"}, networks(z2))
 }

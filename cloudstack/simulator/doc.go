@@ -114,6 +114,10 @@
 // releases answer 401 instead, rejecting it before the signature check. The simulator keeps
 // 432 so that "not implemented here" is told apart from a credentials problem.)
 //
+// Every list command filters name by equality, ignoring case, as CloudStack's SQL equality
+// does under MySQL's default collation; none matches a substring of the name (keyword
+// does that).
+//
 //   - listZones, listServiceOfferings, listDiskOfferings, listTemplates (templatefilter
 //     required), listNetworks: filters id, name, keyword, zoneid where CloudStack has them;
 //     page and pagesize.

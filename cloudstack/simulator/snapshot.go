@@ -110,8 +110,10 @@ func (s *Simulator) listSnapshots(r *request) (any, *apiError) {
 		if sn.State == cloudstack.SnapshotDestroyed {
 			continue
 		}
+		// name: QueryManagerImpl.searchForSnapshotsWithParams (formerly
+		// SnapshotManagerImpl.listSnapshots), Op.EQ.
 		if (r.get("id") != "" && sn.ID != r.get("id")) || (r.get("volumeid") != "" && sn.VolumeID != r.get("volumeid")) ||
-			(r.get("name") != "" && sn.Name != r.get("name")) || !matchKeyword(r, sn.Name) {
+			!matchName(r, sn.Name) || !matchKeyword(r, sn.Name) {
 			continue
 		}
 		items = append(items, s.snapshotJSON(sn))

@@ -222,3 +222,29 @@ func TestPendingSnapshotRules(t *testing.T) {
 	s, _ = e.sim.State().Snapshot(sn.Id)
 	assert.Equal(t, cloudstack.SnapshotBackedUp, s.State)
 }
+
+// QueryManagerImpl.searchForSnapshotsWithParams filters name with Op.EQ, case-insensitive
+// under MySQL's collation: "snap" does not list "snap-2".
+func TestListSnapshotsNameIsExact(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{Appliance: simulator.ApplianceSpec{ReplicatedVolumes: 2, State: cloudstack.VMStopped}})
+	for i, name := range []string{"snap", "snap-2"} {
+		cp := e.cs.Snapshot.NewCreateSnapshotParams(e.seed.VolumeIDs[i])
+		cp.SetName(name)
+		_, err := e.cs.Snapshot.CreateSnapshot(cp)
+		require.NoError(t, err)
+	}
+
+	for name, want := range map[string][]string{"snap": {"snap"}, "SNAP": {"snap"}, "snap-2": {"snap-2"}, "nap": nil} {
+		p := e.cs.Snapshot.NewListSnapshotsParams()
+		p.SetName(name)
+		r, err := e.cs.Snapshot.ListSnapshots(p)
+		require.NoError(t, err)
+		var names []string
+		for _, s := range r.Snapshots {
+			names = append(names, s.Name)
+		}
+		assert.Equal(t, want, names, "name=%s", name)
+		assert.Equal(t, len(want), r.Count, "name=%s", name)
+	}
+}

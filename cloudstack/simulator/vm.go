@@ -432,7 +432,9 @@ func (s *Simulator) listVirtualMachines(r *request) (any, *apiError) {
 			continue
 		}
 		if (r.get("id") != "" && vm.ID != r.get("id")) || (ids != nil && !ids[vm.ID]) ||
-			(r.get("name") != "" && vm.Name != r.get("name")) ||
+			// name: QueryManagerImpl.searchForUserVMIdsAndCount, Op.EQ on the host name
+			// (ListVMsCmd's "substring match" description is stale).
+			!matchName(r, vm.Name) ||
 			(r.get("state") != "" && !equalFold(string(vm.State), r.get("state"))) ||
 			(r.get("zoneid") != "" && vm.ZoneID != r.get("zoneid")) ||
 			(r.get("templateid") != "" && vm.TemplateID != r.get("templateid")) ||

@@ -381,3 +381,26 @@ func TestDestroyedVMKeepsOnlyItsROOTWhichCannotBeDetached(t *testing.T) {
 	// CloudStack's message names Destroyed, but its check admits only Stopped.
 	require.ErrorContains(t, e.detach(e.sim.State().VolumesOf(vm.Id)[0].ID), `"errorcode":431`)
 }
+
+// QueryManagerImpl.searchForUserVMIdsAndCount filters name with Op.EQ on the host name,
+// case-insensitive under MySQL's collation, whatever ListVMsCmd's description says about a
+// substring match: "web" does not list "web-2".
+func TestListVirtualMachinesNameIsExact(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	e.deploy(t, "web", false)
+	e.deploy(t, "web-2", false)
+
+	for name, want := range map[string][]string{"web": {"web"}, "WEB": {"web"}, "web-2": {"web-2"}, "eb": nil} {
+		p := e.cs.VirtualMachine.NewListVirtualMachinesParams()
+		p.SetName(name)
+		r, err := e.cs.VirtualMachine.ListVirtualMachines(p)
+		require.NoError(t, err)
+		var names []string
+		for _, v := range r.VirtualMachines {
+			names = append(names, v.Name)
+		}
+		assert.Equal(t, want, names, "name=%s", name)
+		assert.Equal(t, len(want), r.Count, "name=%s", name)
+	}
+}

@@ -95,7 +95,8 @@ func (s *Simulator) listVolumes(r *request) (any, *apiError) {
 			(r.get("virtualmachineid") != "" && v.VMID != r.get("virtualmachineid")) ||
 			(typ != "" && !equalFold(string(v.Type), typ)) ||
 			(r.get("zoneid") != "" && v.ZoneID != r.get("zoneid")) ||
-			(r.get("name") != "" && v.Name != r.get("name")) ||
+			// name: QueryManagerImpl.searchForVolumeIdsAndCount, Op.EQ.
+			!matchName(r, v.Name) ||
 			!matchKeyword(r, v.Name) {
 			continue
 		}

@@ -511,3 +511,27 @@ func TestDetachedROOTBecomesADataDiskAndDevice0MakesAROOT(t *testing.T) {
 	v, _ = e.sim.State().Volume(root.ID)
 	assert.Equal(t, cloudstack.VolumeRoot, v.Type)
 }
+
+// QueryManagerImpl.searchForVolumeIdsAndCount filters name with Op.EQ, case-insensitive
+// under MySQL's collation: "data" does not list "data-2".
+func TestListVolumesNameIsExact(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	for _, name := range []string{"data", "data-2"} {
+		_, err := e.sim.AddDataVolume(e.seed.ZoneID, "", simulator.VolumeSpec{Name: name})
+		require.NoError(t, err)
+	}
+
+	for name, want := range map[string][]string{"data": {"data"}, "DATA": {"data"}, "data-2": {"data-2"}, "ata": nil} {
+		p := e.cs.Volume.NewListVolumesParams()
+		p.SetName(name)
+		r, err := e.cs.Volume.ListVolumes(p)
+		require.NoError(t, err)
+		var names []string
+		for _, v := range r.Volumes {
+			names = append(names, v.Name)
+		}
+		assert.Equal(t, want, names, "name=%s", name)
+		assert.Equal(t, len(want), r.Count, "name=%s", name)
+	}
+}
