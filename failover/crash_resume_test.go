@@ -14,7 +14,7 @@ import (
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
 
-const crashLeaseTTL = 150 * time.Millisecond
+const crashLeaseTTL = 2 * time.Second
 
 // checkpoints runs the flow once cleanly and lists every checkpoint it passes: each step
 // boundary and each gap between a call and its ledger record.

@@ -52,7 +52,8 @@
 // An Engine is safe for concurrent use. One operation per source VM runs at a time: each
 // takes a lease in the Store, kept alive by a heartbeat while it runs, so two engines sharing
 // a database never work on the same VM; the loser gets ErrBusy. The lease of a holder proven
-// dead - its process gone from this host, or its heartbeat stopped - is taken over at once.
+// dead - its process gone from this host, or its heartbeat stopped - is taken over at once;
+// a holder whose renewals stop getting through stops its operation before that can happen.
 // Close works like http.Server.Shutdown: no operation starts once it has begun, and it waits
 // for the running ones within its context. WithConcurrency
 // bounds how many operations one Engine runs at once; the others wait for a slot or for their

@@ -115,7 +115,7 @@ func New(src credentials.Source, opts ...Option) (*Engine, error) {
 	}
 	if e.heartbeat > e.leaseTTL/(deadAfter+1) {
 		return nil, fail(ErrInvalidRequest, "shorten WithHeartbeat or lengthen WithLeaseTTL",
-			"the heartbeat (%s) must be under a quarter of the lease TTL (%s)", e.heartbeat, e.leaseTTL)
+			"the heartbeat (%s) must be under a fifth of the lease TTL (%s)", e.heartbeat, e.leaseTTL)
 	}
 	if e.holderName == "" {
 		host, _ := os.Hostname()

@@ -36,7 +36,7 @@ func TestEveryKindOfErrorReadsTheSame(t *testing.T) {
 	src.PutCloudStack("cloud", cs)
 	src.PutVSphere("vcenter", l.VSphereSet())
 	engine, err := failover.New(src, failover.WithCloudStackOptions(cloudstack.WithPollInterval(time.Millisecond, 5*time.Millisecond)),
-		failover.WithVSphereOptions(vsphere.WithPollInterval(20*time.Millisecond)), failover.WithHeartbeat(25*time.Millisecond))
+		failover.WithVSphereOptions(vsphere.WithPollInterval(20*time.Millisecond)), failover.WithHeartbeat(250*time.Millisecond))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = engine.Close(ctx) })
 	req := func() failover.Request {

@@ -69,7 +69,7 @@ func (f *fixture) newEngine(extra ...Option) *Engine {
 		WithLogger(testLogger()),
 		WithVSpherePool(f.pool),
 		WithCloudStackOptions(fastPolls()...),
-		WithHeartbeat(25 * time.Millisecond),
+		WithHeartbeat(250 * time.Millisecond),
 	}, f.opts...)
 	e, err := New(f.src, append(opts, extra...)...)
 	require.NoError(f.t, err)

@@ -76,8 +76,16 @@ func (e *Engine) provedDead(l Lease) (why string, known bool) {
 }
 
 // deadAfter is how many heartbeat intervals a lease's beat must stand still before its holder
-// counts as dead.
-const deadAfter = 3
+// counts as dead; fenceAfter is how many a holder goes without a renewal getting through
+// before it stops its operation, an interval earlier, so that it has stopped before anyone
+// may take its VM over.
+const (
+	deadAfter  = 4
+	fenceAfter = deadAfter - 1
+)
+
+// errRenewalStalled is why an operation stops when its lease renewals stop getting through.
+var errRenewalStalled = errors.New("no renewal of the VM lease got through")
 
 func (e *Engine) lease(key, jobID string) Lease {
 	now := e.now()
@@ -88,23 +96,26 @@ func (e *Engine) lease(key, jobID string) Lease {
 // lease is taken over at once if that holder is provably dead - its process is gone from this
 // host, or its heartbeat has stood still for several of its intervals - and never while the
 // holder lives: then the answer is ErrBusy, as it is when the race for the takeover is lost.
-func (e *Engine) acquire(ctx context.Context, key, jobID string) error {
-	err := e.store.AcquireLease(ctx, e.lease(key, jobID))
+// sent is when the write that took the lease was sent: the lease's first beat.
+func (e *Engine) acquire(ctx context.Context, key, jobID string) (sent time.Time, err error) {
+	sent = time.Now()
+	err = e.store.AcquireLease(ctx, e.lease(key, jobID))
 	held := HeldLease(err)
 	if held == nil {
-		return err
+		return sent, err
 	}
 	old := *held
 	why, err := e.holderDead(ctx, old)
 	if err != nil {
-		return err
+		return sent, err
 	}
+	sent = time.Now()
 	if err := e.store.TakeOverLease(ctx, old, e.lease(key, jobID)); err != nil {
-		return err
+		return sent, err
 	}
 	e.log.Warn("failover: took over the VM lease of a dead holder", "lease", fkerrors.Visible(key), "job", fkerrors.Visible(jobID),
 		"holder", old.Holder.String(), "holder_job", fkerrors.Visible(old.JobID), "why", fkerrors.Visible(why))
-	return nil
+	return sent, nil
 }
 
 // holderDead proves the holder of old dead and says why, or returns the error to answer: a
@@ -147,58 +158,95 @@ func (e *Engine) holderDead(ctx context.Context, old Lease) (string, error) {
 	}
 }
 
-// takeLease takes the per-VM lease and keeps it alive with a heartbeat until release; losing
-// it, or failing to beat for long enough that another engine may take it over, cancels the
-// operation's context so the operation stops at once.
+// takeLease takes the per-VM lease and keeps it alive with a heartbeat until release. Losing
+// the lease, or going without a renewal for long enough that another engine may take it
+// over, cancels the operation's context so the operation stops at once.
 func (r *run) takeLease(ctx context.Context, key string) (context.Context, error) {
 	held := holdHere(key, r.e.holder.Name)
-	if err := r.e.acquire(ctx, key, r.job.ID); err != nil {
+	sent, err := r.e.acquire(ctx, key, r.job.ID)
+	if err != nil {
 		held()
 		return ctx, err
 	}
 	r.leaseKey = key
-	rctx, cancel := context.WithCancel(ctx)
-	r.cancelRun = cancel
+	rctx, cancel := context.WithCancelCause(ctx)
+	// Renewals outlive a cancelled operation (the lease still guards the VM until it is
+	// released) but not the heartbeat: one that hangs is abandoned when the heartbeat stops.
+	bctx, stopBeats := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		t := time.NewTicker(r.e.heartbeat)
-		defer t.Stop()
-		lastBeat := time.Now()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-			now := r.e.now()
-			err := r.e.store.RenewLease(context.WithoutCancel(rctx), key, r.e.holder, now.Add(r.e.leaseTTL), now)
-			switch {
-			case err == nil:
-				lastBeat = time.Now()
-				continue
-			case errors.Is(err, ErrBusy):
-				r.e.log.Error("failover: lost the VM lease; stopping the operation", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.VisibleError(err))
-			case time.Since(lastBeat) >= (deadAfter-1)*r.e.heartbeat:
-				// Another engine may soon take the lease over: stop before it does.
-				r.e.log.Error("failover: cannot renew the VM lease; stopping the operation", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.VisibleError(err))
-			default:
-				r.e.log.Warn("failover: lease renewal failed; retrying", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.VisibleError(err))
-				continue
-			}
-			r.leaseLost = err
-			cancel()
-			return
+		if err := r.heartbeat(bctx, key, sent, done); err != nil {
+			cancel(err)
 		}
 	}()
 	r.stopLease = func() {
 		close(done)
+		stopBeats()
 		<-stopped
-		cancel()
+		cancel(nil)
 		held()
 	}
 	return rctx, nil
+}
+
+// heartbeat renews the lease every interval until done is closed, and returns why the
+// operation must stop: the lease was lost, or no renewal has got through for fenceAfter
+// intervals. The second bound holds however a renewal fails, hanging included, and falls an
+// interval before an engine elsewhere, watching the beat stand still, may take the lease
+// over (deadAfter intervals from a beat it has seen, which was sent after good): so a holder
+// cut off from the store stops before anyone can take its VM. good is when the last write
+// of the lease that got through was sent.
+func (r *run) heartbeat(ctx context.Context, key string, good time.Time, done <-chan struct{}) error {
+	every := r.e.heartbeat
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	fence := time.NewTimer(time.Until(good.Add(fenceAfter * every)))
+	defer fence.Stop()
+	type renewal struct {
+		sent time.Time
+		err  error
+	}
+	answers := make(chan renewal, 1)
+	pending := false
+	var last error
+	for {
+		select {
+		case <-done:
+			return nil
+		case <-fence.C:
+			if last == nil {
+				last = errors.New("the renewal did not answer")
+			}
+			r.e.log.Error("failover: cannot renew the VM lease; stopping the operation", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.VisibleError(last))
+			return fmt.Errorf("%w for %s (%d heartbeats), so another engine may take the VM over: %w",
+				errRenewalStalled, time.Since(good).Round(time.Millisecond), fenceAfter, last)
+		case a := <-answers:
+			pending = false
+			switch {
+			case a.err == nil:
+				good = a.sent
+				fence.Reset(time.Until(good.Add(fenceAfter * every)))
+				last = nil
+			case errors.Is(a.err, ErrBusy):
+				r.e.log.Error("failover: lost the VM lease; stopping the operation", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.VisibleError(a.err))
+				return a.err
+			default:
+				last = a.err
+				r.e.log.Warn("failover: lease renewal failed; retrying", "job", fkerrors.Visible(r.job.ID), "lease", fkerrors.Visible(key), "error", fkerrors.VisibleError(a.err))
+			}
+		case <-tick.C:
+			if pending {
+				continue // one renewal at a time: a slow store is not sent a queue of them
+			}
+			pending = true
+			sent, now := time.Now(), r.e.now()
+			go func() {
+				answers <- renewal{sent, r.e.store.RenewLease(ctx, key, r.e.holder, now.Add(r.e.leaseTTL), now)}
+			}()
+		}
+	}
 }
 
 // leaseJob takes the lease of the job's VM, when the job has one, and returns the context

@@ -107,7 +107,7 @@ func TestLeaseOfLiveHolderIsNeverTakenOver(t *testing.T) {
 	onEveryStore(t, func(t *testing.T, f *fixture, other Store) {
 		pid, started := deadProcess(t)
 		h := Holder{Name: "live-engine", Host: "another-host", PID: pid, Started: started}
-		l := f.plantLease(t, h, 20*time.Millisecond)
+		l := f.plantLease(t, h, 100*time.Millisecond)
 
 		ctx, stop := context.WithCancel(context.Background())
 		beating := make(chan struct{})
@@ -175,7 +175,7 @@ func TestFreshJobOfDeadHolderReadsInterrupted(t *testing.T) {
 }
 
 // stalledBeats is a store on which an engine's lease renewals hang until beat is closed, as
-// they do on a store that answers slowly or a machine too busy to run the heartbeat.
+// they do on a store that has stopped answering.
 type stalledBeats struct {
 	Store
 	beat chan struct{}
@@ -190,18 +190,24 @@ func (s stalledBeats) RenewLease(ctx context.Context, key string, holder Holder,
 	return s.Store.RenewLease(ctx, key, holder, expires, at)
 }
 
-// An engine of this process knows whether another engine of the same process still runs the
-// operation that holds a VM's lease: a holder whose heartbeat stalls mid-flow is not taken
-// for dead, so the second engine answers ErrBusy and the first one finishes.
-func TestLeaseOfLiveEngineInThisProcessIsNeverTakenOver(t *testing.T) {
+// A holder whose lease renewals hang stops its operation by itself, before an engine
+// elsewhere that watches the beat stand still may take the VM over. Until that operation has
+// ended, an engine of the same process knows it still runs and answers ErrBusy rather than
+// take the lease over, however long the beat has stood still.
+func TestHolderCutOffFromTheStoreStopsAndIsNotTakenOverWhileItRuns(t *testing.T) {
 	onEveryStore(t, func(t *testing.T, f *fixture, other Store) {
-		beat := make(chan struct{})
-		inFlow, tried := make(chan struct{}), make(chan struct{})
-		holder := f.newEngine(WithStore(stalledBeats{Store: f.store, beat: beat}), WithHolder("stalled-engine"), WithHook(PhaseBeforeCreate, func(context.Context, *Job) error {
-			close(inFlow)
-			<-tried
-			return nil
-		}))
+		fenced, tried := make(chan error, 1), make(chan struct{})
+		holder := f.newEngine(WithStore(stalledBeats{Store: f.store, beat: make(chan struct{})}), WithHolder("stalled-engine"),
+			WithHook(PhaseBeforeCreate, func(ctx context.Context, _ *Job) error {
+				select {
+				case <-ctx.Done():
+					fenced <- context.Cause(ctx)
+				case <-time.After(20 * time.Second):
+					fenced <- nil
+				}
+				<-tried
+				return ctx.Err()
+			}))
 		second := f.newEngine(WithStore(other), WithHolder("second-engine"))
 
 		type result struct {
@@ -213,13 +219,15 @@ func TestLeaseOfLiveEngineInThisProcessIsNeverTakenOver(t *testing.T) {
 			j, err := holder.TestFailover(context.Background(), f.request(0))
 			done <- result{j, err}
 		}()
+		var cause error
 		select {
-		case <-inFlow:
+		case cause = <-fenced:
 		case r := <-done:
 			t.Fatalf("the holder ended before creating the VM: %v", r.err)
 		}
-		// The holder's beats hang from here until the second engine has had its answer, so
-		// its heartbeat stands still for as long as the second engine cares to watch it.
+		require.ErrorIs(t, cause, errRenewalStalled, "the holder kept working while no renewal got through")
+
+		// The holder has given up, but its operation has not ended yet: the VM is still its.
 		job, err := second.TestFailover(context.Background(), f.request(0))
 		close(tried)
 		require.ErrorIs(t, err, ErrBusy)
@@ -227,10 +235,9 @@ func TestLeaseOfLiveEngineInThisProcessIsNeverTakenOver(t *testing.T) {
 		require.NotNil(t, job)
 		assert.Empty(t, job.Ledger, "the second engine changed nothing")
 
-		close(beat)
 		r := <-done
-		require.NoError(t, r.err)
-		assert.Equal(t, StatusSucceeded, r.job.Status)
-		f.requireCleanAfterRollback(t, holder, r.job.ID, vsphere.PoweredOn)
+		require.ErrorIs(t, r.err, errRenewalStalled)
+		assert.Equal(t, StatusInterrupted, r.job.Status)
+		f.requireCleanAfterRollback(t, second, r.job.ID, vsphere.PoweredOn)
 	})
 }

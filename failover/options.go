@@ -109,12 +109,16 @@ func WithCompensation(on bool) Option { return func(e *Engine) { e.compensate = 
 func WithLeaseTTL(d time.Duration) Option { return func(e *Engine) { e.leaseTTL = d } }
 
 // WithHeartbeat sets how often a running operation renews its lease (default 2 s; under a
-// quarter of the lease TTL). An engine that finds a VM's lease held by another engine of its
+// fifth of the lease TTL). An engine that finds a VM's lease held by another engine of its
 // own process knows exactly whether that holder's operation lives: it takes the lease over
 // at once when the operation has ended (crashed, or could not release the lease) and never
 // while it runs, however its heartbeat fares. A holder in another process is taken over at
 // once when its process is gone from this host, and otherwise when the lease's heartbeat
-// stands still for three of the holder's intervals; a moving heartbeat is never taken over.
+// stands still for four of the holder's intervals; a moving heartbeat is never taken over.
+// A holder stops its operation when no renewal has got through for three intervals, whether
+// the store refuses them or does not answer, so it has stopped before anyone may take its VM
+// over; the job is then StatusInterrupted, for Resume or Rollback. On a store that can take
+// longer than two intervals to answer, lengthen the heartbeat.
 func WithHeartbeat(d time.Duration) Option { return func(e *Engine) { e.heartbeat = d } }
 
 // WithHolder names this engine in leases (default: host name, process id and a random

@@ -50,8 +50,6 @@ type run struct {
 
 	leaseKey  string
 	stopLease func()
-	leaseLost error
-	cancelRun context.CancelFunc
 }
 
 func (e *Engine) newRun(job *Job, op string) *run {

@@ -88,7 +88,7 @@ func (d deadJournal) Record(ctx context.Context, ev failover.JournalEvent) error
 func (r *rig) dyingEngine(dieAt int64) (*failover.Engine, *dyingStore) {
 	s := &dyingStore{Store: r.store}
 	s.dieAt.Store(dieAt)
-	e := r.engine(deadJournal{inner: r.journal, store: s}, failover.WithStore(s), failover.WithLeaseTTL(150*time.Millisecond))
+	e := r.engine(deadJournal{inner: r.journal, store: s}, failover.WithStore(s), failover.WithLeaseTTL(2*time.Second))
 	return e, s
 }
 
@@ -167,7 +167,7 @@ func TestCrashResumeKeepsTheRows(t *testing.T) {
 						continue
 					}
 					id := stored[0].ID
-					e := r.engine(nil, failover.WithLeaseTTL(150*time.Millisecond))
+					e := r.engine(nil, failover.WithLeaseTTL(2*time.Second))
 					if mode == "resume" {
 						resumed, err := e.Resume(ctx, id)
 						require.NoError(t, err, point)
@@ -216,7 +216,7 @@ func TestCrashInRollbackKeepsTheRows(t *testing.T) {
 		_, err = dying.Rollback(ctx, job.ID)
 		require.ErrorIs(t, err, failover.ErrStore, point)
 		r.requireSafeAt(t, point)
-		back, err := r.engine(nil, failover.WithLeaseTTL(150*time.Millisecond)).Rollback(ctx, job.ID)
+		back, err := r.engine(nil, failover.WithLeaseTTL(2*time.Second)).Rollback(ctx, job.ID)
 		require.NoError(t, err, point)
 		require.Equal(t, failover.StatusRolledBack, back.Status, point)
 		assert.Equal(t, before.volumes(), r.read(t, job.ID).volumes(), "%s: the rows are as before the job", point)

@@ -132,7 +132,7 @@ func (r *rig) engine(j failover.Journal, extra ...failover.Option) *failover.Eng
 		failover.WithLogger(testLogger()),
 		failover.WithVSpherePool(r.pool),
 		failover.WithCloudStackOptions(cloudstack.WithPollInterval(time.Millisecond, 5*time.Millisecond)),
-		failover.WithHeartbeat(25 * time.Millisecond),
+		failover.WithHeartbeat(250 * time.Millisecond),
 	}, extra...)
 	e, err := failover.New(r.src, opts...)
 	require.NoError(r.t, err)
