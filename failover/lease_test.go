@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 	"time"
 
@@ -197,6 +198,8 @@ func (s stalledBeats) RenewLease(ctx context.Context, key string, holder Holder,
 func TestHolderCutOffFromTheStoreStopsAndIsNotTakenOverWhileItRuns(t *testing.T) {
 	onEveryStore(t, func(t *testing.T, f *fixture, other Store) {
 		fenced, tried := make(chan error, 1), make(chan struct{})
+		letGo := sync.OnceFunc(func() { close(tried) })
+		defer letGo() // a failed check must not leave the holder waiting, nor its engine's Close
 		holder := f.newEngine(WithStore(stalledBeats{Store: f.store, beat: make(chan struct{})}), WithHolder("stalled-engine"),
 			WithHook(PhaseBeforeCreate, func(ctx context.Context, _ *Job) error {
 				select {
@@ -229,7 +232,7 @@ func TestHolderCutOffFromTheStoreStopsAndIsNotTakenOverWhileItRuns(t *testing.T)
 
 		// The holder has given up, but its operation has not ended yet: the VM is still its.
 		job, err := second.TestFailover(context.Background(), f.request(0))
-		close(tried)
+		letGo()
 		require.ErrorIs(t, err, ErrBusy)
 		assert.Equal(t, "stalled-engine", requireHeld(t, err).Lease.Holder.Name)
 		require.NotNil(t, job)
