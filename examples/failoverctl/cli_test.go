@@ -99,6 +99,59 @@ func cli(t *testing.T, env []string, args ...string) outcome {
 	return o
 }
 
+// flowProcess is failoverctl running in its own process, its stdout read line by line as it
+// prints them, so that a test can act at a chosen point of a flow.
+type flowProcess struct {
+	cmd    *exec.Cmd
+	lines  *bufio.Scanner
+	stdout strings.Builder // the lines read so far
+	stderr strings.Builder
+	jobID  string // the job the flow named, once that line is read
+}
+
+// startFlow starts failoverctl with args in the clean environment cli gives it; the process
+// is killed after 60 seconds or when the test ends, whichever is first.
+func startFlow(t *testing.T, args ...string) *flowProcess {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	p := &flowProcess{cmd: exec.CommandContext(ctx, binary(t), args...)}
+	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	p.cmd.Stderr = &p.stderr
+	stdout, err := p.cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, p.cmd.Start())
+	t.Cleanup(func() { cancel(); _ = p.cmd.Wait() })
+	p.lines = bufio.NewScanner(stdout)
+	return p
+}
+
+// until reads stdout up to the first line stop accepts and returns it, or "" when stdout
+// ends first.
+func (p *flowProcess) until(stop func(line string) bool) string {
+	for p.lines.Scan() {
+		line := p.lines.Text()
+		p.stdout.WriteString(line + "\n")
+		for _, kind := range []failover.Kind{failover.KindTestFailover, failover.KindLiveFailover} {
+			if id, ok := strings.CutPrefix(line, string(kind)+" job "); ok {
+				p.jobID, _, _ = strings.Cut(id, ":")
+			}
+		}
+		if stop(line) {
+			return line
+		}
+	}
+	return ""
+}
+
+// wait reads the rest of stdout and waits for the process to end.
+func (p *flowProcess) wait() error {
+	p.until(func(string) bool { return false })
+	return p.cmd.Wait()
+}
+
+// atCreateVM is the line a test failover prints as it starts creating the VM.
+func atCreateVM(line string) bool { return strings.HasPrefix(line, "[4/8] create_vm ...") }
+
 // goIdentifier matches what a remedy for a Go program names and a failoverctl user cannot
 // type: Type.Member, a With... option, an Engine method.
 var goIdentifier = regexp.MustCompile(`\b[A-Z][A-Za-z]+\.[A-Z][A-Za-z]+\b|\bWith[A-Z][A-Za-z]*\(|\bEngine\.`)

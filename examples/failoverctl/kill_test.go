@@ -1,13 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +11,6 @@ import (
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
 	cssim "github.com/ossea-migrate/failoverkit/cloudstack/simulator"
-	"github.com/ossea-migrate/failoverkit/failover"
 	"github.com/ossea-migrate/failoverkit/failover/failovertest"
 	"github.com/ossea-migrate/failoverkit/vsphere"
 )
@@ -65,42 +59,26 @@ func TestKillNineThenRollback(t *testing.T) {
 // returns the job and the line, once the process is reaped.
 func (f *labDB) killAfter(t *testing.T, flow string, n int) (jobID, seen string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
 	args := []string{flow, "--no-progress"}
 	if flow == "live" {
 		args = append(args, "--hard") // the simulated guests run no VMware Tools
 	}
-	cmd := exec.CommandContext(ctx, binary(t), f.flags(append(args, f.requestFlags()...)...)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	sc := bufio.NewScanner(stdout)
+	p := startFlow(t, f.flags(append(args, f.requestFlags()...)...)...)
 	lines := 0
-	for sc.Scan() {
-		line := sc.Text()
-		if id, ok := strings.CutPrefix(line, string(failover.KindTestFailover)+" job "); ok {
-			jobID, _, _ = strings.Cut(id, ":")
-		}
-		if id, ok := strings.CutPrefix(line, string(failover.KindLiveFailover)+" job "); ok {
-			jobID, _, _ = strings.Cut(id, ":")
-		}
+	seen = p.until(func(line string) bool {
 		if progressLine.MatchString(line) {
-			if lines++; lines == n {
-				seen = line
-				require.NoError(t, cmd.Process.Kill())
-				break
-			}
+			lines++
 		}
+		return lines == n
+	})
+	if seen != "" {
+		require.NoError(t, p.cmd.Process.Kill())
 	}
-	for sc.Scan() {
-	}
-	err = cmd.Wait() // reaped: a zombie would still count as a live lease holder
+	err := p.wait() // reaped: a zombie would still count as a live lease holder
 	require.Error(t, err, "the process was killed before it finished")
-	require.NotEmpty(t, jobID)
+	require.NotEmpty(t, p.jobID)
 	require.NotEmpty(t, seen, "the flow printed fewer than %d progress lines", n)
-	return jobID, seen
+	return p.jobID, seen
 }
 
 // requireClean checks the simulators after a rollback: no VM or ROOT volume created by a job

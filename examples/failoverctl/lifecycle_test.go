@@ -185,39 +185,17 @@ func TestLabServe(t *testing.T) {
 func TestInterruptThenResume(t *testing.T) {
 	t.Parallel()
 	f := newLabDBWith(t, failovertest.Options{CloudStackOptions: []cssim.Option{cssim.WithLatency(40 * time.Millisecond)}})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	args := f.flags(append([]string{"test", "--no-progress"}, f.requestFlags()...)...)
-	cmd := exec.CommandContext(ctx, binary(t), args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	sc := bufio.NewScanner(stdout)
-	var out strings.Builder
-	var jobID string
-	for sc.Scan() {
-		line := sc.Text()
-		out.WriteString(line + "\n")
-		if id, ok := strings.CutPrefix(line, "test_failover job "); ok {
-			jobID, _, _ = strings.Cut(id, ":")
-		}
-		if strings.HasPrefix(line, "[4/8] create_vm ...") {
-			require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-			break
-		}
+	p := startFlow(t, f.flags(append([]string{"test", "--no-progress"}, f.requestFlags()...)...)...)
+	if p.until(atCreateVM) != "" {
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGINT))
 	}
-	for sc.Scan() {
-		out.WriteString(sc.Text() + "\n")
-	}
-	err = cmd.Wait()
-	t.Logf("interrupted run:\n%s\nstderr:\n%s", out.String(), stderr.String())
+	err := p.wait()
+	t.Logf("interrupted run:\n%s\nstderr:\n%s", p.stdout.String(), p.stderr.String())
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit)
 	assert.Equal(t, exitFailed, exit.ExitCode())
-	assert.Contains(t, stderr.String(), "fix: the operation was interrupted and left as it was: failoverctl resume "+jobID)
+	jobID := p.jobID
+	assert.Contains(t, p.stderr.String(), "fix: the operation was interrupted and left as it was: failoverctl resume "+jobID)
 	require.NotEmpty(t, jobID)
 
 	o := cli(t, nil, "status", jobID, "--json", "--store", f.store)

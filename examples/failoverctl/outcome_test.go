@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -56,34 +53,16 @@ func TestRollbackIncompleteExitsFive(t *testing.T) {
 func TestBusyExitsFour(t *testing.T) {
 	t.Parallel()
 	f := newLabDBWith(t, failovertest.Options{CloudStackOptions: []cssim.Option{cssim.WithLatency(60 * time.Millisecond)}})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t), f.flags(append([]string{"test", "--no-progress"}, f.requestFlags()...)...)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	sc := bufio.NewScanner(stdout)
-	var jobID string
-	for sc.Scan() {
-		line := sc.Text()
-		if id, ok := strings.CutPrefix(line, "test_failover job "); ok {
-			jobID, _, _ = strings.Cut(id, ":")
-		}
-		if strings.HasPrefix(line, "[4/8] create_vm ...") {
-			break
-		}
-	}
+	p := startFlow(t, f.flags(append([]string{"test", "--no-progress"}, f.requestFlags()...)...)...)
+	p.until(atCreateVM)
+	jobID := p.jobID
 	require.NotEmpty(t, jobID)
 
 	o := cli(t, nil, f.flags("rollback", jobID)...)
 	assert.Equal(t, exitBusy, o.code)
 	assert.Contains(t, o.stderr, "fix: another operation holds this VM")
 
-	for sc.Scan() {
-	}
-	require.NoError(t, cmd.Wait(), "the first operation is unaffected")
+	require.NoError(t, p.wait(), "the first operation is unaffected")
 	f.rollBack(t, jobID)
 }
 

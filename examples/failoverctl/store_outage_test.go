@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"errors"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -71,37 +68,21 @@ func TestStoreOutage(t *testing.T) {
 	})
 
 	t.Run("cut mid-flow", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, binary(t), flags(append([]string{"test", "--no-progress"}, f.requestFlags()...)...)...)
-		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-		stdout, err := cmd.StdoutPipe()
-		require.NoError(t, err)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		require.NoError(t, cmd.Start())
-		var out strings.Builder
-		var jobID string
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			out.WriteString(line + "\n")
-			if id, ok := strings.CutPrefix(line, "test_failover job "); ok {
-				jobID, _, _ = strings.Cut(id, ":")
-			}
-			if strings.HasPrefix(line, "[4/8] create_vm ...") {
-				proxy.SetCut(true)
-			}
+		p := startFlow(t, flags(append([]string{"test", "--no-progress"}, f.requestFlags()...)...)...)
+		if p.until(atCreateVM) != "" {
+			proxy.SetCut(true)
 		}
-		err = cmd.Wait()
-		t.Logf("stdout:\n%s\nstderr:\n%s", out.String(), stderr.String())
+		err := p.wait()
+		stderr := p.stderr.String()
+		t.Logf("stdout:\n%s\nstderr:\n%s", p.stdout.String(), stderr)
 		var exit *exec.ExitError
 		require.True(t, errors.As(err, &exit), "the command failed: %v", err)
+		jobID := p.jobID
 		require.NotEmpty(t, jobID)
-		requireStoreFailure(t, exit.ExitCode(), stderr.String())
-		requireRemediesForUsers(t, stderr.String())
-		assert.Contains(t, stderr.String(), "fix: bring the job store back, then run failoverctl rollback (or failoverctl resume) "+jobID)
-		assert.Contains(t, out.String(), "INTERRUPTED", "the command reports the job interrupted")
+		requireStoreFailure(t, exit.ExitCode(), stderr)
+		requireRemediesForUsers(t, stderr)
+		assert.Contains(t, stderr, "fix: bring the job store back, then run failoverctl rollback (or failoverctl resume) "+jobID)
+		assert.Contains(t, p.stdout.String(), "INTERRUPTED", "the command reports the job interrupted")
 
 		proxy.SetCut(false)
 		o := cli(t, nil, "status", jobID, "--json", "--store", store)

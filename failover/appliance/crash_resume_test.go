@@ -137,10 +137,7 @@ func (r *rig) requireCleanCloud(t *testing.T) {
 // and checks that the rows, and CloudStack, are as before the job.
 func TestCrashResumeKeepsTheRows(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("runs each flow once per job record")
-	}
-	requireMariaDB(t)
+	requireLongSuite(t, "runs each flow once per job record")
 	ctx := context.Background()
 	for _, kind := range []failover.Kind{failover.KindTestFailover, failover.KindLiveFailover} {
 		for _, mode := range []string{"rollback", "resume"} {
@@ -192,10 +189,7 @@ func TestCrashResumeKeepsTheRows(t *testing.T) {
 // rows there, and rolls back again from a new Engine: the rows are then as before the job.
 func TestCrashInRollbackKeepsTheRows(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("runs a failover and two rollbacks per job record")
-	}
-	requireMariaDB(t)
+	requireLongSuite(t, "runs a failover and two rollbacks per job record")
 	ctx := context.Background()
 	r := newRig(t, failovertest.Options{})
 	before := r.read(t, "")

@@ -45,14 +45,6 @@ func (v variant) rollbackOpts() []failover.RollbackOption {
 	return nil
 }
 
-func label(ev failover.JournalEvent) string {
-	s := ev.Operation + " " + string(ev.Type)
-	if ev.Step != "" {
-		s += " " + string(ev.Step)
-	}
-	return s
-}
-
 // gates are the events whose write must succeed before volumes leave the appliance.
 var gates = []string{"step_started detach_volumes", "step_started release_volumes", "step_started detach_from_vm"}
 
@@ -82,8 +74,7 @@ func failOnce(l string) func(failover.JournalEvent) error {
 // enumerate runs the flow and its rollback once cleanly and lists the events of each.
 func enumerate(t *testing.T, v variant) (flow, rollback []string) {
 	r := newRig(t, failovertest.Options{})
-	rec := &recorder{r: r, inner: r.journal}
-	e := r.engine(rec, v.opts()...)
+	e, rec := r.recordingEngine(v.opts()...)
 	job, err := r.run(e, v.kind)
 	require.NoError(t, err)
 	flow = labels(rec.seen)
@@ -134,10 +125,7 @@ func requireOneWarning(t *testing.T, job *failover.Job, err error) {
 // leaves the appliance's rows as they were before the job.
 func TestJournalFaultMatrix(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("runs each flow once per journal event")
-	}
-	requireMariaDB(t)
+	requireLongSuite(t, "runs each flow once per journal event")
 	ctx := context.Background()
 	for _, v := range variants {
 		flowEvents, rollbackEvents := enumerate(t, v)

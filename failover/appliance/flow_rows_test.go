@@ -71,8 +71,7 @@ func labels(seen []recorded) []string {
 func TestTestFailoverAndRollbackRowsStepByStep(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, failovertest.Options{})
-	rec := &recorder{r: r, inner: r.journal}
-	e := r.engine(rec)
+	e, rec := r.recordingEngine()
 	ctx := context.Background()
 	before := r.read(t, "")
 	require.Equal(t, appliance.VMReadyForFailover, before.Status)
@@ -154,8 +153,7 @@ func TestTestFailoverAndRollbackRowsStepByStep(t *testing.T) {
 func TestLiveFailoverRollbackAndCommitRowsStepByStep(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, failovertest.Options{})
-	rec := &recorder{r: r, inner: r.journal}
-	e := r.engine(rec)
+	e, rec := r.recordingEngine()
 	ctx := context.Background()
 	before := r.read(t, "")
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -52,17 +51,10 @@ func TestNewJournalOnTheApplianceDatabase(t *testing.T) {
 	before := appliancedb.Snapshot(t, db)
 
 	// Engines starting at once on a new database all get the table.
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = appliance.NewJournal(ctx, db)
-		}()
-	}
-	wg.Wait()
-	require.NoError(t, errors.Join(errs...))
+	require.NoError(t, appliance.StartAtOnce(4, func() error {
+		_, err := appliance.NewJournal(ctx, db)
+		return err
+	}))
 	j, err := appliance.NewJournal(ctx, db)
 	require.NoError(t, err)
 	assert.Equal(t, "failoverkit_appliance_jobs", j.Table())

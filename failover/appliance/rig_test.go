@@ -60,6 +60,16 @@ func requireMariaDB(t *testing.T) {
 	}
 }
 
+// requireLongSuite is requireMariaDB for a suite that runs flows over and over, which -short
+// skips, saying why.
+func requireLongSuite(t *testing.T, why string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(why)
+	}
+	requireMariaDB(t)
+}
+
 func newRig(t *testing.T, labOpts failovertest.Options) *rig {
 	t.Helper()
 	requireMariaDB(t)
@@ -237,17 +247,29 @@ type recorder struct {
 }
 
 type recorded struct {
-	event string // "<operation> <type>[ <step>]"
+	event string // label(ev)
 	err   error
 	rows  rows
 }
 
+// recordingEngine is an engine on the rig's journal whose events, with the rows after each,
+// the returned recorder keeps.
+func (r *rig) recordingEngine(extra ...failover.Option) (*failover.Engine, *recorder) {
+	rec := &recorder{r: r, inner: r.journal}
+	return r.engine(rec, extra...), rec
+}
+
 func (c *recorder) Record(ctx context.Context, ev failover.JournalEvent) error {
 	err := c.inner.Record(ctx, ev)
-	label := ev.Operation + " " + string(ev.Type)
-	if ev.Step != "" {
-		label += " " + string(ev.Step)
-	}
-	c.seen = append(c.seen, recorded{event: label, err: err, rows: c.r.read(c.r.t, ev.Job.ID)})
+	c.seen = append(c.seen, recorded{event: label(ev), err: err, rows: c.r.read(c.r.t, ev.Job.ID)})
 	return err
+}
+
+// label names an event as "<operation> <type>[ <step>]".
+func label(ev failover.JournalEvent) string {
+	s := ev.Operation + " " + string(ev.Type)
+	if ev.Step != "" {
+		s += " " + string(ev.Step)
+	}
+	return s
 }

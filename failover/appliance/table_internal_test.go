@@ -2,8 +2,6 @@ package appliance
 
 import (
 	"context"
-	"errors"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,17 +18,7 @@ func TestOwnTableOnEveryBackend(t *testing.T) {
 	testdb.EachBackend(t, func(t *testing.T, b testdb.Backend) {
 		db := testdb.Open(t, b)
 		ctx := context.Background()
-		var wg sync.WaitGroup
-		errs := make([]error, 4)
-		for i := range errs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = ensureOwnTable(ctx, db, "failoverkit_appliance_jobs")
-			}()
-		}
-		wg.Wait()
-		require.NoError(t, errors.Join(errs...))
+		require.NoError(t, StartAtOnce(4, func() error { return ensureOwnTable(ctx, db, "failoverkit_appliance_jobs") }))
 		cols, err := tableshape.Columns(ctx, db, "failoverkit_appliance_jobs")
 		require.NoError(t, err)
 		assert.Equal(t, ownColumns, cols)
