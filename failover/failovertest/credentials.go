@@ -101,17 +101,27 @@ func (l *Lab) validLogin(login *types.Login) bool {
 		(login.UserName == l.adminUser && login.Password == l.adminPass)
 }
 
-// ExpireVCenterSessions ends the service account's vCenter sessions, as vCenter does when it
-// expires them: the next call on one fails with NotAuthenticated, and the client must log
-// in again.
-func (l *Lab) ExpireVCenterSessions(ctx context.Context) error {
+// admin logs in to vCenter as its administrator, whose login the lab never rotates; the
+// caller logs out.
+func (l *Lab) admin(ctx context.Context) (*govmomi.Client, error) {
 	u := *l.server.URL
 	l.mu.Lock()
 	u.User = url.UserPassword(l.adminUser, l.adminPass)
 	l.mu.Unlock()
 	admin, err := govmomi.NewClient(ctx, &u, true)
 	if err != nil {
-		return fmt.Errorf("failovertest: log in to vCenter as its administrator: %w", err)
+		return nil, fmt.Errorf("failovertest: log in to vCenter as its administrator: %w", err)
+	}
+	return admin, nil
+}
+
+// ExpireVCenterSessions ends the service account's vCenter sessions, as vCenter does when it
+// expires them: the next call on one fails with NotAuthenticated, and the client must log
+// in again.
+func (l *Lab) ExpireVCenterSessions(ctx context.Context) error {
+	admin, err := l.admin(ctx)
+	if err != nil {
+		return err
 	}
 	defer func() { _ = admin.Logout(context.WithoutCancel(ctx)) }()
 	var sm mo.SessionManager

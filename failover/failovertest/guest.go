@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 
-	"github.com/vmware/govmomi"
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/types"
@@ -87,13 +85,9 @@ func (g Guest) check() error {
 // firmware and guest OS only then) and powered on again.
 func (l *Lab) shapeGuests(guests []Guest) error {
 	ctx := context.Background()
-	u := *l.server.URL
-	l.mu.Lock()
-	u.User = url.UserPassword(l.adminUser, l.adminPass)
-	l.mu.Unlock()
-	admin, err := govmomi.NewClient(ctx, &u, true)
+	admin, err := l.admin(ctx)
 	if err != nil {
-		return fmt.Errorf("failovertest: log in to vCenter as its administrator: %w", err)
+		return err
 	}
 	defer func() { _ = admin.Logout(ctx) }()
 	finder := find.NewFinder(admin.Client, true)

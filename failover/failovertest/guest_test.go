@@ -2,12 +2,10 @@ package failovertest_test
 
 import (
 	"context"
-	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/vmware/govmomi"
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -176,12 +174,7 @@ func TestVcsimIsMoreLenientThanVCenter(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	l := start(t, failovertest.Options{SourceVMs: 2})
-	set := l.VSphereSet()
-	u, err := url.Parse(set.Host)
-	require.NoError(t, err)
-	u.User = url.UserPassword(set.Username, set.Password.Reveal())
-	c, err := govmomi.NewClient(ctx, u, true)
-	require.NoError(t, err)
+	c := govmomiClient(t, l)
 	vm, err := find.NewFinder(c.Client).VirtualMachine(ctx, l.Sources[1].Path)
 	require.NoError(t, err)
 	reconfigure := func(spec types.VirtualMachineConfigSpec) error {

@@ -33,6 +33,19 @@ func start(t *testing.T, opts failovertest.Options) *failovertest.Lab {
 	return l
 }
 
+// govmomiClient logs a plain govmomi client in to the lab's vCenter with the service
+// account's current set.
+func govmomiClient(t *testing.T, l *failovertest.Lab) *govmomi.Client {
+	t.Helper()
+	set := l.VSphereSet()
+	u, err := url.Parse(set.Host)
+	require.NoError(t, err)
+	u.User = url.UserPassword(set.Username, set.Password.Reveal())
+	c, err := govmomi.NewClient(context.Background(), u, true)
+	require.NoError(t, err)
+	return c
+}
+
 // newPool returns a vCenter session pool closed at the end of the test.
 func newPool(t *testing.T) *vsphere.Pool {
 	p := vsphere.NewPool(vsphere.WithLogger(slog.New(slog.DiscardHandler)), vsphere.WithPollInterval(10*time.Millisecond))
@@ -160,12 +173,7 @@ func TestExpireVCenterSessions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	l := start(t, failovertest.Options{})
-	set := l.VSphereSet()
-	u, err := url.Parse(set.Host)
-	require.NoError(t, err)
-	u.User = url.UserPassword(set.Username, set.Password.Reveal())
-	c, err := govmomi.NewClient(ctx, u, true)
-	require.NoError(t, err)
+	c := govmomiClient(t, l)
 	vm, err := find.NewFinder(c.Client).VirtualMachine(ctx, l.Sources[0].Path)
 	require.NoError(t, err)
 
