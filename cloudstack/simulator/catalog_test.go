@@ -252,11 +252,7 @@ func TestTemplatesAndNetworksFilterByZone(t *testing.T) {
 		p.SetZoneid(zoneID)
 		r, err := e.cs.Template.ListTemplates(p)
 		require.NoError(t, err)
-		var names []string
-		for _, tpl := range r.Templates {
-			names = append(names, tpl.Name)
-		}
-		return names
+		return namesOf(r.Templates)
 	}
 	networks := func(zoneID string) []string {
 		t.Helper()
@@ -264,11 +260,7 @@ func TestTemplatesAndNetworksFilterByZone(t *testing.T) {
 		p.SetZoneid(zoneID)
 		r, err := e.cs.Network.ListNetworks(p)
 		require.NoError(t, err)
-		var names []string
-		for _, n := range r.Networks {
-			names = append(names, n.Name)
-		}
-		return names
+		return namesOf(r.Networks)
 	}
 	assert.Equal(t, []string{"template-1"}, templates(e.seed.ZoneID))
 	assert.Equal(t, []string{"template-2"}, templates(z2))

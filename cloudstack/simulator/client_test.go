@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +22,16 @@ type env struct {
 	sim  *simulator.Simulator
 	seed simulator.Seeded
 	cs   *csgo.CloudStackClient
+}
+
+// namesOf lists the Name fields of the items of a cloudstack-go list response (each of its
+// item types has one), in order; nil when there are none.
+func namesOf[T any](items []*T) []string {
+	var names []string
+	for _, it := range items {
+		names = append(names, reflect.ValueOf(it).Elem().FieldByName("Name").String())
+	}
+	return names
 }
 
 func newEnv(t *testing.T, sc simulator.Scenario, opts ...simulator.Option) *env {

@@ -240,10 +240,7 @@ func TestListSnapshotsNameIsExact(t *testing.T) {
 		p.SetName(name)
 		r, err := e.cs.Snapshot.ListSnapshots(p)
 		require.NoError(t, err)
-		var names []string
-		for _, s := range r.Snapshots {
-			names = append(names, s.Name)
-		}
+		names := namesOf(r.Snapshots)
 		assert.Equal(t, want, names, "name=%s", name)
 		assert.Equal(t, len(want), r.Count, "name=%s", name)
 	}

@@ -276,10 +276,7 @@ func TestListVirtualMachines(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := list(tc.set)
 			require.NoError(t, err)
-			var names []string
-			for _, v := range r.VirtualMachines {
-				names = append(names, v.Name)
-			}
+			names := namesOf(r.VirtualMachines)
 			assert.Equal(t, tc.want, names)
 			if tc.name != "page 2 of size 2" {
 				assert.Equal(t, len(tc.want), r.Count)
@@ -396,10 +393,7 @@ func TestListVirtualMachinesNameIsExact(t *testing.T) {
 		p.SetName(name)
 		r, err := e.cs.VirtualMachine.ListVirtualMachines(p)
 		require.NoError(t, err)
-		var names []string
-		for _, v := range r.VirtualMachines {
-			names = append(names, v.Name)
-		}
+		names := namesOf(r.VirtualMachines)
 		assert.Equal(t, want, names, "name=%s", name)
 		assert.Equal(t, len(want), r.Count, "name=%s", name)
 	}

@@ -26,11 +26,7 @@ func TestListVolumes(t *testing.T) {
 		r, err := e.cs.Volume.ListVolumes(p)
 		require.NoError(t, err)
 		require.Equal(t, len(r.Volumes), r.Count)
-		var names []string
-		for _, v := range r.Volumes {
-			names = append(names, v.Name)
-		}
-		return names
+		return namesOf(r.Volumes)
 	}
 	assert.Equal(t, []string{"ROOT-oma", "data-a", "data-b", "boot"},
 		list(func(p *csgo.ListVolumesParams) { p.SetVirtualmachineid(e.seed.ApplianceVMID) }), "device order")
@@ -78,10 +74,7 @@ func TestListByIds(t *testing.T) {
 	p.SetIds([]string{vols[2], vols[0]})
 	r, err := e.cs.Volume.ListVolumes(p)
 	require.NoError(t, err)
-	var names []string
-	for _, v := range r.Volumes {
-		names = append(names, v.Name)
-	}
+	names := namesOf(r.Volumes)
 	assert.ElementsMatch(t, []string{"a", "c"}, names)
 	assert.Equal(t, 2, r.Count)
 
@@ -527,10 +520,7 @@ func TestListVolumesNameIsExact(t *testing.T) {
 		p.SetName(name)
 		r, err := e.cs.Volume.ListVolumes(p)
 		require.NoError(t, err)
-		var names []string
-		for _, v := range r.Volumes {
-			names = append(names, v.Name)
-		}
+		names := namesOf(r.Volumes)
 		assert.Equal(t, want, names, "name=%s", name)
 		assert.Equal(t, len(want), r.Count, "name=%s", name)
 	}
