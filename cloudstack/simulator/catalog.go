@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"maps"
 	"strings"
 
 	"github.com/ossea-migrate/failoverkit/cloudstack"
@@ -59,12 +60,23 @@ func inZone(r *request, zoneID string) bool {
 	return r.get("zoneid") == "" || zoneID == r.get("zoneid")
 }
 
-// name: QueryManagerImpl.listDataCentersInternal, Op.EQ.
+// listZones filters as QueryManagerImpl.listDataCentersInternal does: id alone when given,
+// else name alone (Op.EQ), else keyword; a zone's id is never narrowed by its name, nor its
+// name by a keyword.
 func (s *Simulator) listZones(r *request) (any, *apiError) {
 	if err := checkID(r, "id", s.zones); err != nil {
 		return nil, err
 	}
-	return listEntries(r, s.zones, func(z *Zone) (string, string) { return z.ID, z.Name }, nil, zoneJSON)
+	narrowed := *r
+	narrowed.params = maps.Clone(r.params)
+	switch {
+	case r.get("id") != "":
+		delete(narrowed.params, "name")
+		delete(narrowed.params, "keyword")
+	case r.get("name") != "":
+		delete(narrowed.params, "keyword")
+	}
+	return listEntries(&narrowed, s.zones, func(z *Zone) (string, string) { return z.ID, z.Name }, nil, zoneJSON)
 }
 
 // name: QueryManagerImpl.searchForServiceOfferingIdsAndCount, Op.EQ.

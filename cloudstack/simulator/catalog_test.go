@@ -267,3 +267,45 @@ func TestTemplatesAndNetworksFilterByZone(t *testing.T) {
 	assert.Equal(t, []string{"network-1"}, networks(e.seed.ZoneID))
 	assert.Equal(t, []string{"network-2"}, networks(z2))
 }
+
+// QueryManagerImpl.listDataCentersInternal applies one of id, name and keyword: id when
+// given, else name, else keyword. A caller passing an id and a stale name still gets the
+// zone; one passing a name and an unrelated keyword gets the named zone.
+func TestListZonesFiltersByIdElseNameElseKeyword(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, simulator.Scenario{SkipAppliance: true})
+	e.sim.AddZone("zone-dr")
+	var zoneName string
+	for _, z := range e.sim.State().Zones {
+		if z.ID == e.seed.ZoneID {
+			zoneName = z.Name
+		}
+	}
+	require.NotEmpty(t, zoneName)
+
+	tests := []struct {
+		name              string
+		id, zone, keyword string
+		want              []string
+	}{
+		{"id wins over a name", e.seed.ZoneID, "zone-dr", "", []string{zoneName}},
+		{"id wins over a keyword", e.seed.ZoneID, "", "dr", []string{zoneName}},
+		{"name wins over a keyword", "", "zone-dr", "no-such-zone", []string{"zone-dr"}},
+		{"keyword alone", "", "", "dr", []string{"zone-dr"}},
+	}
+	for _, tc := range tests {
+		p := e.cs.Zone.NewListZonesParams()
+		if tc.id != "" {
+			p.SetId(tc.id)
+		}
+		if tc.zone != "" {
+			p.SetName(tc.zone)
+		}
+		if tc.keyword != "" {
+			p.SetKeyword(tc.keyword)
+		}
+		r, err := e.cs.Zone.ListZones(p)
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.want, namesOf(r.Zones), tc.name)
+	}
+}
