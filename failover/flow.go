@@ -135,10 +135,7 @@ func (r *run) finish(ctx context.Context, err error) (*Job, error) {
 		j.Status, j.Error, j.FailedStep = StatusSucceeded, "", ""
 		j.ExpiresAt = j.Request.expiry(j.Kind, r.e.now())
 	case ctx.Err() != nil:
-		if cause := context.Cause(ctx); cause != ctx.Err() {
-			err = fmt.Errorf("%w: %w", cause, err) // why the engine stopped it: its lease
-		}
-		err = &Error{Code: fkerrors.Canceled, Err: err,
+		err = &Error{Code: fkerrors.Canceled, Err: withCause(ctx, err),
 			Fix: "the operation was interrupted and left as it was: Resume job " + j.ID + " to carry on, or Rollback it to undo it"}
 		j.Status, j.Error = StatusInterrupted, err.Error()
 		j.FailedStep = failedStep(err)

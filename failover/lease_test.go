@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"sync"
@@ -243,4 +244,24 @@ func TestHolderCutOffFromTheStoreStopsAndIsNotTakenOverWhileItRuns(t *testing.T)
 		assert.Equal(t, StatusInterrupted, r.job.Status)
 		f.requireCleanAfterRollback(t, second, r.job.ID, vsphere.PoweredOn)
 	})
+}
+
+// Every operation's error says why the engine stopped it when its lease did (flows,
+// rollbacks and commits all end through withCause); a caller's own cancellation adds nothing.
+func TestOperationErrorCarriesWhyTheLeaseStoppedIt(t *testing.T) {
+	t.Parallel()
+	stepErr := errors.New("step undo_attach: context canceled")
+
+	leaseCtx, stop := context.WithCancelCause(context.Background())
+	stop(errRenewalStalled)
+	err := withCause(leaseCtx, stepErr)
+	require.ErrorIs(t, err, errRenewalStalled)
+	require.ErrorIs(t, err, stepErr)
+	assert.Same(t, err, withCause(leaseCtx, err), "the cause is added once")
+
+	callerCtx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.Same(t, stepErr, withCause(callerCtx, stepErr))
+	assert.Same(t, stepErr, withCause(context.Background(), stepErr))
+	assert.NoError(t, withCause(leaseCtx, nil))
 }

@@ -243,6 +243,7 @@ func (r *run) started(ctx context.Context) {
 // ended tells the observer and the journals how the operation ended, records what the
 // journals could not, and returns err joined with their failures.
 func (r *run) ended(ctx context.Context, err error) error {
+	err = withCause(ctx, err)
 	j := r.job
 	r.emit(Event{Type: EventJobFinished, Status: j.Status, Error: j.Error})
 	r.journalAfter(ctx, JournalEvent{Type: EventJobFinished, Err: err})
@@ -253,6 +254,16 @@ func (r *run) ended(ctx context.Context, err error) error {
 		err = errors.Join(err, serr)
 	}
 	return errors.Join(err, r.journalErr)
+}
+
+// withCause adds to err why the engine stopped the operation, when it did: the lease was
+// lost or could not be renewed (see takeLease). A context the caller cancelled adds nothing.
+func withCause(ctx context.Context, err error) error {
+	cause := context.Cause(ctx)
+	if err == nil || cause == nil || cause == ctx.Err() || errors.Is(err, cause) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", cause, err)
 }
 
 func isUnauthenticated(err error) bool {
