@@ -246,8 +246,9 @@ func TestHolderCutOffFromTheStoreStopsAndIsNotTakenOverWhileItRuns(t *testing.T)
 	})
 }
 
-// Every operation's error says why the engine stopped it when its lease did (flows,
-// rollbacks and commits all end through withCause); a caller's own cancellation adds nothing.
+// withCause, through which flows, rollbacks and commits end (finish and ended), adds to an
+// operation's error why its lease stopped it, once; a caller's own cancellation adds nothing.
+// The flow's end is also covered through a real engine by the cut-off holder test above.
 func TestOperationErrorCarriesWhyTheLeaseStoppedIt(t *testing.T) {
 	t.Parallel()
 	stepErr := errors.New("step undo_attach: context canceled")
